@@ -1,0 +1,67 @@
+"""Group tokens into words with char spans of the original text.
+
+A word is a run of word characters (``\\w+``, as LIME splits text) or a run of other
+non-space characters (punctuation, symbols, emoji). Tokens join the word their span overlaps;
+words that one token straddles are merged, so every word's span slices the original text and
+covers whole tokens. Characters the tokenizer dropped (controls, zero-width) belong to no word.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+|[^\w\s]+")
+_HAS_WORD_CHAR = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
+    tokens: tuple[int, ...]  # indices into the token list
+
+    @property
+    def is_word(self) -> bool:
+        """True for words with a letter or digit (LIME's features); False for pure punctuation."""
+        return bool(_HAS_WORD_CHAR.search(self.text))
+
+
+def group_words(text: str, offsets, special) -> list[Word]:
+    """Words of ``text`` covering the non-special tokens given by their ``offsets``."""
+    candidates = [m.span() for m in _WORD.finditer(text)]
+    parent = list(range(len(candidates)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    token_group: dict[int, int] = {}
+    cursor = 0
+    for index, ((start, end), is_special) in enumerate(zip(offsets, special)):
+        if is_special or end <= start:
+            continue
+        while cursor < len(candidates) and candidates[cursor][1] <= start:
+            cursor += 1
+        hits = [c for c in range(cursor, len(candidates)) if candidates[c][0] < end] or []
+        hits = [c for c in hits if candidates[c][1] > start]
+        if not hits:  # the token covers only characters outside every candidate (rare): its own word
+            candidates.append((start, end))
+            parent.append(len(parent))
+            hits = [len(candidates) - 1]
+        for other in hits[1:]:
+            parent[find(other)] = find(hits[0])
+        token_group[index] = hits[0]
+
+    groups: dict[int, list[int]] = {}
+    for index, candidate in token_group.items():
+        groups.setdefault(find(candidate), []).append(index)
+    words = []
+    for root, tokens in groups.items():
+        members = [c for c in range(len(candidates)) if find(c) == root]
+        start = min([candidates[c][0] for c in members] + [offsets[t][0] for t in tokens])
+        end = max([candidates[c][1] for c in members] + [offsets[t][1] for t in tokens])
+        words.append(Word(text=text[start:end], start=start, end=end, tokens=tuple(sorted(tokens))))
+    return sorted(words, key=lambda w: w.start)

@@ -1,0 +1,179 @@
+"""The one model API every task implements (see DESIGN.md, "Model API").
+
+A ``TextModel`` owns a tokenizer adapter and a torch network. Subclasses only say how a batch of
+padded ids becomes outputs (``_outputs``) and how outputs become the task's answer
+(``predict_ids``); batching, length bucketing, padding, device placement, OOM back-off and
+attention extraction live here once.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .device import default_batch_size, pick_device, pick_dtype, run_in_batches
+from .tokens import Tokenized, TokenizerAdapter
+from .validation import check_texts
+
+TASKS = ("classification", "zero-shot", "embedding")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model is, for the Explanation's meta and the UI."""
+
+    name: str
+    task: str
+    source: str
+    revision: str | None = None
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def as_id_lists(id_batch) -> list[list[int]]:
+    """Accept a list of id sequences (lists, tuples, arrays) or a 2-D array; return lists of ints."""
+    if isinstance(id_batch, np.ndarray) and id_batch.ndim == 2:
+        return [list(map(int, row)) for row in id_batch]
+    if isinstance(id_batch, torch.Tensor) and id_batch.dim() == 2:
+        return id_batch.tolist()
+    if not isinstance(id_batch, (list, tuple)) or not id_batch:
+        raise ValueError("predict_ids needs a non-empty list of token id sequences.")
+    out = []
+    for seq in id_batch:
+        seq = list(seq.tolist() if hasattr(seq, "tolist") else seq)
+        if not seq:
+            raise ValueError("predict_ids was given an empty token id sequence.")
+        out.append([int(i) for i in seq])
+    return out
+
+
+class TextModel:
+    """Base for every model: tokenize, predict, predict_ids, attentions, input embeddings."""
+
+    task: str = ""
+
+    def __init__(self, info: ModelInfo, network: torch.nn.Module, tokenizer, max_length: int,
+                 transformer: torch.nn.Module):
+        self.info = info
+        self.adapter = TokenizerAdapter(tokenizer, max_length)
+        self.device = pick_device()
+        self.dtype = pick_dtype(self.device)
+        self.batch_size = default_batch_size(self.device)
+        self.network = network.to(self.device, dtype=self.dtype).eval()
+        # The Hugging Face transformer inside ``network``: attentions and input embeddings come from it.
+        self.transformer = transformer
+        self._attention_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def tokenizer(self):
+        return self.adapter.tokenizer
+
+    @property
+    def max_length(self) -> int:
+        return self.adapter.max_length
+
+    @property
+    def mask_token_id(self) -> int:
+        """The id explainers write over hidden tokens ([MASK], else the pad id)."""
+        return self.adapter.mask_id if self.adapter.mask_id is not None else self.adapter.pad_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, task={self.task!r}, device={self.device})"
+
+    # ------------------------------------------------------------------ public API
+    def tokenize(self, text: str) -> Tokenized:
+        """Token ids (special tokens included), char offsets, truncated flag."""
+        return self.adapter.tokenize(text)
+
+    def predict(self, texts, labels=None, **options) -> np.ndarray:
+        """Probabilities (n, n_labels) or embeddings (n, dim) for raw texts."""
+        texts = check_texts(texts)
+        return self.predict_ids([self.tokenize(t).ids for t in texts], labels, **options)
+
+    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        """Same as ``predict`` from token ids (as ``tokenize`` returns them, possibly perturbed)."""
+        raise NotImplementedError
+
+    def input_embeddings(self) -> torch.nn.Embedding:
+        """The word-embedding layer, for gradient-based attributions."""
+        return self.transformer.get_input_embeddings()
+
+    def attentions(self, ids: Sequence[int], token_type_ids: Sequence[int] | None = None) -> np.ndarray:
+        """Attention weights (layers, heads, n, n) of every layer and head from one eager forward."""
+        ids = as_id_lists([ids])[0]
+        self._check_lengths([ids])
+        with self._attention_lock, torch.inference_mode():
+            previous = self.transformer.config._attn_implementation
+            if previous != "eager":
+                self.transformer.set_attn_implementation("eager")
+            try:
+                kwargs = self._tensors([ids], [token_type_ids] if token_type_ids is not None else None)
+                out = self.transformer(**kwargs, output_attentions=True)
+            finally:
+                if previous != "eager":
+                    self.transformer.set_attn_implementation(previous)
+        return torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()
+
+    # ------------------------------------------------------------------ batching machinery
+    def _check_lengths(self, seqs: list[list[int]]) -> None:
+        longest = max(len(s) for s in seqs)
+        if longest > self.max_length:
+            raise ValueError(f"A token sequence has {longest} tokens; this model reads at most {self.max_length}.")
+        vocab = self.transformer.config.vocab_size
+        if any(i < 0 or i >= vocab for s in seqs for i in s):
+            raise ValueError(f"A token id is outside this model's vocabulary of {vocab}.")
+
+    def _tensors(self, seqs: list[list[int]], types: list[list[int]] | None) -> dict[str, torch.Tensor]:
+        """Right-padded input tensors on the model's device."""
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.adapter.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):
+            ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+            mask[row, : len(seq)] = 1
+        tensors = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        if self.adapter.uses_token_types:
+            tt = torch.zeros_like(ids)
+            for row, seq_types in enumerate(types or []):
+                if seq_types is not None:
+                    tt[row, : len(seq_types)] = torch.tensor(list(seq_types), dtype=torch.long)
+            tensors["token_type_ids"] = tt.to(self.device)
+        return tensors
+
+    def _run(self, seqs: list[list[int]], outputs: Callable[[dict[str, torch.Tensor]], torch.Tensor],
+             types: list[list[int]] | None = None) -> np.ndarray:
+        """Evaluate ``outputs`` on every sequence in length-sorted batches; rows in input order.
+
+        Sorting by length keeps padding (wasted compute) small; batches shrink on OOM.
+        """
+        self._check_lengths(seqs)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+
+        def run_batch(positions: Sequence[int]) -> np.ndarray:
+            chosen = [order[p] for p in positions]
+            tensors = self._tensors([seqs[i] for i in chosen], [types[i] for i in chosen] if types else None)
+            with torch.inference_mode():
+                return outputs(tensors).float().cpu().numpy()
+
+        def shrink(size: int) -> None:
+            self.batch_size = size
+
+        parts = run_in_batches(run_batch, len(seqs), self.batch_size, on_shrink=shrink)
+        sorted_out = np.concatenate(parts, axis=0)
+        result = np.empty_like(sorted_out)
+        result[order] = sorted_out
+        return result
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Average of the token vectors under the attention mask (sentence-transformers' 'mean')."""
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)

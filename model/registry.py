@@ -1,0 +1,113 @@
+"""The registry of named models, and ``load_model`` with a per-process, thread-safe cache.
+
+Adding a model is one ``ModelSpec`` entry. Names not in the registry are treated as Hugging Face
+Hub ids (``owner/name``) and need ``task=``; they are validated so no name becomes a path or URL.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import loaders
+from .base import TASKS, ModelInfo, TextModel
+from .validation import check_hub_id, check_revision
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registry entry: a short name users pick, and how to build it."""
+
+    name: str
+    task: str
+    kind: str  # a key of _BUILDERS
+    source: str  # the hub id (bundled models: where the weights came from)
+    description: str
+    bundled: bool = False
+    revision: str | None = None
+
+
+_BUILDERS: dict[str, Callable[..., TextModel]] = {
+    "bundled-embedding": loaders.load_minilm_embed,
+    "bundled-intent": loaders.load_intent_minilm,
+    "bundled-similarity-zero-shot": loaders.load_minilm_zeroshot,
+    "hub-classifier": loaders.load_hub_classifier,
+    "hub-nli": loaders.load_hub_nli,
+    "hub-embedding": loaders.load_hub_embedding,
+}
+_HUB_KIND = {"classification": "hub-classifier", "zero-shot": "hub-nli", "embedding": "hub-embedding"}
+
+REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
+    ModelSpec("intent-minilm", "classification", "bundled-intent", "sentence-transformers/all-MiniLM-L6-v2",
+              "157 customer-support intents (CLINC150 + out-of-scope + 6 support intents): MiniLM + "
+              "the rag-intent-classifier logistic-regression head. Offline.", bundled=True),
+    ModelSpec("minilm-zeroshot", "zero-shot", "bundled-similarity-zero-shot", "sentence-transformers/all-MiniLM-L6-v2",
+              "Zero-shot by embedding similarity between the text and 'This text is about {label}.'. Offline.",
+              bundled=True),
+    ModelSpec("minilm-embed", "embedding", "bundled-embedding", "sentence-transformers/all-MiniLM-L6-v2",
+              "all-MiniLM-L6-v2 sentence embeddings (384-d, mean pooled, unit length). Offline.", bundled=True),
+    ModelSpec("sst2-distilbert", "classification", "hub-classifier",
+              "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+              "Positive / negative sentiment (SST-2). Needs the Hugging Face Hub."),
+    ModelSpec("deberta-zeroshot", "zero-shot", "hub-nli", "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
+              "NLI zero-shot with DeBERTa-v3-base. Needs the Hugging Face Hub."),
+    ModelSpec("bart-mnli", "zero-shot", "hub-nli", "facebook/bart-large-mnli",
+              "NLI zero-shot with BART-large (MNLI). Needs the Hugging Face Hub."),
+    ModelSpec("mpnet-embed", "embedding", "hub-embedding", "sentence-transformers/all-mpnet-base-v2",
+              "all-mpnet-base-v2 sentence embeddings (768-d). Needs the Hugging Face Hub."),
+]}
+
+_cache: dict[tuple, TextModel] = {}
+_locks: dict[tuple, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def list_models(task: str | None = None, bundled_only: bool = False) -> list[ModelSpec]:
+    """Registry entries, bundled (offline) models first."""
+    if task is not None and task not in TASKS:
+        raise ValueError(f"{task!r} is not a task; use one of {', '.join(TASKS)}.")
+    specs = [s for s in REGISTRY.values() if (task is None or s.task == task) and (s.bundled or not bundled_only)]
+    return sorted(specs, key=lambda s: (not s.bundled, s.task, s.name))
+
+
+def resolve(name: object, task: str | None = None) -> ModelSpec:
+    """The spec for a registry name or a hub id (which must come with its task)."""
+    if isinstance(name, str) and name in REGISTRY:
+        spec = REGISTRY[name]
+        if task is not None and task != spec.task:
+            raise ValueError(f"{name!r} is a {spec.task} model, not a {task} model.")
+        return spec
+    hub_id = check_hub_id(name)
+    if task is None:
+        raise ValueError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task ({', '.join(TASKS)}).")
+    if task not in TASKS:
+        raise ValueError(f"{task!r} is not a task; use one of {', '.join(TASKS)}.")
+    return ModelSpec(hub_id, task, _HUB_KIND[task], hub_id, f"{hub_id} from the Hugging Face Hub.")
+
+
+def load_model(name: str, *, task: str | None = None, revision: str | None = None,
+               cache_dir: str | None = None) -> TextModel:
+    """Load a model once per process (concurrent first calls wait for the one load)."""
+    spec = resolve(name, task)
+    revision = check_revision(revision) or spec.revision
+    key = (spec.name, spec.task, revision, cache_dir)
+    with _registry_lock:
+        if key in _cache:
+            return _cache[key]
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        if key in _cache:
+            return _cache[key]
+        info = ModelInfo(name=spec.name, task=spec.task, source=spec.source, revision=revision,
+                         description=spec.description)
+        builder = _BUILDERS[spec.kind]
+        model = builder(info) if spec.bundled else builder(info, revision=revision, cache_dir=cache_dir)
+        with _registry_lock:
+            _cache[key] = model
+        return model
+
+
+def loaded_models() -> list[str]:
+    """Names of the models this process has loaded (for diagnostics and tests)."""
+    with _registry_lock:
+        return [key[0] for key in _cache]

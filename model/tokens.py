@@ -1,0 +1,139 @@
+"""Tokenisation with char offsets, truncation and special-token templates.
+
+Explainers perturb token ids, so every model exposes the same view of a text: the full id
+sequence (special tokens included), each token's char span in the original text, and which
+positions are special. Pairs (NLI premise + hypothesis) are assembled from ids with a template
+learnt from the tokenizer itself, so no masked text is ever re-tokenised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .validation import check_text
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """One text as the model sees it. ``offsets[i]`` slices ``text``; special tokens get (0, 0)."""
+
+    text: str
+    ids: tuple[int, ...]
+    tokens: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+    special: tuple[bool, ...]
+    truncated: bool
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def content_positions(self) -> list[int]:
+        """Indices of the non-special tokens: the features an explainer may perturb."""
+        return [i for i, is_special in enumerate(self.special) if not is_special]
+
+
+@dataclass(frozen=True)
+class _Template:
+    """Special ids around one or two segments, with their token type ids."""
+
+    prefix: tuple[int, ...]
+    middle: tuple[int, ...]
+    suffix: tuple[int, ...]
+    types: tuple[int, int, int, int, int]  # type id of prefix, a, middle, b, suffix
+
+
+def _learn_template(tokenizer, pair: bool) -> _Template:
+    """Encode one-token placeholders and read off what the tokenizer puts around them."""
+    probe_a, probe_b = "a", "b"
+    id_a = tokenizer(probe_a, add_special_tokens=False)["input_ids"]
+    id_b = tokenizer(probe_b, add_special_tokens=False)["input_ids"]
+    if len(id_a) != 1 or len(id_b) != 1:
+        raise ValueError("This tokenizer splits single letters into several tokens, which is not supported.")
+    enc = tokenizer(probe_a, probe_b, return_token_type_ids=True) if pair else tokenizer(probe_a, return_token_type_ids=True)
+    ids = list(enc["input_ids"])
+    types = list(enc.get("token_type_ids") or [0] * len(ids))
+    ia = ids.index(id_a[0])
+    if pair:
+        ib = ids.index(id_b[0], ia + 1)
+        return _Template(
+            prefix=tuple(ids[:ia]), middle=tuple(ids[ia + 1 : ib]), suffix=tuple(ids[ib + 1 :]),
+            types=(types[0] if ia else 0, types[ia], types[ia + 1] if ib > ia + 1 else types[ia], types[ib],
+                   types[ib + 1] if ib + 1 < len(ids) else types[ib]),
+        )
+    return _Template(prefix=tuple(ids[:ia]), middle=(), suffix=tuple(ids[ia + 1 :]),
+                     types=(types[0] if ia else 0, types[ia], 0, 0, types[ia + 1] if ia + 1 < len(ids) else types[ia]))
+
+
+class TokenizerAdapter:
+    """A thin, model-independent layer over a Hugging Face fast tokenizer."""
+
+    def __init__(self, tokenizer, max_length: int):
+        if not getattr(tokenizer, "is_fast", True):
+            raise ValueError("Only fast (Rust) tokenizers are supported, since char offsets are needed.")
+        self.tokenizer = tokenizer
+        self.max_length = int(max_length)
+        self.single = _learn_template(tokenizer, pair=False)
+        self._pair: _Template | None = None
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.mask_id = tokenizer.mask_token_id
+        self.uses_token_types = "token_type_ids" in getattr(tokenizer, "model_input_names", [])
+
+    @property
+    def pair(self) -> _Template:
+        if self._pair is None:
+            self._pair = _learn_template(self.tokenizer, pair=True)
+        return self._pair
+
+    @property
+    def max_content(self) -> int:
+        """Content tokens that fit beside the single-sequence special tokens."""
+        return self.max_length - len(self.single.prefix) - len(self.single.suffix)
+
+    def tokenize(self, text: str) -> Tokenized:
+        """Tokens with char offsets; texts over the limit keep their first ``max_content`` tokens."""
+        check_text(text)
+        # split_special_tokens: a literal "[SEP]" in user text is text, not a control token.
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, split_special_tokens=True)
+        content = list(enc["input_ids"])
+        offsets = [tuple(map(int, span)) for span in enc["offset_mapping"]]
+        if not content:
+            raise ValueError("The text has no tokens this model can read (only spaces or control characters?).")
+        truncated = len(content) > self.max_content
+        content, offsets = content[: self.max_content], offsets[: self.max_content]
+        prefix, suffix = self.single.prefix, self.single.suffix
+        ids = (*prefix, *content, *suffix)
+        spans = ((0, 0),) * len(prefix) + tuple(offsets) + ((0, 0),) * len(suffix)
+        special = (True,) * len(prefix) + (False,) * len(content) + (True,) * len(suffix)
+        tokens = tuple(self.tokenizer.convert_ids_to_tokens(list(ids)))
+        return Tokenized(text=text, ids=tuple(int(i) for i in ids), tokens=tokens, offsets=spans,
+                         special=special, truncated=truncated)
+
+    def content_ids(self, ids) -> list[int]:
+        """Strip the single-sequence special tokens from a full id sequence."""
+        ids = list(ids)
+        start, stop = len(self.single.prefix), len(ids) - len(self.single.suffix)
+        return ids[start:stop]
+
+    def encode_content(self, text: str) -> list[int]:
+        """Ids of a text without special tokens (hypotheses, labels)."""
+        return list(self.tokenizer(text, add_special_tokens=False, split_special_tokens=True)["input_ids"])
+
+    def build_single(self, content: list[int]) -> tuple[list[int], list[int]]:
+        """Ids and token type ids of one segment with its special tokens."""
+        t = self.single
+        ids = [*t.prefix, *content, *t.suffix]
+        types = [t.types[0]] * len(t.prefix) + [t.types[1]] * len(content) + [t.types[4]] * len(t.suffix)
+        return ids, types
+
+    def build_pair(self, first: list[int], second: list[int]) -> tuple[list[int], list[int]]:
+        """Ids and token type ids of (first, second), truncating only ``first`` to fit, like
+        transformers' ``TruncationStrategy.ONLY_FIRST`` in the zero-shot pipeline."""
+        t = self.pair
+        room = self.max_length - len(t.prefix) - len(t.middle) - len(t.suffix) - len(second)
+        if room < 1:
+            raise ValueError("The hypothesis is too long to fit beside the text in this model.")
+        first = first[:room]
+        ids = [*t.prefix, *first, *t.middle, *second, *t.suffix]
+        types = ([t.types[0]] * len(t.prefix) + [t.types[1]] * len(first) + [t.types[2]] * len(t.middle)
+                 + [t.types[3]] * len(second) + [t.types[4]] * len(t.suffix))
+        return ids, types

@@ -1,0 +1,115 @@
+"""Input checks shared by every model: each failure is one ValueError sentence.
+
+Validation lives here, apart from the models (like transformers' ArgumentHandler), so the
+library, the CLI and the app all reject bad input the same way and before any model call.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+MAX_LABELS = 20
+MAX_LABEL_CHARS = 100
+MAX_TEXTS = 5_000
+MAX_TEXT_CHARS = 100_000
+
+# Hub ids are "owner/name" (or a bare legacy "name"): letters, digits, '-', '_', '.'; never a path.
+_HUB_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+_REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
+
+
+def check_text(text: object, *, what: str = "text") -> str:
+    """Return ``text`` if it is a non-blank string of bounded size, else raise one ValueError."""
+    if text is None:
+        raise ValueError(f"The {what} is missing: give a non-empty string.")
+    if not isinstance(text, str):
+        raise ValueError(f"The {what} must be a string, not {type(text).__name__}.")
+    if not text.strip():
+        raise ValueError(f"The {what} is empty: give at least one word.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(
+            f"The {what} has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}."
+        )
+    return text
+
+
+def check_texts(texts: object) -> list[str]:
+    """Accept one string or a non-empty list of strings; return a list of checked strings."""
+    if isinstance(texts, str):
+        return [check_text(texts)]
+    if texts is None:
+        raise ValueError("The texts are missing: give a string or a list of strings.")
+    if not isinstance(texts, Sequence) or isinstance(texts, (bytes, bytearray)):
+        raise ValueError(f"The texts must be a string or a list of strings, not {type(texts).__name__}.")
+    if len(texts) == 0:
+        raise ValueError("The list of texts is empty: give at least one text.")
+    if len(texts) > MAX_TEXTS:
+        raise ValueError(f"{len(texts):,} texts were given; the limit is {MAX_TEXTS:,} per call.")
+    return [check_text(t, what=f"text at position {i}") for i, t in enumerate(texts)]
+
+
+def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
+    """Zero-shot candidate labels: 1..max_labels distinct, non-blank strings.
+
+    One string is refused rather than guessed at ("a, b" may be one label or two): the UI
+    splits its comma-separated box itself, via ``split_labels``.
+    """
+    if labels is None:
+        raise ValueError("Zero-shot classification needs candidate labels; none were given.")
+    if isinstance(labels, str):
+        raise ValueError("Give the labels as a list of strings, not one string (split 'a, b' into ['a', 'b']).")
+    if not isinstance(labels, Iterable) or isinstance(labels, (bytes, bytearray)):
+        raise ValueError(f"The labels must be a list of strings, not {type(labels).__name__}.")
+    labels = list(labels)
+    for label in labels:
+        if not isinstance(label, str):
+            raise ValueError(f"Every label must be a string; got {type(label).__name__}.")
+    cleaned = [label.strip() for label in labels]
+    if not cleaned or any(not label for label in cleaned):
+        raise ValueError("The labels must be non-empty: give at least one, none of them blank.")
+    if len(cleaned) > max_labels:
+        raise ValueError(f"{len(cleaned)} labels were given; the limit is {max_labels}.")
+    too_long = [label for label in cleaned if len(label) > MAX_LABEL_CHARS]
+    if too_long:
+        raise ValueError(f"A label has {len(too_long[0])} characters; the limit is {MAX_LABEL_CHARS}.")
+    seen: set[str] = set()
+    for label in cleaned:
+        if label in seen:
+            raise ValueError(f"The label {label!r} is given twice; labels must be distinct.")
+        seen.add(label)
+    return cleaned
+
+
+def check_template(template: object) -> str:
+    """A hypothesis template must be a string holding exactly one ``{}`` placeholder."""
+    if not isinstance(template, str) or not template.strip():
+        raise ValueError("The hypothesis template must be a non-empty string such as 'This text is about {}.'.")
+    if template.count("{}") != 1 or template.replace("{}", "").count("{") or template.replace("{}", "").count("}"):
+        raise ValueError("The hypothesis template must contain exactly one '{}' where the label goes, and no other braces.")
+    return template
+
+
+def check_hub_id(model_id: object) -> str:
+    """A Hugging Face Hub id ("owner/name"), never a filesystem path or URL."""
+    if not isinstance(model_id, str) or not _HUB_ID.match(model_id) or ".." in model_id:
+        raise ValueError(
+            f"{model_id!r} is neither a known model name nor a Hugging Face Hub id like 'owner/name'."
+        )
+    return model_id
+
+
+def check_revision(revision: object) -> str | None:
+    """A branch, tag or commit hash; no path tricks."""
+    if revision is None:
+        return None
+    if not isinstance(revision, str) or not _REVISION.match(revision) or ".." in revision:
+        raise ValueError(f"{revision!r} is not a valid revision (a branch, tag or commit hash).")
+    return revision
+
+
+def split_labels(text: str) -> list[str]:
+    """Split a comma-separated label box into labels (blanks kept, so check_labels can name them)."""
+    if not isinstance(text, str):
+        raise ValueError("The labels must be text separated by commas.")
+    parts = [part.strip() for part in text.split(",")]
+    return [] if parts == [""] else parts

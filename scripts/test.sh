@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The one test command (README and CI): install test dependencies, then run the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install -q -r requirements-dev.txt
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # Browser tests drive Debian's Chromium; without it they are skipped with that reason.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    || echo "chromium could not be installed; browser tests will be skipped"
+fi
+HF_HUB_OFFLINE=1 python -m pytest "$@"

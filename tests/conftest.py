@@ -1,0 +1,40 @@
+"""Shared fixtures. Everything is offline: the Hub is never contacted."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("STUDIO_DEVICE", "cpu")
+
+import pytest  # noqa: E402
+
+from tests.tiny_models import build_hub_cache  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def hub_cache(tmp_path_factory) -> str:
+    """A Hub cache holding tiny test-built models, passed as ``cache_dir``."""
+    return str(build_hub_cache(tmp_path_factory.mktemp("hf")))
+
+
+@pytest.fixture(scope="session")
+def intent_model():
+    from model import load_model
+
+    return load_model("intent-minilm")
+
+
+@pytest.fixture(scope="session")
+def embed_model():
+    from model import load_model
+
+    return load_model("minilm-embed")
+
+
+@pytest.fixture(scope="session")
+def zeroshot_model():
+    from model import load_model
+
+    return load_model("minilm-zeroshot")

@@ -1,0 +1,158 @@
+"""Hub code paths on tiny test-built models, offline, with parity against transformers."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from model import load_model
+from model import registry
+from tests.tiny_models import snapshot_dir
+
+TEXTS = ["the movie was very good", "i hate this food", "bank transfer of money is not good", "a cat"]
+LABELS = ["sport", "music", "politics", "weather"]
+
+
+@pytest.fixture(scope="module")
+def nli(hub_cache):
+    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
+
+
+@pytest.fixture(scope="module")
+def pipeline(hub_cache):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, ZeroShotClassificationPipeline
+
+    folder = str(snapshot_dir(__import__("pathlib").Path(hub_cache), "tiny/bert-nli"))
+    return ZeroShotClassificationPipeline(model=AutoModelForSequenceClassification.from_pretrained(folder),
+                                          tokenizer=AutoTokenizer.from_pretrained(folder), device=-1)
+
+
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_nli_zero_shot_equals_transformers_pipeline(nli, pipeline, multi_label):
+    ours = nli.predict(TEXTS, labels=LABELS, multi_label=multi_label)
+    assert ours.shape == (len(TEXTS), len(LABELS))
+    spread = 0.0
+    for text, row in zip(TEXTS, ours):
+        reference = pipeline(text, candidate_labels=LABELS, multi_label=multi_label)
+        expected = np.array([reference["scores"][reference["labels"].index(label)] for label in LABELS])
+        np.testing.assert_allclose(row, expected, atol=1e-5)
+        spread = max(spread, float(np.ptp(expected)))
+    assert spread > 0.01, "the tiny model must discriminate labels for the parity to mean anything"
+    if not multi_label:
+        np.testing.assert_allclose(ours.sum(1), 1.0, atol=1e-5)
+
+
+def test_nli_single_label_uses_entailment_vs_contradiction(nli, pipeline):
+    ours = nli.predict(TEXTS[:2], labels=["sport"])
+    for text, row in zip(TEXTS[:2], ours):
+        assert abs(row[0] - pipeline(text, candidate_labels=["sport"])["scores"][0]) < 1e-5
+
+
+def test_nli_template_and_truncation(nli, pipeline):
+    long_text = "good " * 200
+    ours = nli.predict([long_text, TEXTS[0]], labels=LABELS[:2], hypothesis_template="It is about {}.")
+    assert nli.tokenize(long_text).truncated
+    for text, row in zip([long_text, TEXTS[0]], ours):
+        reference = pipeline(text, candidate_labels=LABELS[:2], hypothesis_template="It is about {}.")
+        expected = [reference["scores"][reference["labels"].index(label)] for label in LABELS[:2]]
+        np.testing.assert_allclose(row, expected, atol=1e-5)
+
+
+def test_hub_classifier_equals_text_classification_pipeline(hub_cache):
+    from transformers import pipeline
+
+    model = load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
+    assert model.labels == ["NEGATIVE", "POSITIVE"]
+    folder = str(snapshot_dir(__import__("pathlib").Path(hub_cache), "tiny/distilbert-sst"))
+    reference = pipeline("text-classification", model=folder, tokenizer=folder, device=-1, top_k=None)
+    ours = model.predict(TEXTS)
+    for text, row in zip(TEXTS, ours):
+        result = reference([text])[0]
+        scores = {item["label"]: item["score"] for item in result}
+        np.testing.assert_allclose(row, [scores["NEGATIVE"], scores["POSITIVE"]], atol=1e-5)
+    attention = model.attentions(model.tokenize(TEXTS[0]).ids)
+    assert attention.shape[:2] == (2, 2)
+
+
+def test_hub_embedding_equals_sentence_transformers(hub_cache):
+    from sentence_transformers import SentenceTransformer
+
+    model = load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
+    assert model.max_length == 48
+    folder = str(snapshot_dir(__import__("pathlib").Path(hub_cache), "tiny/bert-embed"))
+    reference = SentenceTransformer(folder, device="cpu").encode(TEXTS)
+    np.testing.assert_allclose(model.predict(TEXTS), reference, atol=1e-5)
+
+
+def test_pickle_only_weights_are_refused(hub_cache):
+    with pytest.raises(ValueError, match="safetensors"):
+        load_model("tiny/pickle-only", task="classification", cache_dir=hub_cache)
+
+
+def test_offline_hub_model_is_one_sentence():
+    with pytest.raises(ValueError, match="not available offline") as err:
+        load_model("distilbert-base-uncased-finetuned-sst-2-english", task="classification")
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match="not available offline"):
+        load_model("sst2-distilbert")
+
+
+def test_bad_revision_is_refused(hub_cache):
+    with pytest.raises(ValueError, match="revision"):
+        load_model("tiny/bert-nli", task="zero-shot", revision="../../etc", cache_dir=hub_cache)
+
+
+def test_non_nli_model_refused_for_zero_shot(hub_cache):
+    with pytest.raises(ValueError, match="not an NLI model"):
+        load_model("tiny/distilbert-sst", task="zero-shot", cache_dir=hub_cache)
+
+
+def test_concurrent_first_use_loads_once(hub_cache, monkeypatch):
+    calls = []
+    original = registry._BUILDERS["hub-classifier"]
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setitem(registry._BUILDERS, "hub-classifier", counting)
+    results = []
+    barrier = threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        results.append(load_model("tiny/distilbert-sst", task="classification", revision="main", cache_dir=hub_cache))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len(results) == 8 and all(r is results[0] for r in results)
+
+
+def test_out_of_memory_halves_the_batch_and_retries(hub_cache, monkeypatch):
+    model = load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
+    expected = model.predict(TEXTS * 4)
+    forward = model.network.forward
+    seen = []
+
+    def flaky(input_ids, attention_mask, token_type_ids=None):
+        seen.append(len(input_ids))
+        if len(input_ids) > 3:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return forward(input_ids, attention_mask, token_type_ids)
+
+    monkeypatch.setattr(model.network, "forward", flaky)
+    monkeypatch.setattr(model, "batch_size", 16)
+    np.testing.assert_allclose(model.predict(TEXTS * 4), expected, atol=1e-5)
+    assert seen[:3] == [16, 8, 4] and model.batch_size == 2
+
+    def always(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory.")
+
+    monkeypatch.setattr(model.network, "forward", always)
+    with pytest.raises(ValueError, match="out of memory"):
+        model.predict(["a cat"])

@@ -1,0 +1,50 @@
+"""Tokenisation: char spans of the original text, truncation, special tokens as plain text."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("text", [
+    "Héllo wörld, ça va?",
+    "naïve café — déjà vu",
+    "emoji 😀👍🏽 and 🇫🇷 flags",
+    "日本語のテキストと中文",
+    "مرحبا بالعالم",
+    "e\u0301 combining accents",
+    "zero\u200bwidth and\u202eRTL override",
+    "one",
+])
+def test_offsets_slice_the_original_text(intent_model, text):
+    tokenized = intent_model.tokenize(text)
+    assert tokenized.text == text
+    assert not tokenized.truncated
+    assert tokenized.special[0] and tokenized.special[-1]
+    for token, (start, end), special in zip(tokenized.tokens, tokenized.offsets, tokenized.special):
+        if special:
+            continue
+        assert 0 <= start < end <= len(text)
+        piece = text[start:end]
+        assert piece.strip(), (token, piece)
+        if token not in ("[UNK]",):
+            assert token.removeprefix("##").lower() in piece.lower() or len(piece) != len(token.removeprefix("##"))
+
+
+def test_long_text_is_truncated_and_flagged(intent_model):
+    text = "money " * 1000
+    tokenized = intent_model.tokenize(text)
+    assert tokenized.truncated
+    assert len(tokenized) == intent_model.max_length == 256
+    probabilities = intent_model.predict([text])
+    assert probabilities.shape == (1, 157)
+
+
+def test_special_token_strings_in_user_text_stay_text(intent_model):
+    tokenized = intent_model.tokenize("hi [SEP] [MASK] there")
+    inner = tokenized.ids[1:-1]
+    assert intent_model.tokenizer.sep_token_id not in inner
+    assert intent_model.tokenizer.mask_token_id not in inner
+
+
+def test_text_with_no_readable_tokens_is_refused(intent_model):
+    with pytest.raises(ValueError, match="no tokens"):
+        intent_model.tokenize("\u200b\u200b")

@@ -1,0 +1,50 @@
+"""A synthetic additive classifier implementing the model API, with known attributions.
+
+Each vocabulary id has a fixed weight; the output for "score" is the sum of the weights of the
+ids present (the mask token weighs 0). For such a linear model the Shapley/Owen value of a token
+is exactly its weight, whatever the partition tree.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from model.base import ModelInfo, as_id_lists
+from model.tokens import TokenizerAdapter
+
+
+class AdditiveModel:
+    task = "classification"
+    labels = ["score", "negated"]
+
+    def __init__(self, tokenizer, seed: int = 0):
+        self.adapter = TokenizerAdapter(tokenizer, max_length=64)
+        self.tokenizer = tokenizer
+        rng = np.random.default_rng(seed)
+        self.weights = rng.normal(size=len(tokenizer.get_vocab()))
+        for special in tokenizer.all_special_ids:
+            self.weights[special] = 0.0
+        self.info = ModelInfo(name="additive", task=self.task, source="synthetic")
+        self.max_length = 64
+        self.device = "cpu"
+        self.calls = 0
+
+    @property
+    def mask_token_id(self) -> int:
+        return self.tokenizer.mask_token_id
+
+    def tokenize(self, text):
+        return self.adapter.tokenize(text)
+
+    def label_index(self, label):
+        if label not in self.labels:
+            raise ValueError(f"{label!r} is not one of this model's labels.")
+        return self.labels.index(label)
+
+    def predict_ids(self, id_batch, labels=None, **options):
+        self.calls += 1
+        rows = as_id_lists(id_batch)
+        score = np.array([self.weights[row].sum() for row in rows])
+        return np.stack([score, -score], axis=1)
+
+    def predict(self, texts, labels=None):
+        return self.predict_ids([self.tokenize(t).ids for t in texts])

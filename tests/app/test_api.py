@@ -1,0 +1,128 @@
+"""Every api_name of the app through gradio_client, asserting values, not just success."""
+from __future__ import annotations
+
+import base64
+import csv
+import json
+
+import numpy as np
+import pytest
+from gradio_client.exceptions import AppError
+
+from explain import Explanation
+
+
+def array(value) -> np.ndarray:
+    """Plotly serialises numpy arrays as typed arrays ({"dtype", "bdata", "shape"})."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            out = out.reshape([int(n) for n in str(shape).split(",")])
+        return out
+    return np.array(value, dtype=float)
+
+
+def figure(payload) -> dict:
+    assert payload["type"] == "plotly"
+    return json.loads(payload["plot"])
+
+
+def test_every_event_has_an_api_name(client):
+    endpoints = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/classify", "/compare_methods", "/class_labels", "/zero_shot", "/embeddings",
+            "/explain_similarity", "/attention"} <= endpoints
+
+
+def test_classify_shap(client):
+    label, bars, heat, files = client.predict("transfer $200 from checking to savings", "intent-minilm", "shap", "",
+                                              500, 1000, 0, api_name="/classify")
+    assert label["label"] == "transfer"
+    assert label["confidences"][0]["confidence"] > 0.9
+    bars = figure(bars)
+    assert bars["data"][0]["type"] == "bar" and "transfer" in bars["data"][0]["y"]
+    assert "transfer" in bars["layout"]["title"]["text"]
+    assert figure(heat)["data"][0]["type"] == "heatmap"
+    json_file = next(f for f in files if f.endswith(".json"))
+    csv_file = next(f for f in files if f.endswith(".csv"))
+    e = Explanation.from_dict(json.loads(open(json_file, encoding="utf-8").read()))
+    assert e.targets == ("transfer",)
+    assert abs(e.attributions.sum() + e.base_values[0] - e.outputs[0]) < 1e-4
+    rows = list(csv.DictReader(open(csv_file, encoding="utf-8")))
+    assert len(rows) == len(e.tokens) and rows[1]["token"] == "transfer"
+
+
+def test_classify_other_target_and_lime(client):
+    label, bars, _, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 500, 300, 1,
+                                           api_name="/classify")
+    e = Explanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
+    assert e.targets == ("oos",) and e.method == "lime" and e.meta["seed"] == 1
+    assert sum(c["confidence"] for c in label["confidences"]) <= 1.0 + 1e-6
+
+
+def test_class_labels_follow_the_model(client):
+    update = client.predict("intent-minilm", api_name="/class_labels")
+    values = [choice[1] for choice in update["choices"]] if isinstance(update, dict) else None
+    assert values is None or ("transfer" in values and len(values) == 158)
+
+
+def test_compare_methods(client):
+    payload = client.predict("set a timer for ten minutes", "intent-minilm", "", 300, 200, 0, api_name="/compare_methods")
+    fig = figure(payload)
+    assert [trace["name"] for trace in fig["data"]] == ["shap", "lime", "rollout"]
+    for trace in fig["data"]:
+        assert np.abs(array(trace["x"])).max() == pytest.approx(1.0)
+
+
+def test_zero_shot(client):
+    label, scores, multiples, heat, files = client.predict(
+        "The home team scored twice in extra time to win the cup final.", "sports, politics, finance", "", False,
+        "minilm-zeroshot", "shap", 300, 200, 0, api_name="/zero_shot")
+    assert label["label"] == "sports"
+    total = sum(c["confidence"] for c in label["confidences"])
+    assert total == pytest.approx(1.0, abs=1e-5)
+    assert figure(scores)["data"][0]["type"] == "bar"
+    assert len(figure(multiples)["data"]) == 3
+    assert figure(heat)["data"][0]["type"] == "heatmap"
+
+
+def test_embeddings(client):
+    texts = "A man is playing a guitar.\nSomeone is strumming a guitar.\nThe stock market fell."
+    matrix, two, three = client.predict(texts, "minilm-embed", "pca", api_name="/embeddings")
+    z = array(figure(matrix)["data"][0]["z"])
+    assert z.shape == (3, 3) and np.allclose(np.diag(z), 1.0, atol=1e-5)
+    assert z[0, 1] > z[0, 2]
+    assert figure(two)["data"][0]["type"] == "scatter"
+    assert figure(three)["data"][0]["type"] == "scatter3d"
+
+
+def test_explain_similarity(client):
+    value, a, b, files = client.predict("A man plays a guitar.", "Someone performs music on a guitar.", "minilm-embed",
+                                        "shap", 200, 200, 0, api_name="/explain_similarity")
+    assert value.startswith("cosine similarity: ")
+    assert 0 < float(value.split(": ")[1]) <= 1
+    assert "guitar" in figure(a)["data"][0]["y"] and "guitar" in figure(b)["data"][0]["y"]
+
+
+def test_attention(client):
+    heat, grid, roll, scores, files = client.predict("transfer money to savings", "intent-minilm", 6, 0,
+                                                     api_name="/attention")
+    z = array(figure(heat)["data"][0]["z"])
+    np.testing.assert_allclose(z.sum(1), 1.0, atol=1e-4)
+    assert len(figure(grid)["data"]) == 12
+    assert array(figure(roll)["data"][0]["z"]).shape == z.shape
+
+
+@pytest.mark.parametrize("api_name, args", [
+    ("/classify", ("", "intent-minilm", "shap", "", 500, 1000, 0)),
+    ("/classify", ("hello", "no-such-model", "shap", "", 500, 1000, 0)),
+    ("/zero_shot", ("a text", "", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
+    ("/zero_shot", ("a text", "a, a", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
+    ("/zero_shot", ("a text", "a, b", "no placeholder", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
+    ("/embeddings", ("only one", "minilm-embed", "pca")),
+])
+def test_errors_are_one_sentence(client, api_name, args):
+    with pytest.raises(AppError) as err:
+        client.predict(*args, api_name=api_name)
+    message = str(err.value)
+    assert "Traceback" not in message and "\n" not in message.strip()

@@ -67,13 +67,13 @@ def _label(labels, scores, k=TOP_K) -> dict[str, float]:
 # ----------------------------------------------------------------------------- handlers
 @gpu
 def classify(text: str, model_name: str, method: str, target: str | None, max_evals: int, num_samples: int,
-             seed: int, progress=gr.Progress()):
+             seed: int, sort: bool = True, progress=gr.Progress()):
     """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
     model = _model(model_name, "classification")
     e = _explain(model, text, method, progress, target=target or None, max_evals=int(max_evals),
                  num_samples=int(num_samples), seed=int(seed))
     files = list(write_files(e))
-    return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=True, top=30),
+    return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=40),
             plots.text_heatmap(e), files)
 
 
@@ -89,7 +89,7 @@ def compare_methods(text: str, model_name: str, target: str | None, max_evals: i
 
 def _target_choices(model_name: str) -> list[tuple[str, str]]:
     model = _model(model_name, "classification")
-    return [("predicted class", "")] + [(label, label) for label in model.labels]
+    return [("predicted class", "")] + [(label, label) for label in sorted(model.labels)]
 
 
 def class_labels(model_name: str):
@@ -158,6 +158,14 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
             plots.rollout_heatmap(rolled), plots.attribution_bars(raw, level="token"), list(write_files(raw)))
 
 
+def attention_shape(model_name: str):
+    """Layer and head sliders follow the chosen model's depth and width."""
+    task = next((s.task for s in list_models() if s.name == model_name), "classification")
+    config = _model(model_name, task).transformer.config
+    layers, heads = int(config.num_hidden_layers), int(config.num_attention_heads)
+    return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1)
+
+
 # ----------------------------------------------------------------------------- layout
 def _budget_controls():
     with gr.Row():
@@ -182,6 +190,7 @@ def build() -> gr.Blocks:
                     c_target = gr.Dropdown(_target_choices("intent-minilm"), value="", label="Explain class",
                                            allow_custom_value=True)
             c_max, c_samples, c_seed = _budget_controls()
+            c_sort = gr.Checkbox(value=True, label="Sort words by the size of their contribution")
             with gr.Row():
                 c_run = gr.Button("Explain", variant="primary")
                 c_cmp = gr.Button("Compare SHAP, LIME and rollout")
@@ -191,7 +200,7 @@ def build() -> gr.Blocks:
             c_heat = gr.Plot(label="Text heatmap")
             c_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
             c_compare = gr.Plot(label="Methods compared")
-            c_run.click(classify, [c_text, c_model, c_method, c_target, c_max, c_samples, c_seed],
+            c_run.click(classify, [c_text, c_model, c_method, c_target, c_max, c_samples, c_seed, c_sort],
                         [c_label, c_bars, c_heat, c_files], api_name="classify")
             c_cmp.click(compare_methods, [c_text, c_model, c_target, c_max, c_samples, c_seed], c_compare,
                         api_name="compare_methods")
@@ -255,8 +264,8 @@ def build() -> gr.Blocks:
                 with gr.Column():
                     a_model = gr.Dropdown([(n, v) for t in ("classification", "zero-shot", "embedding")
                                            for n, v in _choices(t)], value="intent-minilm", label="Model")
-                    a_layer = gr.Slider(1, 12, value=6, step=1, label="Layer")
-                    a_head = gr.Slider(0, 16, value=0, step=1, label="Head (0 = mean of heads)")
+                    a_layer = gr.Slider(1, 6, value=6, step=1, label="Layer")
+                    a_head = gr.Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
             a_run = gr.Button("Show attention", variant="primary")
             gr.Examples(EXAMPLES["attention"], [a_text], label="Examples")
             a_heat = gr.Plot(label="Layer / head")
@@ -264,6 +273,7 @@ def build() -> gr.Blocks:
             a_roll = gr.Plot(label="Rollout")
             a_scores = gr.Plot(label="Attention received per token")
             a_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
+            a_model.change(attention_shape, a_model, [a_layer, a_head], api_name="attention_shape")
             a_run.click(attention, [a_text, a_model, a_layer, a_head], [a_heat, a_grid, a_roll, a_scores, a_files],
                         api_name="attention")
     demo.queue(default_concurrency_limit=2, max_size=32)

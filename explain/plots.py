@@ -45,11 +45,17 @@ def _unique_ticks(names: list[str]) -> list[str]:
     return out
 
 
+ATTENTION_METHODS = ("attention", "rollout")
+
+
 def _title(e: Explanation, target: int) -> str:
     name = e.targets[target]
     value = e.outputs[target]
     what = e.meta.get("output", "output")
-    return f"{e.method.upper()} · {plain(name)} ({what} {value:.3f})"
+    if e.method in ATTENTION_METHODS:
+        return f"{e.method.capitalize()} received per token · model output: {plain(name)} ({what} {value:.3f})"
+    base = f", base {e.base_values[target]:.3f}" if e.method == "shap" else ""
+    return f"{e.method.upper()} · {plain(name)} ({what} {value:.3f}{base})"
 
 
 def _units(e: Explanation, level: str):
@@ -73,12 +79,15 @@ def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "wor
         order = order[:top]
     ticks = _unique_ticks([short(names[i]) for i in order])
     full = [plain(names[i]) for i in order]
+    attention = e.method in ATTENTION_METHODS
     fig = go.Figure(go.Bar(
         x=[values[i] for i in order], y=ticks, orientation="h",
-        marker_color=[POSITIVE if values[i] >= 0 else NEGATIVE for i in order],
+        marker_color=[METHOD_COLOURS[e.method] if attention else POSITIVE if values[i] >= 0 else NEGATIVE
+                      for i in order],
         customdata=full, hovertemplate="%{customdata}<br>%{x:.5f}<extra></extra>"))
+    axis = "attention received" if attention else f"contribution to {plain(e.meta.get('output', 'output'))}"
     fig.update_layout(title=_title(e, j), template=TEMPLATE, height=max(280, 22 * len(order) + 120),
-                      xaxis_title=f"contribution to {plain(e.meta.get('output', 'output'))}",
+                      xaxis_title=axis,
                       yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 60, "b": 40})
     return fig
 
@@ -252,6 +261,11 @@ def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str
                              marker={"size": 5, "color": METHOD_COLOURS["rollout"]})
     fig = go.Figure(trace)
     fig.update_layout(title=f"Embeddings · {used.upper()} {dims}-D", template=TEMPLATE, height=520)
+    if dims == 2:  # room for the text labels next to the points at the edges
+        for axis, column in (("xaxis", 0), ("yaxis", 1)):
+            low, high = float(points[:, column].min()), float(points[:, column].max())
+            pad = 0.25 * (high - low or 1.0)
+            fig.update_layout({axis: {"range": [low - pad, high + pad]}})
     return fig
 
 

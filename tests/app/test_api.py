@@ -31,12 +31,12 @@ def figure(payload) -> dict:
 def test_every_event_has_an_api_name(client):
     endpoints = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert {"/classify", "/compare_methods", "/class_labels", "/zero_shot", "/embeddings",
-            "/explain_similarity", "/attention"} <= endpoints
+            "/explain_similarity", "/attention", "/attention_shape"} <= endpoints
 
 
 def test_classify_shap(client):
     label, bars, heat, files = client.predict("transfer $200 from checking to savings", "intent-minilm", "shap", "",
-                                              500, 1000, 0, api_name="/classify")
+                                              500, 1000, 0, True, api_name="/classify")
     assert label["label"] == "transfer"
     assert label["confidences"][0]["confidence"] > 0.9
     bars = figure(bars)
@@ -54,7 +54,8 @@ def test_classify_shap(client):
 
 def test_classify_other_target_and_lime(client):
     label, bars, _, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 500, 300, 1,
-                                           api_name="/classify")
+                                           False, api_name="/classify")
+    assert list(figure(bars)["data"][0]["y"]) == ["my", "card", "was", "declined"]  # text order when unsorted
     e = Explanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
     assert e.targets == ("oos",) and e.method == "lime" and e.meta["seed"] == 1
     assert sum(c["confidence"] for c in label["confidences"]) <= 1.0 + 1e-6
@@ -62,8 +63,15 @@ def test_classify_other_target_and_lime(client):
 
 def test_class_labels_follow_the_model(client):
     update = client.predict("intent-minilm", api_name="/class_labels")
-    values = [choice[1] for choice in update["choices"]] if isinstance(update, dict) else None
-    assert values is None or ("transfer" in values and len(values) == 158)
+    values = [choice[1] for choice in update["choices"]]
+    assert values[0] == "" and "transfer" in values and len(values) == 158
+    assert values[1:] == sorted(values[1:])
+
+
+def test_attention_sliders_follow_the_model(client):
+    layer, head = client.predict("minilm-embed", api_name="/attention_shape")
+    assert (layer["minimum"], layer["maximum"], layer["value"]) == (1, 6, 6)
+    assert (head["minimum"], head["maximum"]) == (0, 12)
 
 
 def test_compare_methods(client):
@@ -114,8 +122,9 @@ def test_attention(client):
 
 
 @pytest.mark.parametrize("api_name, args", [
-    ("/classify", ("", "intent-minilm", "shap", "", 500, 1000, 0)),
-    ("/classify", ("hello", "no-such-model", "shap", "", 500, 1000, 0)),
+    ("/classify", ("", "intent-minilm", "shap", "", 500, 1000, 0, True)),
+    ("/classify", ("hello", "no-such-model", "shap", "", 500, 1000, 0, True)),
+    ("/classify", ("hello", "intent-minilm", "shap", "no_such_intent", 500, 1000, 0, True)),
     ("/zero_shot", ("a text", "", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
     ("/zero_shot", ("a text", "a, a", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
     ("/zero_shot", ("a text", "a, b", "no placeholder", False, "minilm-zeroshot", "shap", 500, 1000, 0)),

@@ -1,0 +1,48 @@
+"""Take the README's screenshots: launch the app, run each tab's example in headless Chromium.
+
+Usage: python scripts/screenshot.py [output folder, default assets/]
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+TABS = [("Classify", "Explain"), ("Zero-shot", "Classify and explain"),
+        ("Embeddings & similarity", "Compare texts"), ("Attention", "Show attention")]
+
+
+def main() -> None:
+    import app
+    from playwright.sync_api import sync_playwright
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else app.ASSETS)
+    out.mkdir(parents=True, exist_ok=True)
+    demo = app.build()
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url, wait_until="networkidle")
+            for tab, button in TABS:
+                page.get_by_role("tab", name=tab).click()
+                panel = page.locator("[role=tabpanel]:visible")
+                panel.get_by_role("button", name=button, exact=True).first.click()
+                panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+                page.wait_for_timeout(1500)
+                name = "screenshot-" + tab.split()[0].lower().replace("-", "") + ".png"
+                page.screenshot(path=str(out / name), full_page=True)
+                print(out / name)
+            browser.close()
+    finally:
+        demo.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,16 +7,20 @@ attention extraction live here once.
 """
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from . import onnx_runtime
 from .device import default_batch_size, pick_device, pick_dtype, run_in_batches
 from .tokens import Tokenized, TokenizerAdapter
 from .validation import check_texts
+
+log = logging.getLogger(__name__)
 
 TASKS = ("classification", "zero-shot", "embedding")
 
@@ -66,6 +70,10 @@ class TextModel:
         # The Hugging Face transformer inside ``network``: attentions and input embeddings come from it.
         self.transformer = transformer
         self._attention_lock = threading.Lock()
+        # "onnx": forward-only calls go through ONNX Runtime (built at first use); else PyTorch.
+        self.runtime = "onnx" if onnx_runtime.wanted(self.device) else "torch"
+        self._onnx: onnx_runtime.OnnxForward | None = None
+        self._onnx_lock = threading.Lock()
 
     # ------------------------------------------------------------------ identity
     @property
@@ -148,9 +156,32 @@ class TextModel:
             tensors["token_type_ids"] = tt.to(self.device)
         return tensors
 
-    def _run(self, seqs: list[list[int]], outputs: Callable[[dict[str, torch.Tensor]], torch.Tensor],
-             types: list[list[int]] | None = None) -> np.ndarray:
-        """Evaluate ``outputs`` on every sequence in length-sorted batches; rows in input order.
+    def _onnx_forward(self) -> onnx_runtime.OnnxForward | None:
+        """The ONNX session, exported on first use; None (PyTorch) if that is off or fails."""
+        if self.runtime != "onnx":
+            return None
+        with self._onnx_lock:
+            if self._onnx is None and self.runtime == "onnx":
+                probe = [self.tokenize("An export probe, with padding.").ids, self.tokenize("Short.").ids]
+                example = self._tensors([list(p) for p in probe], None)
+                try:
+                    self._onnx = onnx_runtime.OnnxForward(self.network, list(example), example,
+                                                          label=self.name.replace("/", "--"))
+                except Exception as err:  # noqa: BLE001 - any failure means: stay on PyTorch
+                    log.warning("ONNX Runtime unavailable for %s (%s); using PyTorch.", self.name, err)
+                    self.runtime = "torch"
+            return self._onnx
+
+    def forward(self, tensors: dict[str, torch.Tensor]) -> np.ndarray:
+        """The network's output for one padded batch, on the fastest runtime available."""
+        session = self._onnx_forward()
+        if session is not None:
+            return session(tensors)
+        with torch.inference_mode():
+            return self.network(**tensors).float().cpu().numpy()
+
+    def _run(self, seqs: list[list[int]], types: list[list[int]] | None = None) -> np.ndarray:
+        """Evaluate the network on every sequence in length-sorted batches; rows in input order.
 
         Sorting by length keeps padding (wasted compute) small; batches shrink on OOM.
         """
@@ -160,8 +191,7 @@ class TextModel:
         def run_batch(positions: Sequence[int]) -> np.ndarray:
             chosen = [order[p] for p in positions]
             tensors = self._tensors([seqs[i] for i in chosen], [types[i] for i in chosen] if types else None)
-            with torch.inference_mode():
-                return outputs(tensors).float().cpu().numpy()
+            return self.forward(tensors)
 
         def shrink(size: int) -> None:
             self.batch_size = size

@@ -48,7 +48,7 @@ class ClassifierModel(TextModel):
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         reject_extras(self.task, labels, options)
-        logits = self._run(as_id_lists(id_batch), lambda tensors: self.network(**tensors))
+        logits = self._run(as_id_lists(id_batch))
         return probabilities(logits, self.multi_label)
 
     def label_index(self, label: str) -> int:

@@ -56,4 +56,4 @@ class EmbeddingModel(TextModel):
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         reject_extras(self.task, labels, options)
-        return self._run(as_id_lists(id_batch), lambda tensors: self.network(**tensors))
+        return self._run(as_id_lists(id_batch))

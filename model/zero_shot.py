@@ -59,7 +59,7 @@ class SimilarityZeroShot(ZeroShotModel):
             missing = [s for s in dict.fromkeys(sentences) if s not in self._hypothesis_cache]
         if missing:
             ids = [self.tokenize(s).ids for s in missing]
-            vectors = self._run([list(i) for i in ids], lambda tensors: self.network(**tensors))
+            vectors = self._run([list(i) for i in ids])
             with self._cache_lock:
                 if len(self._hypothesis_cache) > 10_000:
                     self._hypothesis_cache.clear()
@@ -75,7 +75,7 @@ class SimilarityZeroShot(ZeroShotModel):
             raise ValueError(f"Zero-shot models take no option {sorted(extra)[0]!r}.")
         if not isinstance(temperature, (int, float)) or not 0 < temperature <= 100:
             raise ValueError("The temperature must be a number above 0 and at most 100.")
-        texts = self._run(as_id_lists(id_batch), lambda tensors: self.network(**tensors))
+        texts = self._run(as_id_lists(id_batch))
         hypotheses = self._hypotheses([template.format(label) for label in labels])
         cosine = texts.astype(np.float64) @ hypotheses.astype(np.float64).T
         if multi_label:
@@ -100,8 +100,7 @@ class NLIZeroShot(ZeroShotModel):
         premises = [self.adapter.content_ids(ids) for ids in as_id_lists(id_batch)]
         hypotheses = [self.adapter.encode_content(template.format(label)) for label in labels]
         pairs = [self.adapter.build_pair(p, h) for p in premises for h in hypotheses]
-        logits = self._run([ids for ids, _ in pairs], lambda tensors: self.network(**tensors),
-                           types=[types for _, types in pairs])
+        logits = self._run([ids for ids, _ in pairs], types=[types for _, types in pairs])
         logits = logits.astype(np.float64).reshape(len(premises), len(labels), -1)
         if multi_label or len(labels) == 1:
             pair = logits[..., [self.contradiction_id, self.entailment_id]]

@@ -153,3 +153,13 @@ def test_attentions_every_layer_and_head(intent_model):
     assert attention.shape == (6, 12, len(tokenized), len(tokenized))
     np.testing.assert_allclose(attention.sum(-1), 1.0, atol=1e-5)
     assert intent_model.input_embeddings().weight.shape == (30522, 384)
+
+
+@pytest.mark.parametrize("fixture", ["intent_model", "embed_model"])
+def test_onnx_runtime_equals_pytorch(request, fixture, monkeypatch):
+    """Forward-only calls run on ONNX Runtime on CPU; values equal PyTorch's within 1e-5."""
+    model = request.getfixturevalue(fixture)
+    fast = model.predict(SENTENCES)
+    assert model.runtime == "onnx" and model._onnx is not None
+    monkeypatch.setattr(model, "runtime", "torch")
+    np.testing.assert_allclose(fast, model.predict(SENTENCES), atol=1e-5, rtol=0)

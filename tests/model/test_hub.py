@@ -145,6 +145,7 @@ def test_out_of_memory_halves_the_batch_and_retries(hub_cache, monkeypatch):
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return forward(input_ids, attention_mask, token_type_ids)
 
+    monkeypatch.setattr(model, "runtime", "torch")  # the fault is injected into the PyTorch network
     monkeypatch.setattr(model.network, "forward", flaky)
     monkeypatch.setattr(model, "batch_size", 16)
     np.testing.assert_allclose(model.predict(TEXTS * 4), expected, atol=1e-5)
@@ -156,3 +157,20 @@ def test_out_of_memory_halves_the_batch_and_retries(hub_cache, monkeypatch):
     monkeypatch.setattr(model.network, "forward", always)
     with pytest.raises(ValueError, match="out of memory"):
         model.predict(["a cat"])
+
+
+def test_hub_models_run_on_onnx_with_token_types(nli, pipeline, monkeypatch):
+    fast = nli.predict(TEXTS, labels=LABELS)
+    assert nli.runtime == "onnx" and "token_type_ids" in nli._onnx.input_names
+    monkeypatch.setattr(nli, "runtime", "torch")
+    np.testing.assert_allclose(fast, nli.predict(TEXTS, labels=LABELS), atol=1e-5, rtol=0)
+
+
+def test_onnx_can_be_turned_off(hub_cache, monkeypatch):
+    from model.onnx_runtime import wanted
+
+    monkeypatch.setenv("STUDIO_RUNTIME", "torch")
+    assert not wanted(torch.device("cpu"))
+    monkeypatch.setenv("STUDIO_RUNTIME", "fast")
+    with pytest.raises(ValueError, match="STUDIO_RUNTIME"):
+        wanted(torch.device("cpu"))

@@ -1,6 +1,7 @@
 """``explain(model, text, method=...)``: validate, build the target, run one method, package."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from model import load_model
 from model.base import TextModel
 from model.validation import check_text
 
+from .cache import ExplanationCache, freeze
 from .evaluator import CachedEvaluator
 from .explanation import Explanation
 from .lime_words import NUM_SAMPLES_DEFAULT, NUM_SAMPLES_LIMIT
@@ -21,7 +23,8 @@ from .words import group_words
 
 SECONDS_DEFAULT = 120.0
 SECONDS_LIMIT = 600.0
-_LIBRARIES = ("torch", "transformers", "shap", "lime", "numpy")
+_LIBRARIES = ("torch", "transformers", "shap", "lime", "numpy", "onnxruntime")
+CACHE = ExplanationCache(max_items=256)
 
 
 def _bounded_int(name: str, value, low: int, high: int) -> int:
@@ -44,12 +47,13 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
             pair: str | None = None, max_evals: int = MAX_EVALS_DEFAULT, num_samples: int = NUM_SAMPLES_DEFAULT,
             seed: int = 0, features: str = "word", masking: str = "remove", hypothesis_template: str | None = None,
             multi_label: bool | None = None, seconds: float = SECONDS_DEFAULT,
-            progress: Callable[[int, int], None] | None = None) -> Explanation:
+            progress: Callable[[int, int], None] | None = None, use_cache: bool = True) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (shap, lime, attention, rollout).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
     every candidate. labels: zero-shot candidates. pair: the second text for embedding similarity.
-    ``progress(done, planned)`` is called as model evaluations complete.
+    ``progress(done, planned)`` is called as model evaluations complete. An identical repeat
+    request is answered from a bounded LRU cache (``meta["cached"]`` is then True).
     """
     started = time.perf_counter()
     explainer = get_explainer(method)
@@ -70,6 +74,14 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
         options["hypothesis_template"] = hypothesis_template
     if multi_label is not None:
         options["multi_label"] = multi_label
+
+    key = freeze((text, method, target, labels, pair, seed, options,
+                  max_evals if method == "shap" else None,
+                  (num_samples, features, masking) if method == "lime" else None))
+    cached = CACHE.get(model, key) if use_cache else None
+    if cached is not None:
+        return dataclasses.replace(cached, meta={**cached.meta, "cached": True,
+                                                 "seconds": round(time.perf_counter() - started, 6)})
 
     tokenized = model.tokenize(text)
     target_fn = build_target(model, tokenized.ids, target=target, labels=labels, pair=pair, options=options)
@@ -92,7 +104,7 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
         "max_tokens": model.max_length, "output": target_fn.output_name, "device": str(model.device),
         "versions": _versions(), **result.meta,
     }
-    return Explanation(
+    explanation = Explanation(
         task=model.task, model=model.info.name, method=method, text=text,
         tokens=[{"text": tok, "start": s, "end": e, "special": sp}
                 for tok, (s, e), sp in zip(tokenized.tokens, tokenized.offsets, tokenized.special)],
@@ -100,5 +112,8 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
         labels=target_fn.labels, probabilities=np.atleast_1d(target_fn.probabilities), targets=target_fn.names,
         attributions=attributions, word_attributions=word_attributions,
         base_values=np.asarray(result.base_values, dtype=np.float64), outputs=np.asarray(outputs, dtype=np.float64),
-        meta=meta, pair=pair, attention=result.attention,
+        meta={**meta, "cached": False}, pair=pair, attention=result.attention,
     )
+    if use_cache:
+        CACHE.put(model, key, explanation)
+    return explanation

@@ -166,3 +166,26 @@ def test_cli_prints_the_explanation_json():
     bad = subprocess.run([sys.executable, "-m", "explain", "--text", "hi", "--method", "shap", "--target", "nope"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error:") and bad.stderr.count("\n") == 1
+
+
+def test_repeat_request_is_answered_from_the_cache(intent_model):
+    text = "how do I improve my credit score quickly"
+    first = explain(intent_model, text, "lime", num_samples=200, seed=5)
+    again = explain(intent_model, text, "lime", num_samples=200, seed=5)
+    other = explain(intent_model, text, "lime", num_samples=200, seed=6)
+    assert first.meta["cached"] is False and again.meta["cached"] is True and other.meta["cached"] is False
+    np.testing.assert_array_equal(first.attributions, again.attributions)
+    assert again.meta["model_evaluations"] == first.meta["model_evaluations"]
+    fresh = explain(intent_model, text, "lime", num_samples=200, seed=5, use_cache=False)
+    assert fresh.meta["cached"] is False
+    np.testing.assert_array_equal(first.attributions, fresh.attributions)
+
+
+def test_cache_is_bounded():
+    from explain.cache import ExplanationCache
+
+    cache = ExplanationCache(max_items=2)
+    model = object()
+    for key in "abc":
+        cache.put(model, key, key)
+    assert len(cache) == 2 and cache.get(model, "a") is None and cache.get(model, "c") == "c"

@@ -10,13 +10,14 @@ import gradio as gr
 
 from explain import METHODS, explain, plots
 from explain.export import write_files
-from model import list_models, load_model
+from model import REGISTRY, list_models, load_model
 from model.validation import MAX_LABELS, split_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 EXAMPLES = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
 TOP_K = 5
 MAX_EMBED_TEXTS = 50
+SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
 HUB_ONLINE = os.environ.get("HF_HUB_OFFLINE", "").strip() in ("", "0")
 
 try:  # On a Hugging Face ZeroGPU Space, run the model-bound handlers on the GPU; elsewhere a no-op.
@@ -43,6 +44,9 @@ def _choices(task: str) -> list[tuple[str, str]]:
 
 
 def _model(name: str, task: str):
+    """Only registry names reach load_model from the UI: no user string becomes a hub id or path."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise gr.Error("Choose one of the listed models.")
     try:
         return load_model(name, task=task)
     except ValueError as err:
@@ -54,7 +58,7 @@ def _explain(model, text, method, progress, **kwargs):
         progress(min(done / max(planned, 1), 1.0), desc=f"{done} model evaluations")
 
     try:
-        return explain(model, text, method, progress=report, **kwargs)
+        return explain(model, text, method, progress=report, seconds=SECONDS_PER_EXPLANATION, **kwargs)
     except ValueError as err:
         raise gr.Error(str(err)) from None
 
@@ -118,6 +122,8 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
 def embeddings(texts: str, model_name: str, projection: str):
     """Similarity matrix and 2-D / 3-D projections of a list of texts (one per line)."""
     model = _model(model_name, "embedding")
+    if len(texts or "") > 200_000:
+        raise gr.Error(f"The texts have {len(texts):,} characters together; the limit is 200,000.")
     lines = [line.strip() for line in (texts or "").splitlines() if line.strip()]
     if len(lines) < 2:
         raise gr.Error("Give at least two texts, one per line.")
@@ -211,8 +217,9 @@ def build() -> gr.Blocks:
                 z_text = gr.Textbox(label="Text", lines=3, value=EXAMPLES["zero_shot"][0][0], max_length=100_000)
                 with gr.Column():
                     z_labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
-                                          value=EXAMPLES["zero_shot"][0][1])
+                                          value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
                     z_template = gr.Textbox(label="Hypothesis template (leave empty for the model's default)",
+                                            max_length=300,
                                             placeholder="This text is about {}.")
                     z_multi = gr.Checkbox(label="Several labels can be true (multi-label)")
             with gr.Row():
@@ -232,7 +239,7 @@ def build() -> gr.Blocks:
         with gr.Tab("Embeddings & similarity"):
             with gr.Row():
                 e_texts = gr.Textbox(label=f"Texts, one per line (2 to {MAX_EMBED_TEXTS})", lines=7,
-                                     value="\n".join(EXAMPLES["embeddings"]))
+                                     value="\n".join(EXAMPLES["embeddings"]), max_length=200_000)
                 with gr.Column():
                     e_model = gr.Dropdown(_choices("embedding"), value="minilm-embed", label="Model")
                     e_proj = gr.Radio(["pca", "umap"], value="pca", label="Projection (UMAP if installed)")
@@ -244,8 +251,8 @@ def build() -> gr.Blocks:
             e_run.click(embeddings, [e_texts, e_model, e_proj], [e_matrix, e_2d, e_3d], api_name="embeddings")
             gr.Markdown("### Why are two texts similar?")
             with gr.Row():
-                s_text = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0])
-                s_pair = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1])
+                s_text = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
+                s_pair = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], max_length=100_000)
             s_method = gr.Radio(methods, value="shap", label="Method")
             s_max, s_samples, s_seed = _budget_controls()
             s_run = gr.Button("Explain the similarity", variant="primary")

@@ -88,18 +88,20 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     planned = {"shap": max_evals, "lime": num_samples}.get(method, 1)
     evaluator = CachedEvaluator(target_fn.evaluate, seconds=seconds,
                                 progress=(lambda done: progress(done, planned)) if progress else None)
+    evaluator.seed(tokenized.ids, target_fn.output)
     params = {"max_evals": max_evals} if method == "shap" else \
         {"num_samples": num_samples, "features": features, "masking": masking} if method == "lime" else {}
     result = explainer.explain(model, tokenized, target_fn, evaluator, params=params, seed=seed)
 
-    outputs = evaluator([tokenized.ids])[0] if method in ("shap", "lime") else target_fn.evaluate([list(tokenized.ids)])[0]
+    outputs = target_fn.output
     words = group_words(text, tokenized.offsets, tokenized.special)
     attributions = np.asarray(result.attributions, dtype=np.float64)
     word_attributions = np.array([attributions[list(w.tokens)].sum(axis=0) for w in words]).reshape(
         len(words), len(target_fn.names))
     meta = {
         "model": model.info.name, "model_source": model.info.source, "revision": model.info.revision,
-        "method": method, "params": {**params, **options}, "seed": seed, "model_evaluations": evaluator.evaluations,
+        "method": method, "params": {**params, **options}, "seed": seed,
+        "model_evaluations": evaluator.evaluations + 1,  # + the unperturbed text, run by build_target
         "seconds": round(time.perf_counter() - started, 4), "truncated": tokenized.truncated,
         "max_tokens": model.max_length, "output": target_fn.output_name, "device": str(model.device),
         "versions": _versions(), **result.meta,

@@ -17,13 +17,15 @@ from model.validation import check_labels, check_text
 
 @dataclass(frozen=True)
 class Target:
-    """``evaluate(ids) -> (n, len(names))``; ``labels``/``probabilities`` describe the full prediction."""
+    """``evaluate(ids) -> (n, len(names))``; ``labels``/``probabilities`` describe the full prediction;
+    ``output`` is ``evaluate`` on the unperturbed text, already computed (explainers reuse it)."""
 
     names: list[str]
     evaluate: Callable[[list[list[int]]], np.ndarray]
     labels: list[str]
     probabilities: np.ndarray
     output_name: str
+    output: np.ndarray
     options: dict = field(default_factory=dict)
 
 
@@ -41,7 +43,8 @@ def _classification(model, ids, target) -> Target:
     columns = np.array(chosen)
     return Target(names=[model.labels[c] for c in chosen],
                   evaluate=lambda batch: model.predict_ids(batch)[:, columns],
-                  labels=list(model.labels), probabilities=probabilities, output_name="probability")
+                  labels=list(model.labels), probabilities=probabilities, output_name="probability",
+                  output=probabilities[columns])
 
 
 def _zero_shot(model, ids, target, labels, options) -> Target:
@@ -58,7 +61,8 @@ def _zero_shot(model, ids, target, labels, options) -> Target:
     columns = np.array(chosen)
     return Target(names=[labels[c] for c in chosen],
                   evaluate=lambda batch: model.predict_ids(batch, labels, **options)[:, columns],
-                  labels=labels, probabilities=probabilities, output_name="score", options=dict(options))
+                  labels=labels, probabilities=probabilities, output_name="score", output=probabilities[columns],
+                  options=dict(options))
 
 
 def _embedding(model, ids, target, pair) -> Target:
@@ -74,7 +78,7 @@ def _embedding(model, ids, target, pair) -> Target:
 
     similarity = cosine([ids])[0]
     return Target(names=["cosine similarity"], evaluate=cosine, labels=["cosine similarity"],
-                  probabilities=similarity, output_name="cosine similarity")
+                  probabilities=similarity, output_name="cosine similarity", output=similarity)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

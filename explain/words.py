@@ -58,9 +58,14 @@ def group_words(text: str, offsets, special) -> list[Word]:
     groups: dict[int, list[int]] = {}
     for index, candidate in token_group.items():
         groups.setdefault(find(candidate), []).append(index)
+    members_of: dict[int, list[int]] = {}
+    for c in range(len(candidates)):  # only candidates some token touched have their root in groups
+        root = find(c)
+        if root in groups:
+            members_of.setdefault(root, []).append(c)
     words = []
     for root, tokens in groups.items():
-        members = [c for c in range(len(candidates)) if find(c) == root]
+        members = members_of[root]
         start = min([candidates[c][0] for c in members] + [offsets[t][0] for t in tokens])
         end = max([candidates[c][1] for c in members] + [offsets[t][1] for t in tokens])
         words.append(Word(text=text[start:end], start=start, end=end, tokens=tuple(sorted(tokens))))

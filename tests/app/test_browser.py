@@ -1,11 +1,12 @@
 """The page in a real headless Chromium (Debian's), driven by Playwright for Python."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None)
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -45,3 +46,37 @@ def test_each_tab_renders_a_plotly_chart(page, tab, button, tmp_path_factory):
     shot = tmp_path_factory.mktemp("screens") / f"{tab.split()[0].lower()}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+PAYLOADS = ['<img src=x onerror=alert(1)>', "<script>alert(1)</script>", '<a href="javascript:alert(1)">x</a>',
+            "&amp;", '"><svg onload=alert(1)>']
+
+
+def _no_payload_elements(page) -> None:
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("svg[onload]").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("script:text('alert(1)')").count() == 0
+    assert not page.dialogs
+
+
+def test_payloads_stay_literal_in_text_and_labels(page):
+    page.get_by_role("tab", name="Classify").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_label("Text").first.fill("transfer " + " ".join(PAYLOADS))
+    panel.get_by_role("button", name="Explain", exact=True).click()
+    # Plotly draws the escaped payload as literal SVG text: the chart shows the characters "<img ...".
+    chart = panel.locator(".js-plotly-plot", has_text="onerror").first
+    chart.wait_for(timeout=120_000)
+    shown = chart.inner_text().split("\n")  # one tick label per word: "<", "img", "src", "=", ...
+    assert {"<", "img", "onerror", "script"} <= set(shown)
+    page.wait_for_timeout(500)
+    _no_payload_elements(page)
+
+    page.get_by_role("tab", name="Zero-shot").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_label("Candidate labels", exact=False).fill(", ".join(["sports", *PAYLOADS[:2], PAYLOADS[4]]))
+    panel.get_by_role("button", name="Classify and explain", exact=True).click()
+    panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1000)
+    _no_payload_elements(page)

@@ -128,7 +128,11 @@ class TextModel:
             finally:
                 if previous != "eager":
                     self.transformer.set_attn_implementation(previous)
-        return torch.stack([a[0] for a in out.attentions]).float().cpu().numpy()
+        # Encoder-decoder classifiers (BART) report the encoder's self-attention separately.
+        layers = getattr(out, "attentions", None) or getattr(out, "encoder_attentions", None)
+        if not layers:
+            raise ValueError("This model does not expose its attention weights.")
+        return torch.stack([a[0] for a in layers]).float().cpu().numpy()
 
     # ------------------------------------------------------------------ batching machinery
     def _check_lengths(self, seqs: list[list[int]]) -> None:

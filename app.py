@@ -63,6 +63,14 @@ def _explain(model, text, method, progress, **kwargs):
         raise gr.Error(str(err)) from None
 
 
+def _int(value, what: str) -> int:
+    """Numbers from the UI or the API: a missing or non-numeric value is one clear sentence."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"The {what} must be a whole number.") from None
+
+
 def _label(labels, scores, k=TOP_K) -> dict[str, float]:
     order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
     return {labels[i]: float(scores[i]) for i in order}
@@ -74,8 +82,8 @@ def classify(text: str, model_name: str, method: str, target: str | None, max_ev
              seed: int, sort: bool = True, progress=gr.Progress()):
     """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
     model = _model(model_name, "classification")
-    e = _explain(model, text, method, progress, target=target or None, max_evals=int(max_evals),
-                 num_samples=int(num_samples), seed=int(seed))
+    e = _explain(model, text, method, progress, target=target or None, max_evals=_int(max_evals, "SHAP max evaluations"),
+                 num_samples=_int(num_samples, "LIME sample count"), seed=_int(seed, "seed"))
     files = list(write_files(e))
     return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=40),
             plots.text_heatmap(e), files)
@@ -86,8 +94,8 @@ def compare_methods(text: str, model_name: str, target: str | None, max_evals: i
                     progress=gr.Progress()):
     """SHAP, LIME and attention rollout on the same input, words aligned."""
     model = _model(model_name, "classification")
-    results = [_explain(model, text, m, progress, target=target or None, max_evals=int(max_evals),
-                        num_samples=int(num_samples), seed=int(seed)) for m in ("shap", "lime", "rollout")]
+    results = [_explain(model, text, m, progress, target=target or None, max_evals=_int(max_evals, "SHAP max evaluations"),
+                        num_samples=_int(num_samples, "LIME sample count"), seed=_int(seed, "seed")) for m in ("shap", "lime", "rollout")]
     return plots.comparison(results)
 
 
@@ -111,8 +119,8 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
     except ValueError as err:
         raise gr.Error(str(err)) from None
     e = _explain(model, text, method, progress, labels=candidates, hypothesis_template=template or None,
-                 multi_label=bool(multi_label), max_evals=int(max_evals), num_samples=int(num_samples),
-                 seed=int(seed))
+                 multi_label=bool(multi_label), max_evals=_int(max_evals, "SHAP max evaluations"), num_samples=_int(num_samples, "LIME sample count"),
+                 seed=_int(seed, "seed"))
     best = int(e.probabilities.argmax())
     return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities),
             plots.target_small_multiples(e), plots.text_heatmap(e, best), list(write_files(e)))
@@ -142,7 +150,8 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, max_e
                        seed: int, progress=gr.Progress()):
     """Which words of each text raise or lower their cosine similarity."""
     model = _model(model_name, "embedding")
-    kwargs = {"max_evals": int(max_evals), "num_samples": int(num_samples), "seed": int(seed)}
+    kwargs = {"max_evals": _int(max_evals, "SHAP max evaluations"),
+              "num_samples": _int(num_samples, "LIME sample count"), "seed": _int(seed, "seed")}
     first = _explain(model, text, method, progress, pair=pair, **kwargs)
     second = _explain(model, pair, method, progress, pair=text, **kwargs)
     return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first), plots.attribution_bars(second),
@@ -158,8 +167,8 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
     raw = _explain(model, text, "attention", progress, **kwargs)
     rolled = _explain(model, text, "rollout", progress, **kwargs)
     layers, heads = raw.attention.shape[:2]
-    layer_index = min(max(int(layer), 1), layers) - 1
-    head_index = None if int(head) == 0 else min(int(head), heads) - 1
+    layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
+    head_index = None if _int(head, "head") <= 0 else min(_int(head, "head"), heads) - 1
     return (plots.attention_heatmap(raw, layer_index, head_index), plots.attention_head_grid(raw, layer_index),
             plots.rollout_heatmap(rolled), plots.attribution_bars(raw, level="token"), list(write_files(raw)))
 

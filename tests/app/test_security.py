@@ -133,3 +133,8 @@ def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
         thread.join()
     assert len(calls) == 1 and all(r is results[0] for r in results)
     assert np.isfinite(results[0].predict(["ok"])).all()
+
+
+def test_missing_seed_is_one_sentence(client):
+    with pytest.raises(AppError, match="seed must be a whole number"):
+        client.predict("hello", "intent-minilm", "shap", "", 60, 100, None, True, api_name="/classify")

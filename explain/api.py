@@ -78,6 +78,10 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     key = freeze((text, method, target, labels, pair, seed, options,
                   max_evals if method == "shap" else None,
                   (num_samples, features, masking) if method == "lime" else None))
+    try:
+        hash(key)
+    except TypeError:  # odd argument types: no caching; validation below names the problem
+        use_cache = False
     cached = CACHE.get(model, key) if use_cache else None
     if cached is not None:
         return dataclasses.replace(cached, meta={**cached.meta, "cached": True,

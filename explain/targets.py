@@ -29,14 +29,21 @@ class Target:
     options: dict = field(default_factory=dict)
 
 
+def _wanted(target) -> list:
+    """One label name or a list of them."""
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, (list, tuple)) and target and all(isinstance(t, str) for t in target):
+        return list(target)
+    raise ValueError("The target must be a label name or a list of label names.")
+
+
 def _classification(model, ids, target) -> Target:
     probabilities = model.predict_ids([ids])[0]
     if target is None:
         chosen = [int(probabilities.argmax())]
     else:
-        wanted = [target] if isinstance(target, str) else list(target)
-        if not wanted or not all(isinstance(t, str) for t in wanted):
-            raise ValueError("The target must be a label name or a list of label names.")
+        wanted = _wanted(target)
         if len(set(wanted)) != len(wanted):
             raise ValueError("The same target label is given twice.")
         chosen = [model.label_index(t) for t in wanted]
@@ -53,7 +60,7 @@ def _zero_shot(model, ids, target, labels, options) -> Target:
     if target is None:
         chosen = list(range(len(labels)))
     else:
-        wanted = [target] if isinstance(target, str) else list(target)
+        wanted = _wanted(target)
         missing = [t for t in wanted if t not in labels]
         if missing:
             raise ValueError(f"The target {missing[0]!r} is not among the candidate labels.")

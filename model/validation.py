@@ -6,7 +6,7 @@ library, the CLI and the app all reject bad input the same way and before any mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 MAX_LABELS = 20
 MAX_LABEL_CHARS = 100
@@ -58,7 +58,7 @@ def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
         raise ValueError("Zero-shot classification needs candidate labels; none were given.")
     if isinstance(labels, str):
         raise ValueError("Give the labels as a list of strings, not one string (split 'a, b' into ['a', 'b']).")
-    if not isinstance(labels, Iterable) or isinstance(labels, (bytes, bytearray)):
+    if not isinstance(labels, (list, tuple)):  # a set or dict has no stable order
         raise ValueError(f"The labels must be a list of strings, not {type(labels).__name__}.")
     labels = list(labels)
     for label in labels:

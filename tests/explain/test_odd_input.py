@@ -60,3 +60,10 @@ def test_bad_labels_fail_before_any_model_call(zeroshot_model, labels, monkeypat
     with pytest.raises(ValueError, match="template"):
         explain(zeroshot_model, "some text", "shap", labels=["a"], hypothesis_template="no braces")
     assert not calls
+
+
+def test_unhashable_arguments_are_one_sentence(zeroshot_model, intent_model):
+    with pytest.raises(ValueError, match="list of strings"):
+        explain(zeroshot_model, "some text", "shap", labels={"a", "b"})
+    with pytest.raises(ValueError, match="label name"):
+        explain(intent_model, "some text", "shap", target={"oos": 1})

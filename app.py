@@ -43,8 +43,10 @@ def _choices(task: str) -> list[tuple[str, str]]:
             for spec in list_models(task) if spec.bundled or HUB_ONLINE]
 
 
-def _model(name: str, task: str):
-    """Only registry names reach load_model from the UI: no user string becomes a hub id or path."""
+def _model(name: str, task: str | None = None):
+    """Only registry names reach load_model from the UI: no user string becomes a hub id or path.
+
+    ``task`` None accepts a model of any task (the Attention tab lists all of them)."""
     if not isinstance(name, str) or name not in REGISTRY:
         raise gr.Error("Choose one of the listed models.")
     try:
@@ -71,6 +73,12 @@ def _int(value, what: str) -> int:
         raise gr.Error(f"The {what} must be a whole number.") from None
 
 
+def _budget(max_evals, num_samples, seed) -> dict[str, int]:
+    """The budget controls every explaining tab shares, as explain() keyword arguments."""
+    return {"max_evals": _int(max_evals, "SHAP max evaluations"),
+            "num_samples": _int(num_samples, "LIME sample count"), "seed": _int(seed, "seed")}
+
+
 def _label(labels, scores, k=TOP_K) -> dict[str, float]:
     order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
     return {labels[i]: float(scores[i]) for i in order}
@@ -82,8 +90,7 @@ def classify(text: str, model_name: str, method: str, target: str | None, max_ev
              seed: int, sort: bool = True, progress=gr.Progress()):
     """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
     model = _model(model_name, "classification")
-    e = _explain(model, text, method, progress, target=target or None, max_evals=_int(max_evals, "SHAP max evaluations"),
-                 num_samples=_int(num_samples, "LIME sample count"), seed=_int(seed, "seed"))
+    e = _explain(model, text, method, progress, target=target or None, **_budget(max_evals, num_samples, seed))
     files = list(write_files(e))
     return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=40),
             plots.text_heatmap(e), files)
@@ -94,8 +101,8 @@ def compare_methods(text: str, model_name: str, target: str | None, max_evals: i
                     progress=gr.Progress()):
     """SHAP, LIME and attention rollout on the same input, words aligned."""
     model = _model(model_name, "classification")
-    results = [_explain(model, text, m, progress, target=target or None, max_evals=_int(max_evals, "SHAP max evaluations"),
-                        num_samples=_int(num_samples, "LIME sample count"), seed=_int(seed, "seed")) for m in ("shap", "lime", "rollout")]
+    budget = _budget(max_evals, num_samples, seed)
+    results = [_explain(model, text, m, progress, target=target or None, **budget) for m in ("shap", "lime", "rollout")]
     return plots.comparison(results)
 
 
@@ -119,8 +126,7 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
     except ValueError as err:
         raise gr.Error(str(err)) from None
     e = _explain(model, text, method, progress, labels=candidates, hypothesis_template=template or None,
-                 multi_label=bool(multi_label), max_evals=_int(max_evals, "SHAP max evaluations"), num_samples=_int(num_samples, "LIME sample count"),
-                 seed=_int(seed, "seed"))
+                 multi_label=bool(multi_label), **_budget(max_evals, num_samples, seed))
     best = int(e.probabilities.argmax())
     return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities),
             plots.target_small_multiples(e), plots.text_heatmap(e, best), list(write_files(e)))
@@ -150,8 +156,7 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, max_e
                        seed: int, progress=gr.Progress()):
     """Which words of each text raise or lower their cosine similarity."""
     model = _model(model_name, "embedding")
-    kwargs = {"max_evals": _int(max_evals, "SHAP max evaluations"),
-              "num_samples": _int(num_samples, "LIME sample count"), "seed": _int(seed, "seed")}
+    kwargs = _budget(max_evals, num_samples, seed)
     first = _explain(model, text, method, progress, pair=pair, **kwargs)
     second = _explain(model, pair, method, progress, pair=text, **kwargs)
     return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first), plots.attribution_bars(second),
@@ -161,22 +166,21 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, max_e
 @gpu
 def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
     """One layer/head heatmap, all heads of the layer, the rollout matrix and per-token scores."""
-    task = next((s.task for s in list_models() if s.name == model_name), "classification")
-    model = _model(model_name, task)
-    kwargs = {"labels": ["this"]} if task == "zero-shot" else {"pair": text} if task == "embedding" else {}
+    model = _model(model_name)
+    kwargs = {"labels": ["this"]} if model.task == "zero-shot" else {"pair": text} if model.task == "embedding" else {}
     raw = _explain(model, text, "attention", progress, **kwargs)
     rolled = _explain(model, text, "rollout", progress, **kwargs)
     layers, heads = raw.attention.shape[:2]
     layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
-    head_index = None if _int(head, "head") <= 0 else min(_int(head, "head"), heads) - 1
+    head_number = _int(head, "head")
+    head_index = None if head_number <= 0 else min(head_number, heads) - 1
     return (plots.attention_heatmap(raw, layer_index, head_index), plots.attention_head_grid(raw, layer_index),
             plots.rollout_heatmap(rolled), plots.attribution_bars(raw, level="token"), list(write_files(raw)))
 
 
 def attention_shape(model_name: str):
     """Layer and head sliders follow the chosen model's depth and width."""
-    task = next((s.task for s in list_models() if s.name == model_name), "classification")
-    config = _model(model_name, task).transformer.config
+    config = _model(model_name).transformer.config
     layers, heads = int(config.num_hidden_layers), int(config.num_attention_heads)
     return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1)
 

@@ -26,7 +26,6 @@ class ExplanationCache:
         self.max_items = max_items
         self._items: OrderedDict[Hashable, tuple[object, Explanation]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
 
     def get(self, model, key: Hashable) -> Explanation | None:
         with self._lock:
@@ -34,7 +33,6 @@ class ExplanationCache:
             if entry is None:
                 return None
             self._items.move_to_end((id(model), key))
-            self.hits += 1
             return entry[1]
 
     def put(self, model, key: Hashable, explanation: Explanation) -> None:
@@ -44,10 +42,6 @@ class ExplanationCache:
             self._items.move_to_end((id(model), key))
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)

@@ -233,9 +233,9 @@ def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
     sims = unit @ unit.T
     ticks = _unique_ticks([short(t, 30) for t in texts])
     full = [plain(t) for t in texts]
-    hover = np.array([[f"{full[i]}<br>{full[k]}<br>cos %{{z:.4f}}" for k in range(len(texts))] for i in range(len(texts))])
+    pairs = [[f"{full[i]}<br>{full[k]}" for k in range(len(texts))] for i in range(len(texts))]
     fig = go.Figure(go.Heatmap(z=sims, x=ticks, y=ticks, zmin=-1, zmax=1, zmid=0, colorscale=DIVERGING,
-                               customdata=hover, hovertemplate="%{y} · %{x}<br>cos %{z:.4f}<extra></extra>",
+                               customdata=pairs, hovertemplate="%{customdata}<br>cos %{z:.4f}<extra></extra>",
                                colorbar={"title": {"text": "cosine"}}))
     fig.update_layout(title="Cosine similarity", template=TEMPLATE, height=max(400, 28 * len(texts) + 200),
                       xaxis={"type": "category", "tickangle": -30}, yaxis={"type": "category", "autorange": "reversed"})

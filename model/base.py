@@ -164,6 +164,8 @@ class TextModel:
         """The ONNX session, exported on first use; None (PyTorch) if that is off or fails."""
         if self.runtime != "onnx":
             return None
+        if self._onnx is not None:  # the hot path: no lock once the session exists
+            return self._onnx
         with self._onnx_lock:
             if self._onnx is None and self.runtime == "onnx":
                 probe = [self.tokenize("An export probe, with padding.").ids, self.tokenize("Short.").ids]

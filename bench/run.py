@@ -6,8 +6,11 @@ the shap and lime libraries the documented way on the same model through PyTorch
   B  the same with batch_size=64 and f -> only the explained class
   L  lime.lime_text.LimeTextExplainer.explain_instance with a classifier_fn batched by 64
 Efficiency = T_floor / T, T_floor = distinct model evaluations x the per-sequence forward time at
-that sentence's length on the fastest runtime (batch 64). Writes ``bench/results/<device>.json``
-and prints the Markdown table that goes into the README.
+that sentence's length on the fastest runtime (batch 64). The ceiling: this machine's dense
+matrix-multiply rate in the model's dtype; an encoder's FLOPs are counted from its config, so
+"bound vs B" is the speed-up over reference B that a runtime running every evaluation at that
+rate would reach (no exact runtime can do better). Writes ``bench/results/<device>.json`` and
+prints the Markdown table that goes into the README.
 """
 from __future__ import annotations
 
@@ -43,6 +46,52 @@ SENTENCES = [  # 10 to 40 words
 ]
 
 
+ACTIONS = ["move two hundred dollars into my savings account", "cancel the gym membership I signed up for last month",
+           "check why my card was declined at the pharmacy", "book a table for four at an italian restaurant",
+           "tell me what the weather will be like in lisbon", "set an alarm for half past six",
+           "find me a cheaper flight to berlin", "reset the password of my online banking"]
+OPENERS = ["please", "could you", "I need you to", "can you", "I would like you to", "hey, quickly",
+           "if you have a minute,", "assistant,"]
+WHEN = ["before friday", "tonight", "as soon as possible", "tomorrow morning", "this weekend", "before my trip",
+        "by the end of the day", "whenever you get a chance"]
+CLOSERS = ["thanks", "because it is urgent", "since I keep forgetting", "and send me a confirmation",
+           "if that is possible", "so I can plan ahead", "without any extra fees", "and tell me when it is done"]
+
+
+def requests(count: int) -> list[str]:
+    """``count`` distinct assistant requests (a fixed sample of 4,096 combinations)."""
+    import itertools
+    import random
+
+    combos = random.Random(0).sample(list(itertools.product(OPENERS, ACTIONS, WHEN, CLOSERS)), count)
+    return [" ".join(parts) for parts in combos]
+
+
+def encoder_flops(model, length: int) -> float:
+    """FLOPs of one forward pass of a ``length``-token sequence through the encoder (matmuls only)."""
+    config = model.transformer.config
+    h, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    return 2.0 * layers * length * (4 * h * h + 2 * h * inner + 2 * length * h)
+
+
+def gemm_ceiling(model, reps: int) -> float:
+    """GFLOP/s of large dense matrix products in the model's dtype on its device: the ceiling."""
+    import torch
+
+    best = 0.0
+    for m, k, n in ((2048, 2048, 2048), (64 * 21, 384, 1536)):
+        a = torch.randn(m, k, device=model.device, dtype=model.dtype)
+        b = torch.randn(k, n, device=model.device, dtype=model.dtype)
+
+        def product():
+            a @ b
+            if model.device.type == "cuda":
+                torch.cuda.synchronize()
+
+        best = max(best, 2 * m * k * n / median_time(product, max(reps, 10)) / 1e9)
+    return best
+
+
 def median_time(fn, reps: int) -> float:
     fn()  # warm-up
     times = []
@@ -64,6 +113,13 @@ def runtime(model, name: str):
         model.runtime = saved
 
 
+def shipped_runtimes(model) -> list[str]:
+    """PyTorch, plus ONNX Runtime where the model would use it (CPU)."""
+    from model import onnx_runtime
+
+    return ["torch"] + (["onnx"] if onnx_runtime.wanted(model.device) else [])
+
+
 def token_ids(model, strings):
     return [model.tokenizer(s, truncation=True, max_length=model.max_length)["input_ids"] for s in strings]
 
@@ -73,8 +129,8 @@ def floor(model, reps: int) -> dict:
     text = "please move two hundred dollars from my checking account into my savings account before friday " \
            "so rent clears"
     ids = list(model.tokenize(text).ids)[:32]
-    out = {"tokens": len(ids)}
-    for name in ("torch", "onnx"):
+    out = {"tokens": len(ids), "ceiling_gflops": gemm_ceiling(model, reps)}
+    for name in shipped_runtimes(model):
         best = 0.0
         with runtime(model, name):
             for batch in (16, 64, 256):
@@ -84,19 +140,20 @@ def floor(model, reps: int) -> dict:
                 model.batch_size = saved
                 best = max(best, 256 / seconds)
         out[name] = best
+        out[f"{name}_gflops"] = best * encoder_flops(model, len(ids)) / 1e9
     return out
 
 
 def per_sample_seconds(model, ids: list[int], reps: int) -> float:
     """The floor: per-sequence forward time at this length, fastest runtime, batch 64."""
     best = float("inf")
-    for name in ("torch", "onnx"):
+    for name in shipped_runtimes(model):
         with runtime(model, name):
             best = min(best, median_time(lambda: model.predict_ids([ids] * 128), reps) / 128)
     return best
 
 
-def bench_shap(model, reps: int) -> list[dict]:
+def bench_shap(model, reps: int, ceiling_gflops: float) -> list[dict]:
     import shap
 
     from explain import explain
@@ -121,11 +178,13 @@ def bench_shap(model, reps: int) -> list[dict]:
         t_ours = median_time(lambda: explain(model, text, "shap", max_evals=500, use_cache=False), reps)
         evaluations = ours.meta["model_evaluations"]
         t_floor = evaluations * per_sample_seconds(model, list(model.tokenize(text).ids), reps)
+        t_bound = evaluations * encoder_flops(model, len(ours.tokens)) / (ceiling_gflops * 1e9)
         ours_values = ours.attributions[:, 0]
         rows.append({
             "words": len(text.split()), "tokens": len(ours.tokens), "evaluations": evaluations,
             "ours_s": t_ours, "ref_a_s": t_a, "ref_b_s": t_b, "speedup_a": t_a / t_ours, "speedup_b": t_b / t_ours,
-            "floor_s": t_floor, "efficiency": t_floor / t_ours,
+            "floor_s": t_floor, "efficiency": t_floor / t_ours, "bound_s": t_bound, "bound_b": t_b / t_bound,
+            "bound_a": t_a / t_bound,
             "max_abs_diff_b": float(np.abs(ours_values - b_values).max()) if len(b_values) == len(ours_values) else None,
             "pearson_b": float(np.corrcoef(ours_values, b_values)[0, 1]) if len(b_values) == len(ours_values) else None,
         })
@@ -181,16 +240,35 @@ def bench_attention(model, reps: int) -> dict:
 
 
 def bench_throughput(model, count: int) -> dict:
-    from explain import explain
+    """Explanations per second over ``count`` distinct sentences: one by one, and ``explain_many``."""
+    from explain import explain, explain_many
 
-    texts = [f"{SENTENCES[i % 3]} (request {i})" for i in range(count)]
-    out = {}
+    texts = requests(count)
+    rows = [0]
+    forward = model.forward
+
+    def counting(tensors):
+        rows[0] += len(tensors["input_ids"])
+        return forward(tensors)
+
+    out = {"texts": count}
     for method, kwargs in (("shap", {"max_evals": 200}), ("lime", {"num_samples": 300}), ("attention", {})):
         start = time.perf_counter()
-        for text in texts:
-            explain(model, text, method, use_cache=False, **kwargs)
+        singles = [explain(model, text, method, use_cache=False, **kwargs) for text in texts]
         out[method] = count / (time.perf_counter() - start)
-        print(f"  throughput {method}: {out[method]:.2f}/s", flush=True)
+        if method != "attention":
+            model.forward, rows[0] = counting, 0
+            try:
+                start = time.perf_counter()
+                many = explain_many(model, texts, method, use_cache=False, **kwargs)
+                out[f"{method}_many"] = count / (time.perf_counter() - start)
+            finally:
+                del model.forward
+            out[f"{method}_rows"] = rows[0]
+            out[f"{method}_evaluations"] = sum(e.meta["model_evaluations"] for e in singles)
+            out[f"{method}_max_diff"] = max(float(np.abs(a.attributions - b.attributions).max())
+                                            for a, b in zip(singles, many))
+        print(f"  throughput {method}: {out[method]:.2f}/s, many {out.get(f'{method}_many', 0):.2f}/s", flush=True)
     return out
 
 
@@ -239,17 +317,23 @@ def bench_app() -> dict:
 
 def table(results: dict) -> str:
     f = results["floor"]
+    runtimes = [("PyTorch", "torch")] + ([("ONNX Runtime", "onnx")] if "onnx" in f else [])
+    rates = ", ".join(f"{label} {f[key]:.0f} seq/s = {f[key + '_gflops']:.0f} GFLOP/s "
+                      f"({f[key + '_gflops'] / f['ceiling_gflops']:.0%} of the ceiling)" for label, key in runtimes)
     lines = [f"Machine: {results['machine']}; device {results['device']}; {results['reps']} repetitions, medians.", "",
-             f"**Forward floor** (intent-minilm, {f['tokens']} tokens, best batch): PyTorch {f['torch']:.0f} seq/s, "
-             f"ONNX Runtime {f['onnx']:.0f} seq/s ({f['onnx'] / f['torch']:.2f}x).", "",
-             "| SHAP, max_evals 500 | tokens | distinct evals | ours | ref A | ref B | vs A | vs B | efficiency | max abs diff to B |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f"**Forward floor** (intent-minilm, {f['tokens']} tokens, best batch): {rates}. Ceiling: dense "
+             f"matrix products run at {f['ceiling_gflops']:.0f} GFLOP/s on this machine.", "",
+             "| SHAP, max_evals 500 | tokens | distinct evals | ours | ref A | ref B | vs A | vs B | efficiency "
+             "| bound vs A / B | max abs diff to B |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["shap"]:
         diff = "n/a" if r["max_abs_diff_b"] is None else f"{r['max_abs_diff_b']:.1e}"
         lines.append(f"| {r['words']} words | {r['tokens']} | {r['evaluations']} | {r['ours_s']:.3f} s | {r['ref_a_s']:.3f} s | "
-                     f"{r['ref_b_s']:.3f} s | {r['speedup_a']:.2f}x | {r['speedup_b']:.2f}x | {r['efficiency']:.2f} | {diff} |")
+                     f"{r['ref_b_s']:.3f} s | {r['speedup_a']:.2f}x | {r['speedup_b']:.2f}x | {r['efficiency']:.2f} | "
+                     f"{r['bound_a']:.2f}x / {r['bound_b']:.2f}x | {diff} |")
     s = results["shap_summary"]
-    lines.append(f"| **median** | | | | | | **{s['speedup_a']:.2f}x** | **{s['speedup_b']:.2f}x** | **{s['efficiency']:.2f}** | |")
+    lines.append(f"| **median** | | | | | | **{s['speedup_a']:.2f}x** | **{s['speedup_b']:.2f}x** | **{s['efficiency']:.2f}** "
+                 f"| {s['bound_a']:.2f}x / {s['bound_b']:.2f}x | |")
     lines += ["", "| LIME | words | distinct evals | ours | reference | speed-up | top-10 overlap |", "|---|---|---|---|---|---|---|"]
     for r in results["lime"]:
         lines.append(f"| {r['samples']} samples | {r['words']} | {r['evaluations']} | {r['ours_s']:.3f} s | {r['ref_s']:.3f} s | "
@@ -259,8 +343,12 @@ def table(results: dict) -> str:
               f"{a['forward_s'] * 1000:.0f} ms); rollout {a['rollout_s'] * 1000:.0f} ms. "
               f"**Repeat request** (cache): {a['repeat_request_s'] * 1000:.2f} ms."]
     t = results["throughput"]
-    lines.append(f"**Throughput** over {results['throughput_texts']} sentences: SHAP (200 evals) {t['shap']:.2f}/s, "
-                 f"LIME (300 samples) {t['lime']:.2f}/s, attention {t['attention']:.1f}/s.")
+    lines.append(f"**Throughput** over {t['texts']} distinct sentences, one `explain` call each / one `explain_many` "
+                 f"call: SHAP (max_evals 200) {t['shap']:.2f}/s / {t['shap_many']:.2f}/s "
+                 f"({t['shap_many'] / t['shap']:.2f}x; {t['shap_rows']:,} model rows for {t['shap_evaluations']:,} "
+                 f"distinct inputs), LIME (300 samples) {t['lime']:.2f}/s / {t['lime_many']:.2f}/s "
+                 f"({t['lime_many'] / t['lime']:.2f}x), attention {t['attention']:.1f}/s; largest difference between "
+                 f"the two ways {max(t['shap_max_diff'], t['lime_max_diff']):.0e}.")
     if results.get("app"):
         p = results["app"]
         lines.append(f"**App**: start to first page {p['start_to_page_s']:.1f} s (models loaded and explainers warmed "
@@ -290,14 +378,13 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": machine, "device": device, "reps": reps}
     results["floor"] = floor(model, reps)
     print(f"  floor: {results['floor']}", flush=True)
-    results["shap"] = bench_shap(model, reps)
+    results["shap"] = bench_shap(model, reps, results["floor"]["ceiling_gflops"])
     results["shap_summary"] = {k: statistics.median(r[k] for r in results["shap"])
-                               for k in ("speedup_a", "speedup_b", "efficiency")}
+                               for k in ("speedup_a", "speedup_b", "efficiency", "bound_a", "bound_b")}
     lime_1000 = SENTENCES[:2] if args.quick else SENTENCES[:3]
     results["lime"] = bench_lime(model, reps, 1000, lime_1000) + bench_lime(model, reps, 5000, SENTENCES[1:2])
     results["attention"] = bench_attention(model, reps)
-    results["throughput_texts"] = 20 if args.quick else 100
-    results["throughput"] = bench_throughput(model, results["throughput_texts"])
+    results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
-"""CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON."""
+"""CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON.
+
+``--file texts.txt`` (one text per line, ``-`` for standard input) explains every line with
+``explain_many`` (shared model batches) and prints one JSON object per line (JSON Lines).
+"""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +21,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", default=None, help="the task of a hub id: classification, zero-shot, embedding")
     parser.add_argument("--method", default="shap", choices=sorted(METHODS))
     parser.add_argument("--text", required=False, help="the text to explain")
+    parser.add_argument("--file", default=None, help="explain every non-empty line of this UTF-8 file ('-': stdin); "
+                                                     "prints JSON Lines")
     parser.add_argument("--target", default=None, help="label(s) to explain, comma-separated")
     parser.add_argument("--labels", default=None, help="zero-shot candidate labels, comma-separated")
     parser.add_argument("--template", default=None, help="zero-shot hypothesis template with one {}")
@@ -36,33 +42,61 @@ def main(argv: list[str] | None = None) -> int:
     from model import list_models, load_model
     from model.validation import split_labels
 
-    from . import explain
+    from . import explain_many
 
     if args.list:
         for spec in list_models():
             print(f"{spec.name:18} {spec.task:15} {'offline' if spec.bundled else 'hub':8} {spec.description}")
         return 0
     try:
-        if args.text is None:
-            raise ValueError("Give the text to explain with --text.")
+        if (args.text is None) == (args.file is None):
+            raise ValueError("Give the text to explain with --text, or a file of texts with --file (not both).")
+        texts = [args.text] if args.file is None else read_lines(args.file)
         model = load_model(args.model, task=args.task)
         targets = split_labels(args.target) if args.target else None
-        explanation = explain(
-            model, args.text, args.method,
+        explanations = explain_many(
+            model, texts, args.method,
             target=targets[0] if targets and len(targets) == 1 else targets,
             labels=split_labels(args.labels) if args.labels is not None else None,
             pair=args.pair, max_evals=args.max_evals, num_samples=args.num_samples, seed=args.seed,
             features=args.features, hypothesis_template=args.template,
-            multi_label=True if args.multi_label else None)
+            multi_label=True if args.multi_label else None, seconds=None if args.file else 120.0,
+            progress=show_progress if args.file and sys.stderr.isatty() else None)
+        if args.file and sys.stderr.isatty():
+            sys.stderr.write("\n")
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    data = explanation.to_dict()
-    if args.no_attention:
-        data["attention"] = None
-    json.dump(data, sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    for explanation in explanations:
+        data = explanation.to_dict()
+        if args.no_attention:
+            data["attention"] = None
+        json.dump(data, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
     return 0
+
+
+def read_lines(path: str) -> list[str]:
+    """The non-empty lines of a UTF-8 text file (or standard input for '-')."""
+    try:
+        if path == "-":
+            content = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                content = handle.read()
+    except OSError as err:
+        raise ValueError(f"Cannot read {path!r}: {err.strerror or err}.") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path!r} is not UTF-8 text.") from None
+    lines = [line.strip() for line in content.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"{path!r} has no text: give one text per line.")
+    return lines
+
+
+def show_progress(done: int, planned: int) -> None:
+    sys.stderr.write(f"\rmodel evaluations: {done:,} (at most {planned:,})")
+    sys.stderr.flush()
 
 
 if __name__ == "__main__":

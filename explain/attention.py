@@ -20,7 +20,6 @@ import numpy as np
 from model.tokens import Tokenized
 
 from .base import MethodResult
-from .evaluator import CachedEvaluator
 from .targets import Target
 
 
@@ -49,14 +48,13 @@ def _scores(matrix: np.ndarray, rows: str) -> np.ndarray:
 class _AttentionBase:
     use_rollout = False
 
-    def explain(self, model, tokenized: Tokenized, target: Target, evaluator: CachedEvaluator, *,
-                params: dict, seed: int) -> MethodResult:
+    def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> MethodResult:
         rows = query_rows(model)
         n, n_targets = len(tokenized), len(target.names)
         if model.task == "zero-shot" and hasattr(model, "entailment_id"):
             matrices = [self._pair_attention(model, tokenized, name, target.options) for name in target.names]
         else:
-            matrices = [model.attentions(tokenized.ids)] * 1
+            matrices = [model.attentions(tokenized.ids)]
         attributions = np.zeros((n, n_targets))
         rolled = []
         for column in range(n_targets):

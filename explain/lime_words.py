@@ -18,8 +18,7 @@ from sklearn.utils import check_random_state
 
 from model.tokens import Tokenized
 
-from .base import MethodResult
-from .evaluator import CachedEvaluator
+from .base import MethodResult, Steps
 from .targets import Target
 from .words import group_words
 
@@ -48,22 +47,20 @@ class LimeExplainer:
     DESCRIPTION = ("LIME: removes random subsets of words, watches how the output changes, and fits a small "
                    "weighted linear model whose coefficients are each word's effect near this input.")
 
-    def explain(self, model, tokenized: Tokenized, target: Target, evaluator: CachedEvaluator, *,
-                params: dict, seed: int) -> MethodResult:
+    def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         num_samples = int(params.get("num_samples", NUM_SAMPLES_DEFAULT))
         mode = params.get("features", "word")
         masking = params.get("masking", "remove")
         features = lime_features(tokenized, mode)
         n_tokens, n_targets = len(tokenized), len(target.names)
-        full = evaluator([tokenized.ids])[0]
         if not features:  # nothing to perturb (only punctuation): every attribution is zero
-            return MethodResult(np.zeros((n_tokens, n_targets)), full, {"surrogate_r2": [None] * n_targets,
-                                                                         "features": 0})
+            return MethodResult(np.zeros((n_tokens, n_targets)), np.asarray(target.output, dtype=np.float64),
+                                {"surrogate_r2": [None] * n_targets, "features": 0})
         random_state = check_random_state(seed)
         data = _sample(len(features), num_samples, random_state)
         ids = np.array(tokenized.ids)
         inputs = [_perturb(ids, row, features, masking, model.mask_token_id) for row in data]
-        outputs = evaluator(inputs)
+        outputs = yield inputs
         distances = sklearn.metrics.pairwise_distances(data, data[0:1], metric="cosine").ravel() * 100
         base = LimeBase(partial(_kernel, kernel_width=KERNEL_WIDTH), verbose=False, random_state=random_state)
         attributions = np.zeros((n_tokens, n_targets))

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .explanation import Explanation
+from .targets import unit_rows
 
 POSITIVE = "#ff0051"
 NEGATIVE = "#008bfb"
@@ -229,7 +230,7 @@ def comparison(explanations: list[Explanation], target: int | str = 0) -> go.Fig
 
 def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
     """Cosine similarity of every pair of texts."""
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    unit = unit_rows(vectors)
     sims = unit @ unit.T
     ticks = _unique_ticks([short(t, 30) for t in texts])
     full = [plain(t) for t in texts]

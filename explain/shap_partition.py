@@ -6,7 +6,9 @@ tokenizer's mask token, special tokens are never hidden. What differs is speed: 
 are token ids (nothing is re-tokenised), each distinct input is evaluated once, and the model
 gets rounds of ``ROUND_MASKS`` masks (shap's text default is ~5). Rounds are formed exactly as
 shap forms its batches with ``batch_size=64``, so even when ``max_evals`` truncates the tree the
-same nodes are refined in the same order and the values equal shap's (tie-breaks aside). Why not
+same nodes are refined in the same order and the values equal shap's (tie-breaks aside). Masks
+known before any output (the whole tree when it fits ``max_evals``, else the first rounds) go
+to the model in one first batch. Why not
 call shap itself: its per-mask string masking, re-tokenising and small batches cost ~1.5-3x the
 model's own forward time (``python -m bench``).
 """
@@ -19,8 +21,7 @@ import numpy as np
 
 from model.tokens import Tokenized
 
-from .base import MethodResult
-from .evaluator import CachedEvaluator
+from .base import MethodResult, Steps
 from .targets import Target
 
 MAX_EVALS_DEFAULT = 500
@@ -80,14 +81,46 @@ def lower_credit(values: np.ndarray, clustering: np.ndarray, n: int) -> None:
             incoming[right] += values[node] * right_size / size
 
 
+def _certain_masks(clustering: np.ndarray, n: int, leaf_masks: list[np.ndarray], budget: int) -> list[np.ndarray]:
+    """The masks shap's loop evaluates whatever the model answers, to be sent in one first batch.
+
+    If the whole tree fits the budget every node is refined in every context, so every mask is
+    known in advance; otherwise the first rounds are, as long as each takes the whole queue
+    (at most ``ROUND_MASKS`` / 2 clusters), after which the order depends on the outputs.
+    """
+    level = [(np.zeros(n, bool), 2 * n - 2)]
+    levels: list[list[np.ndarray]] = []
+    total = 0
+    while True:
+        internal = [(m00, node) for m00, node in level if node >= n]
+        if not internal:
+            return [mask for masks in levels for mask in masks]  # the whole tree fits
+        total += 2 * len(internal)
+        if total - 2 >= budget:
+            break
+        masks, level = [], []
+        for m00, node in internal:
+            left, right = int(clustering[node - n, 0]), int(clustering[node - n, 1])
+            m10, m01 = m00 | leaf_masks[left], m00 | leaf_masks[right]
+            masks += [m10, m01]
+            level += [(m00, left), (m00, right), (m01, left), (m10, right)]
+        levels.append(masks)
+    certain, spent = [], 0
+    for masks in levels:
+        if len(masks) > ROUND_MASKS or spent + len(masks) - 2 >= budget:
+            break
+        certain += masks
+        spent += len(masks)
+    return certain
+
+
 class ShapExplainer:
     NAME = "shap"
     DESCRIPTION = ("SHAP (Partition): hides groups of tokens following the sentence's structure and shares "
                    "out the change in the model's output fairly (Owen values); the contributions add up to "
                    "the output minus the output with every token hidden.")
 
-    def explain(self, model, tokenized: Tokenized, target: Target, evaluator: CachedEvaluator, *,
-                params: dict, seed: int) -> MethodResult:
+    def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         max_evals = int(params.get("max_evals", MAX_EVALS_DEFAULT))
         ids = np.array(tokenized.ids)
         keep = np.array(tokenized.special)
@@ -97,25 +130,28 @@ class ShapExplainer:
         def masked(mask: np.ndarray) -> tuple[int, ...]:
             return tuple(np.where(mask | keep, ids, mask_id).tolist())
 
-        f00, f11 = evaluator([masked(np.zeros(n, bool)), masked(np.ones(n, bool))])
         clustering = partition_clustering(tokenized, model.tokenizer.sep_token)
-        n_targets = len(f00)
-        dvalues = np.zeros((2 * n - 1, n_targets))
+        leaf_masks = _leaf_masks(clustering, n)
         budget = max_evals - 2  # shap spends two on the empty and full inputs
+        # One first batch: the empty input and every mask known in advance (the memo answers them later).
+        certain = _certain_masks(clustering, n, leaf_masks, budget) if n > 1 else []
+        outputs = yield [masked(np.zeros(n, bool)), masked(np.ones(n, bool))] + [masked(m) for m in certain]
+        f00, f11 = outputs[0], outputs[1]
+        dvalues = np.zeros((2 * n - 1, len(f00)))
+        spent = 0
         if n == 1:
             dvalues[0] = f11 - f00
         else:
-            self._owen(masked, clustering, n, f00, f11, dvalues, budget, evaluator, seed)
+            spent = yield from self._owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed)
         values = dvalues.copy()
         lower_credit(values, clustering, n)
-        exhausted = evaluator.requests - 2 < budget
         return MethodResult(attributions=values[:n], base_values=f00,
-                            meta={"partition_tree_exhausted": bool(exhausted), "masked_inputs": evaluator.requests})
+                            meta={"partition_tree_exhausted": bool(spent < budget), "masked_inputs": spent + 2})
 
     @staticmethod
-    def _owen(masked, clustering, n, f00, f11, dvalues, budget, evaluator, seed) -> None:
-        """shap's ``owen`` loop (fixed_context=None) with rounds of ``ROUND_MASKS`` masks."""
-        leaf_masks = _leaf_masks(clustering, n)
+    def _owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed):
+        """shap's ``owen`` loop (fixed_context=None) with rounds of ``ROUND_MASKS`` masks; returns
+        how many masks it asked for."""
         rng = np.random.default_rng(seed)  # tie-breaks, as shap's np.random.randn() (but seeded)
         counter = 0
         queue = [(0.0, 0.0, counter, (np.zeros(n, bool), f00, f11, 2 * n - 2, 1.0))]
@@ -124,7 +160,7 @@ class ShapExplainer:
             if spent >= budget:
                 for *_, (m00, a, b, node, weight) in queue:
                     dvalues[node] += (b - a) * weight
-                return
+                return spent
             batch, masks = [], []
             while queue and len(masks) < ROUND_MASKS and spent + len(masks) < budget:
                 m00, a, b, node, weight = heapq.heappop(queue)[3]
@@ -137,7 +173,7 @@ class ShapExplainer:
                 masks += [masked(m10), masked(m01)]
             if not batch:
                 continue
-            outputs = evaluator(masks)
+            outputs = yield masks
             spent += len(masks)
             for i, (m00, m10, m01, a, b, node, left, right, weight) in enumerate(batch):
                 f10, f01 = outputs[2 * i], outputs[2 * i + 1]
@@ -146,3 +182,4 @@ class ShapExplainer:
                     counter += 1
                     priority = -float(np.max(np.abs(item[2] - item[1]))) * half
                     heapq.heappush(queue, (priority, float(rng.standard_normal()), counter, (*item, half)))
+        return spent

@@ -1,0 +1,106 @@
+"""Run explanations: feed explainers' perturbed inputs to the model, each distinct input once.
+
+An explainer's ``explain`` is a generator: it ``yield``s a batch of token-id tuples and receives
+their outputs (the explained columns, float64), and finally returns a ``MethodResult``. Because
+explainers never call the model themselves, ``run`` can drive many explanations in lockstep and
+merge their pending batches into one model call (length-sorted into the model's own batches):
+that is how ``explain_many`` reaches the forward floor on many short explanations, whose rounds
+alone would be small. Per explanation a memo table answers repeated inputs without the model;
+inputs shared by several explanations (e.g. the fully masked text of equal-length sentences)
+reach the model once. A time budget is checked before every model call.
+"""
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .base import MethodResult
+
+Key = tuple[int, ...]
+
+
+class BudgetExceeded(ValueError):
+    """The explanation ran past its time budget (a ValueError: one clear sentence for users)."""
+
+
+@dataclass
+class Job:
+    """One explanation in flight."""
+
+    steps: Generator | MethodResult  # the explainer's generator (or its result, if it needs no model)
+    columns: np.ndarray  # which columns of the shared forward output this explanation explains
+    memo: dict[Key, np.ndarray] = field(default_factory=dict)
+    evaluations: int = 0  # distinct inputs this explanation needed evaluated (beyond its seed)
+    pending: list[Key] | None = None
+    result: MethodResult | None = None
+
+    def seed(self, ids, output: np.ndarray) -> None:
+        """An output already known (the unperturbed text), so it is never run again."""
+        self.memo[tuple(int(i) for i in ids)] = np.asarray(output, dtype=np.float64)
+
+    def send(self, outputs: np.ndarray | None) -> None:
+        """Advance the explainer with the outputs of its last batch (None to start it)."""
+        try:
+            batch = self.steps.send(outputs)
+        except StopIteration as stop:
+            self.result, self.pending = stop.value, None
+            return
+        self.pending = [tuple(int(i) for i in row) for row in batch]
+
+    def answer(self) -> np.ndarray:
+        return np.stack([self.memo[k] for k in self.pending]) if self.pending else np.zeros((0, len(self.columns)))
+
+
+def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *, seconds: float | None = None,
+        progress: Callable[[int], None] | None = None, window: int = 16) -> list[MethodResult]:
+    """Drive every job to its result; at most ``window`` explanations are in flight at once.
+
+    ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
+    ``columns``. ``progress(evaluations)`` after each model call; ``BudgetExceeded`` once
+    ``seconds`` have passed and more model work is needed.
+    """
+    deadline = time.perf_counter() + seconds if seconds else None
+    waiting = list(jobs)[::-1]
+    active: list[Job] = []
+    done = 0
+    while waiting or active:
+        while waiting and len(active) < window:
+            job = waiting.pop()
+            if inspect.isgenerator(job.steps):
+                job.send(None)
+            else:
+                job.result = job.steps
+            if job.result is None:
+                active.append(job)
+        # Answer from the memo tables until every job waits on inputs nobody has computed.
+        progressed = True
+        while progressed:
+            progressed = False
+            for job in active:
+                if job.pending is not None and all(k in job.memo for k in job.pending):
+                    job.send(job.answer())
+                    progressed = True
+            active = [job for job in active if job.result is None]
+        if not active or (waiting and len(active) < window):
+            continue  # start more explanations first, so their inputs join the next model call
+        wanted: dict[Key, list[Job]] = {}
+        for job in active:
+            for key in dict.fromkeys(k for k in job.pending if k not in job.memo):
+                wanted.setdefault(key, []).append(job)
+        if deadline is not None and time.perf_counter() > deadline:
+            raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; "
+                                 "lower max_evals or num_samples, or shorten the text.")
+        keys = list(wanted)
+        outputs = np.asarray(forward([list(k) for k in keys]), dtype=np.float64)
+        for key, row in zip(keys, outputs):
+            for job in wanted[key]:
+                job.memo[key] = row[job.columns]
+                job.evaluations += 1
+        done += sum(len(jobs_) for jobs_ in wanted.values())
+        if progress is not None:
+            progress(done)
+    return [job.result for job in jobs]

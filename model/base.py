@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import onnx_runtime
-from .device import default_batch_size, pick_device, pick_dtype, run_in_batches
+from .device import default_batch_size, memory_rows, pick_device, pick_dtype, run_in_batches
 from .tokens import Tokenized, TokenizerAdapter
 from .validation import check_texts
 
@@ -186,10 +186,18 @@ class TextModel:
         with torch.inference_mode():
             return self.network(**tensors).float().cpu().numpy()
 
+    def _rows(self, length: int) -> int:
+        """Rows per batch: the batch size, and on CUDA no more than free memory holds at this length."""
+        if self.device.type != "cuda":
+            return self.batch_size
+        free, _ = torch.cuda.mem_get_info(self.device)
+        return min(self.batch_size, memory_rows(free, length, self.transformer.config, self.dtype))
+
     def _run(self, seqs: list[list[int]], types: list[list[int]] | None = None) -> np.ndarray:
         """Evaluate the network on every sequence in length-sorted batches; rows in input order.
 
-        Sorting by length keeps padding (wasted compute) small; batches shrink on OOM.
+        Sorting by length keeps padding (wasted compute) small; batches fit free GPU memory and
+        shrink on OOM.
         """
         self._check_lengths(seqs)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
@@ -202,7 +210,7 @@ class TextModel:
         def shrink(size: int) -> None:
             self.batch_size = size
 
-        parts = run_in_batches(run_batch, len(seqs), self.batch_size, on_shrink=shrink)
+        parts = run_in_batches(run_batch, len(seqs), self._rows(max(len(s) for s in seqs)), on_shrink=shrink)
         sorted_out = np.concatenate(parts, axis=0)
         result = np.empty_like(sorted_out)
         result[order] = sorted_out

@@ -50,14 +50,32 @@ def pick_dtype(device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+MAX_GPU_ROWS = 8192
+
+
 def default_batch_size(device: torch.device) -> int:
-    """Rows per forward pass: large on GPUs, 64 on CPU (throughput is flat from 8 to 512 there)."""
+    """Rows per forward pass: 64 on CPU (throughput is flat from 8 to 512 there), 128 on MPS; on
+    CUDA an upper bound, each call taking what free memory allows (``memory_rows``)."""
     override = os.environ.get("STUDIO_BATCH_SIZE", "").strip()
     if override:
         if not override.isdigit() or int(override) < 1:
             raise ValueError(f"STUDIO_BATCH_SIZE={override!r} must be a positive integer.")
         return int(override)
-    return {"cuda": 512, "mps": 128}.get(device.type, 64)
+    return {"cuda": MAX_GPU_ROWS, "mps": 128}.get(device.type, 64)
+
+
+def memory_rows(free_bytes: int, length: int, config, dtype: torch.dtype, *, share: float = 0.4) -> int:
+    """How many ``length``-token rows one inference forward can take in ``share`` of free memory.
+
+    Without gradients only one layer's activations live at a time: per token about six hidden
+    vectors, two feed-forward vectors and, for eager attention, three score rows per head; the
+    estimate is doubled for allocator slack. At least 1, at most ``MAX_GPU_ROWS``.
+    """
+    hidden = getattr(config, "hidden_size", None) or getattr(config, "d_model")
+    inner = getattr(config, "intermediate_size", None) or getattr(config, "encoder_ffn_dim", None) or 4 * hidden
+    heads = getattr(config, "num_attention_heads", None) or getattr(config, "encoder_attention_heads", None) or 12
+    per_row = 2 * length * (6 * hidden + 2 * inner + 3 * heads * length) * (torch.finfo(dtype).bits // 8)
+    return int(max(1, min(MAX_GPU_ROWS, share * free_bytes // per_row)))
 
 
 def is_out_of_memory(err: BaseException) -> bool:

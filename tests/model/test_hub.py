@@ -159,6 +159,29 @@ def test_out_of_memory_halves_the_batch_and_retries(hub_cache, monkeypatch):
         model.predict(["a cat"])
 
 
+def test_gpu_batches_follow_free_memory(hub_cache, monkeypatch):
+    from types import SimpleNamespace
+
+    from model.device import MAX_GPU_ROWS, memory_rows
+
+    config = SimpleNamespace(hidden_size=384, intermediate_size=1536, num_attention_heads=12)
+    # 2 x 32 tokens x (6*384 + 2*1536 + 3*12*32 = 6,528 values) x 2 bytes = 835,584 bytes per row
+    assert memory_rows(10**9, 32, config, torch.bfloat16) == int(0.4 * 10**9 // 835_584) == 478
+    assert memory_rows(10**9, 64, config, torch.float32) < memory_rows(10**9, 32, config, torch.float32)
+    assert memory_rows(10**3, 512, config, torch.float32) == 1
+    assert memory_rows(10**15, 8, config, torch.float16) == MAX_GPU_ROWS
+    bart = SimpleNamespace(d_model=16, encoder_ffn_dim=32, encoder_attention_heads=2)
+    assert memory_rows(10**6, 4, bart, torch.float32) == int(0.4 * 10**6 // (2 * 4 * (96 + 64 + 24) * 4))
+
+    model = load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
+    assert model._rows(32) == model.batch_size == 64  # CPU: the fixed batch size
+    monkeypatch.setattr(model, "device", torch.device("cuda"))
+    monkeypatch.setattr(model, "batch_size", MAX_GPU_ROWS)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (10**8, 4 * 10**8))
+    rows = memory_rows(10**8, 100, model.transformer.config, model.dtype)
+    assert 1 < rows < MAX_GPU_ROWS and model._rows(100) == rows and model._rows(10) > rows
+
+
 def test_hub_models_run_on_onnx_with_token_types(nli, pipeline, monkeypatch):
     fast = nli.predict(TEXTS, labels=LABELS)
     assert nli.runtime == "onnx" and "token_type_ids" in nli._onnx.input_names

@@ -6,7 +6,7 @@ the shap and lime libraries the documented way on the same model through PyTorch
   B  the same with batch_size=64 and f -> only the explained class
   L  lime.lime_text.LimeTextExplainer.explain_instance with a classifier_fn batched by 64
 Efficiency = T_floor / T, T_floor = distinct model evaluations x the per-sequence forward time at
-that sentence's length on the fastest runtime (batch 64). The ceiling: this machine's dense
+that sentence's length on the fastest runtime (batch 64). Contenders' repetitions are interleaved. The ceiling: this machine's dense
 matrix-multiply rate in the model's dtype; an encoder's FLOPs are counted from its config, so
 "bound vs B" is the speed-up over reference B that a runtime running every evaluation at that
 rate would reach (no exact runtime can do better). Writes ``bench/results/<device>.json`` and
@@ -74,32 +74,49 @@ def encoder_flops(model, length: int) -> float:
     return 2.0 * layers * length * (4 * h * h + 2 * h * inner + 2 * length * h)
 
 
-def gemm_ceiling(model, reps: int) -> float:
-    """GFLOP/s of large dense matrix products in the model's dtype on its device: the ceiling."""
+def gemm_ceiling(model, trials: int = 15) -> float:
+    """GFLOP/s of large dense matrix products in the model's dtype on its device: the ceiling.
+
+    The best trial of PyTorch's and NumPy's products (on CPU), not the median: it estimates what
+    this machine can do at all, and shared machines have slow spells.
+    """
     import torch
 
     best = 0.0
     for m, k, n in ((2048, 2048, 2048), (64 * 21, 384, 1536)):
         a = torch.randn(m, k, device=model.device, dtype=model.dtype)
         b = torch.randn(k, n, device=model.device, dtype=model.dtype)
-
-        def product():
-            a @ b
-            if model.device.type == "cuda":
-                torch.cuda.synchronize()
-
-        best = max(best, 2 * m * k * n / median_time(product, max(reps, 10)) / 1e9)
+        products = [lambda: a @ b]
+        if model.device.type == "cpu" and model.dtype == torch.float32:
+            a_np, b_np = a.numpy(), b.numpy()
+            products.append(lambda: a_np @ b_np)
+        for product in products:
+            product()
+            for _ in range(trials):
+                start = time.perf_counter()
+                product()
+                if model.device.type == "cuda":
+                    torch.cuda.synchronize()
+                best = max(best, 2 * m * k * n / (time.perf_counter() - start) / 1e9)
     return best
 
 
 def median_time(fn, reps: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
+    return median_times([fn], reps)[0]
+
+
+def median_times(fns, reps: int) -> list[float]:
+    """Median wall time of each function; repetitions interleaved (a slow spell of a shared machine
+    then hits every contender alike, not one of them). One warm-up call each first."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times = [[] for _ in fns]
+    for _ in range(reps):
+        for fn, bucket in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return [statistics.median(bucket) for bucket in times]
 
 
 @contextlib.contextmanager
@@ -129,7 +146,7 @@ def floor(model, reps: int) -> dict:
     text = "please move two hundred dollars from my checking account into my savings account before friday " \
            "so rent clears"
     ids = list(model.tokenize(text).ids)[:32]
-    out = {"tokens": len(ids), "ceiling_gflops": gemm_ceiling(model, reps)}
+    out = {"tokens": len(ids), "ceiling_gflops": gemm_ceiling(model)}
     for name in shipped_runtimes(model):
         best = 0.0
         with runtime(model, name):
@@ -144,16 +161,7 @@ def floor(model, reps: int) -> dict:
     return out
 
 
-def per_sample_seconds(model, ids: list[int], reps: int) -> float:
-    """The floor: per-sequence forward time at this length, fastest runtime, batch 64."""
-    best = float("inf")
-    for name in shipped_runtimes(model):
-        with runtime(model, name):
-            best = min(best, median_time(lambda: model.predict_ids([ids] * 128), reps) / 128)
-    return best
-
-
-def bench_shap(model, reps: int, ceiling_gflops: float) -> list[dict]:
+def bench_shap(model, reps: int, ceiling_gflops: float, fastest: str) -> list[dict]:
     import shap
 
     from explain import explain
@@ -171,13 +179,25 @@ def bench_shap(model, reps: int, ceiling_gflops: float) -> list[dict]:
 
         ref_a = shap.Explainer(all_classes, shap.maskers.Text(model.tokenizer))
         ref_b = shap.Explainer(one_class, shap.maskers.Text(model.tokenizer))
-        with runtime(model, "torch"):
-            t_a = median_time(lambda: ref_a([text], max_evals=500, silent=True), reps)
-            t_b = median_time(lambda: ref_b([text], max_evals=500, batch_size=64, silent=True), reps)
-            b_values = ref_b([text], max_evals=500, batch_size=64, silent=True).values[0][:, 0]
-        t_ours = median_time(lambda: explain(model, text, "shap", max_evals=500, use_cache=False), reps)
+        def on_torch(fn):
+            def call():
+                with runtime(model, "torch"):
+                    return fn()
+            return call
+
+        ids = list(model.tokenize(text).ids)
+
+        def floor_batch():  # the floor: 128 copies of the sentence on the fastest runtime, batch 64
+            with runtime(model, fastest):
+                model.predict_ids([ids] * 128)
+
+        t_a, t_b, t_ours, t_batch = median_times([
+            on_torch(lambda: ref_a([text], max_evals=500, silent=True)),
+            on_torch(lambda: ref_b([text], max_evals=500, batch_size=64, silent=True)),
+            lambda: explain(model, text, "shap", max_evals=500, use_cache=False), floor_batch], reps)
+        b_values = on_torch(lambda: ref_b([text], max_evals=500, batch_size=64, silent=True))().values[0][:, 0]
         evaluations = ours.meta["model_evaluations"]
-        t_floor = evaluations * per_sample_seconds(model, list(model.tokenize(text).ids), reps)
+        t_floor = evaluations * t_batch / 128
         t_bound = evaluations * encoder_flops(model, len(ours.tokens)) / (ceiling_gflops * 1e9)
         ours_values = ours.attributions[:, 0]
         rows.append({
@@ -210,10 +230,14 @@ def bench_lime(model, reps: int, samples: int, sentences: list[str]) -> list[dic
             return LimeTextExplainer(random_state=0).explain_instance(
                 text, classifier_fn, labels=(column,), num_features=10, num_samples=samples)
 
-        with runtime(model, "torch"):
-            t_ref = median_time(reference, reps)
-            ref_top = [word for word, _ in reference().as_list(label=column)]
-        t_ours = median_time(lambda: explain(model, text, "lime", num_samples=samples, seed=0, use_cache=False), reps)
+        def reference_on_torch():
+            with runtime(model, "torch"):
+                return reference()
+
+        t_ref, t_ours = median_times([
+            reference_on_torch,
+            lambda: explain(model, text, "lime", num_samples=samples, seed=0, use_cache=False)], reps)
+        ref_top = [word for word, _ in reference_on_torch().as_list(label=column)]
         ours_top = [word for word, _ in ours.top_words(10)]
         rows.append({"samples": samples, "words": len(text.split()), "ours_s": t_ours, "ref_s": t_ref,
                      "speedup": t_ref / t_ours, "evaluations": ours.meta["model_evaluations"],
@@ -378,7 +402,8 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": machine, "device": device, "reps": reps}
     results["floor"] = floor(model, reps)
     print(f"  floor: {results['floor']}", flush=True)
-    results["shap"] = bench_shap(model, reps, results["floor"]["ceiling_gflops"])
+    fastest = max(shipped_runtimes(model), key=lambda name: results["floor"][name])
+    results["shap"] = bench_shap(model, reps, results["floor"]["ceiling_gflops"], fastest)
     results["shap_summary"] = {k: statistics.median(r[k] for r in results["shap"])
                                for k in ("speedup_a", "speedup_b", "efficiency", "bound_a", "bound_b")}
     lime_1000 = SENTENCES[:2] if args.quick else SENTENCES[:3]

@@ -8,9 +8,8 @@ gets rounds of ``ROUND_MASKS`` masks (shap's text default is ~5). Rounds are for
 shap forms its batches with ``batch_size=64``, so even when ``max_evals`` truncates the tree the
 same nodes are refined in the same order and the values equal shap's (tie-breaks aside). Masks
 known before any output (the whole tree when it fits ``max_evals``, else the first rounds) go
-to the model in one first batch. Why not
-call shap itself: its per-mask string masking, re-tokenising and small batches cost ~1.5-3x the
-model's own forward time (``python -m bench``).
+to the model in one first batch. Why not call shap itself: its per-mask string masking,
+re-tokenising and small batches cost ~1.5-3x the model's own forward time (``python -m bench``).
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ import numpy as np
 from .base import MethodResult
 
 Key = tuple[int, ...]
+MAX_PENDING_ROWS = 16_384  # no new explanation joins while this many inputs wait (bounds memory)
 
 
 class BudgetExceeded(ValueError):
@@ -57,7 +58,8 @@ class Job:
 
 def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *, seconds: float | None = None,
         progress: Callable[[int], None] | None = None, window: int = 16) -> list[MethodResult]:
-    """Drive every job to its result; at most ``window`` explanations are in flight at once.
+    """Drive every job to its result; at most ``window`` explanations are in flight at once (fewer
+    while their waiting inputs exceed ``MAX_PENDING_ROWS``).
 
     ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
     ``columns``. ``progress(evaluations)`` after each model call; ``BudgetExceeded`` once
@@ -67,8 +69,12 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *
     waiting = list(jobs)[::-1]
     active: list[Job] = []
     done = 0
+
+    def room() -> bool:
+        return bool(waiting) and len(active) < window and sum(len(j.pending) for j in active) < MAX_PENDING_ROWS
+
     while waiting or active:
-        while waiting and len(active) < window:
+        while room():
             job = waiting.pop()
             if inspect.isgenerator(job.steps):
                 job.send(None)
@@ -85,7 +91,7 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *
                     job.send(job.answer())
                     progressed = True
             active = [job for job in active if job.result is None]
-        if not active or (waiting and len(active) < window):
+        if not active or room():
             continue  # start more explanations first, so their inputs join the next model call
         wanted: dict[Key, list[Job]] = {}
         for job in active:

@@ -61,6 +61,17 @@ def test_many_equals_one_by_one_with_fewer_calls(additive, monkeypatch, method, 
     assert counter.calls <= max(calls) < sum(calls)
 
 
+def test_memory_cap_runs_big_explanations_one_at_a_time(additive, monkeypatch):
+    import explain.runner
+
+    monkeypatch.setattr(explain.runner, "MAX_PENDING_ROWS", 50)
+    counter = Rows(additive)
+    monkeypatch.setattr(additive, "predict_ids", counter)
+    many = explain_many(additive, TEXTS[:3], "lime", target="score", num_samples=100, use_cache=False)
+    # LIME asks for all its samples at once (> 50 rows): the target call, then one call per text
+    assert counter.calls == 1 + 3 and [e.text for e in many] == TEXTS[:3]
+
+
 def test_ground_truth_holds_for_every_text(additive):
     for e in explain_many(additive, TEXTS, "shap", target="score", max_evals=5000, use_cache=False):
         assert e.meta["partition_tree_exhausted"]

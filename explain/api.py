@@ -23,7 +23,7 @@ from .lime_words import NUM_SAMPLES_DEFAULT, NUM_SAMPLES_LIMIT
 from .registry import get_explainer
 from .runner import Job, run
 from .shap_partition import MAX_EVALS_DEFAULT, MAX_EVALS_LIMIT
-from .targets import TargetSpec, build_spec
+from .targets import Target, build_spec
 from .words import group_words
 
 SECONDS_DEFAULT = 120.0
@@ -136,7 +136,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
                          progress=(lambda done: progress(min(done, planned), planned)) if progress else None)
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):
-        results[i] = _package(model, method, texts[i], tokenized[i], spec, targets[i], result, pair, {
+        results[i] = _package(model, method, texts[i], tokenized[i], targets[i], result, pair, {
             "params": {**params, **options}, "seed": seed, "seconds": round(elapsed, 4),
             "model_evaluations": job.evaluations + 1})  # + the unperturbed text
         if use_cache:
@@ -144,7 +144,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     return results
 
 
-def _package(model: TextModel, method: str, text: str, tokenized, spec: TargetSpec, target, result: MethodResult,
+def _package(model: TextModel, method: str, text: str, tokenized, target: Target, result: MethodResult,
              pair: str | None, meta: dict) -> Explanation:
     words = group_words(text, tokenized.offsets, tokenized.special)
     attributions = np.asarray(result.attributions, dtype=np.float64)
@@ -153,7 +153,7 @@ def _package(model: TextModel, method: str, text: str, tokenized, spec: TargetSp
     meta = {
         "model": model.info.name, "model_source": model.info.source, "revision": model.info.revision,
         "method": method, **meta, "truncated": tokenized.truncated, "max_tokens": model.max_length,
-        "output": spec.output_name, "device": str(model.device), "versions": _versions(), **result.meta,
+        "output": target.output_name, "device": str(model.device), "versions": _versions(), **result.meta,
         "cached": False,
     }
     return Explanation(

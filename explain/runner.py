@@ -68,7 +68,6 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *
     deadline = time.perf_counter() + seconds if seconds else None
     waiting = list(jobs)[::-1]
     active: list[Job] = []
-    done = 0
 
     def room() -> bool:
         return bool(waiting) and len(active) < window and sum(len(j.pending) for j in active) < MAX_PENDING_ROWS
@@ -106,7 +105,6 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *
             for job in wanted[key]:
                 job.memo[key] = row[job.columns]
                 job.evaluations += 1
-        done += sum(len(jobs_) for jobs_ in wanted.values())
         if progress is not None:
-            progress(done)
+            progress(sum(job.evaluations for job in jobs))
     return [job.result for job in jobs]

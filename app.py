@@ -1,16 +1,26 @@
-"""Gradio app: wiring only (inputs -> model/ and explain/ -> charts); no maths here."""
+"""Gradio app: wiring only (inputs -> model/ and explain/ -> charts); no maths here.
+
+Methods, their controls and the Compare view come from ``explain.METHODS`` when the page is
+built, so a method registered at start-up (``STUDIO_PLUGINS``) appears in every tab.
+"""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
 
-from explain import METHODS, explain, plots
+from explain import METHODS, Param, explain, load_plugins, plots
 from explain.export import write_files
-from model import REGISTRY, list_models, load_model
+from explain.registry import all_params
+from model import REGISTRY, is_loaded, list_models, load_model, quiet_logging
+from model.errors import InputError
 from model.validation import MAX_LABELS, split_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -19,6 +29,8 @@ TOP_K = 5
 MAX_EMBED_TEXTS = 50
 SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
 HUB_ONLINE = os.environ.get("HF_HUB_OFFLINE", "").strip() in ("", "0")
+BUNDLED = {"classification": "intent-minilm", "zero-shot": "minilm-zeroshot", "embedding": "minilm-embed"}
+log = logging.getLogger("studio")
 
 try:  # On a Hugging Face ZeroGPU Space, run the model-bound handlers on the GPU; elsewhere a no-op.
     import spaces
@@ -28,13 +40,65 @@ except ImportError:
     def gpu(fn):
         return fn
 
-METHOD_TEXT = "\n".join(f"- **{cls.NAME}** — {cls.DESCRIPTION}" for cls in METHODS.values())
-INTRO = f"""# Transformer explainability studio
+
+def intro() -> str:
+    methods = "\n".join(f"- **{cls.NAME}** — {cls.DESCRIPTION}" for cls in METHODS.values())
+    return f"""# Transformer explainability studio
 Run real pretrained Transformers and see **why** they answered: every chart is interactive (hover for
 exact values) and every result downloads as JSON and CSV. The bundled models run fully offline.
 
-{METHOD_TEXT}
+{methods}
 """
+
+
+# ----------------------------------------------------------------------------- start-up
+class WarmUp:
+    """Loads the bundled models and runs each method once in the background, so the page is served
+    at once and the first user rarely waits; a request that comes first waits for its model."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="warm-up", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for task, name in BUNDLED.items():
+                model = load_model(name)
+                kwargs = {"labels": ["a", "b"]} if task == "zero-shot" else {"pair": "warm up"} if task == "embedding" else {}
+                for method, cls in list(METHODS.items()):
+                    small = {p.name: p.low if p.budget else p.default for p in cls.PARAMS}
+                    explain(model, "warm up the model", method, **kwargs, **small)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first request loads instead
+            log.exception("Warm-up failed; models will load on first use.")
+        finally:
+            self.done.set()
+
+
+WARM = WarmUp()
+
+
+# ----------------------------------------------------------------------------- helpers
+def handler(fn):
+    """Every event: a rejected input is one sentence for the user and one log line (no
+    traceback); anything else is logged with its traceback and reported without internals."""
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as err:
+            log.info("rejected %s: %s", fn.__name__, err.message)
+            raise
+        except ValueError as err:
+            log.info("rejected %s: %s", fn.__name__, err)
+            raise gr.Error(str(err)) from None
+        except Exception:
+            log.exception("%s failed", fn.__name__)
+            raise gr.Error("Something went wrong on the server; the error has been logged.") from None
+    return wrapped
 
 
 def _choices(task: str) -> list[tuple[str, str]]:
@@ -43,26 +107,15 @@ def _choices(task: str) -> list[tuple[str, str]]:
             for spec in list_models(task) if spec.bundled or HUB_ONLINE]
 
 
-def _model(name: str, task: str | None = None):
+def _model(name: str, task: str | None = None, progress=None):
     """Only registry names reach load_model from the UI: no user string becomes a hub id or path.
 
     ``task`` None accepts a model of any task (the Attention tab lists all of them)."""
     if not isinstance(name, str) or name not in REGISTRY:
-        raise gr.Error("Choose one of the listed models.")
-    try:
-        return load_model(name, task=task)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-
-
-def _explain(model, text, method, progress, **kwargs):
-    def report(done: int, planned: int) -> None:
-        progress(min(done / max(planned, 1), 1.0), desc=f"{done} model evaluations")
-
-    try:
-        return explain(model, text, method, progress=report, seconds=SECONDS_PER_EXPLANATION, **kwargs)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
+        raise InputError("Choose one of the listed models.")
+    if progress is not None and not is_loaded(name):
+        progress(0, desc=f"Loading {name} (first use since the server started)…")
+    return load_model(name, task=task)
 
 
 def _int(value, what: str) -> int:
@@ -70,13 +123,26 @@ def _int(value, what: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"The {what} must be a whole number.") from None
+        raise InputError(f"The {what} must be a whole number.") from None
 
 
-def _budget(max_evals, num_samples, seed) -> dict[str, int]:
-    """The budget controls every explaining tab shares, as explain() keyword arguments."""
-    return {"max_evals": _int(max_evals, "SHAP max evaluations"),
-            "num_samples": _int(num_samples, "LIME sample count"), "seed": _int(seed, "seed")}
+def _method(name) -> str:
+    if not isinstance(name, str) or name not in METHODS:
+        raise InputError(f"Choose a method: one of {', '.join(METHODS)}.")
+    return name
+
+
+def _params(method: str, values: dict) -> dict:
+    """The selected method's own parameters from the tab's controls (the others are ignored)."""
+    return {p.name: p.parse(values[p.name]) for p in METHODS[method].PARAMS if values.get(p.name) is not None}
+
+
+def _explain(model, text, method, progress, seed, params: dict, **kwargs):
+    def report(done: int, planned: int) -> None:
+        progress(min(done / max(planned, 1), 1.0), desc=f"{method}: {done:,} of at most {planned:,} model evaluations")
+
+    return explain(model, text, method, progress=report, seconds=SECONDS_PER_EXPLANATION,
+                   seed=_int(seed, "seed"), **kwargs, **params)
 
 
 def _label(labels, scores, k=TOP_K) -> dict[str, float]:
@@ -86,24 +152,32 @@ def _label(labels, scores, k=TOP_K) -> dict[str, float]:
 
 # ----------------------------------------------------------------------------- handlers
 @gpu
-def classify(text: str, model_name: str, method: str, target: str | None, max_evals: int, num_samples: int,
-             seed: int, sort: bool = True, progress=gr.Progress()):
+@handler
+def classify(text: str, model_name: str, method: str, target: str | None, seed: int, sort: bool = True,
+             progress=gr.Progress(), **params):
     """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
-    model = _model(model_name, "classification")
-    e = _explain(model, text, method, progress, target=target or None, **_budget(max_evals, num_samples, seed))
-    files = list(write_files(e))
+    model = _model(model_name, "classification", progress)
+    method = _method(method)
+    e = _explain(model, text, method, progress, seed, _params(method, params), target=target or None)
     return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=40),
-            plots.text_heatmap(e), files)
+            plots.text_heatmap(e), list(write_files(e)))
 
 
 @gpu
-def compare_methods(text: str, model_name: str, target: str | None, max_evals: int, num_samples: int, seed: int,
-                    progress=gr.Progress()):
-    """SHAP, LIME and attention rollout on the same input, words aligned."""
-    model = _model(model_name, "classification")
-    budget = _budget(max_evals, num_samples, seed)
-    results = [_explain(model, text, m, progress, target=target or None, **budget) for m in ("shap", "lime", "rollout")]
+@handler
+def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
+                    progress=gr.Progress(), **params):
+    """Several methods on the same input, words aligned (each method reads its own parameters)."""
+    model = _model(model_name, "classification", progress)
+    chosen = [_method(m) for m in (methods or default_compare())]
+    if not chosen:
+        raise InputError("Choose at least one method to compare.")
+    results = [_explain(model, text, m, progress, seed, _params(m, params), target=target or None) for m in chosen]
     return plots.comparison(results)
+
+
+def default_compare() -> list[str]:
+    return [name for name, cls in METHODS.items() if cls.COMPARE_DEFAULT]
 
 
 def _target_choices(model_name: str) -> list[tuple[str, str]]:
@@ -111,65 +185,64 @@ def _target_choices(model_name: str) -> list[tuple[str, str]]:
     return [("predicted class", "")] + [(label, label) for label in sorted(model.labels)]
 
 
+@handler
 def class_labels(model_name: str):
     """The target dropdown follows the chosen classifier's labels."""
     return gr.Dropdown(choices=_target_choices(model_name), value="")
 
 
 @gpu
-def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str,
-              max_evals: int, num_samples: int, seed: int, progress=gr.Progress()):
+@handler
+def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str, seed: int,
+              progress=gr.Progress(), **params):
     """Score candidate labels and explain every one of them."""
-    model = _model(model_name, "zero-shot")
-    try:
-        candidates = split_labels(labels)
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
-    e = _explain(model, text, method, progress, labels=candidates, hypothesis_template=template or None,
-                 multi_label=bool(multi_label), **_budget(max_evals, num_samples, seed))
+    model = _model(model_name, "zero-shot", progress)
+    method = _method(method)
+    e = _explain(model, text, method, progress, seed, _params(method, params), labels=split_labels(labels),
+                 hypothesis_template=template or None, multi_label=bool(multi_label))
     best = int(e.probabilities.argmax())
     return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities),
             plots.target_small_multiples(e), plots.text_heatmap(e, best), list(write_files(e)))
 
 
 @gpu
+@handler
 def embeddings(texts: str, model_name: str, projection: str):
     """Similarity matrix and 2-D / 3-D projections of a list of texts (one per line)."""
     model = _model(model_name, "embedding")
     if len(texts or "") > 200_000:
-        raise gr.Error(f"The texts have {len(texts):,} characters together; the limit is 200,000.")
+        raise InputError(f"The texts have {len(texts):,} characters together; the limit is 200,000.")
     lines = [line.strip() for line in (texts or "").splitlines() if line.strip()]
     if len(lines) < 2:
-        raise gr.Error("Give at least two texts, one per line.")
+        raise InputError("Give at least two texts, one per line.")
     if len(lines) > MAX_EMBED_TEXTS:
-        raise gr.Error(f"{len(lines)} texts were given; the limit is {MAX_EMBED_TEXTS}.")
-    try:
-        vectors = model.predict(lines)
-        return (plots.similarity_matrix(lines, vectors), plots.projection(lines, vectors, 2, projection),
-                plots.projection(lines, vectors, 3, projection))
-    except ValueError as err:
-        raise gr.Error(str(err)) from None
+        raise InputError(f"{len(lines)} texts were given; the limit is {MAX_EMBED_TEXTS}.")
+    vectors = model.predict(lines)
+    return (plots.similarity_matrix(lines, vectors), plots.projection(lines, vectors, 2, projection),
+            plots.projection(lines, vectors, 3, projection))
 
 
 @gpu
-def explain_similarity(text: str, pair: str, model_name: str, method: str, max_evals: int, num_samples: int,
-                       seed: int, progress=gr.Progress()):
+@handler
+def explain_similarity(text: str, pair: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
+                       **params):
     """Which words of each text raise or lower their cosine similarity."""
-    model = _model(model_name, "embedding")
-    kwargs = _budget(max_evals, num_samples, seed)
-    first = _explain(model, text, method, progress, pair=pair, **kwargs)
-    second = _explain(model, pair, method, progress, pair=text, **kwargs)
+    model = _model(model_name, "embedding", progress)
+    method = _method(method)
+    chosen = _params(method, params)
+    first = _explain(model, text, method, progress, seed, chosen, pair=pair)
+    second = _explain(model, pair, method, progress, seed, chosen, pair=text)
     return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first), plots.attribution_bars(second),
             list(write_files(first)))
 
 
 @gpu
+@handler
 def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
     """One layer/head heatmap, all heads of the layer, the rollout matrix and per-token scores."""
-    model = _model(model_name)
-    kwargs = {"labels": ["this"]} if model.task == "zero-shot" else {"pair": text} if model.task == "embedding" else {}
-    raw = _explain(model, text, "attention", progress, **kwargs)
-    rolled = _explain(model, text, "rollout", progress, **kwargs)
+    model = _model(model_name, None, progress)
+    raw = _explain(model, text, "attention", progress, 0, {})
+    rolled = _explain(model, text, "rollout", progress, 0, {})
     layers, heads = raw.attention.shape[:2]
     layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
     head_number = _int(head, "head")
@@ -178,6 +251,7 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
             plots.rollout_heatmap(rolled), plots.attribution_bars(raw, level="token"), list(write_files(raw)))
 
 
+@handler
 def attention_shape(model_name: str):
     """Layer and head sliders follow the chosen model's depth and width."""
     config = _model(model_name).transformer.config
@@ -186,44 +260,69 @@ def attention_shape(model_name: str):
 
 
 # ----------------------------------------------------------------------------- layout
-def _budget_controls():
+def _control(param: Param, visible: bool):
+    """One UI control per parameter, derived from its declaration."""
+    common = {"label": param.title, "info": param.help, "visible": visible}
+    if param.kind == "choice":
+        return gr.Radio(list(param.choices), value=param.default, **common)
+    if param.kind == "bool":
+        return gr.Checkbox(value=param.default, **common)
+    step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
+    return gr.Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+
+
+def method_controls(default: str) -> dict:
+    """Every registered method's parameters as controls; those of ``default`` visible."""
+    own = {p.name for p in METHODS[default].PARAMS}
+    return {name: _control(param, name in own) for name, param in all_params().items()}
+
+
+def follow_method(method: str, controls: dict):
+    """Show the selected method's controls (for a method radio's change event)."""
+    own = {p.name for p in METHODS[method].PARAMS} if method in METHODS else set()
+    return [gr.update(visible=name in own) for name in controls]
+
+
+def _method_row(label: str = "Method"):
+    """A method radio with its parameter controls and a seed, wired to show the right controls."""
+    radio = gr.Radio(list(METHODS), value="shap" if "shap" in METHODS else next(iter(METHODS)), label=label)
     with gr.Row():
-        max_evals = gr.Slider(50, 5000, value=500, step=50, label="SHAP max evaluations")
-        num_samples = gr.Slider(100, 5000, value=1000, step=100, label="LIME samples")
+        controls = method_controls(radio.value)
         seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-    return max_evals, num_samples, seed
+    radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
+    return radio, controls, seed
 
 
 def build() -> gr.Blocks:
-    methods = list(METHODS)
     with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
-        gr.Markdown(INTRO)
+        gr.Markdown(intro())
         if not HUB_ONLINE:
             gr.Markdown("*The Hugging Face Hub is not reachable from this server: only the bundled models are offered.*")
         with gr.Tab("Classify"):
             with gr.Row():
                 c_text = gr.Textbox(label="Text", lines=3, value=EXAMPLES["classify"][0][0], max_length=100_000)
                 with gr.Column():
-                    c_model = gr.Dropdown(_choices("classification"), value="intent-minilm", label="Model")
-                    c_method = gr.Radio(methods, value="shap", label="Method")
-                    c_target = gr.Dropdown(_target_choices("intent-minilm"), value="", label="Explain class",
+                    c_model = gr.Dropdown(_choices("classification"), value=BUNDLED["classification"], label="Model")
+                    c_target = gr.Dropdown([("predicted class", "")], value="", label="Explain class",
                                            allow_custom_value=True)
-            c_max, c_samples, c_seed = _budget_controls()
+            c_method, c_params, c_seed = _method_row()
             c_sort = gr.Checkbox(value=True, label="Sort words by the size of their contribution")
             with gr.Row():
                 c_run = gr.Button("Explain", variant="primary")
-                c_cmp = gr.Button("Compare SHAP, LIME and rollout")
+                c_cmp = gr.Button("Compare methods")
+            c_which = gr.CheckboxGroup(list(METHODS), value=default_compare(), label="Methods to compare")
             gr.Examples(EXAMPLES["classify"], [c_text], label="Examples")
             c_label = gr.Label(label="Prediction", num_top_classes=TOP_K)
             c_bars = gr.Plot(label="Word contributions")
             c_heat = gr.Plot(label="Text heatmap")
             c_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
             c_compare = gr.Plot(label="Methods compared")
-            c_run.click(classify, [c_text, c_model, c_method, c_target, c_max, c_samples, c_seed, c_sort],
-                        [c_label, c_bars, c_heat, c_files], api_name="classify")
-            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_max, c_samples, c_seed], c_compare,
-                        api_name="compare_methods")
+            c_run.click(classify, [c_text, c_model, c_method, c_target, c_seed, c_sort],
+                        [c_label, c_bars, c_heat, c_files], inputs_kwargs=c_params, api_name="classify")
+            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which], c_compare,
+                        inputs_kwargs=c_params, api_name="compare_methods")
             c_model.change(class_labels, c_model, c_target, api_name="class_labels")
+            demo.load(class_labels, c_model, c_target, api_name=False)
 
         with gr.Tab("Zero-shot"):
             with gr.Row():
@@ -235,10 +334,8 @@ def build() -> gr.Blocks:
                                             max_length=300,
                                             placeholder="This text is about {}.")
                     z_multi = gr.Checkbox(label="Several labels can be true (multi-label)")
-            with gr.Row():
-                z_model = gr.Dropdown(_choices("zero-shot"), value="minilm-zeroshot", label="Model")
-                z_method = gr.Radio(methods, value="shap", label="Method")
-            z_max, z_samples, z_seed = _budget_controls()
+            z_model = gr.Dropdown(_choices("zero-shot"), value=BUNDLED["zero-shot"], label="Model")
+            z_method, z_params, z_seed = _method_row()
             z_run = gr.Button("Classify and explain", variant="primary")
             gr.Examples(EXAMPLES["zero_shot"], [z_text, z_labels], label="Examples")
             z_label = gr.Label(label="Label scores")
@@ -246,15 +343,16 @@ def build() -> gr.Blocks:
             z_multiples = gr.Plot(label="Contributions per label")
             z_heat = gr.Plot(label="Text heatmap (top label)")
             z_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_max, z_samples, z_seed],
-                        [z_label, z_scores, z_multiples, z_heat, z_files], api_name="zero_shot")
+            z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed],
+                        [z_label, z_scores, z_multiples, z_heat, z_files], inputs_kwargs=z_params,
+                        api_name="zero_shot")
 
         with gr.Tab("Embeddings & similarity"):
             with gr.Row():
                 e_texts = gr.Textbox(label=f"Texts, one per line (2 to {MAX_EMBED_TEXTS})", lines=7,
                                      value="\n".join(EXAMPLES["embeddings"]), max_length=200_000)
                 with gr.Column():
-                    e_model = gr.Dropdown(_choices("embedding"), value="minilm-embed", label="Model")
+                    e_model = gr.Dropdown(_choices("embedding"), value=BUNDLED["embedding"], label="Model")
                     e_proj = gr.Radio(["pca", "umap"], value="pca", label="Projection (UMAP if installed)")
                     e_run = gr.Button("Compare texts", variant="primary")
             e_matrix = gr.Plot(label="Similarity matrix")
@@ -266,8 +364,7 @@ def build() -> gr.Blocks:
             with gr.Row():
                 s_text = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
                 s_pair = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], max_length=100_000)
-            s_method = gr.Radio(methods, value="shap", label="Method")
-            s_max, s_samples, s_seed = _budget_controls()
+            s_method, s_params, s_seed = _method_row()
             s_run = gr.Button("Explain the similarity", variant="primary")
             gr.Examples(EXAMPLES["similarity"], [s_text, s_pair], label="Examples")
             s_value = gr.Textbox(label="Similarity", interactive=False)
@@ -275,15 +372,15 @@ def build() -> gr.Blocks:
                 s_a = gr.Plot(label="Words of A")
                 s_b = gr.Plot(label="Words of B")
             s_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_max, s_samples, s_seed],
-                        [s_value, s_a, s_b, s_files], api_name="explain_similarity")
+            s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_seed],
+                        [s_value, s_a, s_b, s_files], inputs_kwargs=s_params, api_name="explain_similarity")
 
         with gr.Tab("Attention"):
             with gr.Row():
                 a_text = gr.Textbox(label="Text", lines=2, value=EXAMPLES["attention"][0][0], max_length=100_000)
                 with gr.Column():
-                    a_model = gr.Dropdown([(n, v) for t in ("classification", "zero-shot", "embedding")
-                                           for n, v in _choices(t)], value="intent-minilm", label="Model")
+                    a_model = gr.Dropdown([(n, v) for t in BUNDLED for n, v in _choices(t)],
+                                          value=BUNDLED["classification"], label="Model")
                     a_layer = gr.Slider(1, 6, value=6, step=1, label="Layer")
                     a_head = gr.Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
             a_run = gr.Button("Show attention", variant="primary")
@@ -300,24 +397,21 @@ def build() -> gr.Blocks:
     return demo
 
 
-def warm_up() -> None:
-    """Load the bundled models and run each method once, so the first user waits for nothing."""
-    for name, kwargs in (("intent-minilm", {}), ("minilm-zeroshot", {"labels": ["a", "b"]}),
-                         ("minilm-embed", {"pair": "warm up"})):
-        model = load_model(name)
-        for method in METHODS:
-            explain(model, "warm up the model", method, max_evals=20, num_samples=20, **kwargs)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the Transformer explainability studio.")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
-    parser.add_argument("--no-warm-up", action="store_true", help="skip loading the models before serving")
+    parser.add_argument("--no-warm-up", action="store_true", help="load models on first use instead of at start")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_logging()
+    load_plugins()
+    started = time.perf_counter()
+    demo = build()
     if not args.no_warm_up:
-        warm_up()
-    build().launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False)
+        WARM.start()  # in the background: the page is served while the models load
+    log.info("page built in %.1f s; serving", time.perf_counter() - started)
+    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False)
 
 
 if __name__ == "__main__":

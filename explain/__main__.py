@@ -1,7 +1,9 @@
 """CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON.
 
 ``--file texts.txt`` (one text per line, ``-`` for standard input) explains every line with
-``explain_many`` (shared model batches) and prints one JSON object per line (JSON Lines).
+``explain_many`` (shared model batches) and prints one JSON object per line (JSON Lines). The
+method flags (``--max-evals``, ``--num-samples``, ...) come from the registered methods'
+``PARAMS``; methods named in ``STUDIO_PLUGINS`` are registered first.
 """
 from __future__ import annotations
 
@@ -13,13 +15,17 @@ import sys
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from .registry import METHODS
+    from .registry import METHODS, all_params
 
     parser = argparse.ArgumentParser(prog="python -m explain", description="Explain one model prediction as JSON.")
     parser.add_argument("--model", default="intent-minilm", help="registry name (see --list) or hub id owner/name")
     parser.add_argument("--task", default=None, help="the task of a hub id: classification, zero-shot, embedding")
-    parser.add_argument("--method", default="shap", choices=sorted(METHODS))
+    parser.add_argument("--method", default="shap", choices=list(METHODS))
     parser.add_argument("--text", required=False, help="the text to explain")
     parser.add_argument("--file", default=None, help="explain every non-empty line of this UTF-8 file ('-': stdin); "
                                                      "prints JSON Lines")
@@ -28,29 +34,68 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--template", default=None, help="zero-shot hypothesis template with one {}")
     parser.add_argument("--multi-label", action="store_true", help="zero-shot: score labels independently")
     parser.add_argument("--pair", default=None, help="embedding: the second text")
-    parser.add_argument("--max-evals", type=int, default=500)
-    parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--features", default="word", choices=["word", "token"], help="LIME features")
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
-    parser.add_argument("--list", action="store_true", help="list the registry's models and exit")
+    parser.add_argument("--list", action="store_true", help="list the registry's models and methods and exit")
+    group = parser.add_argument_group("method parameters", "each applies only to the methods named in its help; "
+                                                           "leave it out for the method's default")
+    for name, param in all_params().items():
+        users = [cls.NAME for cls in METHODS.values() if any(p.name == name for p in cls.PARAMS)]
+        kwargs = {"choices": list(param.choices)} if param.kind == "choice" else {}
+        if param.kind == "bool":
+            kwargs["action"] = argparse.BooleanOptionalAction
+        group.add_argument(flag(name), dest=name, default=None, **kwargs,
+                           help=f"{param.help} ({', '.join(users)}: {param.describe()}; default {param.default!r})")
     return parser.parse_args(argv)
 
 
+def method_params(args: argparse.Namespace) -> dict:
+    """The method flags the user gave, read as their parameters' kinds."""
+    from .registry import all_params
+
+    return {name: param.parse(getattr(args, name)) for name, param in all_params().items()
+            if getattr(args, name, None) is not None}
+
+
+def list_everything() -> None:
+    from model import list_models
+
+    from .registry import METHODS
+
+    print("models:")
+    for spec in list_models():
+        print(f"  {spec.name:18} {spec.task:15} {'offline' if spec.bundled else 'hub':8} {spec.description}")
+    print("methods:")
+    for cls in METHODS.values():
+        params = ", ".join(f"{flag(p.name)} ({p.describe()}, default {p.default!r})" for p in cls.PARAMS)
+        print(f"  {cls.NAME:18} {cls.DESCRIPTION}")
+        if params:
+            print(f"  {'':18} parameters: {params}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from model.errors import InputError
+
+    from .plugins import load_plugins
+
+    try:
+        load_plugins()
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     args = parse_args(argv)
-    from model import list_models, load_model
+    from model import load_model, quiet_logging
     from model.validation import split_labels
 
     from . import explain_many
 
+    quiet_logging()
     if args.list:
-        for spec in list_models():
-            print(f"{spec.name:18} {spec.task:15} {'offline' if spec.bundled else 'hub':8} {spec.description}")
+        list_everything()
         return 0
     try:
         if (args.text is None) == (args.file is None):
-            raise ValueError("Give the text to explain with --text, or a file of texts with --file (not both).")
+            raise InputError("Give the text to explain with --text, or a file of texts with --file (not both).")
         texts = [args.text] if args.file is None else read_lines(args.file)
         model = load_model(args.model, task=args.task)
         targets = split_labels(args.target) if args.target else None
@@ -58,10 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             model, texts, args.method,
             target=targets[0] if targets and len(targets) == 1 else targets,
             labels=split_labels(args.labels) if args.labels is not None else None,
-            pair=args.pair, max_evals=args.max_evals, num_samples=args.num_samples, seed=args.seed,
-            features=args.features, hypothesis_template=args.template,
+            pair=args.pair, seed=args.seed, hypothesis_template=args.template,
             multi_label=True if args.multi_label else None, seconds=None if args.file else 120.0,
-            progress=show_progress if args.file and sys.stderr.isatty() else None)
+            progress=show_progress if args.file and sys.stderr.isatty() else None, **method_params(args))
         if args.file and sys.stderr.isatty():
             sys.stderr.write("\n")
     except ValueError as err:
@@ -78,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def read_lines(path: str) -> list[str]:
     """The non-empty lines of a UTF-8 text file (or standard input for '-')."""
+    from model.errors import InputError
+
     try:
         if path == "-":
             content = sys.stdin.read()
@@ -85,12 +131,12 @@ def read_lines(path: str) -> list[str]:
             with open(path, encoding="utf-8") as handle:
                 content = handle.read()
     except OSError as err:
-        raise ValueError(f"Cannot read {path!r}: {err.strerror or err}.") from None
+        raise InputError(f"Cannot read {path!r}: {err.strerror or err}.") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{path!r} is not UTF-8 text.") from None
+        raise InputError(f"{path!r} is not UTF-8 text.") from None
     lines = [line.strip() for line in content.splitlines() if line.strip()]
     if not lines:
-        raise ValueError(f"{path!r} has no text: give one text per line.")
+        raise InputError(f"{path!r} has no text: give one text per line.")
     return lines
 
 

@@ -1,7 +1,9 @@
-"""``explain(model, text, method=...)`` and ``explain_many(model, texts, method=...)``.
+"""``explain(model, text, method, **params)`` and ``explain_many(model, texts, method, **params)``.
 
-Validate every argument, build the target spec, run the method on each text (perturbations of
-many texts share model calls, see ``runner``), and package immutable ``Explanation``s.
+Validate every argument (the task's through ``model.tasks``, the method's from its ``PARAMS``),
+build the target spec, run the method on each text (perturbations of many texts share model
+calls, see ``runner``), and package immutable ``Explanation``s. Nothing here names a method or a
+task: both come from their registries.
 """
 from __future__ import annotations
 
@@ -14,106 +16,106 @@ import numpy as np
 
 from model import load_model
 from model.base import TextModel
+from model.errors import InputError
+from model.tasks import Target, TargetSpec, get_task
+from model.tokens import Tokenized
 from model.validation import check_text, check_texts
 
-from .cache import ExplanationCache, freeze
-from .base import MethodResult
+from .base import Method, MethodResult
+from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
-from .lime_words import NUM_SAMPLES_DEFAULT, NUM_SAMPLES_LIMIT
-from .registry import get_explainer
+from .registry import get_method, resolve_params
 from .runner import Job, run
-from .shap_partition import MAX_EVALS_DEFAULT, MAX_EVALS_LIMIT
-from .targets import Target, build_spec
 from .words import group_words
 
 SECONDS_DEFAULT = 120.0
 SECONDS_LIMIT = 600.0
-_LIBRARIES = ("torch", "transformers", "shap", "lime", "numpy", "onnxruntime")
-CACHE = ExplanationCache(max_items=256)
+_LIBRARIES = ("torch", "transformers", "shap", "lime", "captum", "numpy", "onnxruntime")
+_VERSIONS: dict[str, str] = {}
 
 
 def _bounded_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise ValueError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
+        raise InputError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
     return int(value)
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in _LIBRARIES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
+    if not _VERSIONS:
+        for name in _LIBRARIES:
+            try:
+                _VERSIONS[name] = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                pass
+    return dict(_VERSIONS)
 
 
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
-            pair: str | None = None, max_evals: int = MAX_EVALS_DEFAULT, num_samples: int = NUM_SAMPLES_DEFAULT,
-            seed: int = 0, features: str = "word", masking: str = "remove", hypothesis_template: str | None = None,
+            pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
             multi_label: bool | None = None, seconds: float | None = SECONDS_DEFAULT,
-            progress: Callable[[int, int], None] | None = None, use_cache: bool = True) -> Explanation:
-    """Explain one prediction of ``model`` on ``text`` with ``method`` (shap, lime, attention, rollout).
+            progress: Callable[[int, int], None] | None = None,
+            cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **params) -> Explanation:
+    """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
     every candidate. labels: zero-shot candidates. pair: the second text for embedding similarity.
-    seconds: time budget (None: none). ``progress(done, planned)`` is called as model evaluations
-    complete. An identical repeat request is answered from a bounded LRU cache (``meta["cached"]``
-    is then True).
+    Methods that need no target (attention) run without labels or pair. ``**params``: the method's
+    parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap); a parameter of another
+    method is ignored, an unknown name is an error. seconds: time budget (None: none).
+    ``progress(done, planned)`` is called as model evaluations complete. An identical repeat
+    request is answered from ``cache`` (``meta["cached"]`` is then True); ``cache=None`` or
+    ``use_cache=False`` always recomputes.
     """
     check_text(text)
-    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, max_evals=max_evals,
-                        num_samples=num_samples, seed=seed, features=features, masking=masking,
+    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed,
                         hypothesis_template=hypothesis_template, multi_label=multi_label, seconds=seconds,
-                        progress=progress, use_cache=use_cache)[0]
+                        progress=progress, cache=cache, use_cache=use_cache, **params)[0]
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
-                 pair: str | None = None, max_evals: int = MAX_EVALS_DEFAULT, num_samples: int = NUM_SAMPLES_DEFAULT,
-                 seed: int = 0, features: str = "word", masking: str = "remove",
-                 hypothesis_template: str | None = None, multi_label: bool | None = None,
-                 seconds: float | None = None, progress: Callable[[int, int], None] | None = None,
-                 use_cache: bool = True, window: int = 16) -> list[Explanation]:
+                 pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
+                 multi_label: bool | None = None, seconds: float | None = None,
+                 progress: Callable[[int, int], None] | None = None,
+                 cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
+                 **params) -> list[Explanation]:
     """``explain`` for many texts with the same settings, in input order.
 
-    Faster than a loop: up to ``window`` explanations run in lockstep and their perturbed inputs
-    share model calls (full batches instead of each explanation's small first rounds). Every
-    explanation equals the one ``explain`` gives (up to float rounding of the batch shapes).
-    seconds: time budget of the whole call (None: none).
+    Up to ``window`` explanations run in lockstep and their perturbed inputs share model calls.
+    Every explanation equals the one ``explain`` gives (up to float rounding of the batch shapes).
+    On a 2-core CPU this measured about as fast as a loop of ``explain`` (batches of 64 already
+    reach the forward floor there: 1.0x for SHAP, 1.15x for LIME, ``python -m bench``); it is
+    meant for GPUs, where one explanation's rounds leave the device idle. seconds: time budget of
+    the whole call (None: none).
     """
     started = time.perf_counter()
-    explainer = get_explainer(method)
+    cls = get_method(method)
     if isinstance(model, str):
         model = load_model(model)
     texts = check_texts(texts)
     seed = _bounded_int("seed", seed, 0, 2**32 - 1)
-    max_evals = _bounded_int("max_evals", max_evals, 10, MAX_EVALS_LIMIT)
-    num_samples = _bounded_int("num_samples", num_samples, 10, NUM_SAMPLES_LIMIT)
     window = _bounded_int("window", window, 1, 1024)
-    if features not in ("word", "token"):
-        raise ValueError(f"features must be 'word' or 'token', not {features!r}.")
-    if masking not in ("remove", "mask"):
-        raise ValueError(f"masking must be 'remove' or 'mask', not {masking!r}.")
+    params = resolve_params(cls, params)
     if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool)
                                 or not 0 < seconds <= SECONDS_LIMIT * len(texts)):
-        raise ValueError(f"seconds must be a number above 0 and at most {SECONDS_LIMIT:g} per text, or None.")
+        raise InputError(f"seconds must be a number above 0 and at most {SECONDS_LIMIT:g} per text, or None.")
+    if cache is not None and not isinstance(cache, ExplanationCache):
+        raise InputError("cache must be an ExplanationCache or None.")
+    cache = cache if use_cache else None
     options = {}
     if hypothesis_template is not None:
         options["hypothesis_template"] = hypothesis_template
     if multi_label is not None:
         options["multi_label"] = multi_label
-    params = {"max_evals": max_evals} if method == "shap" else \
-        {"num_samples": num_samples, "features": features, "masking": masking} if method == "lime" else {}
 
-    settings = freeze((method, target, labels, pair, seed, options, tuple(sorted(params.items()))))
+    settings = freeze_key((method, target, labels, pair, seed, options, params))
     try:
         hash(settings)
     except TypeError:  # odd argument types: no caching; validation below names the problem
-        use_cache = False
+        cache = None
     results: list[Explanation | None] = [None] * len(texts)
     todo = []
     for i, text in enumerate(texts):
-        cached = CACHE.get(model, (text, settings)) if use_cache else None
+        cached = cache.get(model, (text, settings)) if cache is not None else None
         if cached is None:
             todo.append(i)
         else:
@@ -122,47 +124,58 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     if not todo:
         return results
 
-    spec = build_spec(model, target=target, labels=labels, pair=pair, options=options)
+    task = get_task(model.task)
+    targeted = cls.NEEDS_TARGET or target is not None or task.has_target(labels=labels, pair=pair)
+    spec = task.spec(model, target=target, labels=labels, pair=pair, options=options) if targeted else None
+    if not targeted and options:
+        raise InputError(f"Without labels there is nothing to apply {sorted(options)[0]!r} to.")
+    explainer = cls()
     tokenized = {i: model.tokenize(texts[i]) for i in todo}
-    full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
-    targets = {i: spec.target(output) for i, output in zip(todo, full_outputs)}
+    targets: dict[int, Target | None] = {i: None for i in todo}
+    if spec is not None:
+        full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
+        targets = {i: spec.target(output) for i, output in zip(todo, full_outputs)}
     jobs = []
     for i in todo:
-        job = Job(explainer.explain(model, tokenized[i], targets[i], params=params, seed=seed), targets[i].columns)
-        job.seed(tokenized[i].ids, targets[i].output)
+        columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
+        job = Job(explainer.explain(model, tokenized[i], targets[i], params=params, seed=seed), columns)
+        if targets[i] is not None:
+            job.seed(tokenized[i].ids, targets[i].output)
         jobs.append(job)
-    planned = {"shap": max_evals, "lime": num_samples}.get(method, 1) * len(todo)
-    method_results = run(jobs, spec.forward, seconds=seconds, window=window,
+    planned = sum(explainer.planned_evaluations(tokenized[i], params) for i in todo)
+    method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
                          progress=(lambda done: progress(min(done, planned), planned)) if progress else None)
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):
-        results[i] = _package(model, method, texts[i], tokenized[i], targets[i], result, pair, {
+        results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
             "params": {**params, **options}, "seed": seed, "seconds": round(elapsed, 4),
-            "model_evaluations": job.evaluations + 1})  # + the unperturbed text
-        if use_cache:
-            CACHE.put(model, (texts[i], settings), results[i])
+            "model_evaluations": job.evaluations + (targets[i] is not None)})  # + the unperturbed text
+        if cache is not None:
+            cache.put(model, (texts[i], settings), results[i])
     return results
 
 
-def _package(model: TextModel, method: str, text: str, tokenized, target: Target, result: MethodResult,
-             pair: str | None, meta: dict) -> Explanation:
-    words = group_words(text, tokenized.offsets, tokenized.special)
-    attributions = np.asarray(result.attributions, dtype=np.float64)
+def _package(model: TextModel, cls: type[Method], spec: TargetSpec | None, tokenized: Tokenized,
+             target: Target | None, result: MethodResult, pair: str | None, meta: dict) -> Explanation:
+    words = group_words(tokenized.text, tokenized.offsets, tokenized.special)
+    names = target.names if target is not None else ()
+    attributions = np.asarray(result.attributions, dtype=np.float64).reshape(len(tokenized), len(names))
     word_attributions = np.array([attributions[list(w.tokens)].sum(axis=0) for w in words]).reshape(
-        len(words), len(target.names))
+        len(words), len(names))
     meta = {
         "model": model.info.name, "model_source": model.info.source, "revision": model.info.revision,
-        "method": method, **meta, "truncated": tokenized.truncated, "max_tokens": model.max_length,
-        "output": target.output_name, "device": str(model.device), "versions": _versions(), **result.meta,
-        "cached": False,
+        "method": cls.NAME, **meta, "truncated": tokenized.truncated, "max_tokens": model.max_length,
+        "output": spec.output_name if spec is not None else None, "device": str(model.device),
+        "versions": _versions(), **result.meta, "cached": False,
     }
     return Explanation(
-        task=model.task, model=model.info.name, method=method, text=text,
+        task=model.task, model=model.info.name, method=cls.NAME, text=tokenized.text,
         tokens=[{"text": tok, "start": s, "end": e, "special": sp}
                 for tok, (s, e), sp in zip(tokenized.tokens, tokenized.offsets, tokenized.special)],
-        words=[{"text": w.text, "start": w.start, "end": w.end, "tokens": list(w.tokens)} for w in words],
-        labels=target.labels, probabilities=np.atleast_1d(target.probabilities), targets=target.names,
+        words=words, labels=target.labels if target is not None else (),
+        probabilities=target.probabilities if target is not None else np.zeros(0), targets=names,
         attributions=attributions, word_attributions=word_attributions,
         base_values=np.asarray(result.base_values, dtype=np.float64),
-        outputs=np.asarray(target.output, dtype=np.float64), meta=meta, pair=pair, attention=result.attention,
+        outputs=target.output if target is not None else np.zeros(0), meta=meta, pair=pair,
+        attention=result.attention, rollout=result.rollout, kind=cls.KIND,
     )

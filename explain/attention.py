@@ -2,25 +2,28 @@
 
 Both come from one eager forward pass that returns every layer and head (kept in the
 Explanation for heatmaps). A token's score is the attention it receives from the positions the
-model's output reads:
+model's output reads, as the model declares (``model.readout``):
 
-* mean-pooled encoders (the bundled MiniLM models, sentence-transformers encoders): the pooled
-  vector averages every position, so the score averages the attention rows of *all* positions;
-* classifiers and NLI cross-encoders with a [CLS]-style head: the row of position 0.
+* "mean" (mean-pooled encoders: the bundled MiniLM models, sentence-transformers encoders): the
+  pooled vector averages every position, so the score averages the attention rows of all positions;
+* "first" (classifiers and NLI cross-encoders with a [CLS]-style head): the row of position 0;
+* "last" (BART-style heads, which read the last EOS token): the row of the last token.
 
 ``attention``: last layer, heads averaged. ``rollout`` (Abnar & Zuidema, 2020): per layer, heads
 averaged, identity added for the residual stream (0.5 A + 0.5 I), rows re-normalised, then the
-layers multiplied (first layer rightmost). Attention is not target-specific for single-text
-models, so every target gets the same column; for NLI zero-shot each label is its own forward.
+layers multiplied (first layer rightmost). Attention needs no target: for single-text models it is
+the same for every label; a cross-encoder (``model.pair_input``) reads the text with each label's
+hypothesis, so each label gets its own forward pass.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from model.errors import InputError
+from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import MethodResult
-from .targets import Target
+from .base import Method, MethodResult
 
 
 def rollout(attention: np.ndarray) -> np.ndarray:
@@ -34,59 +37,58 @@ def rollout(attention: np.ndarray) -> np.ndarray:
     return result
 
 
-def query_rows(model) -> str:
-    """'all' for mean/max-pooled encoders, 'first' for [CLS]-style heads."""
-    network = model.network
-    encoder = getattr(network, "encoder", network)
-    return "all" if getattr(encoder, "pooling", "cls") in ("mean", "max") else "first"
+def received(matrix: np.ndarray, readout: str) -> np.ndarray:
+    """(n, n) attention (rows attend to columns) -> (n,) what the positions the output reads give
+    to each column."""
+    if readout == "mean":
+        return matrix.mean(axis=0)
+    return matrix[-1] if readout == "last" else matrix[0]
 
 
-def _scores(matrix: np.ndarray, rows: str) -> np.ndarray:
-    return matrix.mean(axis=0) if rows == "all" else matrix[0]
-
-
-class _AttentionBase:
+class _AttentionBase(Method):
+    KIND = "attention"
+    NEEDS_TARGET = False
     use_rollout = False
 
-    def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> MethodResult:
-        rows = query_rows(model)
-        n, n_targets = len(tokenized), len(target.names)
-        if model.task == "zero-shot" and hasattr(model, "entailment_id"):
-            matrices = [self._pair_attention(model, tokenized, name, target.options) for name in target.names]
+    def explain(self, model, tokenized: Tokenized, target: Target | None, *, params: dict,
+                seed: int) -> MethodResult:
+        n = len(tokenized)
+        names = target.names if target is not None else ()
+        template = (target.options if target is not None else {}).get("hypothesis_template")
+        pairs = [model.pair_input(tokenized.ids, name, template) for name in names]
+        if pairs and pairs[0] is not None:  # a cross-encoder: the text read with each label's hypothesis
+            if any(tuple(ids[:n]) != tokenized.ids for ids, _ in pairs):
+                raise InputError("Attention is not supported for this model's text-pair layout.")
+            matrices = [model.attentions(ids, types) for ids, types in pairs]
         else:
             matrices = [model.attentions(tokenized.ids)]
-        attributions = np.zeros((n, n_targets))
-        rolled = []
-        for column in range(n_targets):
-            attention = matrices[min(column, len(matrices) - 1)]
+        attributions = np.zeros((n, len(names)))
+        mixed = []
+        for column, attention in enumerate(matrices):
             matrix = rollout(attention) if self.use_rollout else attention[-1].astype(np.float64).mean(axis=0)
-            rolled.append(matrix)
-            attributions[:, column] = _scores(matrix, rows)[:n]
-        meta = {"query_rows": rows, "layers": int(matrices[0].shape[0]), "heads": int(matrices[0].shape[1])}
-        if self.use_rollout:
-            meta["rollout"] = rolled[0][:n, :n].round(6).tolist()
-        return MethodResult(attributions=attributions, base_values=np.zeros(n_targets), meta=meta,
-                            attention=matrices[0][:, :, :n, :n])
-
-    @staticmethod
-    def _pair_attention(model, tokenized: Tokenized, label: str, options: dict) -> np.ndarray:
-        """Attention over the (text, hypothesis) pair the NLI model reads for one label."""
-        template = options.get("hypothesis_template") or model.default_template
-        content = model.adapter.content_ids(tokenized.ids)
-        ids, types = model.adapter.build_pair(content, model.adapter.encode_content(template.format(label)))
-        if tuple(ids[: len(tokenized)]) != tokenized.ids:
-            raise ValueError("Attention is not supported for this NLI model's pair layout.")
-        return model.attentions(ids, types)
+            mixed.append(matrix)
+            if column < len(names):
+                attributions[:, column] = received(matrix, model.readout)[:n]
+        if len(matrices) == 1 and names:  # one pass serves every label
+            attributions[:] = attributions[:, :1]
+        meta = {"readout": model.readout, "layers": int(matrices[0].shape[0]), "heads": int(matrices[0].shape[1]),
+                "text_pair": bool(pairs and pairs[0] is not None)}
+        return MethodResult(attributions=attributions, base_values=np.zeros(len(names)), meta=meta,
+                            attention=matrices[0][:, :, :n, :n],
+                            rollout=mixed[0][:n, :n] if self.use_rollout else None)
 
 
-class AttentionExplainer(_AttentionBase):
+class AttentionMethod(_AttentionBase):
     NAME = "attention"
     DESCRIPTION = ("Attention: how strongly the model's last layer looks at each token (heads averaged). "
                    "A view of what the model reads, not a measure of cause.")
+    COLOUR = "#2ec4b6"
+    COMPARE_DEFAULT = False  # rollout stands for the attention family in Compare
 
 
-class RolloutExplainer(_AttentionBase):
+class RolloutMethod(_AttentionBase):
     NAME = "rollout"
     use_rollout = True
     DESCRIPTION = ("Attention rollout: attention traced back through every layer (with the residual "
                    "connection), showing which input tokens each position draws on overall.")
+    COLOUR = "#3a86ff"

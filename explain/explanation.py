@@ -4,16 +4,119 @@ Parallel arrays in the style of shap's Explanation: ``attributions[i, j]`` is to
 contribution to target j; ``word_attributions`` sums them per word. Additive methods (SHAP)
 satisfy ``attributions.sum(0) + base_values == outputs``. Charts only read this; they never
 recompute anything.
+
+Immutable all the way down: tokens and words are frozen dataclasses, arrays are read-only
+copies, ``meta`` is a ``FrozenDict`` of tuples. (Item access such as ``word["text"]`` still
+works for code written against the earlier dict rows.)
 """
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+from model.errors import InputError
+
+_HAS_WORD_CHAR = re.compile(r"\w")
+SCHEMA_VERSION = 2  # 2: ``rollout`` and ``kind`` are fields (1 kept rollout in meta); 1 still loads
+
+
+class FrozenDict(Mapping):
+    """A read-only mapping (``meta``): ``meta["x"] = 1`` raises TypeError."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping | None = None):
+        self._data = dict(data or {})
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+    def __reduce__(self):
+        return FrozenDict, (self._data,)
+
+
+def freeze(value: Any) -> Any:
+    """Dicts become FrozenDicts, lists and arrays tuples, NumPy scalars Python numbers."""
+    if isinstance(value, Mapping):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return freeze(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The JSON-ready copy of a frozen value: dicts and lists again."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+class _Row:
+    """Read access by key, for code written when tokens and words were dicts."""
+
+    def __getitem__(self, key: str):
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def to_dict(self) -> dict:
+        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Token(_Row):
+    """One token as the model read it; ``text[start:end]`` of the explained text (special: (0, 0))."""
+
+    text: str
+    start: int
+    end: int
+    special: bool
+
+
+@dataclass(frozen=True)
+class Word(_Row):
+    """A word of the explained text (``text[start:end]``) and the indices of its tokens."""
+
+    text: str
+    start: int
+    end: int
+    tokens: tuple[int, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
+
+    @property
+    def is_word(self) -> bool:
+        """True for words with a letter or digit (LIME's features); False for pure punctuation."""
+        return bool(_HAS_WORD_CHAR.search(self.text))
+
+
+def _row(kind: type, value) -> Any:
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, Mapping):
+        return kind(**{f.name: value[f.name] for f in fields(kind)})
+    raise InputError(f"A {kind.__name__.lower()} must be a {kind.__name__} or a mapping of its fields.")
 
 
 def _frozen(array, dtype=np.float64) -> np.ndarray:
@@ -28,45 +131,68 @@ class Explanation:
     model: str
     method: str
     text: str
-    tokens: tuple[dict, ...]  # {"text", "start", "end", "special"}
-    words: tuple[dict, ...]  # {"text", "start", "end", "tokens": [token indices]}
-    labels: tuple[str, ...]  # every label the model scored (zero-shot: the candidates)
-    probabilities: np.ndarray  # (n_labels,) model output per label; embeddings: empty
-    targets: tuple[str, ...]  # what was explained: label names, or "cosine similarity"
+    tokens: tuple[Token, ...]
+    words: tuple[Word, ...]
+    labels: tuple[str, ...]  # every label the model scored (zero-shot: the candidates; embedding: the similarity)
+    probabilities: np.ndarray  # (n_labels,) the model's output per label; empty when nothing was targeted
+    targets: tuple[str, ...]  # what was explained: label names, or "cosine similarity"; empty for target-free attention
     attributions: np.ndarray  # (n_tokens, n_targets)
     word_attributions: np.ndarray  # (n_words, n_targets)
     base_values: np.ndarray  # (n_targets,) output with every feature hidden (SHAP), intercept (LIME)
     outputs: np.ndarray  # (n_targets,) the model's output for each target on the full text
-    meta: dict = field(default_factory=dict)
+    meta: Mapping = field(default_factory=FrozenDict)
     pair: str | None = None  # embedding similarity: the second text
     attention: np.ndarray | None = None  # (layers, heads, n_tokens, n_tokens) for attention methods
+    rollout: np.ndarray | None = None  # (n_tokens, n_tokens) for rollout
+    kind: str = "attribution"  # "attribution" (signed contributions) or "attention" (non-negative weights)
 
     def __post_init__(self):
-        for name in ("probabilities", "attributions", "word_attributions", "base_values", "outputs"):
+        for name in ("probabilities", "base_values", "outputs"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)).reshape(-1))
+        for name in ("attributions", "word_attributions"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
-        if self.attention is not None:
-            object.__setattr__(self, "attention", _frozen(self.attention, np.float32))
-        object.__setattr__(self, "tokens", tuple(dict(t) for t in self.tokens))
-        object.__setattr__(self, "words", tuple(dict(w) for w in self.words))
+        for name in ("attention", "rollout"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, _frozen(getattr(self, name), np.float32))
+        object.__setattr__(self, "tokens", tuple(_row(Token, t) for t in self.tokens))
+        object.__setattr__(self, "words", tuple(_row(Word, w) for w in self.words))
         object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "targets", tuple(self.targets))
+        object.__setattr__(self, "meta", freeze(self.meta))
         n_tokens, n_targets = len(self.tokens), len(self.targets)
         if self.attributions.shape != (n_tokens, n_targets):
-            raise ValueError(f"attributions must be ({n_tokens}, {n_targets}), not {self.attributions.shape}.")
+            raise InputError(f"attributions must be ({n_tokens}, {n_targets}), not {self.attributions.shape}.")
         if self.word_attributions.shape != (len(self.words), n_targets):
-            raise ValueError("word_attributions must have one row per word and one column per target.")
+            raise InputError("word_attributions must have one row per word and one column per target.")
+        if self.kind not in ("attribution", "attention"):
+            raise InputError("kind must be 'attribution' or 'attention'.")
+
+    def __repr__(self) -> str:
+        """A short summary; the arrays are one attribute away."""
+        parts = [f"method={self.method!r}", f"model={self.model!r}", f"words={len(self.words)}"]
+        if self.targets:
+            output = self.meta.get("output", "output")
+            parts.append(f"target={self.targets[0]!r} ({output} {self.outputs[0]:.3f})")
+            if len(self.targets) > 1:
+                parts.append(f"+{len(self.targets) - 1} more targets")
+            parts.append("top=[" + ", ".join(f"{w!r} {v:+.3g}" for w, v in self.top_words(3)) + "]")
+        return f"Explanation({', '.join(parts)})"
 
     # ------------------------------------------------------------------ convenience
     def target_index(self, target: str | int = 0) -> int:
-        if isinstance(target, int):
-            return target
+        if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+            if not -len(self.targets) <= target < len(self.targets):
+                raise InputError(f"Target index {target} is out of range: this explanation has {len(self.targets)}.")
+            return int(target) % len(self.targets)
+        if target not in self.targets:
+            raise InputError(f"{target!r} is not one of the explained targets ({', '.join(map(repr, self.targets))}).")
         return self.targets.index(target)
 
     def top_words(self, k: int = 10, target: str | int = 0) -> list[tuple[str, float]]:
         """The k words with the largest |attribution| for one target."""
         column = self.word_attributions[:, self.target_index(target)]
         order = np.argsort(-np.abs(column), kind="stable")[:k]
-        return [(self.words[i]["text"], float(column[i])) for i in order]
+        return [(self.words[i].text, float(column[i])) for i in order]
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -74,22 +200,26 @@ class Explanation:
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
-        out["tokens"] = [dict(t) for t in self.tokens]
-        out["words"] = [dict(w) for w in self.words]
-        out["labels"], out["targets"] = list(self.labels), list(self.targets)
+            out[f.name] = value.tolist() if isinstance(value, np.ndarray) else thaw(value)
+        out["tokens"] = [t.to_dict() for t in self.tokens]
+        out["words"] = [w.to_dict() for w in self.words]
         return json.loads(json.dumps(out, default=_json_default))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Explanation:
-        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError("This is not an explanation saved by this version of the studio.")
+        """Load ``to_dict`` output of this or an earlier schema version."""
+        if not isinstance(data, dict) or data.get("schema_version") not in (1, SCHEMA_VERSION):
+            raise InputError("This is not an explanation saved by this version of the studio.")
+        data = dict(data)
+        if data["schema_version"] == 1:  # rollout lived in meta; attention methods had no kind
+            meta = dict(data.get("meta") or {})
+            data["rollout"] = meta.pop("rollout", None)
+            data["meta"] = meta
+            data["kind"] = "attention" if data.get("method") in ("attention", "rollout") else "attribution"
         kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         n_targets = len(kwargs.get("targets", []))
-        for name in ("attributions", "word_attributions"):
-            kwargs[name] = np.array(kwargs[name], dtype=np.float64).reshape(-1, n_targets)
-        if kwargs.get("attention") is not None:
-            kwargs["attention"] = np.array(kwargs["attention"], dtype=np.float32)
+        for name, rows in (("attributions", "tokens"), ("word_attributions", "words")):
+            kwargs[name] = np.array(kwargs[name], dtype=np.float64).reshape(len(kwargs.get(rows, [])), n_targets)
         return cls(**kwargs)
 
     def to_json(self) -> str:

@@ -21,15 +21,15 @@ def _cell(value: object) -> object:
 
 def to_csv(e: Explanation) -> str:
     """token index, token, start, end, word index, word, then one column per target."""
-    word_of = {t: w for w, word in enumerate(e.words) for t in word["tokens"]}
+    word_of = {t: w for w, word in enumerate(e.words) for t in word.tokens}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["token_index", "token", "start", "end", "special", "word_index", "word",
                      *[f"attribution:{_cell(t)}" for t in e.targets]])
     for i, token in enumerate(e.tokens):
         w = word_of.get(i)
-        writer.writerow([i, _cell(token["text"]), token["start"], token["end"], token["special"],
-                         "" if w is None else w, "" if w is None else _cell(e.words[w]["text"]),
+        writer.writerow([i, _cell(token.text), token.start, token.end, token.special,
+                         "" if w is None else w, "" if w is None else _cell(e.words[w].text),
                          *[f"{v:.8g}" for v in e.attributions[i]]])
     return out.getvalue()
 

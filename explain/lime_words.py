@@ -16,10 +16,10 @@ import sklearn.metrics
 from lime.lime_base import LimeBase
 from sklearn.utils import check_random_state
 
+from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import MethodResult, Steps
-from .targets import Target
+from .base import Method, MethodResult, Param, Steps
 from .words import group_words
 
 NUM_SAMPLES_DEFAULT = 1000
@@ -42,15 +42,26 @@ def lime_features(tokenized: Tokenized, features: str) -> list[tuple[str, list[i
     return list(by_word.items())
 
 
-class LimeExplainer:
+class LimeMethod(Method):
     NAME = "lime"
     DESCRIPTION = ("LIME: removes random subsets of words, watches how the output changes, and fits a small "
                    "weighted linear model whose coefficients are each word's effect near this input.")
+    PARAMS = (
+        Param("num_samples", "int", NUM_SAMPLES_DEFAULT, 10, NUM_SAMPLES_LIMIT,
+              "perturbed samples LIME draws (identical ones are evaluated once)", budget=True,
+              label="LIME samples", ui_high=5000, step=100),
+        Param("features", "choice", "word", help="what LIME turns on and off: distinct words or single tokens",
+              choices=("word", "token"), label="LIME features"),
+        Param("masking", "choice", "remove", help="how a feature is hidden: its tokens removed, or replaced "
+              "by the mask token", choices=("remove", "mask"), label="LIME masking"),
+    )
+    SEEDED = True
+    COLOUR = "#ff9f1c"
 
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
-        num_samples = int(params.get("num_samples", NUM_SAMPLES_DEFAULT))
-        mode = params.get("features", "word")
-        masking = params.get("masking", "remove")
+        num_samples = params["num_samples"]
+        mode = params["features"]
+        masking = params["masking"]
         features = lime_features(tokenized, mode)
         n_tokens, n_targets = len(tokenized), len(target.names)
         if not features:  # nothing to perturb (only punctuation): every attribution is zero

@@ -14,14 +14,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from model.errors import InputError
+from model.tasks.embedding import cosine_matrix
+
 from .explanation import Explanation
-from .targets import unit_rows
+from .registry import METHODS
 
 POSITIVE = "#ff0051"
 NEGATIVE = "#008bfb"
 DIVERGING = [[0.0, NEGATIVE], [0.5, "#f4f4f4"], [1.0, POSITIVE]]
 SEQUENTIAL = "Viridis"
-METHOD_COLOURS = {"shap": "#7b2ff7", "lime": "#ff9f1c", "attention": "#2ec4b6", "rollout": "#3a86ff"}
+PALETTE = ("#7b2ff7", "#ff9f1c", "#2ec4b6", "#3a86ff", "#e76f51", "#8ac926", "#6a4c93", "#1982c4")
 TEMPLATE = "plotly_white"
 MAX_TICK = 24
 
@@ -46,14 +49,20 @@ def _unique_ticks(names: list[str]) -> list[str]:
     return out
 
 
-ATTENTION_METHODS = ("attention", "rollout")
+def method_colour(name: str) -> str:
+    """A method's own COLOUR, else a palette colour by its place in the registry."""
+    cls = METHODS.get(name)
+    if cls is not None and cls.COLOUR:
+        return cls.COLOUR
+    names = list(METHODS)
+    return PALETTE[(names.index(name) if name in names else sum(map(ord, name))) % len(PALETTE)]
 
 
 def _title(e: Explanation, target: int) -> str:
     name = e.targets[target]
     value = e.outputs[target]
     what = e.meta.get("output", "output")
-    if e.method in ATTENTION_METHODS:
+    if e.kind == "attention":
         return f"{e.method.capitalize()} received per token · model output: {plain(name)} ({what} {value:.3f})"
     base = f", base {e.base_values[target]:.3f}" if e.method == "shap" else ""
     return f"{e.method.upper()} · {plain(name)} ({what} {value:.3f}{base})"
@@ -61,10 +70,9 @@ def _title(e: Explanation, target: int) -> str:
 
 def _units(e: Explanation, level: str):
     if level == "token":
-        units = [t for t in e.tokens if not t["special"]]
-        rows = [i for i, t in enumerate(e.tokens) if not t["special"]]
-        return [u["text"] for u in units], e.attributions[rows]
-    return [w["text"] for w in e.words], e.word_attributions
+        rows = [i for i, t in enumerate(e.tokens) if not t.special]
+        return [e.tokens[i].text for i in rows], e.attributions[rows]
+    return [w.text for w in e.words], e.word_attributions
 
 
 def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "word", sort: bool = False,
@@ -80,10 +88,10 @@ def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "wor
         order = order[:top]
     ticks = _unique_ticks([short(names[i]) for i in order])
     full = [plain(names[i]) for i in order]
-    attention = e.method in ATTENTION_METHODS
+    attention = e.kind == "attention"
     fig = go.Figure(go.Bar(
         x=[values[i] for i in order], y=ticks, orientation="h",
-        marker_color=[METHOD_COLOURS[e.method] if attention else POSITIVE if values[i] >= 0 else NEGATIVE
+        marker_color=[method_colour(e.method) if attention else POSITIVE if values[i] >= 0 else NEGATIVE
                       for i in order],
         customdata=full, hovertemplate="%{customdata}<br>%{x:.5f}<extra></extra>"))
     axis = "attention received" if attention else f"contribution to {plain(e.meta.get('output', 'output'))}"
@@ -96,7 +104,7 @@ def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "wor
 def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None = None) -> go.Figure:
     """The text as a grid of words, each shaded by its attribution (diverging, centred on 0)."""
     j = e.target_index(target)
-    words = [w["text"] for w in e.words]
+    words = [w.text for w in e.words]
     values = e.word_attributions[:, j]
     n = max(1, len(words))
     per_row = per_row or max(1, min(12, n))
@@ -121,13 +129,13 @@ def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None =
 
 
 def _token_ticks(e: Explanation) -> list[str]:
-    return _unique_ticks([short(t["text"], 14) for t in e.tokens])
+    return _unique_ticks([short(t.text, 14) for t in e.tokens])
 
 
 def attention_heatmap(e: Explanation, layer: int = -1, head: int | None = None) -> go.Figure:
     """One layer's attention (one head, or the heads' mean): rows attend to columns."""
     if e.attention is None:
-        raise ValueError("This explanation has no attention weights; use the attention or rollout method.")
+        raise InputError("This explanation has no attention weights; use the attention or rollout method.")
     layers, heads = e.attention.shape[:2]
     layer = layer % layers
     matrix = e.attention[layer].mean(axis=0) if head is None else e.attention[layer, head % heads]
@@ -145,7 +153,7 @@ def attention_heatmap(e: Explanation, layer: int = -1, head: int | None = None) 
 def attention_head_grid(e: Explanation, layer: int = -1) -> go.Figure:
     """Every head of one layer as small heatmaps on a shared colour scale."""
     if e.attention is None:
-        raise ValueError("This explanation has no attention weights; use the attention or rollout method.")
+        raise InputError("This explanation has no attention weights; use the attention or rollout method.")
     layer = layer % e.attention.shape[0]
     heads = e.attention.shape[1]
     cols = min(4, heads)
@@ -166,10 +174,10 @@ def attention_head_grid(e: Explanation, layer: int = -1) -> go.Figure:
 
 def rollout_heatmap(e: Explanation) -> go.Figure:
     """The attention-rollout matrix (only on rollout explanations)."""
-    if "rollout" not in e.meta:
-        raise ValueError("This explanation has no rollout matrix; use the rollout method.")
+    if e.rollout is None:
+        raise InputError("This explanation has no rollout matrix; use the rollout method.")
     ticks = _token_ticks(e)
-    fig = go.Figure(go.Heatmap(z=np.array(e.meta["rollout"]), x=ticks, y=ticks, colorscale=SEQUENTIAL, zmin=0,
+    fig = go.Figure(go.Heatmap(z=e.rollout, x=ticks, y=ticks, colorscale=SEQUENTIAL, zmin=0,
                                hovertemplate="from %{y}<br>to %{x}<br>%{z:.4f}<extra></extra>",
                                colorbar={"title": {"text": "rollout"}}))
     fig.update_layout(title="Attention rollout (all layers)", template=TEMPLATE,
@@ -183,7 +191,7 @@ def label_scores(labels: list[str], scores, title: str = "Label scores") -> go.F
     scores = np.asarray(scores, dtype=float)
     order = np.argsort(-scores, kind="stable")
     fig = go.Figure(go.Bar(x=scores[order], y=_unique_ticks([short(labels[i], 40) for i in order]), orientation="h",
-                           marker_color=METHOD_COLOURS["shap"], customdata=[plain(labels[i]) for i in order],
+                           marker_color=method_colour("shap"), customdata=[plain(labels[i]) for i in order],
                            hovertemplate="%{customdata}<br>%{x:.4f}<extra></extra>"))
     fig.update_layout(title=plain(title), template=TEMPLATE, xaxis={"range": [0, max(1.0, float(scores.max()))]},
                       yaxis={"autorange": "reversed", "type": "category"}, height=max(240, 30 * len(labels) + 100))
@@ -195,8 +203,8 @@ def target_small_multiples(e: Explanation) -> go.Figure:
     n = len(e.targets)
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.02,
                         subplot_titles=[f"{short(t, 20)} ({e.outputs[j]:.2f})" for j, t in enumerate(e.targets)])
-    ticks = _unique_ticks([short(w["text"]) for w in e.words])
-    full = [plain(w["text"]) for w in e.words]
+    ticks = _unique_ticks([short(w.text) for w in e.words])
+    full = [plain(w.text) for w in e.words]
     for j in range(n):
         values = e.word_attributions[:, j]
         fig.add_trace(go.Bar(x=values, y=ticks, orientation="h", name=plain(e.targets[j]), showlegend=False,
@@ -211,17 +219,17 @@ def target_small_multiples(e: Explanation) -> go.Figure:
 def comparison(explanations: list[Explanation], target: int | str = 0) -> go.Figure:
     """Several methods on the same text: grouped bars per word, each method scaled to max |value| = 1."""
     if not explanations:
-        raise ValueError("Nothing to compare.")
+        raise InputError("Nothing to compare.")
     first = explanations[0]
-    ticks = _unique_ticks([short(w["text"]) for w in first.words])
+    ticks = _unique_ticks([short(w.text) for w in first.words])
     fig = go.Figure()
     for e in explanations:
-        if [w["text"] for w in e.words] != [w["text"] for w in first.words]:
-            raise ValueError("Only explanations of the same text can be compared.")
+        if [w.text for w in e.words] != [w.text for w in first.words]:
+            raise InputError("Only explanations of the same text can be compared.")
         values = e.word_attributions[:, e.target_index(target) if isinstance(target, str) else 0]
         scale = float(np.abs(values).max()) or 1.0
         fig.add_trace(go.Bar(x=values / scale, y=ticks, orientation="h", name=e.method,
-                             marker_color=METHOD_COLOURS.get(e.method, "#888"), customdata=values,
+                             marker_color=method_colour(e.method), customdata=values,
                              hovertemplate=f"{e.method}<br>%{{y}}<br>%{{customdata:.5f}} (scaled %{{x:.3f}})<extra></extra>"))
     fig.update_layout(barmode="group", title="Methods compared (each scaled to its largest |value|)", template=TEMPLATE,
                       yaxis={"autorange": "reversed", "type": "category"}, height=max(320, 26 * len(ticks) * len(explanations) // 2 + 160))
@@ -230,8 +238,7 @@ def comparison(explanations: list[Explanation], target: int | str = 0) -> go.Fig
 
 def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
     """Cosine similarity of every pair of texts."""
-    unit = unit_rows(vectors)
-    sims = unit @ unit.T
+    sims = cosine_matrix(vectors)
     ticks = _unique_ticks([short(t, 30) for t in texts])
     full = [plain(t) for t in texts]
     pairs = [[f"{full[i]}<br>{full[k]}" for k in range(len(texts))] for i in range(len(texts))]
@@ -246,20 +253,20 @@ def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
 def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str = "pca") -> go.Figure:
     """2-D or 3-D projection of embeddings (PCA; UMAP when installed and asked for), text on hover."""
     if dims not in (2, 3):
-        raise ValueError("A projection has 2 or 3 dimensions.")
+        raise InputError("A projection has 2 or 3 dimensions.")
     if len(texts) < 2:
-        raise ValueError("A projection needs at least two texts.")
+        raise InputError("A projection needs at least two texts.")
     points, used = _project(vectors, dims, method)
     hover = [plain(t if len(t) <= 200 else t[:199] + "…") for t in texts]
     labels = [short(t, 20) for t in texts]
     if dims == 2:
         trace = go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text", text=labels, textposition="top center",
                            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-                           marker={"size": 11, "color": METHOD_COLOURS["rollout"]})
+                           marker={"size": 11, "color": PALETTE[3]})
     else:
         trace = go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers+text", text=labels,
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-                             marker={"size": 5, "color": METHOD_COLOURS["rollout"]})
+                             marker={"size": 5, "color": PALETTE[3]})
     fig = go.Figure(trace)
     fig.update_layout(title=f"Embeddings · {used.upper()} {dims}-D", template=TEMPLATE, height=520)
     if dims == 2:  # room for the text labels next to the points at the edges

@@ -1,14 +1,88 @@
-"""Method name -> explainer. Adding a method is one file and one line here."""
+"""Method name -> method class. Adding a method is one file and one ``register_method`` call.
+
+Everything that offers methods (``explain``, the CLI's flags and ``--list``, the app's method
+choices, budget controls and Compare view) reads ``METHODS`` when it is built or called, so a
+method registered at start-up (see ``explain.plugins``) appears everywhere with no other edit.
+"""
 from __future__ import annotations
 
-from .attention import AttentionExplainer, RolloutExplainer
-from .lime_words import LimeExplainer
-from .shap_partition import ShapExplainer
+from model.errors import InputError
 
-METHODS = {cls.NAME: cls for cls in (ShapExplainer, LimeExplainer, AttentionExplainer, RolloutExplainer)}
+from .attention import AttentionMethod, RolloutMethod
+from .base import Method, Param
+from .lime_words import LimeMethod
+from .shap_partition import ShapMethod
+
+METHODS: dict[str, type[Method]] = {}
+
+# explain()'s own keywords: a method parameter may not take one of these names.
+RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "hypothesis_template",
+                      "multi_label", "seconds", "progress", "cache", "use_cache", "window", "evaluate"})
 
 
-def get_explainer(method: object):
+def register_method(cls: type[Method]) -> type[Method]:
+    """Add a method class (usable as a decorator). Its NAME must be new (re-registering the same
+    class is a no-op) and its PARAMS must be ``Param``s with names of their own."""
+    if not (isinstance(cls, type) and issubclass(cls, Method)):
+        raise InputError("register_method takes a subclass of explain.Method.")
+    name = cls.NAME
+    if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum() or not name[:1].isalpha():
+        raise InputError(f"A method NAME must be a short word of letters, digits, '_' or '-', not {name!r}.")
+    if not isinstance(cls.DESCRIPTION, str) or not cls.DESCRIPTION.strip():
+        raise InputError(f"Method {name!r} needs a one-sentence DESCRIPTION.")
+    if cls.KIND not in ("attribution", "attention"):
+        raise InputError(f"Method {name!r}: KIND must be 'attribution' or 'attention'.")
+    names = [p.name for p in cls.PARAMS]
+    if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
+        raise InputError(f"Method {name!r}: PARAMS must be a tuple of Param with distinct names.")
+    clash = RESERVED.intersection(names)
+    if clash:
+        raise InputError(f"Method {name!r}: {sorted(clash)[0]!r} is one of explain()'s own arguments.")
+    for other in METHODS.values():  # one name, one meaning: the CLI and the app share a control per name
+        for p in cls.PARAMS:
+            same = next((q for q in other.PARAMS if q.name == p.name), None)
+            if same is not None and (same.kind, same.choices) != (p.kind, p.choices) and other is not cls:
+                raise InputError(f"Method {name!r}: parameter {p.name!r} differs in kind from {other.NAME!r}'s.")
+    if name in METHODS and METHODS[name] is not cls:
+        raise InputError(f"A method named {name!r} is already registered.")
+    METHODS[name] = cls
+    return cls
+
+
+def unregister_method(name: str) -> None:
+    """Remove a method (tests and plugins that are unloaded)."""
+    METHODS.pop(name, None)
+
+
+def get_method(method: object) -> type[Method]:
     if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"{method!r} is not a method; use one of {', '.join(METHODS)}.")
-    return METHODS[method]()
+        raise InputError(f"{method!r} is not a method; use one of {', '.join(METHODS)}.")
+    return METHODS[method]
+
+
+def all_params() -> dict[str, Param]:
+    """Every registered method's parameters by name (the first declaration of a name wins)."""
+    out: dict[str, Param] = {}
+    for cls in METHODS.values():
+        for p in cls.PARAMS:
+            out.setdefault(p.name, p)
+    return out
+
+
+def resolve_params(cls: type[Method], given: dict) -> dict:
+    """The method's parameters with defaults filled in and every given value checked.
+
+    A name that belongs to another registered method is ignored here, so one set of budget
+    settings can go to several methods (Compare, the CLI); a name no method knows is an error.
+    """
+    own = {p.name: p for p in cls.PARAMS}
+    known = all_params()
+    for name in given:
+        if name not in own and name not in known:
+            allowed = ", ".join(f"{p.name} ({p.describe()})" for p in cls.PARAMS) or "no parameters"
+            raise InputError(f"{name!r} is not a parameter of {cls.NAME}; it takes {allowed}.")
+    return {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
+
+
+for _cls in (ShapMethod, LimeMethod, AttentionMethod, RolloutMethod):
+    register_method(_cls)

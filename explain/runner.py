@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.errors import BudgetExceeded, InputError
+
 from .base import MethodResult
 
 Key = tuple[int, ...]
 MAX_PENDING_ROWS = 16_384  # no new explanation joins while this many inputs wait (bounds memory)
-
-
-class BudgetExceeded(ValueError):
-    """The explanation ran past its time budget (a ValueError: one clear sentence for users)."""
 
 
 @dataclass
@@ -56,13 +54,14 @@ class Job:
         return np.stack([self.memo[k] for k in self.pending]) if self.pending else np.zeros((0, len(self.columns)))
 
 
-def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *, seconds: float | None = None,
+def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | None, *, seconds: float | None = None,
         progress: Callable[[int], None] | None = None, window: int = 16) -> list[MethodResult]:
     """Drive every job to its result; at most ``window`` explanations are in flight at once (fewer
     while their waiting inputs exceed ``MAX_PENDING_ROWS``).
 
     ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
-    ``columns``. ``progress(evaluations)`` after each model call; ``BudgetExceeded`` once
+    ``columns`` (None: a request with no target, whose methods must not ask for model outputs).
+    ``progress(evaluations)`` after each model call; ``BudgetExceeded`` once
     ``seconds`` have passed and more model work is needed.
     """
     deadline = time.perf_counter() + seconds if seconds else None
@@ -99,6 +98,8 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray], *
         if deadline is not None and time.perf_counter() > deadline:
             raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; "
                                  "lower max_evals or num_samples, or shorten the text.")
+        if forward is None:
+            raise InputError("This method needs something to explain: give labels (zero-shot) or pair (embedding).")
         keys = list(wanted)
         outputs = np.asarray(forward([list(k) for k in keys]), dtype=np.float64)
         for key, row in zip(keys, outputs):

@@ -18,10 +18,10 @@ import re
 
 import numpy as np
 
+from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import MethodResult, Steps
-from .targets import Target
+from .base import Method, MethodResult, Param, Steps
 
 MAX_EVALS_DEFAULT = 500
 MAX_EVALS_LIMIT = 20_000
@@ -113,14 +113,19 @@ def _certain_masks(clustering: np.ndarray, n: int, leaf_masks: list[np.ndarray],
     return certain
 
 
-class ShapExplainer:
+class ShapMethod(Method):
     NAME = "shap"
     DESCRIPTION = ("SHAP (Partition): hides groups of tokens following the sentence's structure and shares "
                    "out the change in the model's output fairly (Owen values); the contributions add up to "
                    "the output minus the output with every token hidden.")
+    PARAMS = (Param("max_evals", "int", MAX_EVALS_DEFAULT, 10, MAX_EVALS_LIMIT,
+                    "masked inputs SHAP may evaluate; below what the partition tree needs, groups of words "
+                    "share one value", budget=True, label="SHAP max evaluations", ui_high=5000, step=50),)
+    SEEDED = True  # tie-breaks of the refinement order (they matter only when max_evals truncates the tree)
+    COLOUR = "#7b2ff7"
 
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
-        max_evals = int(params.get("max_evals", MAX_EVALS_DEFAULT))
+        max_evals = params["max_evals"]
         ids = np.array(tokenized.ids)
         keep = np.array(tokenized.special)
         n = len(ids)

@@ -8,23 +8,10 @@ covers whole tokens. Characters the tokenizer dropped (controls, zero-width) bel
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .explanation import Word
 
 _WORD = re.compile(r"\w+|[^\w\s]+")
-_HAS_WORD_CHAR = re.compile(r"\w")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: int
-    end: int
-    tokens: tuple[int, ...]  # indices into the token list
-
-    @property
-    def is_word(self) -> bool:
-        """True for words with a letter or digit (LIME's features); False for pure punctuation."""
-        return bool(_HAS_WORD_CHAR.search(self.text))
 
 
 def group_words(text: str, offsets, special) -> list[Word]:

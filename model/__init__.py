@@ -1,7 +1,22 @@
 """The one model API: ``load_model(name)`` returns a model with ``task``, ``predict``,
-``tokenize``, ``predict_ids``, ``attentions`` and ``input_embeddings``."""
-from .base import TASKS, TextModel
-from .registry import REGISTRY, ModelSpec, list_models, load_model
+``tokenize``, ``predict_ids``, ``predict_embeds``, ``attentions``, ``readout`` and
+``input_embeddings``. Tasks live in ``model.tasks`` (one file each, one registry line)."""
+from .base import TextModel
+from .errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhausted
+from .registry import REGISTRY, ModelSpec, is_loaded, list_models, load_model
+from .tasks import TASKS, get_task, register_task
 from .tokens import Tokenized
 
-__all__ = ["TASKS", "REGISTRY", "ModelSpec", "TextModel", "Tokenized", "list_models", "load_model"]
+
+def quiet_logging() -> None:
+    """No weight-loading progress bars or advisory warnings from transformers. For entry points
+    (the app, the CLI, the bench): importing this package changes no global logging."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+__all__ = ["TASKS", "REGISTRY", "BudgetExceeded", "InputError", "ModelSpec", "ModelUnavailable", "ResourceExhausted",
+           "TextModel", "Tokenized", "get_task", "is_loaded", "list_models", "load_model", "quiet_logging",
+           "register_task"]

@@ -1,28 +1,31 @@
-"""The one model API every task implements (see DESIGN.md, "Model API").
+"""The one model API every task implements.
 
-A ``TextModel`` owns a tokenizer adapter and a torch network. Subclasses only say how a batch of
-padded ids becomes outputs (``_outputs``) and how outputs become the task's answer
-(``predict_ids``); batching, length bucketing, padding, device placement, OOM back-off and
-attention extraction live here once.
+A ``TextModel`` owns a tokenizer adapter and a torch network. Subclasses say how network outputs
+become the task's answer, once, in torch (``_answer``): ``predict_ids`` applies it to a batch of
+token ids (batched, possibly on ONNX Runtime) and ``predict_embeds`` to input embeddings with
+gradients, so the two cannot drift apart. Batching, length bucketing, padding, device placement,
+out-of-memory back-off and attention extraction live here once.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from . import onnx_runtime
 from .device import default_batch_size, memory_rows, pick_device, pick_dtype, run_in_batches
+from .errors import InputError
+from .locks import SharedLock
 from .tokens import Tokenized, TokenizerAdapter
 from .validation import check_texts
 
 log = logging.getLogger(__name__)
 
-TASKS = ("classification", "zero-shot", "embedding")
+READOUTS = ("first", "mean", "last")  # which positions a model's output reads (see TextModel.readout)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,6 @@ class ModelInfo:
     source: str
     revision: str | None = None
     description: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def as_id_lists(id_batch) -> list[list[int]]:
@@ -44,18 +46,18 @@ def as_id_lists(id_batch) -> list[list[int]]:
     if isinstance(id_batch, torch.Tensor) and id_batch.dim() == 2:
         return id_batch.tolist()
     if not isinstance(id_batch, (list, tuple)) or not id_batch:
-        raise ValueError("predict_ids needs a non-empty list of token id sequences.")
+        raise InputError("predict_ids needs a non-empty list of token id sequences.")
     out = []
     for seq in id_batch:
         seq = list(seq.tolist() if hasattr(seq, "tolist") else seq)
         if not seq:
-            raise ValueError("predict_ids was given an empty token id sequence.")
+            raise InputError("predict_ids was given an empty token id sequence.")
         out.append([int(i) for i in seq])
     return out
 
 
 class TextModel:
-    """Base for every model: tokenize, predict, predict_ids, attentions, input embeddings."""
+    """Base for every model: tokenize, predict, predict_ids, predict_embeds, attentions."""
 
     task: str = ""
 
@@ -69,7 +71,8 @@ class TextModel:
         self.network = network.to(self.device, dtype=self.dtype).eval()
         # The Hugging Face transformer inside ``network``: attentions and input embeddings come from it.
         self.transformer = transformer
-        self._attention_lock = threading.Lock()
+        # Forwards hold it shared; the switch to eager attention holds it exclusively (see model/locks.py).
+        self._attention_switch = SharedLock()
         # "onnx": forward-only calls go through ONNX Runtime (built at first use); else PyTorch.
         self.runtime = "onnx" if onnx_runtime.wanted(self.device) else "torch"
         self._onnx: onnx_runtime.OnnxForward | None = None
@@ -93,6 +96,12 @@ class TextModel:
         """The id explainers write over hidden tokens ([MASK], else the pad id)."""
         return self.adapter.mask_id if self.adapter.mask_id is not None else self.adapter.pad_id
 
+    @property
+    def readout(self) -> str:
+        """Which positions the output reads: "first" ([CLS] heads), "mean" (pooled encoders: every
+        position), "last" (the last non-pad token: BART's EOS). Attention views use it."""
+        return self.network.readout
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, task={self.task!r}, device={self.device})"
 
@@ -110,38 +119,63 @@ class TextModel:
         """Same as ``predict`` from token ids (as ``tokenize`` returns them, possibly perturbed)."""
         raise NotImplementedError
 
-    def input_embeddings(self) -> torch.nn.Embedding:
+    def predict_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
+                       labels=None, **options) -> torch.Tensor:
+        """``predict_ids`` as a differentiable torch function of the input embeddings.
+
+        ``embeds`` (n, length, dim) stand in for ``input_embeddings()(ids)``; ``ids`` are the token
+        ids they came from (some architectures also read them, e.g. to find BART's EOS token).
+        With ``embeds = input_embeddings()(ids)`` the result equals ``predict_ids(ids)``.
+        """
+        raise NotImplementedError
+
+    def pair_input(self, ids: Sequence[int], label: str,
+                   hypothesis_template: str | None = None) -> tuple[list[int], list[int]] | None:
+        """The ids and token types a cross-encoder (NLI) reads for the text and one label's
+        hypothesis; None for models that read the text alone."""
+        return None
+
+    def input_embeddings(self) -> torch.nn.Module:
         """The word-embedding layer, for gradient-based attributions."""
         return self.transformer.get_input_embeddings()
+
+    def id_tensors(self, seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Right-padded ids and their attention mask on the model's device (for gradient methods)."""
+        seqs = as_id_lists(list(seqs))
+        self._check_lengths(seqs)
+        tensors = self._tensors(seqs, None)
+        return tensors["input_ids"], tensors["attention_mask"]
 
     def attentions(self, ids: Sequence[int], token_type_ids: Sequence[int] | None = None) -> np.ndarray:
         """Attention weights (layers, heads, n, n) of every layer and head from one eager forward."""
         ids = as_id_lists([ids])[0]
         self._check_lengths([ids])
-        with self._attention_lock, torch.inference_mode():
-            previous = self.transformer.config._attn_implementation
-            if previous != "eager":
-                self.transformer.set_attn_implementation("eager")
-            try:
-                kwargs = self._tensors([ids], [token_type_ids] if token_type_ids is not None else None)
+        kwargs = self._tensors([ids], [token_type_ids] if token_type_ids is not None else None)
+        if self.transformer.config._attn_implementation == "eager":
+            with self._attention_switch.shared(), torch.inference_mode():
                 out = self.transformer(**kwargs, output_attentions=True)
-            finally:
-                if previous != "eager":
+        else:  # SDPA returns no weights: switch to eager while no other forward runs
+            with self._attention_switch.exclusive(), torch.inference_mode():
+                previous = self.transformer.config._attn_implementation
+                self.transformer.set_attn_implementation("eager")
+                try:
+                    out = self.transformer(**kwargs, output_attentions=True)
+                finally:
                     self.transformer.set_attn_implementation(previous)
         # Encoder-decoder classifiers (BART) report the encoder's self-attention separately.
         layers = getattr(out, "attentions", None) or getattr(out, "encoder_attentions", None)
         if not layers:
-            raise ValueError("This model does not expose its attention weights.")
+            raise InputError("This model does not expose its attention weights; choose another method.")
         return torch.stack([a[0] for a in layers]).float().cpu().numpy()
 
     # ------------------------------------------------------------------ batching machinery
     def _check_lengths(self, seqs: list[list[int]]) -> None:
         longest = max(len(s) for s in seqs)
         if longest > self.max_length:
-            raise ValueError(f"A token sequence has {longest} tokens; this model reads at most {self.max_length}.")
+            raise InputError(f"A token sequence has {longest} tokens; this model reads at most {self.max_length}.")
         vocab = self.transformer.config.vocab_size
         if any(i < 0 or i >= vocab for s in seqs for i in s):
-            raise ValueError(f"A token id is outside this model's vocabulary of {vocab}.")
+            raise InputError(f"A token id is outside this model's vocabulary of {vocab}.")
 
     def _tensors(self, seqs: list[list[int]], types: list[list[int]] | None) -> dict[str, torch.Tensor]:
         """Right-padded input tensors on the model's device."""
@@ -171,8 +205,9 @@ class TextModel:
                 probe = [self.tokenize("An export probe, with padding.").ids, self.tokenize("Short.").ids]
                 example = self._tensors([list(p) for p in probe], None)
                 try:
-                    self._onnx = onnx_runtime.OnnxForward(self.network, list(example), example,
-                                                          label=self.name.replace("/", "--"))
+                    with self._attention_switch.shared():
+                        self._onnx = onnx_runtime.OnnxForward(self.network, list(example), example,
+                                                              label=self.name.replace("/", "--"))
                 except Exception as err:  # noqa: BLE001 - any failure means: stay on PyTorch
                     log.warning("ONNX Runtime unavailable for %s (%s); using PyTorch.", self.name, err)
                     self.runtime = "torch"
@@ -183,8 +218,16 @@ class TextModel:
         session = self._onnx_forward()
         if session is not None:
             return session(tensors)
-        with torch.inference_mode():
+        with self._attention_switch.shared(), torch.inference_mode():
             return self.network(**tensors).float().cpu().numpy()
+
+    def _network_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
+                        token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """The network on input embeddings, with gradients (the differentiable twin of ``forward``)."""
+        if self.adapter.uses_token_types and token_type_ids is None:
+            token_type_ids = torch.zeros_like(attention_mask)
+        with self._attention_switch.shared():
+            return self.network(ids, attention_mask, token_type_ids, inputs_embeds=embeds).float()
 
     def _rows(self, length: int) -> int:
         """Rows per batch: the batch size, and on CUDA no more than free memory holds at this length."""
@@ -197,7 +240,7 @@ class TextModel:
         """Evaluate the network on every sequence in length-sorted batches; rows in input order.
 
         Sorting by length keeps padding (wasted compute) small; batches fit free GPU memory and
-        shrink on OOM.
+        halve on out-of-memory for the rest of this call only (nothing is remembered).
         """
         self._check_lengths(seqs)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
@@ -207,10 +250,7 @@ class TextModel:
             tensors = self._tensors([seqs[i] for i in chosen], [types[i] for i in chosen] if types else None)
             return self.forward(tensors)
 
-        def shrink(size: int) -> None:
-            self.batch_size = size
-
-        parts = run_in_batches(run_batch, len(seqs), self._rows(max(len(s) for s in seqs)), on_shrink=shrink)
+        parts = run_in_batches(run_batch, len(seqs), self._rows(max(len(s) for s in seqs)))
         sorted_out = np.concatenate(parts, axis=0)
         result = np.empty_like(sorted_out)
         result[order] = sorted_out
@@ -221,3 +261,8 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Average of the token vectors under the attention mask (sentence-transformers' 'mean')."""
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+def as_float64(outputs: np.ndarray) -> torch.Tensor:
+    """Network outputs from a batched forward, as the float64 tensor ``_answer`` maths runs on."""
+    return torch.from_numpy(np.asarray(outputs, dtype=np.float64))

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import TextModel, as_id_lists
+from .base import TextModel, as_float64, as_id_lists
 from .embedding import SentenceEncoder, reject_extras
+from .errors import InputError
 
 
 class IntentNetwork(torch.nn.Module):
@@ -20,8 +21,12 @@ class IntentNetwork(torch.nn.Module):
         self.encoder = encoder
         self.head = head
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None) -> torch.Tensor:
-        return self.head(self.encoder(input_ids, attention_mask, token_type_ids))
+    @property
+    def readout(self) -> str:
+        return self.encoder.readout
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
+        return self.head(self.encoder(input_ids, attention_mask, token_type_ids, inputs_embeds=inputs_embeds))
 
 
 class SequenceLogits(torch.nn.Module):
@@ -31,9 +36,39 @@ class SequenceLogits(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None) -> torch.Tensor:
+    @property
+    def readout(self) -> str:
+        """[CLS]-style heads read the first token; BART-style heads the last EOS (the last non-pad)."""
+        return "last" if getattr(self.model.config, "is_encoder_decoder", False) else "first"
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits
+        if inputs_embeds is None:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits
+        if getattr(self.model.config, "is_encoder_decoder", False):
+            return self._encoder_decoder_logits(input_ids, attention_mask, inputs_embeds)
+        return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **kwargs).logits
+
+    def _encoder_decoder_logits(self, input_ids, attention_mask, inputs_embeds) -> torch.Tensor:
+        """BART's classification head on given encoder input embeddings.
+
+        ``BartForSequenceClassification`` refuses ``inputs_embeds`` (it needs the ids to find the
+        EOS token), so its head is applied here the same way: the decoder reads the ids shifted
+        right (embedded through ``forward`` so hooks on the embedding layer see only the encoder
+        input), and the last EOS position's decoder state goes through the classification head.
+        """
+        config = self.model.config
+        embedding = self.model.get_input_embeddings()
+        shifted = input_ids.new_full(input_ids.shape, config.pad_token_id)
+        shifted[:, 1:] = input_ids[:, :-1]
+        shifted[:, 0] = config.decoder_start_token_id
+        hidden = self.model.base_model(attention_mask=attention_mask, inputs_embeds=inputs_embeds,
+                                       decoder_inputs_embeds=embedding.forward(shifted)).last_hidden_state
+        eos = input_ids.eq(config.eos_token_id)
+        if eos.sum(1).unique().numel() != 1:
+            raise InputError("All inputs must have the same number of end-of-sequence tokens.")
+        chosen = hidden[eos, :].view(hidden.size(0), -1, hidden.size(-1))[:, -1, :]
+        return self.model.classification_head(chosen)
 
 
 class ClassifierModel(TextModel):
@@ -46,23 +81,22 @@ class ClassifierModel(TextModel):
         self.labels = list(labels)
         self.multi_label = multi_label
 
+    def _answer(self, logits: torch.Tensor) -> torch.Tensor:
+        """Logits -> probabilities, the one formula of both paths."""
+        return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         reject_extras(self.task, labels, options)
         logits = self._run(as_id_lists(id_batch))
-        return probabilities(logits, self.multi_label)
+        return self._answer(as_float64(logits)).numpy().astype(np.float32)
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        reject_extras(self.task, labels, options)
+        return self._answer(self._network_embeds(embeds, attention_mask, ids))
 
     def label_index(self, label: str) -> int:
-        """Column of a label name, or one ValueError sentence."""
+        """Column of a label name, or one InputError sentence."""
         try:
             return self.labels.index(label)
         except ValueError:
-            raise ValueError(f"{label!r} is not one of this model's {len(self.labels)} labels.") from None
-
-
-def probabilities(logits: np.ndarray, multi_label: bool) -> np.ndarray:
-    """Numerically stable softmax in float64 (or elementwise sigmoid), returned as float32."""
-    logits = logits.astype(np.float64)
-    if multi_label:
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return (shifted / shifted.sum(axis=-1, keepdims=True)).astype(np.float32)
+            raise InputError(f"{label!r} is not one of this model's {len(self.labels)} labels.") from None

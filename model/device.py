@@ -12,6 +12,8 @@ from typing import TypeVar
 
 import torch
 
+from .errors import InputError, ResourceExhausted
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -24,13 +26,13 @@ def pick_device() -> torch.device:
     wanted = os.environ.get("STUDIO_DEVICE", "").strip().lower()
     if wanted:
         if wanted.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"STUDIO_DEVICE={wanted} was asked for, but no CUDA device is available.")
+            raise InputError(f"STUDIO_DEVICE={wanted} was asked for, but no CUDA device is available.")
         if wanted == "mps" and not torch.backends.mps.is_available():
-            raise ValueError("STUDIO_DEVICE=mps was asked for, but MPS is not available.")
+            raise InputError("STUDIO_DEVICE=mps was asked for, but MPS is not available.")
         try:
             return torch.device(wanted)
         except RuntimeError as err:
-            raise ValueError(f"STUDIO_DEVICE={wanted!r} is not a device torch knows.") from err
+            raise InputError(f"STUDIO_DEVICE={wanted!r} is not a device torch knows.") from err
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -43,7 +45,7 @@ def pick_dtype(device: torch.device) -> torch.dtype:
     wanted = os.environ.get("STUDIO_DTYPE", "").strip().lower()
     if wanted:
         if wanted not in _DTYPES:
-            raise ValueError(f"STUDIO_DTYPE={wanted!r} is not one of {', '.join(_DTYPES)}.")
+            raise InputError(f"STUDIO_DTYPE={wanted!r} is not one of {', '.join(_DTYPES)}.")
         return _DTYPES[wanted]
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -59,7 +61,7 @@ def default_batch_size(device: torch.device) -> int:
     override = os.environ.get("STUDIO_BATCH_SIZE", "").strip()
     if override:
         if not override.isdigit() or int(override) < 1:
-            raise ValueError(f"STUDIO_BATCH_SIZE={override!r} must be a positive integer.")
+            raise InputError(f"STUDIO_BATCH_SIZE={override!r} must be a positive integer.")
         return int(override)
     return {"cuda": MAX_GPU_ROWS, "mps": 128}.get(device.type, 64)
 
@@ -85,13 +87,12 @@ def is_out_of_memory(err: BaseException) -> bool:
     return isinstance(err, RuntimeError) and "out of memory" in str(err).lower()
 
 
-def run_in_batches(
-    run_batch: Callable[[Sequence[int]], T], n_items: int, batch_size: int, *, on_shrink: Callable[[int], None] | None = None
-) -> list[T]:
+def run_in_batches(run_batch: Callable[[Sequence[int]], T], n_items: int, batch_size: int) -> list[T]:
     """Call ``run_batch`` on consecutive index chunks; on out-of-memory halve the chunk and retry.
 
-    ``on_shrink`` learns the smaller size so later calls start from it. At batch size 1 the
-    error is re-raised as a one-sentence ValueError.
+    The smaller size holds for the rest of this call only: nothing is remembered between calls,
+    so one long batch that ran out of memory never slows down later, shorter ones. At batch
+    size 1 the error is re-raised as a one-sentence ResourceExhausted.
     """
     results: list[T] = []
     start = 0
@@ -106,11 +107,9 @@ def run_in_batches(
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             if size == 1:
-                raise ValueError("The model ran out of memory even for a single input; try a shorter text.") from err
+                raise ResourceExhausted("The model ran out of memory even for a single input; try a shorter text.") from err
             size = max(1, size // 2)
             log.warning("Out of memory; retrying with batch size %d.", size)
-            if on_shrink is not None:
-                on_shrink(size)
             continue
         start += len(indices)
     return results

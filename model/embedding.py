@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .base import TextModel, as_id_lists, mean_pool
+from .errors import InputError
 
 POOLING_MODES = ("mean", "cls", "max")
 
@@ -20,14 +21,23 @@ class SentenceEncoder(torch.nn.Module):
     def __init__(self, transformer: torch.nn.Module, pooling: str = "mean", normalize: bool = True):
         super().__init__()
         if pooling not in POOLING_MODES:
-            raise ValueError(f"Pooling {pooling!r} is not supported; use one of {', '.join(POOLING_MODES)}.")
+            raise InputError(f"Pooling {pooling!r} is not supported; use one of {', '.join(POOLING_MODES)}.")
         self.transformer = transformer
         self.pooling = pooling
         self.normalize = normalize
 
-    def forward(self, input_ids, attention_mask, token_type_ids=None) -> torch.Tensor:
+    @property
+    def readout(self) -> str:
+        """Mean and max pooling read every position; CLS pooling the first."""
+        return "first" if self.pooling == "cls" else "mean"
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        if inputs_embeds is not None:
+            kwargs["inputs_embeds"] = inputs_embeds
+        else:
+            kwargs["input_ids"] = input_ids
+        hidden = self.transformer(attention_mask=attention_mask, **kwargs).last_hidden_state
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         elif self.pooling == "max":
@@ -40,9 +50,9 @@ class SentenceEncoder(torch.nn.Module):
 def reject_extras(task: str, labels, options: dict) -> None:
     """Tasks without labels or options say so instead of silently ignoring them."""
     if labels is not None:
-        raise ValueError(f"A {task} model takes no labels; labels are for zero-shot models.")
+        raise InputError(f"A {task} model takes no labels; labels are for zero-shot models.")
     if options:
-        raise ValueError(f"A {task} model takes no option {sorted(options)[0]!r}.")
+        raise InputError(f"A {task} model takes no option {sorted(options)[0]!r}.")
 
 
 class EmbeddingModel(TextModel):
@@ -50,10 +60,11 @@ class EmbeddingModel(TextModel):
 
     task = "embedding"
 
-    @property
-    def dimension(self) -> int:
-        return int(self.transformer.config.hidden_size)
-
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         reject_extras(self.task, labels, options)
         return self._run(as_id_lists(id_batch))
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        reject_extras(self.task, labels, options)
+        return self._network_embeds(embeds, attention_mask, ids)
+

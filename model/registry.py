@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import loaders
-from .base import TASKS, ModelInfo, TextModel
+from .base import ModelInfo, TextModel
+from .errors import InputError
+from .tasks import TASKS, get_task
 from .validation import check_hub_id, check_revision
 
 
@@ -24,7 +26,6 @@ class ModelSpec:
     source: str  # the hub id (bundled models: where the weights came from)
     description: str
     bundled: bool = False
-    revision: str | None = None
 
 
 _BUILDERS: dict[str, Callable[..., TextModel]] = {
@@ -35,7 +36,6 @@ _BUILDERS: dict[str, Callable[..., TextModel]] = {
     "hub-nli": loaders.load_hub_nli,
     "hub-embedding": loaders.load_hub_embedding,
 }
-_HUB_KIND = {"classification": "hub-classifier", "zero-shot": "hub-nli", "embedding": "hub-embedding"}
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
     ModelSpec("intent-minilm", "classification", "bundled-intent", "sentence-transformers/all-MiniLM-L6-v2",
@@ -64,8 +64,8 @@ _registry_lock = threading.Lock()
 
 def list_models(task: str | None = None, bundled_only: bool = False) -> list[ModelSpec]:
     """Registry entries, bundled (offline) models first."""
-    if task is not None and task not in TASKS:
-        raise ValueError(f"{task!r} is not a task; use one of {', '.join(TASKS)}.")
+    if task is not None:
+        get_task(task)
     specs = [s for s in REGISTRY.values() if (task is None or s.task == task) and (s.bundled or not bundled_only)]
     return sorted(specs, key=lambda s: (not s.bundled, s.task, s.name))
 
@@ -75,21 +75,22 @@ def resolve(name: object, task: str | None = None) -> ModelSpec:
     if isinstance(name, str) and name in REGISTRY:
         spec = REGISTRY[name]
         if task is not None and task != spec.task:
-            raise ValueError(f"{name!r} is a {spec.task} model, not a {task} model.")
+            raise InputError(f"{name!r} is a {spec.task} model, not a {task} model.")
         return spec
     hub_id = check_hub_id(name)
     if task is None:
-        raise ValueError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task ({', '.join(TASKS)}).")
-    if task not in TASKS:
-        raise ValueError(f"{task!r} is not a task; use one of {', '.join(TASKS)}.")
-    return ModelSpec(hub_id, task, _HUB_KIND[task], hub_id, f"{hub_id} from the Hugging Face Hub.")
+        raise InputError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task ({', '.join(TASKS)}).")
+    kind = get_task(task).HUB_KIND
+    if kind is None:
+        raise InputError(f"Models of the {task} task cannot be loaded from the Hub.")
+    return ModelSpec(hub_id, task, kind, hub_id, f"{hub_id} from the Hugging Face Hub.")
 
 
 def load_model(name: str, *, task: str | None = None, revision: str | None = None,
                cache_dir: str | None = None) -> TextModel:
     """Load a model once per process (concurrent first calls wait for the one load)."""
     spec = resolve(name, task)
-    revision = check_revision(revision) or spec.revision
+    revision = check_revision(revision)
     key = (spec.name, spec.task, revision, cache_dir)
     with _registry_lock:
         if key in _cache:
@@ -107,7 +108,12 @@ def load_model(name: str, *, task: str | None = None, revision: str | None = Non
         return model
 
 
-def loaded_models() -> list[str]:
-    """Names of the models this process has loaded (for diagnostics and tests)."""
+def is_loaded(name: str, *, task: str | None = None, revision: str | None = None,
+              cache_dir: str | None = None) -> bool:
+    """Whether ``load_model`` with these arguments would answer at once (the app says "loading" if not)."""
+    try:
+        spec = resolve(name, task)
+    except InputError:
+        return False
     with _registry_lock:
-        return [key[0] for key in _cache]
+        return (spec.name, spec.task, revision, cache_dir) in _cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import InputError, ModelUnavailable
 from .validation import check_text
 
 
@@ -48,7 +49,7 @@ def _learn_template(tokenizer, pair: bool) -> _Template:
     id_a = tokenizer(probe_a, add_special_tokens=False)["input_ids"]
     id_b = tokenizer(probe_b, add_special_tokens=False)["input_ids"]
     if len(id_a) != 1 or len(id_b) != 1:
-        raise ValueError("This tokenizer splits single letters into several tokens, which is not supported.")
+        raise ModelUnavailable("This tokenizer splits single letters into several tokens, which is not supported.")
     enc = tokenizer(probe_a, probe_b, return_token_type_ids=True) if pair else tokenizer(probe_a, return_token_type_ids=True)
     ids = list(enc["input_ids"])
     types = list(enc.get("token_type_ids") or [0] * len(ids))
@@ -69,7 +70,7 @@ class TokenizerAdapter:
 
     def __init__(self, tokenizer, max_length: int):
         if not getattr(tokenizer, "is_fast", True):
-            raise ValueError("Only fast (Rust) tokenizers are supported, since char offsets are needed.")
+            raise ModelUnavailable("Only fast (Rust) tokenizers are supported, since char offsets are needed.")
         self.tokenizer = tokenizer
         self.max_length = int(max_length)
         self.single = _learn_template(tokenizer, pair=False)
@@ -97,7 +98,7 @@ class TokenizerAdapter:
         content = list(enc["input_ids"])
         offsets = [tuple(map(int, span)) for span in enc["offset_mapping"]]
         if not content:
-            raise ValueError("The text has no tokens this model can read (only spaces or control characters?).")
+            raise InputError("The text has no tokens this model can read (only spaces or control characters?).")
         truncated = len(content) > self.max_content
         content, offsets = content[: self.max_content], offsets[: self.max_content]
         prefix, suffix = self.single.prefix, self.single.suffix
@@ -118,20 +119,13 @@ class TokenizerAdapter:
         """Ids of a text without special tokens (hypotheses, labels)."""
         return list(self.tokenizer(text, add_special_tokens=False, split_special_tokens=True)["input_ids"])
 
-    def build_single(self, content: list[int]) -> tuple[list[int], list[int]]:
-        """Ids and token type ids of one segment with its special tokens."""
-        t = self.single
-        ids = [*t.prefix, *content, *t.suffix]
-        types = [t.types[0]] * len(t.prefix) + [t.types[1]] * len(content) + [t.types[4]] * len(t.suffix)
-        return ids, types
-
     def build_pair(self, first: list[int], second: list[int]) -> tuple[list[int], list[int]]:
         """Ids and token type ids of (first, second), truncating only ``first`` to fit, like
         transformers' ``TruncationStrategy.ONLY_FIRST`` in the zero-shot pipeline."""
         t = self.pair
         room = self.max_length - len(t.prefix) - len(t.middle) - len(t.suffix) - len(second)
         if room < 1:
-            raise ValueError("The hypothesis is too long to fit beside the text in this model.")
+            raise InputError("The hypothesis is too long to fit beside the text in this model.")
         first = first[:room]
         ids = [*t.prefix, *first, *t.middle, *second, *t.suffix]
         types = ([t.types[0]] * len(t.prefix) + [t.types[1]] * len(first) + [t.types[2]] * len(t.middle)

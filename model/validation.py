@@ -1,4 +1,4 @@
-"""Input checks shared by every model: each failure is one ValueError sentence.
+"""Input checks shared by every model: each failure is one InputError (a ValueError) sentence.
 
 Validation lives here, apart from the models (like transformers' ArgumentHandler), so the
 library, the CLI and the app all reject bad input the same way and before any model call.
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from .errors import InputError
 
 MAX_LABELS = 20
 MAX_LABEL_CHARS = 100
@@ -19,15 +21,15 @@ _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
 
 
 def check_text(text: object, *, what: str = "text") -> str:
-    """Return ``text`` if it is a non-blank string of bounded size, else raise one ValueError."""
+    """Return ``text`` if it is a non-blank string of bounded size, else raise one InputError."""
     if text is None:
-        raise ValueError(f"The {what} is missing: give a non-empty string.")
+        raise InputError(f"The {what} is missing: give a non-empty string.")
     if not isinstance(text, str):
-        raise ValueError(f"The {what} must be a string, not {type(text).__name__}.")
+        raise InputError(f"The {what} must be a string, not {type(text).__name__}.")
     if not text.strip():
-        raise ValueError(f"The {what} is empty: give at least one word.")
+        raise InputError(f"The {what} is empty: give at least one word.")
     if len(text) > MAX_TEXT_CHARS:
-        raise ValueError(
+        raise InputError(
             f"The {what} has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}."
         )
     return text
@@ -38,13 +40,13 @@ def check_texts(texts: object) -> list[str]:
     if isinstance(texts, str):
         return [check_text(texts)]
     if texts is None:
-        raise ValueError("The texts are missing: give a string or a list of strings.")
+        raise InputError("The texts are missing: give a string or a list of strings.")
     if not isinstance(texts, Sequence) or isinstance(texts, (bytes, bytearray)):
-        raise ValueError(f"The texts must be a string or a list of strings, not {type(texts).__name__}.")
+        raise InputError(f"The texts must be a string or a list of strings, not {type(texts).__name__}.")
     if len(texts) == 0:
-        raise ValueError("The list of texts is empty: give at least one text.")
+        raise InputError("The list of texts is empty: give at least one text.")
     if len(texts) > MAX_TEXTS:
-        raise ValueError(f"{len(texts):,} texts were given; the limit is {MAX_TEXTS:,} per call.")
+        raise InputError(f"{len(texts):,} texts were given; the limit is {MAX_TEXTS:,} per call.")
     return [check_text(t, what=f"text at position {i}") for i, t in enumerate(texts)]
 
 
@@ -55,27 +57,27 @@ def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
     splits its comma-separated box itself, via ``split_labels``.
     """
     if labels is None:
-        raise ValueError("Zero-shot classification needs candidate labels; none were given.")
+        raise InputError("Zero-shot classification needs candidate labels; none were given.")
     if isinstance(labels, str):
-        raise ValueError("Give the labels as a list of strings, not one string (split 'a, b' into ['a', 'b']).")
+        raise InputError("Give the labels as a list of strings, not one string (split 'a, b' into ['a', 'b']).")
     if not isinstance(labels, (list, tuple)):  # a set or dict has no stable order
-        raise ValueError(f"The labels must be a list of strings, not {type(labels).__name__}.")
+        raise InputError(f"The labels must be a list of strings, not {type(labels).__name__}.")
     labels = list(labels)
     for label in labels:
         if not isinstance(label, str):
-            raise ValueError(f"Every label must be a string; got {type(label).__name__}.")
+            raise InputError(f"Every label must be a string; got {type(label).__name__}.")
     cleaned = [label.strip() for label in labels]
     if not cleaned or any(not label for label in cleaned):
-        raise ValueError("The labels must be non-empty: give at least one, none of them blank.")
+        raise InputError("The labels must be non-empty: give at least one, none of them blank.")
     if len(cleaned) > max_labels:
-        raise ValueError(f"{len(cleaned)} labels were given; the limit is {max_labels}.")
+        raise InputError(f"{len(cleaned)} labels were given; the limit is {max_labels}.")
     too_long = [label for label in cleaned if len(label) > MAX_LABEL_CHARS]
     if too_long:
-        raise ValueError(f"A label has {len(too_long[0])} characters; the limit is {MAX_LABEL_CHARS}.")
+        raise InputError(f"A label has {len(too_long[0])} characters; the limit is {MAX_LABEL_CHARS}.")
     seen: set[str] = set()
     for label in cleaned:
         if label in seen:
-            raise ValueError(f"The label {label!r} is given twice; labels must be distinct.")
+            raise InputError(f"The label {label!r} is given twice; labels must be distinct.")
         seen.add(label)
     return cleaned
 
@@ -83,16 +85,16 @@ def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
 def check_template(template: object) -> str:
     """A hypothesis template must be a string holding exactly one ``{}`` placeholder."""
     if not isinstance(template, str) or not template.strip():
-        raise ValueError("The hypothesis template must be a non-empty string such as 'This text is about {}.'.")
+        raise InputError("The hypothesis template must be a non-empty string such as 'This text is about {}.'.")
     if template.count("{}") != 1 or template.replace("{}", "").count("{") or template.replace("{}", "").count("}"):
-        raise ValueError("The hypothesis template must contain exactly one '{}' where the label goes, and no other braces.")
+        raise InputError("The hypothesis template must contain exactly one '{}' where the label goes, and no other braces.")
     return template
 
 
 def check_hub_id(model_id: object) -> str:
     """A Hugging Face Hub id ("owner/name"), never a filesystem path or URL."""
     if not isinstance(model_id, str) or not _HUB_ID.match(model_id) or ".." in model_id:
-        raise ValueError(
+        raise InputError(
             f"{model_id!r} is neither a known model name nor a Hugging Face Hub id like 'owner/name'."
         )
     return model_id
@@ -103,13 +105,13 @@ def check_revision(revision: object) -> str | None:
     if revision is None:
         return None
     if not isinstance(revision, str) or not _REVISION.match(revision) or ".." in revision:
-        raise ValueError(f"{revision!r} is not a valid revision (a branch, tag or commit hash).")
+        raise InputError(f"{revision!r} is not a valid revision (a branch, tag or commit hash).")
     return revision
 
 
 def split_labels(text: str) -> list[str]:
     """Split a comma-separated label box into labels (blanks kept, so check_labels can name them)."""
     if not isinstance(text, str):
-        raise ValueError("The labels must be text separated by commas.")
+        raise InputError("The labels must be text separated by commas.")
     parts = [part.strip() for part in text.split(",")]
     return [] if parts == [""] else parts

@@ -9,15 +9,19 @@ Two scorers share one interface, ``predict_ids(ids, labels, hypothesis_template=
   exactly like transformers' ``ZeroShotClassificationPipeline``: softmax of the entailment logits
   across labels; with ``multi_label`` (or a single label) softmax of entailment vs contradiction
   per label.
+
+Each scorer writes its maths once, in torch (``_answer``), for both ``predict_ids`` and the
+differentiable ``predict_embeds``.
 """
 from __future__ import annotations
 
 import threading
 
 import numpy as np
+import torch
 
-from .base import TextModel, as_id_lists
-from .classifier import probabilities
+from .base import TextModel, as_float64, as_id_lists
+from .errors import InputError
 from .validation import check_labels, check_template
 
 SIMILARITY_TEMPLATE = "This text is about {}."
@@ -36,7 +40,7 @@ class ZeroShotModel(TextModel):
         labels = check_labels(labels)
         template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
         if not isinstance(multi_label, (bool, np.bool_)):
-            raise ValueError("multi_label must be True or False.")
+            raise InputError("multi_label must be True or False.")
         return labels, template, bool(multi_label), extra
 
 
@@ -67,20 +71,37 @@ class SimilarityZeroShot(ZeroShotModel):
         with self._cache_lock:
             return np.stack([self._hypothesis_cache[s] for s in sentences])
 
-    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+    def _settings(self, labels, options: dict):
         temperature = options.pop("temperature", self.temperature)
         threshold = options.pop("threshold", self.threshold)
         labels, template, multi_label, extra = self._options(labels, **options)
         if extra:
-            raise ValueError(f"Zero-shot models take no option {sorted(extra)[0]!r}.")
-        if not isinstance(temperature, (int, float)) or not 0 < temperature <= 100:
-            raise ValueError("The temperature must be a number above 0 and at most 100.")
-        texts = self._run(as_id_lists(id_batch))
+            raise InputError(f"Zero-shot models take no option {sorted(extra)[0]!r}.")
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature <= 100:
+            raise InputError("The temperature must be a number above 0 and at most 100.")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not -1 <= threshold <= 1:
+            raise InputError("The threshold must be a number from -1 to 1.")
         hypotheses = self._hypotheses([template.format(label) for label in labels])
-        cosine = texts.astype(np.float64) @ hypotheses.astype(np.float64).T
+        return hypotheses, multi_label, float(temperature), float(threshold)
+
+    @staticmethod
+    def _answer(texts: torch.Tensor, hypotheses: torch.Tensor, multi_label: bool, temperature: float,
+                threshold: float) -> torch.Tensor:
+        """Unit text vectors x unit hypothesis vectors -> label scores."""
+        cosine = texts @ hypotheses.to(texts.dtype).T
         if multi_label:
-            return (1.0 / (1.0 + np.exp(-(cosine - threshold) / temperature))).astype(np.float32)
-        return probabilities(cosine / temperature, multi_label=False)
+            return torch.sigmoid((cosine - threshold) / temperature)
+        return torch.softmax(cosine / temperature, dim=-1)
+
+    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        hypotheses, *settings = self._settings(labels, options)
+        texts = self._run(as_id_lists(id_batch))
+        return self._answer(as_float64(texts), as_float64(hypotheses), *settings).numpy().astype(np.float32)
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        hypotheses, *settings = self._settings(labels, options)
+        texts = self._network_embeds(embeds, attention_mask, ids)
+        return self._answer(texts, torch.from_numpy(hypotheses).to(texts.device), *settings)
 
 
 class NLIZeroShot(ZeroShotModel):
@@ -93,16 +114,62 @@ class NLIZeroShot(ZeroShotModel):
         self.entailment_id = entailment_id
         self.contradiction_id = -1 if entailment_id == 0 else 0  # as the pipeline picks it
 
-    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+    def pair_input(self, ids, label: str, hypothesis_template: str | None = None) -> tuple[list[int], list[int]]:
+        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
+        return self._pair(ids, template.format(label))
+
+    def _pair(self, ids, hypothesis: str) -> tuple[list[int], list[int]]:
+        """(text, hypothesis) as the pipeline builds it, the text truncated to fit."""
+        return self.adapter.build_pair(self.adapter.content_ids(ids), self.adapter.encode_content(hypothesis))
+
+    def _answer(self, logits: torch.Tensor, n_labels: int, multi_label: bool) -> torch.Tensor:
+        """NLI logits (n, labels, classes) -> label scores, as ZeroShotClassificationPipeline."""
+        if multi_label or n_labels == 1:
+            pair = logits[..., [self.contradiction_id, self.entailment_id]]
+            return torch.softmax(pair, dim=-1)[..., 1]
+        return torch.softmax(logits[..., self.entailment_id], dim=-1)
+
+    def _settings(self, labels, options: dict):
         labels, template, multi_label, extra = self._options(labels, **options)
         if extra:
-            raise ValueError(f"Zero-shot models take no option {sorted(extra)[0]!r}.")
-        premises = [self.adapter.content_ids(ids) for ids in as_id_lists(id_batch)]
-        hypotheses = [self.adapter.encode_content(template.format(label)) for label in labels]
-        pairs = [self.adapter.build_pair(p, h) for p in premises for h in hypotheses]
+            raise InputError(f"Zero-shot models take no option {sorted(extra)[0]!r}.")
+        return [template.format(label) for label in labels], multi_label
+
+    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        hypotheses, multi_label = self._settings(labels, options)
+        rows = as_id_lists(id_batch)
+        pairs = [self._pair(ids, h) for ids in rows for h in hypotheses]
         logits = self._run([ids for ids, _ in pairs], types=[types for _, types in pairs])
-        logits = logits.astype(np.float64).reshape(len(premises), len(labels), -1)
-        if multi_label or len(labels) == 1:
-            pair = logits[..., [self.contradiction_id, self.entailment_id]]
-            return probabilities(pair, multi_label=False)[..., 1]
-        return probabilities(logits[..., self.entailment_id], multi_label=False)
+        logits = as_float64(logits).reshape(len(rows), len(hypotheses), -1)
+        return self._answer(logits, len(hypotheses), multi_label).numpy().astype(np.float32)
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        """Each text's content embeddings placed into every (text, hypothesis) pair.
+
+        The special tokens and the hypothesis are embedded through ``forward`` of the embedding
+        layer (no hooks fire), so only the text's own embeddings carry gradients.
+        """
+        hypotheses, multi_label = self._settings(labels, options)
+        embedding = self.input_embeddings()
+        lengths = attention_mask.sum(1).tolist()
+        skip = len(self.adapter.single.prefix)  # the text's content starts here in ``ids``...
+        start = len(self.adapter.pair.prefix)  # ...and here in the pair
+        fixed = len(self.adapter.pair.prefix) + len(self.adapter.pair.middle) + len(self.adapter.pair.suffix)
+        hypothesis_lengths = [len(self.adapter.encode_content(h)) for h in hypotheses]
+        pair_embeds, pair_ids, pair_types = [], [], []
+        for row, length in enumerate(lengths):
+            row_ids = ids[row, :length].tolist()
+            for hypothesis, hypothesis_length in zip(hypotheses, hypothesis_lengths):
+                built, types = self._pair(row_ids, hypothesis)
+                used = len(built) - fixed - hypothesis_length  # content tokens kept after truncation
+                constant = embedding.forward(torch.tensor([built], device=embeds.device))[0]
+                text_part = embeds[row, skip: skip + used].to(constant.dtype)
+                pair_embeds.append(torch.cat([constant[:start], text_part, constant[start + used:]]))
+                pair_ids.append(built)
+                pair_types.append(types)
+        tensors = self._tensors(pair_ids, pair_types)
+        width = tensors["input_ids"].shape[1]
+        padded = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, width - len(e))) for e in pair_embeds])
+        logits = self._network_embeds(padded, tensors["attention_mask"], tensors["input_ids"],
+                                      tensors.get("token_type_ids"))
+        return self._answer(logits.reshape(len(lengths), len(hypotheses), -1), len(hypotheses), multi_label)

@@ -2,11 +2,13 @@
 
 Each vocabulary id has a fixed weight; the output for "score" is the sum of the weights of the
 ids present (the mask token weighs 0). For such a linear model the Shapley/Owen value of a token
-is exactly its weight, whatever the partition tree.
+is exactly its weight, whatever the partition tree. Its input embedding is one number per id,
+the weight, so the differentiable path (``predict_embeds``) is the same sum.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from model.base import ModelInfo, as_id_lists
 from model.tokens import TokenizerAdapter
@@ -26,7 +28,30 @@ class AdditiveModel:
         self.info = ModelInfo(name="additive", task=self.task, source="synthetic")
         self.max_length = 64
         self.device = "cpu"
+        self.readout = "mean"
         self.calls = 0
+        self.embedding = torch.nn.Embedding(len(self.weights), 1)
+        with torch.no_grad():
+            self.embedding.weight.copy_(torch.from_numpy(self.weights)[:, None])
+
+    def input_embeddings(self):
+        return self.embedding
+
+    def id_tensors(self, seqs):
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):
+            ids[row, : len(seq)] = torch.tensor(list(seq))
+            mask[row, : len(seq)] = 1
+        return ids, mask
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options):
+        score = (embeds[..., 0] * attention_mask.to(embeds.dtype)).sum(1)
+        return torch.stack([score, -score], dim=1)
+
+    def pair_input(self, ids, label, hypothesis_template=None):
+        return None
 
     @property
     def mask_token_id(self) -> int:

@@ -36,7 +36,7 @@ def test_every_event_has_an_api_name(client):
 
 def test_classify_shap(client):
     label, bars, heat, files = client.predict("transfer $200 from checking to savings", "intent-minilm", "shap", "",
-                                              500, 1000, 0, True, api_name="/classify")
+                                              0, True, max_evals=500, api_name="/classify")
     assert label["label"] == "transfer"
     assert label["confidences"][0]["confidence"] > 0.9
     bars = figure(bars)
@@ -53,8 +53,8 @@ def test_classify_shap(client):
 
 
 def test_classify_other_target_and_lime(client):
-    label, bars, _, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 500, 300, 1,
-                                           False, api_name="/classify")
+    label, bars, _, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 1, False,
+                                           num_samples=300, api_name="/classify")
     assert list(figure(bars)["data"][0]["y"]) == ["my", "card", "was", "declined"]  # text order when unsorted
     e = Explanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
     assert e.targets == ("oos",) and e.method == "lime" and e.meta["seed"] == 1
@@ -75,7 +75,8 @@ def test_attention_sliders_follow_the_model(client):
 
 
 def test_compare_methods(client):
-    payload = client.predict("set a timer for ten minutes", "intent-minilm", "", 300, 200, 0, api_name="/compare_methods")
+    payload = client.predict("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "lime", "rollout"],
+                             max_evals=300, num_samples=200, api_name="/compare_methods")
     fig = figure(payload)
     assert [trace["name"] for trace in fig["data"]] == ["shap", "lime", "rollout"]
     for trace in fig["data"]:
@@ -85,7 +86,7 @@ def test_compare_methods(client):
 def test_zero_shot(client):
     label, scores, multiples, heat, files = client.predict(
         "The home team scored twice in extra time to win the cup final.", "sports, politics, finance", "", False,
-        "minilm-zeroshot", "shap", 300, 200, 0, api_name="/zero_shot")
+        "minilm-zeroshot", "shap", 0, max_evals=300, api_name="/zero_shot")
     assert label["label"] == "sports"
     total = sum(c["confidence"] for c in label["confidences"])
     assert total == pytest.approx(1.0, abs=1e-5)
@@ -106,7 +107,7 @@ def test_embeddings(client):
 
 def test_explain_similarity(client):
     value, a, b, files = client.predict("A man plays a guitar.", "Someone performs music on a guitar.", "minilm-embed",
-                                        "shap", 200, 200, 0, api_name="/explain_similarity")
+                                        "shap", 0, max_evals=200, api_name="/explain_similarity")
     assert value.startswith("cosine similarity: ")
     assert 0 < float(value.split(": ")[1]) <= 1
     assert "guitar" in figure(a)["data"][0]["y"] and "guitar" in figure(b)["data"][0]["y"]
@@ -122,12 +123,12 @@ def test_attention(client):
 
 
 @pytest.mark.parametrize("api_name, args", [
-    ("/classify", ("", "intent-minilm", "shap", "", 500, 1000, 0, True)),
-    ("/classify", ("hello", "no-such-model", "shap", "", 500, 1000, 0, True)),
-    ("/classify", ("hello", "intent-minilm", "shap", "no_such_intent", 500, 1000, 0, True)),
-    ("/zero_shot", ("a text", "", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
-    ("/zero_shot", ("a text", "a, a", "", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
-    ("/zero_shot", ("a text", "a, b", "no placeholder", False, "minilm-zeroshot", "shap", 500, 1000, 0)),
+    ("/classify", ("", "intent-minilm", "shap", "", 0, True)),
+    ("/classify", ("hello", "no-such-model", "shap", "", 0, True)),
+    ("/classify", ("hello", "intent-minilm", "shap", "no_such_intent", 0, True)),
+    ("/zero_shot", ("a text", "", "", False, "minilm-zeroshot", "shap", 0)),
+    ("/zero_shot", ("a text", "a, a", "", False, "minilm-zeroshot", "shap", 0)),
+    ("/zero_shot", ("a text", "a, b", "no placeholder", False, "minilm-zeroshot", "shap", 0)),
     ("/embeddings", ("only one", "minilm-embed", "pca")),
 ])
 def test_errors_are_one_sentence(client, api_name, args):

@@ -14,7 +14,8 @@ from gradio_client.exceptions import AppError
 from model import load_model
 from tests.explain.test_odd_input import ODD_TEXTS
 
-CLASSIFY = ("intent-minilm", "shap", "", 60, 100, 0, True)
+CLASSIFY = ("intent-minilm", "shap", "", 0, True)
+BUDGET = {"max_evals": 60, "num_samples": 100}
 
 
 def status(url: str) -> int:
@@ -44,7 +45,7 @@ def test_assets_are_served(launched):
 @pytest.mark.parametrize("name", list(ODD_TEXTS))
 def test_odd_text_through_the_ui(client, intent_model, name):
     """The UI answers exactly what the library answers for the same text."""
-    label, bars, _, files = client.predict(ODD_TEXTS[name], *CLASSIFY, api_name="/classify")
+    label, bars, _, files = client.predict(ODD_TEXTS[name], *CLASSIFY, **BUDGET, api_name="/classify")
     expected = intent_model.predict([ODD_TEXTS[name]])[0]
     assert label["label"] == intent_model.labels[int(expected.argmax())]
     for item in label["confidences"]:
@@ -54,12 +55,12 @@ def test_odd_text_through_the_ui(client, intent_model, name):
 
 @pytest.mark.parametrize("api_name, args, needle", [
     ("/classify", ("", *CLASSIFY), "empty"),
-    ("/classify", ("hi", "../../etc/passwd", "shap", "", 60, 100, 0, True), ""),
-    ("/zero_shot", ("a text", ",".join(f"l{i}" for i in range(21)), "", False, "minilm-zeroshot", "shap", 60, 100, 0),
+    ("/classify", ("hi", "../../etc/passwd", "shap", "", 0, True), "not in the list of choices"),
+    ("/zero_shot", ("a text", ",".join(f"l{i}" for i in range(21)), "", False, "minilm-zeroshot", "shap", 0),
      "limit"),
-    ("/zero_shot", ("a text", " , ", "", False, "minilm-zeroshot", "shap", 60, 100, 0), "non-empty"),
+    ("/zero_shot", ("a text", " , ", "", False, "minilm-zeroshot", "shap", 0), "non-empty"),
     ("/embeddings", ("\n".join(f"text {i}" for i in range(51)), "minilm-embed", "pca"), "limit"),
-    ("/explain_similarity", ("a text", "", "minilm-embed", "shap", 60, 100, 0), "empty"),
+    ("/explain_similarity", ("a text", "", "minilm-embed", "shap", 0), "empty"),
 ])
 def test_bad_requests_get_one_sentence(client, api_name, args, needle):
     with pytest.raises(AppError) as err:
@@ -76,10 +77,10 @@ def test_twenty_concurrent_mixed_jobs_get_their_own_answers(client, intent_model
     for i in range(20):
         if i % 4 == 3:
             jobs.append(("zero", i, client.submit(f"the match ended {i} to nil", "sports, cooking", "", False,
-                                                  "minilm-zeroshot", "attention", 60, 100, 0, api_name="/zero_shot")))
+                                                  "minilm-zeroshot", "attention", 0, api_name="/zero_shot")))
         else:
             text = texts[i % len(texts)]
-            jobs.append(("intent", text, client.submit(text, "intent-minilm", "lime", "", 60, 100, i, True,
+            jobs.append(("intent", text, client.submit(text, "intent-minilm", "lime", "", i, True, num_samples=100,
                                                        api_name="/classify")))
     for kind, key, job in jobs:
         try:
@@ -100,9 +101,10 @@ def test_a_failing_model_leaves_the_app_serving(client, intent_model, monkeypatc
 
     monkeypatch.setattr(intent_model, "forward", out_of_memory)
     with pytest.raises(AppError, match="out of memory"):
-        client.predict("book a flight to Paris", "intent-minilm", "lime", "", 60, 100, 11, True, api_name="/classify")
+        client.predict("book a flight to Paris", "intent-minilm", "lime", "", 11, True, num_samples=100,
+                       api_name="/classify")
     monkeypatch.undo()
-    label, *_ = client.predict("book a flight to Paris", "intent-minilm", "lime", "", 60, 100, 11, True,
+    label, *_ = client.predict("book a flight to Paris", "intent-minilm", "lime", "", 11, True, num_samples=100,
                                api_name="/classify")
     assert label["label"] == "book_flight"
 
@@ -137,4 +139,4 @@ def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
 
 def test_missing_seed_is_one_sentence(client):
     with pytest.raises(AppError, match="seed must be a whole number"):
-        client.predict("hello", "intent-minilm", "shap", "", 60, 100, None, True, api_name="/classify")
+        client.predict("hello", "intent-minilm", "shap", "", None, True, max_evals=60, api_name="/classify")

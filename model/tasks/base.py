@@ -1,0 +1,93 @@
+"""What a task is: its arguments, the outputs an explanation explains, and a differentiable score.
+
+A ``Task`` validates the explanation arguments that belong to it (``target``, ``labels``,
+``pair``, options such as the hypothesis template) before any model work and builds a
+``TargetSpec``: ``forward(ids)`` gives the full output for a batch of token-id sequences (the same
+function for every text of a request, so perturbations of many texts share one model call), and
+``score(embeds, mask, ids)`` is the same output as a differentiable torch function of the input
+embeddings, for gradient methods. ``spec.target(output)`` then fixes, for one text, which columns
+are explained (default: the predicted class, every zero-shot candidate, the similarity).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..errors import InputError
+
+Forward = Callable[[list[list[int]]], np.ndarray]
+Score = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Target:
+    """For one text: the explained ``columns`` of the spec's output and their ``names``;
+    ``labels``/``probabilities`` describe the full prediction; ``output`` = probabilities[columns]."""
+
+    names: tuple[str, ...]
+    columns: np.ndarray
+    labels: tuple[str, ...]
+    probabilities: np.ndarray
+    output_name: str
+    output: np.ndarray
+    options: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One request's outputs: ``forward(id_batch) -> (n, len(labels))`` as NumPy, ``score`` the same
+    as torch with gradients; ``wanted``: asked-for columns (None: the task's default)."""
+
+    task: str
+    labels: tuple[str, ...]
+    output_name: str
+    forward: Forward
+    score: Score
+    wanted: tuple[int, ...] | None
+    default: str  # "argmax" (classification) or "all" (zero-shot candidates, the one similarity)
+    options: Mapping = field(default_factory=dict)
+
+    def target(self, output: np.ndarray) -> Target:
+        """The Target of one text whose full forward output is ``output``."""
+        output = np.asarray(output, dtype=np.float64)
+        if self.wanted is not None:
+            columns = np.array(self.wanted)
+        elif self.default == "argmax":
+            columns = np.array([int(output.argmax())])
+        else:
+            columns = np.arange(len(self.labels))
+        return Target(names=tuple(self.labels[c] for c in columns), columns=columns, labels=self.labels,
+                      probabilities=output, output_name=self.output_name, output=output[columns],
+                      options=dict(self.options))
+
+
+class Task:
+    """One task: subclasses set the names and implement ``spec``; register with ``register_task``."""
+
+    NAME: str = ""
+    OUTPUT: str = ""  # what a column of the output is: "probability", "score", "cosine similarity"
+    DESCRIPTION: str = ""
+    HUB_KIND: str | None = None  # the model-registry builder for Hub ids of this task
+
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
+        """Validate this task's arguments and build the request's TargetSpec."""
+        raise NotImplementedError
+
+    def has_target(self, *, labels=None, pair=None) -> bool:
+        """Whether these arguments define something to explain (methods that need no target, such
+        as raw attention, run without one when this is False)."""
+        return True
+
+
+def wanted_names(target) -> list[str]:
+    """One label name or a list of distinct label names."""
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, (list, tuple)) and target and all(isinstance(t, str) for t in target):
+        if len(set(target)) != len(target):
+            raise InputError("The same target label is given twice.")
+        return list(target)
+    raise InputError("The target must be a label name or a list of label names.")

@@ -1,0 +1,58 @@
+"""Embeddings: explain the cosine similarity between the text and a second text (``pair``).
+Swap the two texts to explain the other side."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..base import as_float64
+from ..errors import InputError
+from ..validation import check_text
+from .base import Task, TargetSpec
+
+OUTPUT = "cosine similarity"
+
+
+def cosine(vectors: torch.Tensor, references: torch.Tensor) -> torch.Tensor:
+    """Cosine similarity of every row of ``vectors`` (n, d) with every row of ``references``
+    (m, d): (n, m). The one formula of the batched (float64) and the differentiable path."""
+    references = references.to(device=vectors.device, dtype=vectors.dtype)
+    return F.normalize(vectors, p=2, dim=-1, eps=1e-12) @ F.normalize(references, p=2, dim=-1, eps=1e-12).T
+
+
+def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
+    """Pairwise cosine similarity of a set of vectors, in float64."""
+    vectors = as_float64(vectors)
+    return cosine(vectors, vectors).numpy()
+
+
+class Embedding(Task):
+    NAME = "embedding"
+    OUTPUT = OUTPUT
+    DESCRIPTION = "Sentence vectors; explains the cosine similarity of the text to a second text (pair=...)."
+    HUB_KIND = "hub-embedding"
+
+    def has_target(self, *, labels=None, pair=None) -> bool:
+        return pair is not None
+
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
+        if labels is not None:
+            raise InputError("Labels are for zero-shot models; an embedding model compares two texts.")
+        if options:
+            raise InputError(f"An embedding model takes no option {sorted(options)[0]!r}.")
+        if pair is None:
+            raise InputError("Explaining an embedding model needs a second text (pair=...) to compare with.")
+        check_text(pair, what="pair text")
+        if target not in (None, OUTPUT):
+            raise InputError(f"An embedding explanation has one target, {OUTPUT!r}.")
+        reference = as_float64(model.predict([pair]))
+
+        def forward(batch):
+            return cosine(as_float64(model.predict_ids(batch)), reference).numpy()
+
+        def score(embeds, mask, ids):
+            return cosine(model.predict_embeds(embeds, mask, ids), reference)
+
+        return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
+                          wanted=None, default="all")

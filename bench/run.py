@@ -303,7 +303,9 @@ def free_port() -> int:
 
 
 def bench_app() -> dict:
-    """Fresh process: start -> first page; then the first classification and first explanation."""
+    """Fresh process: start -> first page (served before the models are warmed), start -> first
+    SHAP explanation (asked for as soon as the page is there, so it waits for the warm-up), then
+    a classification and an explanation on the warm server."""
     from gradio_client import Client
 
     port = free_port()
@@ -320,23 +322,27 @@ def bench_app() -> dict:
                     if response.status == 200:
                         break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.1)
             if time.perf_counter() - start > 300:
                 raise RuntimeError("the app did not serve within 300 s")
         page = time.perf_counter() - start
         client = Client(url, verbose=False)
+        client.predict("my card was declined at the restaurant last night", "intent-minilm", "shap", "", 0, True,
+                       max_evals=500, api_name="/classify")
+        first_explanation = time.perf_counter() - start
         t0 = time.perf_counter()
-        client.predict("set an alarm for 7am tomorrow", "intent-minilm", "attention", "", 500, 1000, 0, True,
+        client.predict("set an alarm for 7am tomorrow", "intent-minilm", "attention", "", 0, True,
                        api_name="/classify")
         classification = time.perf_counter() - t0
         t0 = time.perf_counter()
-        client.predict("my card was declined at the restaurant last night", "intent-minilm", "shap", "", 500, 1000,
-                       0, True, api_name="/classify")
+        client.predict("please book a table for four at an Italian place tonight", "intent-minilm", "shap", "", 0,
+                       True, max_evals=500, api_name="/classify")
         explanation = time.perf_counter() - t0
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"start_to_page_s": page, "first_classification_s": classification, "first_explanation_s": explanation}
+    return {"start_to_page_s": page, "start_to_first_explanation_s": first_explanation,
+            "warm_classification_s": classification, "warm_explanation_s": explanation}
 
 
 def table(results: dict) -> str:
@@ -375,9 +381,11 @@ def table(results: dict) -> str:
                  f"the two ways {max(t['shap_max_diff'], t['lime_max_diff']):.0e}.")
     if results.get("app"):
         p = results["app"]
-        lines.append(f"**App**: start to first page {p['start_to_page_s']:.1f} s (models loaded and explainers warmed "
-                     f"first); first classification {p['first_classification_s'] * 1000:.0f} ms; first SHAP "
-                     f"explanation {p['first_explanation_s']:.2f} s.")
+        lines.append(f"**App**: start to first page {p['start_to_page_s']:.1f} s (models warm up in the background); "
+                     f"start to the first SHAP explanation {p['start_to_first_explanation_s']:.1f} s (asked for as "
+                     f"soon as the page is up, it waits for its model); then a classification "
+                     f"{p['warm_classification_s'] * 1000:.0f} ms and a SHAP explanation "
+                     f"{p['warm_explanation_s']:.2f} s.")
     return "\n".join(lines)
 
 
@@ -391,7 +399,9 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    from model import load_model
+    from model import load_model, quiet_logging
+
+    quiet_logging()
 
     model = load_model("intent-minilm")
     device = str(model.device)

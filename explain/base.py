@@ -58,7 +58,10 @@ class Param:
             raise InputError(f"Parameter {self.name}: a number parameter needs low <= high.")
         if self.kind == "choice" and not self.choices:
             raise InputError(f"Parameter {self.name}: a choice parameter needs its choices.")
-        self.check(self.default)
+        try:
+            self.check(self.default)
+        except InputError:
+            raise InputError(f"Parameter {self.name}: its default {self.default!r} is not {self.describe()}.") from None
 
     @property
     def title(self) -> str:

@@ -12,9 +12,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import sklearn.metrics
-from lime.lime_base import LimeBase
-from sklearn.utils import check_random_state
 
 from model.tasks import Target
 from model.tokens import Tokenized
@@ -67,6 +64,11 @@ class LimeMethod(Method):
         if not features:  # nothing to perturb (only punctuation): every attribution is zero
             return MethodResult(np.zeros((n_tokens, n_targets)), np.asarray(target.output, dtype=np.float64),
                                 {"surrogate_r2": [None] * n_targets, "features": 0})
+        # Imported here: lime and scikit-learn take ~0.9 s to import, which the app's start need not wait for.
+        import sklearn.metrics
+        from lime.lime_base import LimeBase
+        from sklearn.utils import check_random_state
+
         random_state = check_random_state(seed)
         data = _sample(len(features), num_samples, random_state)
         ids = np.array(tokenized.ids)

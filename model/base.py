@@ -151,10 +151,11 @@ class TextModel:
         ids = as_id_lists([ids])[0]
         self._check_lengths([ids])
         kwargs = self._tensors([ids], [token_type_ids] if token_type_ids is not None else None)
-        if self.transformer.config._attn_implementation == "eager":
-            with self._attention_switch.shared(), torch.inference_mode():
+        out = None
+        with self._attention_switch.shared(), torch.inference_mode():  # (no switch can happen meanwhile)
+            if self.transformer.config._attn_implementation == "eager":
                 out = self.transformer(**kwargs, output_attentions=True)
-        else:  # SDPA returns no weights: switch to eager while no other forward runs
+        if out is None:  # SDPA returns no weights: switch to eager while no other forward runs
             with self._attention_switch.exclusive(), torch.inference_mode():
                 previous = self.transformer.config._attn_implementation
                 self.transformer.set_attn_implementation("eager")

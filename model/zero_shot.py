@@ -4,7 +4,8 @@ Two scorers share one interface, ``predict_ids(ids, labels, hypothesis_template=
 
 * ``SimilarityZeroShot`` (bundled ``minilm-zeroshot``): cosine between the text's embedding and
   each label rendered through the template. Single-label: softmax(cos / temperature) across
-  labels. Multi-label: sigmoid((cos - threshold) / temperature) per label.
+  labels. Multi-label (and a single candidate label): sigmoid((cos - threshold) / temperature)
+  per label.
 * ``NLIZeroShot`` (hub NLI models): each (text, hypothesis) pair through an NLI classifier, scored
   exactly like transformers' ``ZeroShotClassificationPipeline``: softmax of the entailment logits
   across labels; with ``multi_label`` (or a single label) softmax of entailment vs contradiction
@@ -87,9 +88,10 @@ class SimilarityZeroShot(ZeroShotModel):
     @staticmethod
     def _answer(texts: torch.Tensor, hypotheses: torch.Tensor, multi_label: bool, temperature: float,
                 threshold: float) -> torch.Tensor:
-        """Unit text vectors x unit hypothesis vectors -> label scores."""
+        """Unit text vectors x unit hypothesis vectors -> label scores. One label is scored on its
+        own (a softmax over one label is always 1), as transformers' pipeline does."""
         cosine = texts @ hypotheses.to(texts.dtype).T
-        if multi_label:
+        if multi_label or hypotheses.shape[0] == 1:
             return torch.sigmoid((cosine - threshold) / temperature)
         return torch.softmax(cosine / temperature, dim=-1)
 

@@ -15,6 +15,19 @@ import pytest  # noqa: E402
 from tests.tiny_models import build_hub_cache  # noqa: E402
 
 
+SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page"}
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that use a bundled model, the running app or the browser are the slow tier."""
+    for item in items:
+        # (a parametrized test may ask for its model by name, via request.getfixturevalue)
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        wanted = set(getattr(item, "fixturenames", ())) | {p for p in params if isinstance(p, str)}
+        if SLOW_FIXTURES & wanted:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def hub_cache(tmp_path_factory) -> str:
     """A Hub cache holding tiny test-built models, passed as ``cache_dir``."""

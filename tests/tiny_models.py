@@ -74,6 +74,50 @@ def build_sentence_encoder(folder: Path) -> None:
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 48, "do_lower_case": False}))
 
 
+def _byte_level_vocab() -> dict[str, int]:
+    """GPT-2's byte-to-unicode alphabet as a vocabulary (no merges: every character is a token)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    chars, extra = [], 0
+    for byte in range(256):
+        if byte in printable:
+            chars.append(chr(byte))
+        else:
+            chars.append(chr(256 + extra))
+            extra += 1
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    return {token: index for index, token in enumerate(specials + chars + ["<mask>"])}
+
+
+def _bart_tokenizer(folder: Path):
+    from transformers import BartTokenizerFast
+
+    tokenizer = BartTokenizerFast(vocab=_byte_level_vocab(), merges=[], model_max_length=64)
+    tokenizer.save_pretrained(str(folder))
+    return tokenizer
+
+
+def _build_bart(folder: Path, labels: dict[int, str], seed: int) -> None:
+    """A BART sequence classifier: the head reads the decoder state at the last EOS token."""
+    from transformers import BartConfig, BartForSequenceClassification
+
+    torch.manual_seed(seed)
+    config = BartConfig(vocab_size=len(_byte_level_vocab()), d_model=16, encoder_layers=2, decoder_layers=1,
+                        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                        max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+                        decoder_start_token_id=2, num_labels=len(labels), id2label=labels,
+                        label2id={v: k for k, v in labels.items()}, init_std=0.2)
+    BartForSequenceClassification(config).save_pretrained(str(folder), safe_serialization=True)
+    _bart_tokenizer(folder)
+
+
+def build_bart_classifier(folder: Path) -> None:
+    _build_bart(folder, {0: "NEGATIVE", 1: "POSITIVE"}, seed=3)
+
+
+def build_bart_nli(folder: Path) -> None:
+    _build_bart(folder, {0: "contradiction", 1: "neutral", 2: "entailment"}, seed=4)
+
+
 def build_pickle_only(folder: Path) -> None:
     """A classifier whose weights exist only as a pickle: must be refused."""
     build_distilbert_classifier(folder)
@@ -89,6 +133,8 @@ REPOS = {
     "tiny/distilbert-sst": build_distilbert_classifier,
     "tiny/bert-embed": build_sentence_encoder,
     "tiny/pickle-only": build_pickle_only,
+    "tiny/bart-sst": build_bart_classifier,
+    "tiny/bart-nli": build_bart_nli,
 }
 
 

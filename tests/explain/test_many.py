@@ -144,6 +144,7 @@ def test_progress_is_reported_and_bounded(additive):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+@pytest.mark.slow
 def test_cli_explains_a_file_as_json_lines(tmp_path):
     path = tmp_path / "texts.txt"
     path.write_text("set a timer for ten minutes\n\n  what is my balance  \n", encoding="utf-8")

@@ -155,6 +155,7 @@ def test_time_budget_stops_with_a_sentence(intent_model):
                 seconds=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_prints_the_explanation_json():
     run = subprocess.run([sys.executable, "-m", "explain", "--model", "minilm-zeroshot", "--method", "lime",
                           "--text", "book me a flight", "--labels", "travel,food", "--num-samples", "100"],

@@ -202,3 +202,66 @@ def test_onnx_can_be_turned_off(hub_cache, monkeypatch):
     monkeypatch.setenv("STUDIO_RUNTIME", "fast")
     with pytest.raises(ValueError, match="STUDIO_RUNTIME"):
         wanted(torch.device("cpu"))
+
+
+def test_bart_classifier_equals_text_classification_pipeline(hub_cache):
+    from transformers import pipeline
+
+    model = load_model("tiny/bart-sst", task="classification", cache_dir=hub_cache)
+    folder = str(snapshot_dir(__import__("pathlib").Path(hub_cache), "tiny/bart-sst"))
+    reference = pipeline("text-classification", model=folder, tokenizer=folder, device=-1, top_k=None)
+    for text, row in zip(TEXTS, model.predict(TEXTS)):
+        scores = {item["label"]: item["score"] for item in reference([text])[0]}
+        np.testing.assert_allclose(row, [scores["NEGATIVE"], scores["POSITIVE"]], atol=1e-5)
+
+
+def test_bart_nli_equals_zero_shot_pipeline(hub_cache):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, ZeroShotClassificationPipeline
+
+    model = load_model("tiny/bart-nli", task="zero-shot", cache_dir=hub_cache)
+    folder = str(snapshot_dir(__import__("pathlib").Path(hub_cache), "tiny/bart-nli"))
+    reference = ZeroShotClassificationPipeline(model=AutoModelForSequenceClassification.from_pretrained(folder),
+                                               tokenizer=AutoTokenizer.from_pretrained(folder), device=-1)
+    for text, row in zip(TEXTS, model.predict(TEXTS, labels=LABELS)):
+        result = reference(text, candidate_labels=LABELS)
+        np.testing.assert_allclose(row, [result["scores"][result["labels"].index(label)] for label in LABELS],
+                                   atol=1e-5)
+
+
+@pytest.mark.parametrize("repo, task, readout", [
+    ("tiny/bert-nli", "zero-shot", "first"), ("tiny/distilbert-sst", "classification", "first"),
+    ("tiny/bert-embed", "embedding", "mean"), ("tiny/bart-sst", "classification", "last"),
+    ("tiny/bart-nli", "zero-shot", "last"),
+])
+def test_models_declare_what_their_output_reads(hub_cache, repo, task, readout):
+    model = load_model(repo, task=task, cache_dir=hub_cache)
+    assert model.readout == readout
+    assert (model.pair_input(model.tokenize("a cat").ids, "sport") is not None) == (task == "zero-shot")
+
+
+def test_attention_reads_the_rows_the_model_reads(hub_cache):
+    """BART's head reads the last EOS token: attention scores are that row, for a single text and
+    for the (text, hypothesis) pairs an NLI model reads."""
+    from explain import explain
+
+    text = "the food was good"
+    model = load_model("tiny/bart-sst", task="classification", cache_dir=hub_cache)
+    e = explain(model, text, "attention", cache=None)
+    weights = model.attentions(model.tokenize(text).ids)
+    np.testing.assert_allclose(e.attributions[:, 0], weights[-1].astype(np.float64).mean(0)[-1], atol=1e-6)
+    assert e.meta["readout"] == "last" and not e.meta["text_pair"]
+
+    nli = load_model("tiny/bart-nli", task="zero-shot", cache_dir=hub_cache)
+    e = explain(nli, text, "attention", labels=["sport", "food"], cache=None)
+    n = len(e.tokens)
+    for column, label in enumerate(["sport", "food"]):
+        ids, types = nli.pair_input(nli.tokenize(text).ids, label)
+        pair_weights = nli.attentions(ids, types)
+        np.testing.assert_allclose(e.attributions[:, column], pair_weights[-1].astype(np.float64).mean(0)[-1][:n],
+                                   atol=1e-6)
+    assert e.meta["text_pair"] and not np.allclose(e.attributions[:, 0], e.attributions[:, 1])
+    first = load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
+    e = explain(first, text, "attention", labels=["sport"], cache=None)
+    ids, types = first.pair_input(first.tokenize(text).ids, "sport")
+    np.testing.assert_allclose(e.attributions[:, 0], first.attentions(ids, types)[-1].astype(np.float64).mean(0)[0][:len(e.tokens)],
+                               atol=1e-6)

@@ -53,3 +53,16 @@ def zeroshot_model():
     from model import load_model
 
     return load_model("minilm-zeroshot")
+
+
+@pytest.fixture(scope="session")
+def additive(hub_cache):
+    """The synthetic additive classifier (known attributions) on the tiny BERT tokenizer."""
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from tests.synthetic import AdditiveModel
+    from tests.tiny_models import snapshot_dir
+
+    return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))

@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from explain import Explanation, ExplanationCache, InputError, Token, Word, explain
-from tests.synthetic import AdditiveModel
 
 TEXT = "the movie was very good"
-
-
-@pytest.fixture(scope="module")
-def additive(hub_cache):
-    from transformers import AutoTokenizer
-
-    from tests.tiny_models import snapshot_dir
-
-    return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
 
 
 def test_rows_are_frozen_dataclasses(additive):

@@ -2,24 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from explain import explain
 from explain.attention import rollout
-from tests.synthetic import AdditiveModel
 
 TEXT = "the movie was very good and the food was awful"
-
-
-@pytest.fixture(scope="module")
-def additive(hub_cache):
-    from pathlib import Path
-
-    from transformers import AutoTokenizer
-
-    from tests.tiny_models import snapshot_dir
-
-    return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
 
 
 def true_weights(model, tokenized):

@@ -10,21 +10,9 @@ import pytest
 
 from explain import explain, explain_many
 from explain.runner import BudgetExceeded
-from tests.synthetic import AdditiveModel
 
 TEXTS = ["the movie was very good", "the food was awful and the service slow",
          "good", "awful awful weather today, but a good book and a warm fire"]
-
-
-@pytest.fixture(scope="module")
-def additive(hub_cache):
-    from pathlib import Path
-
-    from transformers import AutoTokenizer
-
-    from tests.tiny_models import snapshot_dir
-
-    return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
 
 
 class Rows:

@@ -20,15 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TEXT = "the movie was very good and the food was awful"
 
 
-@pytest.fixture(scope="module")
-def additive(hub_cache):
-    from transformers import AutoTokenizer
-
-    from tests.tiny_models import snapshot_dir
-
-    return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
-
-
 @pytest.fixture
 def toy():
     from tests.toy_method import ToyMethod

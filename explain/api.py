@@ -142,9 +142,10 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
         if targets[i] is not None:
             job.seed(tokenized[i].ids, targets[i].output)
         jobs.append(job)
-    planned = sum(explainer.planned_evaluations(tokenized[i], params) for i in todo)
+    planned = sum(explainer.planned_evaluations(model, tokenized[i], params) for i in todo)
     method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
-                         progress=(lambda done: progress(min(done, planned), planned)) if progress else None)
+                         progress=(lambda done: progress(min(done, planned), planned)) if progress else None,
+                         chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):
         results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {

@@ -140,7 +140,7 @@ class Method:
                 seed: int) -> MethodResult | Steps:
         raise NotImplementedError
 
-    def planned_evaluations(self, tokenized: Tokenized, params: dict) -> int:
+    def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
         """Model evaluations this explanation will need at most (the progress bar's total):
         the value of the budget parameter, or 1."""
         budget = [p.name for p in self.PARAMS if p.budget and isinstance(params.get(p.name), (int, float))]

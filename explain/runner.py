@@ -55,14 +55,15 @@ class Job:
 
 
 def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | None, *, seconds: float | None = None,
-        progress: Callable[[int], None] | None = None, window: int = 16) -> list[MethodResult]:
+        progress: Callable[[int], None] | None = None, window: int = 16,
+        chunk_rows: int = 256) -> list[MethodResult]:
     """Drive every job to its result; at most ``window`` explanations are in flight at once (fewer
     while their waiting inputs exceed ``MAX_PENDING_ROWS``).
 
     ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
     ``columns`` (None: a request with no target, whose methods must not ask for model outputs).
-    ``progress(evaluations)`` after each model call; ``BudgetExceeded`` once
-    ``seconds`` have passed and more model work is needed.
+    Each model call takes at most ``chunk_rows`` inputs: ``progress(evaluations)`` after each,
+    ``BudgetExceeded`` before one once ``seconds`` have passed.
     """
     deadline = time.perf_counter() + seconds if seconds else None
     waiting = list(jobs)[::-1]
@@ -95,17 +96,21 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | 
         for job in active:
             for key in dict.fromkeys(k for k in job.pending if k not in job.memo):
                 wanted.setdefault(key, []).append(job)
-        if deadline is not None and time.perf_counter() > deadline:
-            raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; "
-                                 "lower max_evals or num_samples, or shorten the text.")
         if forward is None:
             raise InputError("This method needs something to explain: give labels (zero-shot) or pair (embedding).")
-        keys = list(wanted)
-        outputs = np.asarray(forward([list(k) for k in keys]), dtype=np.float64)
-        for key, row in zip(keys, outputs):
-            for job in wanted[key]:
-                job.memo[key] = row[job.columns]
-                job.evaluations += 1
-        if progress is not None:
-            progress(sum(job.evaluations for job in jobs))
+        # Shortest first (homogeneous model batches), in chunks: progress and the time budget are
+        # checked between chunks, so even one big first batch reports as it goes.
+        keys = sorted(wanted, key=len)
+        for start in range(0, len(keys), chunk_rows):
+            if deadline is not None and time.perf_counter() > deadline:
+                raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; lower the "
+                                     "method's budget (evaluations or samples), or shorten the text.")
+            chunk = keys[start: start + chunk_rows]
+            outputs = np.asarray(forward([list(k) for k in chunk]), dtype=np.float64)
+            for key, row in zip(chunk, outputs):
+                for job in wanted[key]:
+                    job.memo[key] = row[job.columns]
+                    job.evaluations += 1
+            if progress is not None:
+                progress(sum(job.evaluations for job in jobs))
     return [job.result for job in jobs]

@@ -80,6 +80,21 @@ def lower_credit(values: np.ndarray, clustering: np.ndarray, n: int) -> None:
             incoming[right] += values[node] * right_size / size
 
 
+def full_tree_masks(clustering: np.ndarray, n: int) -> int:
+    """Masked inputs the Owen loop needs to refine the whole tree: each internal node costs two
+    masks in every context it is reached in (the root in one, each child in twice its parent's)."""
+    if n < 2:
+        return 2
+    contexts = {2 * n - 2: 1}
+    total = 0
+    for node in range(2 * n - 2, n - 1, -1):
+        reached = contexts.get(node, 0)
+        total += 2 * reached
+        for child in clustering[node - n, :2]:
+            contexts[int(child)] = contexts.get(int(child), 0) + 2 * reached
+    return total + 2  # and the empty and full inputs
+
+
 def _certain_masks(clustering: np.ndarray, n: int, leaf_masks: list[np.ndarray], budget: int) -> list[np.ndarray]:
     """The masks shap's loop evaluates whatever the model answers, to be sent in one first batch.
 
@@ -124,6 +139,11 @@ class ShapMethod(Method):
     SEEDED = True  # tie-breaks of the refinement order (they matter only when max_evals truncates the tree)
     COLOUR = "#7b2ff7"
 
+    def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
+        """The masks of the whole tree, or max_evals when that is fewer."""
+        clustering = partition_clustering(tokenized, model.tokenizer.sep_token)
+        return min(params["max_evals"], full_tree_masks(clustering, len(tokenized)))
+
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         max_evals = params["max_evals"]
         ids = np.array(tokenized.ids)
@@ -149,8 +169,13 @@ class ShapMethod(Method):
             spent = yield from self._owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed)
         values = dvalues.copy()
         lower_credit(values, clustering, n)
-        return MethodResult(attributions=values[:n], base_values=f00,
-                            meta={"partition_tree_exhausted": bool(spent < budget), "masked_inputs": spent + 2})
+        needed = full_tree_masks(clustering, n) + 1  # the max_evals at which the tree is exhausted
+        meta = {"partition_tree_exhausted": bool(spent < budget), "masked_inputs": spent + 2,
+                "evaluations_needed": needed}
+        if not meta["partition_tree_exhausted"]:
+            meta["note"] = (f"Coarse: {max_evals:,} of the {needed:,} evaluations needed for word-level values were "
+                            "allowed, so groups of words share one value; raise max evaluations.")
+        return MethodResult(attributions=values[:n], base_values=f00, meta=meta)
 
     @staticmethod
     def _owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed):

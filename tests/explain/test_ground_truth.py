@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from explain import explain
 from explain.attention import rollout
@@ -29,6 +30,21 @@ def test_shap_under_a_small_budget_stays_additive(additive):
     assert abs(e.attributions[:, 0].sum() + e.base_values[0] - e.outputs[0]) < 1e-9
     expected = true_weights(additive, additive.tokenize(TEXT))
     assert np.corrcoef(e.attributions[:, 0], expected)[0, 1] > 0.5
+
+
+@pytest.mark.parametrize("text", ["good", "the movie was good", TEXT, "a b c d e f g h i j k l m n o p"])
+def test_shap_says_how_many_evaluations_word_level_values_need(additive, text):
+    needed = explain(additive, text, "shap", target="score", max_evals=10, cache=None).meta["evaluations_needed"]
+    enough = explain(additive, text, "shap", target="score", max_evals=max(needed, 10), cache=None)
+    assert enough.meta["partition_tree_exhausted"] and "note" not in enough.meta
+    if needed > 10:
+        short = explain(additive, text, "shap", target="score", max_evals=needed - 1, cache=None)
+        assert not short.meta["partition_tree_exhausted"]
+        assert short.meta["note"].startswith(f"Coarse: {needed - 1:,} of the {needed:,} evaluations needed")
+    seen = []
+    explain(additive, text, "shap", target="score", max_evals=5000, cache=None,
+            progress=lambda done, planned: seen.append((done, planned)))
+    assert seen[-1][1] == needed - 1 and all(done <= planned for done, planned in seen)  # the plan is the tree
 
 
 def test_shap_several_targets(additive):

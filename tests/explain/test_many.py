@@ -148,3 +148,16 @@ def test_cli_explains_a_file_as_json_lines(tmp_path):
     both = subprocess.run([sys.executable, "-m", "explain", "--file", str(path), "--text", "hi"],
                           capture_output=True, text=True, timeout=300)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_one_big_batch_reports_progress_as_it_goes(additive, monkeypatch):
+    """SHAP sends its whole tree at once; the runner still reports after every chunk of rows."""
+    from explain import runner
+
+    real_run = runner.run
+    monkeypatch.setattr("explain.api.run", lambda *a, **k: real_run(*a, **{**k, "chunk_rows": 16}))
+    seen = []
+    e = explain(additive, TEXTS[3], "shap", target="score", max_evals=2000, cache=None,
+                progress=lambda done, planned: seen.append((done, planned)))
+    assert e.meta["partition_tree_exhausted"] and len(seen) >= e.meta["model_evaluations"] // 16
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == e.meta["model_evaluations"] - 1

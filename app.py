@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import functools
+import html
 import json
 import logging
 import os
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import gradio as gr
@@ -21,15 +23,18 @@ from explain.export import write_files
 from explain.registry import all_params
 from model import REGISTRY, is_loaded, list_models, load_model, quiet_logging
 from model.errors import InputError
+from model.hub import hub_reachable, limit_hub_waits
 from model.validation import MAX_LABELS, split_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 EXAMPLES = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
 TOP_K = 5
+TOP_WORDS = 40
 MAX_EMBED_TEXTS = 50
 SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
-HUB_ONLINE = os.environ.get("HF_HUB_OFFLINE", "").strip() in ("", "0")
 BUNDLED = {"classification": "intent-minilm", "zero-shot": "minilm-zeroshot", "embedding": "minilm-embed"}
+SHARED_ENCODER = ("The three bundled models share one encoder (all-MiniLM-L6-v2), so their attention is the same; "
+                  "they differ only in what reads the encoder's output.")
 log = logging.getLogger("studio")
 
 try:  # On a Hugging Face ZeroGPU Space, run the model-bound handlers on the GPU; elsewhere a no-op.
@@ -42,7 +47,7 @@ except ImportError:
 
 
 def intro() -> str:
-    methods = "\n".join(f"- **{cls.NAME}** — {cls.DESCRIPTION}" for cls in METHODS.values())
+    methods = "\n".join(f"- **{cls.LABEL or cls.NAME}** (`{cls.NAME}`) — {cls.DESCRIPTION}" for cls in METHODS.values())
     return f"""# Transformer explainability studio
 Run real pretrained Transformers and see **why** they answered: every chart is interactive (hover for
 exact values) and every result downloads as JSON and CSV. The bundled models run fully offline.
@@ -81,6 +86,27 @@ class WarmUp:
 WARM = WarmUp()
 
 
+# ----------------------------------------------------------------------------- components
+class _NumberFromApi:
+    """A number control whose HTTP API answers a non-numeric value with one sentence of ours
+    (Gradio's own check fails with a generic message and a traceback in the console)."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (TypeError, ValueError):
+            raise gr.Error(f"{self.label or 'This value'} must be a number; got {payload!r}.",
+                           print_exception=False) from None
+
+
+class Slider(_NumberFromApi, gr.Slider):
+    pass
+
+
+class Number(_NumberFromApi, gr.Number):
+    pass
+
+
 # ----------------------------------------------------------------------------- helpers
 def handler(fn):
     """Every event: a rejected input is one sentence for the user and one log line (no
@@ -91,20 +117,22 @@ def handler(fn):
             return fn(*args, **kwargs)
         except gr.Error as err:
             log.info("rejected %s: %s", fn.__name__, err.message)
+            err.print_exception = False
             raise
         except ValueError as err:
             log.info("rejected %s: %s", fn.__name__, err)
-            raise gr.Error(str(err)) from None
+            raise gr.Error(str(err), print_exception=False) from None
         except Exception:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error("Something went wrong on the server; the error has been logged.") from None
+            raise gr.Error("Something went wrong on the server; the error has been logged.",
+                           print_exception=False) from None
     return wrapped
 
 
-def _choices(task: str) -> list[tuple[str, str]]:
-    """Bundled models first; hub models only mentioned as such."""
+def _choices(task: str, online: bool) -> list[tuple[str, str]]:
+    """Bundled models first; Hub models only where the Hub answered at start-up."""
     return [(spec.name if spec.bundled else f"{spec.name} (Hugging Face Hub)", spec.name)
-            for spec in list_models(task) if spec.bundled or HUB_ONLINE]
+            for spec in list_models(task) if spec.bundled or online]
 
 
 def _model(name: str, task: str | None = None, progress=None):
@@ -138,8 +166,13 @@ def _params(method: str, values: dict) -> dict:
 
 
 def _explain(model, text, method, progress, seed, params: dict, **kwargs):
+    label = plots.method_label(method)
+    started = time.perf_counter()
+
     def report(done: int, planned: int) -> None:
-        progress(min(done / max(planned, 1), 1.0), desc=f"{method}: {done:,} of at most {planned:,} model evaluations")
+        rate = done / max(time.perf_counter() - started, 1e-6)
+        left = f" · about {(planned - done) / rate:.0f} s left" if done and planned > done else ""
+        progress((done, planned), desc=f"{label}: model evaluations{left}", unit="evaluations")
 
     return explain(model, text, method, progress=report, seconds=SECONDS_PER_EXPLANATION,
                    seed=_int(seed, "seed"), **kwargs, **params)
@@ -148,6 +181,26 @@ def _explain(model, text, method, progress, seed, params: dict, **kwargs):
 def _label(labels, scores, k=TOP_K) -> dict[str, float]:
     order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
     return {labels[i]: float(scores[i]) for i in order}
+
+
+def _markdown_text(text: str) -> str:
+    """User or model strings inside Markdown: HTML-escaped, Markdown syntax characters backslashed."""
+    escaped = html.escape(str(text), quote=False)  # no tags; then no emphasis, code, links or tables
+    return "".join("\\" + c if c in "\\`*_[]|~" else c for c in escaped)
+
+
+def _notes(*explanations, target: int | str = 0, sides: tuple[str, ...] = ()) -> str:
+    """The explanations' notes as a Markdown list (each side's notes prefixed with its name)."""
+    lines = []
+    for index, e in enumerate(explanations):
+        prefix = f"{sides[index]}: " if index < len(sides) else ""
+        lines += [prefix + note for note in plots.notes(e, target) if prefix + note not in lines]
+    return "\n".join(f"- {_markdown_text(line)}" for line in lines)
+
+
+def cleared(count: int):
+    """A handler that empties ``count`` outputs: results never stay on screen for other inputs."""
+    return lambda *_: [None] * count
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -159,8 +212,8 @@ def classify(text: str, model_name: str, method: str, target: str | None, seed: 
     model = _model(model_name, "classification", progress)
     method = _method(method)
     e = _explain(model, text, method, progress, seed, _params(method, params), target=target or None)
-    return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=40),
-            plots.text_heatmap(e), list(write_files(e)))
+    return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=TOP_WORDS),
+            plots.text_heatmap(e), _notes(e), write_files(e, "classify"))
 
 
 @gpu
@@ -169,26 +222,29 @@ def compare_methods(text: str, model_name: str, target: str | None, seed: int, m
                     progress=gr.Progress(), **params):
     """Several methods on the same input, words aligned (each method reads its own parameters)."""
     model = _model(model_name, "classification", progress)
-    chosen = [_method(m) for m in (methods or default_compare())]
+    chosen = [_method(m) for m in (default_compare() if methods is None else methods)]
     if not chosen:
-        raise InputError("Choose at least one method to compare.")
+        raise InputError("Tick at least one method to compare.")
     results = [_explain(model, text, m, progress, seed, _params(m, params), target=target or None) for m in chosen]
-    return plots.comparison(results)
+    return plots.comparison(results, top=TOP_WORDS)
 
 
 def default_compare() -> list[str]:
     return [name for name, cls in METHODS.items() if cls.COMPARE_DEFAULT]
 
 
-def _target_choices(model_name: str) -> list[tuple[str, str]]:
-    model = _model(model_name, "classification")
-    return [("predicted class", "")] + [(label, label) for label in sorted(model.labels)]
-
-
 @handler
 def class_labels(model_name: str):
-    """The target dropdown follows the chosen classifier's labels."""
-    return gr.Dropdown(choices=_target_choices(model_name), value="")
+    """The target dropdown follows the chosen classifier's labels (just "predicted class" if the
+    model cannot be loaded: the Explain button then says why)."""
+    choices = [("predicted class", "")]
+    try:
+        model = _model(model_name, "classification")
+        choices += [(label, label) for label in sorted(model.labels)]
+    except ValueError as err:
+        log.info("class labels of %r unavailable: %s", model_name, err)
+        gr.Warning(str(err))
+    return gr.Dropdown(choices=choices, value="")
 
 
 @gpu
@@ -198,11 +254,18 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
     """Score candidate labels and explain every one of them."""
     model = _model(model_name, "zero-shot", progress)
     method = _method(method)
-    e = _explain(model, text, method, progress, seed, _params(method, params), labels=split_labels(labels),
+    candidates = split_labels(labels)
+    e = _explain(model, text, method, progress, seed, _params(method, params), labels=candidates,
                  hypothesis_template=template or None, multi_label=bool(multi_label))
     best = int(e.probabilities.argmax())
-    return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities),
-            plots.target_small_multiples(e), plots.text_heatmap(e, best), list(write_files(e)))
+    independent = bool(multi_label) or len(e.labels) == 1
+    notes = _notes(e, target=best)
+    if len(e.labels) == 1:
+        notes = "- With one candidate label, its score is computed on its own (as in multi-label mode and as " \
+                "transformers' zero-shot pipeline does), not as a share of 100%.\n" + notes
+    return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities,
+                                                                                independent),
+            notes, plots.target_small_multiples(e), plots.text_heatmap(e, best), write_files(e, "zero-shot"))
 
 
 @gpu
@@ -232,31 +295,41 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, seed:
     chosen = _params(method, params)
     first = _explain(model, text, method, progress, seed, chosen, pair=pair)
     second = _explain(model, pair, method, progress, seed, chosen, pair=text)
-    return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first), plots.attribution_bars(second),
-            list(write_files(first)))
+    return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first, sort=True, top=TOP_WORDS),
+            plots.attribution_bars(second, sort=True, top=TOP_WORDS), _notes(first, second, sides=("Text A", "Text B")),
+            write_files({"A": first, "B": second}, "similarity"))
 
 
 @gpu
 @handler
 def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
-    """One layer/head heatmap, all heads of the layer, the rollout matrix and per-token scores."""
+    """Every layer and head of one forward pass, read without inventing a target, and the rollout."""
     model = _model(model_name, None, progress)
     raw = _explain(model, text, "attention", progress, 0, {})
     rolled = _explain(model, text, "rollout", progress, 0, {})
+    return (*attention_views(raw, layer, head), plots.rollout_heatmap(rolled), write_files(raw, "attention"), raw)
+
+
+def attention_views(raw, layer, head):
+    """The charts that follow the Layer and Head controls (redrawn from the stored weights)."""
+    if raw is None:
+        return None, None, None
     layers, heads = raw.attention.shape[:2]
     layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
     head_number = _int(head, "head")
     head_index = None if head_number <= 0 else min(head_number, heads) - 1
     return (plots.attention_heatmap(raw, layer_index, head_index), plots.attention_head_grid(raw, layer_index),
-            plots.rollout_heatmap(rolled), plots.attribution_bars(raw, level="token"), list(write_files(raw)))
+            plots.attention_received_bars(raw, layer_index, head_index))
 
 
 @handler
 def attention_shape(model_name: str):
     """Layer and head sliders follow the chosen model's depth and width."""
     config = _model(model_name).transformer.config
-    layers, heads = int(config.num_hidden_layers), int(config.num_attention_heads)
-    return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1)
+    layers = int(getattr(config, "num_hidden_layers", None) or config.encoder_layers)
+    heads = int(getattr(config, "num_attention_heads", None) or config.encoder_attention_heads)
+    note = SHARED_ENCODER if model_name in BUNDLED.values() else ""
+    return Slider(1, layers, value=layers, step=1), Slider(0, heads, value=0, step=1), note
 
 
 # ----------------------------------------------------------------------------- layout
@@ -268,7 +341,7 @@ def _control(param: Param, visible: bool):
     if param.kind == "bool":
         return gr.Checkbox(value=param.default, **common)
     step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
-    return gr.Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+    return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
 
 
 def method_controls(default: str) -> dict:
@@ -285,44 +358,71 @@ def follow_method(method: str, controls: dict):
 
 def _method_row(label: str = "Method"):
     """A method radio with its parameter controls and a seed, wired to show the right controls."""
-    radio = gr.Radio(list(METHODS), value="shap" if "shap" in METHODS else next(iter(METHODS)), label=label)
+    radio = gr.Radio([(plots.method_label(m), m) for m in METHODS], value="shap" if "shap" in METHODS
+                     else next(iter(METHODS)), label=label)
     with gr.Row():
         controls = method_controls(radio.value)
-        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+        seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
     radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
     return radio, controls, seed
 
 
+def _clear_on_change(inputs: list, outputs: list) -> None:
+    """Empty the outputs whenever an input changes, so no result stays beside inputs it does not match."""
+    for component in inputs:
+        component.change(cleared(len(outputs)), None, outputs, api_name=False, queue=False,
+                         show_progress="hidden")
+
+
+def _no_average_eta(demo: gr.Blocks) -> None:
+    """Explanations vary a hundredfold in cost (text length x budget), so Gradio's ETA (the average
+    of earlier runs) is wrong more often than not; report progress instead and no ETA. (Gradio
+    sends an ETA only for functions it has timings for: ``fn in process_time_per_fn``.)"""
+    class NoTimings(defaultdict):
+        def __contains__(self, key) -> bool:
+            return False
+
+    queue = demo._queue
+    queue.process_time_per_fn = NoTimings(queue.process_time_per_fn.default_factory, queue.process_time_per_fn)
+
+
 def build() -> gr.Blocks:
+    online = hub_reachable()
     with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
         gr.Markdown(intro())
-        if not HUB_ONLINE:
+        if not online:
             gr.Markdown("*The Hugging Face Hub is not reachable from this server: only the bundled models are offered.*")
         with gr.Tab("Classify"):
             with gr.Row():
                 c_text = gr.Textbox(label="Text", lines=3, value=EXAMPLES["classify"][0][0], max_length=100_000)
                 with gr.Column():
-                    c_model = gr.Dropdown(_choices("classification"), value=BUNDLED["classification"], label="Model")
+                    c_model = gr.Dropdown(_choices("classification", online), value=BUNDLED["classification"],
+                                          label="Model")
                     c_target = gr.Dropdown([("predicted class", "")], value="", label="Explain class",
                                            allow_custom_value=True)
             c_method, c_params, c_seed = _method_row()
-            c_sort = gr.Checkbox(value=True, label="Sort words by the size of their contribution")
-            with gr.Row():
-                c_run = gr.Button("Explain", variant="primary")
-                c_cmp = gr.Button("Compare methods")
-            c_which = gr.CheckboxGroup(list(METHODS), value=default_compare(), label="Methods to compare")
+            c_sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
+            c_run = gr.Button("Explain", variant="primary")
             gr.Examples(EXAMPLES["classify"], [c_text], label="Examples")
             c_label = gr.Label(label="Prediction", num_top_classes=TOP_K)
             c_bars = gr.Plot(label="Word contributions")
             c_heat = gr.Plot(label="Text heatmap")
-            c_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            c_compare = gr.Plot(label="Methods compared")
+            c_notes = gr.Markdown()
+            c_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            with gr.Accordion("Compare methods on this text", open=False):
+                c_which = gr.CheckboxGroup([(plots.method_label(m), m) for m in METHODS], value=default_compare(),
+                                           label="Methods to compare")
+                c_cmp = gr.Button("Compare methods")
+                c_compare = gr.Plot(label="Methods compared")
             c_run.click(classify, [c_text, c_model, c_method, c_target, c_seed, c_sort],
-                        [c_label, c_bars, c_heat, c_files], inputs_kwargs=c_params, api_name="classify")
+                        [c_label, c_bars, c_heat, c_notes, c_files], inputs_kwargs=c_params, api_name="classify")
             c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which], c_compare,
                         inputs_kwargs=c_params, api_name="compare_methods")
             c_model.change(class_labels, c_model, c_target, api_name="class_labels")
             demo.load(class_labels, c_model, c_target, api_name=False)
+            _clear_on_change([c_text, c_model, c_method, c_target, c_seed, c_sort, *c_params.values()],
+                             [c_label, c_bars, c_heat, c_notes, c_files])
+            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, *c_params.values()], [c_compare])
 
         with gr.Tab("Zero-shot"):
             with gr.Row():
@@ -331,35 +431,41 @@ def build() -> gr.Blocks:
                     z_labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
                                           value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
                     z_template = gr.Textbox(label="Hypothesis template (leave empty for the model's default)",
-                                            max_length=300,
-                                            placeholder="This text is about {}.")
-                    z_multi = gr.Checkbox(label="Several labels can be true (multi-label)")
-            z_model = gr.Dropdown(_choices("zero-shot"), value=BUNDLED["zero-shot"], label="Model")
+                                            max_length=300, placeholder="This text is about {}.")
+                    z_multi = gr.Checkbox(label="Several labels can be true (multi-label: each scored on its own)")
+            z_model = gr.Dropdown(_choices("zero-shot", online), value=BUNDLED["zero-shot"], label="Model")
             z_method, z_params, z_seed = _method_row()
             z_run = gr.Button("Classify and explain", variant="primary")
             gr.Examples(EXAMPLES["zero_shot"], [z_text, z_labels], label="Examples")
-            z_label = gr.Label(label="Label scores")
-            z_scores = gr.Plot(label="Label scores")
+            with gr.Row():
+                z_label = gr.Label(label="Top label", num_top_classes=1)
+                z_scores = gr.Plot(label="Scores of every candidate label")
+            z_notes = gr.Markdown()
             z_multiples = gr.Plot(label="Contributions per label")
             z_heat = gr.Plot(label="Text heatmap (top label)")
-            z_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed],
-                        [z_label, z_scores, z_multiples, z_heat, z_files], inputs_kwargs=z_params,
-                        api_name="zero_shot")
+            z_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            z_outputs = [z_label, z_scores, z_notes, z_multiples, z_heat, z_files]
+            z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed], z_outputs,
+                        inputs_kwargs=z_params, api_name="zero_shot")
+            _clear_on_change([z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed, *z_params.values()],
+                             z_outputs)
 
         with gr.Tab("Embeddings & similarity"):
             with gr.Row():
                 e_texts = gr.Textbox(label=f"Texts, one per line (2 to {MAX_EMBED_TEXTS})", lines=7,
                                      value="\n".join(EXAMPLES["embeddings"]), max_length=200_000)
                 with gr.Column():
-                    e_model = gr.Dropdown(_choices("embedding"), value=BUNDLED["embedding"], label="Model")
-                    e_proj = gr.Radio(["pca", "umap"], value="pca", label="Projection (UMAP if installed)")
+                    e_model = gr.Dropdown(_choices("embedding", online), value=BUNDLED["embedding"], label="Model")
+                    e_proj = gr.Radio([("PCA", "pca"), ("UMAP (5 texts or more)", "umap")], value="pca",
+                                      label="Projection")
                     e_run = gr.Button("Compare texts", variant="primary")
             e_matrix = gr.Plot(label="Similarity matrix")
             with gr.Row():
                 e_2d = gr.Plot(label="2-D projection")
                 e_3d = gr.Plot(label="3-D projection")
-            e_run.click(embeddings, [e_texts, e_model, e_proj], [e_matrix, e_2d, e_3d], api_name="embeddings")
+            e_outputs = [e_matrix, e_2d, e_3d]
+            e_run.click(embeddings, [e_texts, e_model, e_proj], e_outputs, api_name="embeddings")
+            _clear_on_change([e_texts, e_model, e_proj], e_outputs)
             gr.Markdown("### Why are two texts similar?")
             with gr.Row():
                 s_text = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
@@ -371,29 +477,40 @@ def build() -> gr.Blocks:
             with gr.Row():
                 s_a = gr.Plot(label="Words of A")
                 s_b = gr.Plot(label="Words of B")
-            s_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_seed],
-                        [s_value, s_a, s_b, s_files], inputs_kwargs=s_params, api_name="explain_similarity")
+            s_notes = gr.Markdown()
+            s_files = gr.File(label="Download (both texts): JSON, words CSV, tokens CSV", file_count="multiple")
+            s_outputs = [s_value, s_a, s_b, s_notes, s_files]
+            s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_seed], s_outputs,
+                        inputs_kwargs=s_params, api_name="explain_similarity")
+            _clear_on_change([s_text, s_pair, e_model, s_method, s_seed, *s_params.values()], s_outputs)
 
         with gr.Tab("Attention"):
             with gr.Row():
                 a_text = gr.Textbox(label="Text", lines=2, value=EXAMPLES["attention"][0][0], max_length=100_000)
                 with gr.Column():
-                    a_model = gr.Dropdown([(n, v) for t in BUNDLED for n, v in _choices(t)],
+                    a_model = gr.Dropdown([(n, v) for t in BUNDLED for n, v in _choices(t, online)],
                                           value=BUNDLED["classification"], label="Model")
-                    a_layer = gr.Slider(1, 6, value=6, step=1, label="Layer")
-                    a_head = gr.Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
+                    a_shared = gr.Markdown(SHARED_ENCODER)
+                    a_layer = Slider(1, 6, value=6, step=1, label="Layer")
+                    a_head = Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
             a_run = gr.Button("Show attention", variant="primary")
             gr.Examples(EXAMPLES["attention"], [a_text], label="Examples")
+            gr.Markdown(f"*{plots.ATTENTION_CAVEAT}*")
             a_heat = gr.Plot(label="Layer / head")
+            a_scores = gr.Plot(label="Attention received per token (follows the layer and head)")
             a_grid = gr.Plot(label="All heads of the layer")
             a_roll = gr.Plot(label="Rollout")
-            a_scores = gr.Plot(label="Attention received per token")
-            a_files = gr.File(label="Download (JSON, CSV)", file_count="multiple")
-            a_model.change(attention_shape, a_model, [a_layer, a_head], api_name="attention_shape")
-            a_run.click(attention, [a_text, a_model, a_layer, a_head], [a_heat, a_grid, a_roll, a_scores, a_files],
-                        api_name="attention")
+            a_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            a_state = gr.State(None)
+            a_model.change(attention_shape, a_model, [a_layer, a_head, a_shared], api_name="attention_shape")
+            a_run.click(attention, [a_text, a_model, a_layer, a_head],
+                        [a_heat, a_grid, a_scores, a_roll, a_files, a_state], api_name="attention")
+            for control in (a_layer, a_head):
+                control.change(handler(attention_views), [a_state, a_layer, a_head], [a_heat, a_grid, a_scores],
+                               api_name=False, show_progress="hidden")
+            _clear_on_change([a_text, a_model], [a_heat, a_grid, a_scores, a_roll, a_files, a_state])
     demo.queue(default_concurrency_limit=2, max_size=32)
+    _no_average_eta(demo)
     return demo
 
 
@@ -405,12 +522,14 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_logging()
+    limit_hub_waits()
     load_plugins()
     started = time.perf_counter()
     demo = build()
     if not args.no_warm_up:
         WARM.start()  # in the background: the page is served while the models load
-    log.info("page built in %.1f s; serving", time.perf_counter() - started)
+    log.info("page built in %.1f s (Hub %s); serving", time.perf_counter() - started,
+             "reachable" if hub_reachable() else "not reachable: bundled models only")
     demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False)
 
 

@@ -24,6 +24,7 @@ from model.tasks import Target
 from model.tokens import Tokenized
 
 from .base import Method, MethodResult
+from .explanation import received
 
 
 def rollout(attention: np.ndarray) -> np.ndarray:
@@ -35,14 +36,6 @@ def rollout(attention: np.ndarray) -> np.ndarray:
         mixed /= mixed.sum(axis=-1, keepdims=True)
         result = mixed @ result
     return result
-
-
-def received(matrix: np.ndarray, readout: str) -> np.ndarray:
-    """(n, n) attention (rows attend to columns) -> (n,) what the positions the output reads give
-    to each column."""
-    if readout == "mean":
-        return matrix.mean(axis=0)
-    return matrix[-1] if readout == "last" else matrix[0]
 
 
 class _AttentionBase(Method):
@@ -80,6 +73,7 @@ class _AttentionBase(Method):
 
 class AttentionMethod(_AttentionBase):
     NAME = "attention"
+    LABEL = "Attention"
     DESCRIPTION = ("Attention: how strongly the model's last layer looks at each token (heads averaged). "
                    "A view of what the model reads, not a measure of cause.")
     COLOUR = "#2ec4b6"
@@ -88,6 +82,7 @@ class AttentionMethod(_AttentionBase):
 
 class RolloutMethod(_AttentionBase):
     NAME = "rollout"
+    LABEL = "Rollout"
     use_rollout = True
     DESCRIPTION = ("Attention rollout: attention traced back through every layer (with the residual "
                    "connection), showing which input tokens each position draws on overall.")

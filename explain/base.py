@@ -126,6 +126,7 @@ class Method:
     """Base class of every explanation method (captum's ``attribute()``, ferret's ``BaseExplainer``)."""
 
     NAME: ClassVar[str] = ""
+    LABEL: ClassVar[str] = ""  # how charts name it ("SHAP"); default NAME
     DESCRIPTION: ClassVar[str] = ""
     PARAMS: ClassVar[tuple[Param, ...]] = ()
     # "attribution": signed contributions to the explained output; "attention": non-negative
@@ -139,6 +140,11 @@ class Method:
     def explain(self, model, tokenized: Tokenized, target: Target | None, *, params: dict,
                 seed: int) -> MethodResult | Steps:
         raise NotImplementedError
+
+    @classmethod
+    def note(cls, explanation, target: int) -> str:
+        """One line a chart shows beside this method's result for one target (e.g. LIME's R²)."""
+        return ""
 
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
         """Model evaluations this explanation will need at most (the progress bar's total):

@@ -111,6 +111,14 @@ class Word(_Row):
         return bool(_HAS_WORD_CHAR.search(self.text))
 
 
+def received(matrix: np.ndarray, readout: str) -> np.ndarray:
+    """(n, n) attention (rows attend to columns) -> (n,): what the positions the model's output
+    reads ("first" token, every position for "mean" pooling, the "last" token) give each column."""
+    if readout == "mean":
+        return matrix.mean(axis=0)
+    return matrix[-1] if readout == "last" else matrix[0]
+
+
 def _row(kind: type, value) -> Any:
     if isinstance(value, kind):
         return value
@@ -193,6 +201,19 @@ class Explanation:
         column = self.word_attributions[:, self.target_index(target)]
         order = np.argsort(-np.abs(column), kind="stable")[:k]
         return [(self.words[i].text, float(column[i])) for i in order]
+
+    def attention_received(self, layer: int = -1, head: int | None = None) -> np.ndarray:
+        """(n_tokens,) attention each token receives in one layer (one head, or the heads' mean)
+        from the positions the model's output reads."""
+        if self.attention is None:
+            raise InputError("This explanation has no attention weights; use the attention or rollout method.")
+        if self.meta.get("text_pair") and self.meta.get("readout") != "first":
+            raise InputError("For a text pair the rows the output reads lie outside the stored text; "
+                             "use the attributions, which were read from the whole pair.")
+        layers, heads = self.attention.shape[:2]
+        matrix = self.attention[layer % layers]
+        matrix = matrix.astype(np.float64).mean(axis=0) if head is None else matrix[head % heads].astype(np.float64)
+        return received(matrix, self.meta.get("readout", "first"))
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -1,13 +1,22 @@
-"""Downloads: an Explanation as a JSON document or a CSV table (one row per token)."""
+"""Downloads: an Explanation as JSON, a word-level CSV and a token-level CSV.
+
+The CSVs are long tables (one row per word or token and target), each row carrying what it
+explains (text, model, method, parameters, seed, prediction, target, output, base value), so a
+file read on its own says what it is. File names say where they came from (tab, method, a short
+slug of the text, the time) and are built only from [a-z0-9-] characters: no user string
+becomes a path.
+"""
 from __future__ import annotations
 
 import csv
 import io
 import json
 import os
+import re
 import tempfile
+import time
 
-from .explanation import Explanation
+from .explanation import Explanation, thaw
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,31 +28,79 @@ def _cell(value: object) -> object:
     return value
 
 
-def to_csv(e: Explanation) -> str:
-    """token index, token, start, end, word index, word, then one column per target."""
-    word_of = {t: w for w, word in enumerate(e.words) for t in word.tokens}
+def slug(text: str, limit: int = 24) -> str:
+    """Lower-case ASCII words of the text joined by '-', at most ``limit`` characters ("text" if none)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    out = "-".join(words)[:limit].strip("-")
+    return out or "text"
+
+
+def _context(e: Explanation, side: str | None) -> list[tuple[str, object]]:
+    top = int(e.probabilities.argmax()) if len(e.probabilities) else None
+    context = [("side", side)] if side else []
+    return context + [
+        ("text", e.text), ("model", e.model), ("method", e.method),
+        ("parameters", json.dumps(thaw(e.meta.get("params", {})), ensure_ascii=False, sort_keys=True)),
+        ("seed", e.meta.get("seed")), ("prediction", e.labels[top] if top is not None else ""),
+        ("prediction_score", f"{e.probabilities[top]:.8g}" if top is not None else ""),
+    ]
+
+
+def _table(explanations: list[tuple[str | None, Explanation]], level: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["token_index", "token", "start", "end", "special", "word_index", "word",
-                     *[f"attribution:{_cell(t)}" for t in e.targets]])
-    for i, token in enumerate(e.tokens):
-        w = word_of.get(i)
-        writer.writerow([i, _cell(token.text), token.start, token.end, token.special,
-                         "" if w is None else w, "" if w is None else _cell(e.words[w].text),
-                         *[f"{v:.8g}" for v in e.attributions[i]]])
+    header_written = False
+    for side, e in explanations:
+        context = _context(e, side)
+        if level == "word":
+            unit_columns = ["word_index", "word", "start", "end"]
+            units = [((i, w.text, w.start, w.end), e.word_attributions[i]) for i, w in enumerate(e.words)]
+        else:
+            word_of = {t: w for w, word in enumerate(e.words) for t in word.tokens}
+            unit_columns = ["token_index", "token", "start", "end", "special", "word_index"]
+            units = [((i, t.text, t.start, t.end, t.special, word_of.get(i, "")), e.attributions[i])
+                     for i, t in enumerate(e.tokens)]
+        if not header_written:
+            writer.writerow([name for name, _ in context] + ["target", "output", "base_value"] + unit_columns
+                            + ["attribution"])
+            header_written = True
+        fixed = [_cell(value) for _, value in context]
+        targets = list(enumerate(e.targets)) or [(None, "")]
+        for j, target in targets:
+            about = [_cell(target), f"{e.outputs[j]:.8g}" if j is not None else "",
+                     f"{e.base_values[j]:.8g}" if j is not None else ""]
+            for unit, values in units:
+                value = f"{values[j]:.8g}" if j is not None else ""
+                writer.writerow(fixed + about + [_cell(u) for u in unit] + [value])
     return out.getvalue()
 
 
-def write_files(e: Explanation, folder: str | None = None) -> tuple[str, str]:
-    """Write ``explanation.json`` and ``explanation.csv`` into a fresh temporary folder.
+def word_csv(e: Explanation, side: str | None = None) -> str:
+    """One row per (word, target): the word, its span, its attribution, and what it explains."""
+    return _table([(side, e)], "word")
 
-    File names never come from user input.
-    """
+
+def token_csv(e: Explanation, side: str | None = None) -> str:
+    """One row per (token, target), special tokens included."""
+    return _table([(side, e)], "token")
+
+
+def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,
+                when: float | None = None) -> list[str]:
+    """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` into a
+    fresh temporary folder. Several explanations of one view (the two sides of a similarity) go
+    into the same files, keyed by side."""
+    sides = explanations if isinstance(explanations, dict) else {None: explanations}
+    first = next(iter(sides.values()))
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    stem = f"{slug(tab, 20)}-{slug(first.method, 20)}-{slug(first.text)}-{stamp}"
     folder = tempfile.mkdtemp(prefix="explanation-", dir=folder)
-    json_path = os.path.join(folder, f"{e.method}-explanation.json")
-    csv_path = os.path.join(folder, f"{e.method}-explanation.csv")
-    with open(json_path, "w", encoding="utf-8") as handle:
-        json.dump(e.to_dict(), handle, ensure_ascii=False)
-    with open(csv_path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(to_csv(e))
-    return json_path, csv_path
+    paths = [os.path.join(folder, f"{stem}.json"), os.path.join(folder, f"{stem}-words.csv"),
+             os.path.join(folder, f"{stem}-tokens.csv")]
+    document = first.to_dict() if None in sides else {side: e.to_dict() for side, e in sides.items()}
+    with open(paths[0], "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False)
+    for path, level in zip(paths[1:], ("word", "token")):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(_table(list(sides.items()), level))
+    return paths

@@ -41,6 +41,7 @@ def lime_features(tokenized: Tokenized, features: str) -> list[tuple[str, list[i
 
 class LimeMethod(Method):
     NAME = "lime"
+    LABEL = "LIME"
     DESCRIPTION = ("LIME: removes random subsets of words, watches how the output changes, and fits a small "
                    "weighted linear model whose coefficients are each word's effect near this input.")
     PARAMS = (
@@ -54,6 +55,13 @@ class LimeMethod(Method):
     )
     SEEDED = True
     COLOUR = "#ff9f1c"
+
+    @classmethod
+    def note(cls, explanation, target: int) -> str:
+        r2 = explanation.meta.get("surrogate_r2", ())
+        if target < len(r2) and r2[target] is not None:
+            return f"the local linear surrogate fits with R² {r2[target]:.2f} (1 = exactly)"
+        return ""
 
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         num_samples = params["num_samples"]

@@ -1,9 +1,11 @@
-"""Charts: pure functions from an Explanation (or plain arrays) to a Plotly Figure.
+"""Charts: pure functions from an Explanation (or vectors) to a Plotly Figure.
 
 They never recompute anything. Colours are shared by every chart: positive contributions red,
-negative blue (shap's palette), attention in one sequential scale. Every user or model string
-goes through ``plain`` because Plotly interprets a few HTML tags in text; escaped, it shows the
-characters literally.
+negative blue (shap's palette); attention, which is non-negative and the same for every label, in
+one sequential scale and one panel. Every user or model string goes through ``plain`` because
+Plotly interprets a few HTML tags in text; escaped, it shows the characters literally. Titles
+stay short (details go in the subtitle) so they are never cut off; numbers are shown with a few
+significant digits, never as SI prefixes.
 """
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ SEQUENTIAL = "Viridis"
 PALETTE = ("#7b2ff7", "#ff9f1c", "#2ec4b6", "#3a86ff", "#e76f51", "#8ac926", "#6a4c93", "#1982c4")
 TEMPLATE = "plotly_white"
 MAX_TICK = 24
+AXIS_NUMBERS = ".3~r"  # three significant digits, trailing zeros dropped, no SI prefixes (not "-900µ")
+MAX_LABELLED_POINTS = 12  # projections label points only while the labels fit; hover always works
+ATTENTION_CAVEAT = ("Attention weights show what the model reads, not what caused its answer: they are "
+                    "the same for every label and are not attributions.")
 
 
 def plain(text: object) -> str:
@@ -39,14 +45,17 @@ def short(text: str, limit: int = MAX_TICK) -> str:
     return plain(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _unique_ticks(names: list[str]) -> list[str]:
-    """Category axes merge equal labels; number repeats so every word keeps its own bar/cell."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}\u2009({seen[name]})")
-    return out
+def number(value: float) -> str:
+    """A readable number: 0.958, 0.0031, -2.4e-05, 12.3."""
+    value = float(value)
+    if value == 0 or 0.01 <= abs(value) < 1000:
+        return f"{value:.3f}"
+    return f"{value:.2g}"
+
+
+def method_label(name: str) -> str:
+    cls = METHODS.get(name)
+    return cls.LABEL or cls.NAME if cls is not None else name
 
 
 def method_colour(name: str) -> str:
@@ -58,14 +67,49 @@ def method_colour(name: str) -> str:
     return PALETTE[(names.index(name) if name in names else sum(map(ord, name))) % len(PALETTE)]
 
 
-def _title(e: Explanation, target: int) -> str:
-    name = e.targets[target]
-    value = e.outputs[target]
-    what = e.meta.get("output", "output")
+def _unique_ticks(names: list[str]) -> list[str]:
+    """Category axes merge equal labels; number repeats so every word keeps its own bar/cell."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}\u2009({seen[name]})")
+    return out
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str = "", **layout) -> go.Figure:
+    fig.update_layout(title={"text": title, "subtitle": {"text": subtitle}, "x": 0.01, "xanchor": "left"},
+                      template=TEMPLATE, **layout)
+    return fig
+
+
+def notes(e: Explanation, target: int | str = 0) -> list[str]:
+    """The sentences a user needs beside the chart: the method's own note (LIME's R², SHAP's base),
+    a warning in ``meta["note"]`` (e.g. a coarse SHAP), and what attention is not."""
+    out = []
     if e.kind == "attention":
-        return f"{e.method.capitalize()} received per token · model output: {plain(name)} ({what} {value:.3f})"
-    base = f", base {e.base_values[target]:.3f}" if e.method == "shap" else ""
-    return f"{e.method.upper()} · {plain(name)} ({what} {value:.3f}{base})"
+        out.append(ATTENTION_CAVEAT)
+    elif e.targets:
+        cls = METHODS.get(e.method)
+        own = cls.note(e, e.target_index(target)) if cls is not None else ""
+        if own:
+            out.append(f"{method_label(e.method)}: {own}.")
+    if e.meta.get("note"):
+        out.append(str(e.meta["note"]))
+    if e.meta.get("truncated"):
+        out.append(f"The text was cut to the model's {e.meta.get('max_tokens')} tokens; the rest was not read.")
+    return out
+
+
+def _headline(e: Explanation, j: int | None) -> tuple[str, str]:
+    """A short title and a subtitle with the numbers."""
+    label = method_label(e.method)
+    if j is None:
+        return f"{label} · attention received", ""
+    name, what = e.targets[j], e.meta.get("output") or "output"
+    if e.kind == "attention":
+        return f"{label} · attention received", f"prediction: {short(name, 40)} ({what} {number(e.outputs[j])})"
+    return f"{label} · {short(name, 40)}", f"{plain(what)} {number(e.outputs[j])}"
 
 
 def _units(e: Explanation, level: str):
@@ -75,37 +119,67 @@ def _units(e: Explanation, level: str):
     return [w.text for w in e.words], e.word_attributions
 
 
+def _bars(names: list[str], values: np.ndarray, colours, hover_name: str = "") -> go.Bar:
+    return go.Bar(x=values, y=_unique_ticks([short(n) for n in names]), orientation="h", marker_color=colours,
+                  customdata=[plain(n) for n in names],
+                  hovertemplate=f"{hover_name}%{{customdata}}<br>%{{x:.4g}}<extra></extra>")
+
+
+def _order(values: np.ndarray, sort: bool, top: int | None) -> list[int]:
+    order = list(range(len(values)))
+    if sort:
+        order = sorted(order, key=lambda i: -abs(values[i]))
+    return order[:top] if top else order
+
+
 def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "word", sort: bool = False,
                      top: int | None = None) -> go.Figure:
-    """Signed horizontal bars, red up / blue down, in text order or sorted by |value|."""
+    """Signed horizontal bars, red up / blue down (attention: one colour), in text order or by |value|."""
+    if not e.targets:
+        return attention_received_bars(e)
     j = e.target_index(target)
     names, values = _units(e, level)
     values = values[:, j]
-    order = list(range(len(names)))
-    if sort:
-        order = sorted(order, key=lambda i: -abs(values[i]))
-    if top:
-        order = order[:top]
-    ticks = _unique_ticks([short(names[i]) for i in order])
-    full = [plain(names[i]) for i in order]
+    order = _order(values, sort, top)
     attention = e.kind == "attention"
-    fig = go.Figure(go.Bar(
-        x=[values[i] for i in order], y=ticks, orientation="h",
-        marker_color=[method_colour(e.method) if attention else POSITIVE if values[i] >= 0 else NEGATIVE
-                      for i in order],
-        customdata=full, hovertemplate="%{customdata}<br>%{x:.5f}<extra></extra>"))
-    axis = "attention received" if attention else f"contribution to {plain(e.meta.get('output', 'output'))}"
-    fig.update_layout(title=_title(e, j), template=TEMPLATE, height=max(280, 22 * len(order) + 120),
-                      xaxis_title=axis,
-                      yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 60, "b": 40})
-    return fig
+    colours = [method_colour(e.method) if attention else POSITIVE if values[i] >= 0 else NEGATIVE for i in order]
+    fig = go.Figure(_bars([names[i] for i in order], values[order], colours))
+    title, subtitle = _headline(e, j)
+    if len(order) < len(names):
+        subtitle += f" · the {len(order)} largest of {len(names)} {level}s"
+    axis = "attention received" if attention else f"contribution to the {plain(e.meta.get('output') or 'output')}"
+    return _layout(fig, title, subtitle, height=max(300, 22 * len(order) + 150),
+                   xaxis={"title": axis, "tickformat": AXIS_NUMBERS},
+                   yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
+
+
+def attention_received_bars(e: Explanation, layer: int = -1, head: int | None = None) -> go.Figure:
+    """Attention each token receives in one layer (one head or their mean), from the positions the
+    model's output reads; this follows the layer and head the user picks."""
+    values = e.attention_received(layer, head)
+    rows = [i for i, t in enumerate(e.tokens) if not t.special]
+    layers, heads = e.attention.shape[:2]
+    which = "mean of heads" if head is None else f"head {head % heads + 1}"
+    readout = {"first": "the first token", "mean": "every position (mean pooling)",
+               "last": "the last token"}.get(e.meta.get("readout"), "the output")
+    fig = go.Figure(_bars([e.tokens[i].text for i in rows], values[rows], method_colour(e.method)))
+    return _layout(fig, f"Attention received · layer {layer % layers + 1} · {which}",
+                   f"from {readout}, which the model's output reads; special tokens left out",
+                   height=max(300, 22 * len(rows) + 150), xaxis={"title": "attention", "tickformat": AXIS_NUMBERS},
+                   yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
 
 
 def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None = None) -> go.Figure:
-    """The text as a grid of words, each shaded by its attribution (diverging, centred on 0)."""
-    j = e.target_index(target)
+    """The text as a grid of words, shaded by attribution (diverging, centred on 0) or, for
+    attention, by weight (sequential, from 0)."""
+    attention = e.kind == "attention"
+    j = e.target_index(target) if e.targets else None
     words = [w.text for w in e.words]
-    values = e.word_attributions[:, j]
+    if j is None:
+        token_values = e.attention_received()
+        values = np.array([token_values[list(w.tokens)].sum() for w in e.words])
+    else:
+        values = e.word_attributions[:, j]
     n = max(1, len(words))
     per_row = per_row or max(1, min(12, n))
     rows = math.ceil(n / per_row)
@@ -116,20 +190,29 @@ def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None =
         r, c = divmod(i, per_row)
         z[r, c] = value
         text[r, c] = short(word, 14)
-        hover[r, c] = f"{plain(word)}<br>{value:+.5f}"
-    limit = float(np.nanmax(np.abs(values))) if len(values) and np.nanmax(np.abs(values)) > 0 else 1.0
+        hover[r, c] = f"{plain(word)}<br>{value:+.4g}"
+    peak = float(np.nanmax(np.abs(values))) if len(values) and np.nanmax(np.abs(values)) > 0 else 1.0
+    scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": peak} if attention else \
+        {"colorscale": DIVERGING, "zmid": 0, "zmin": -peak, "zmax": peak}
     fig = go.Figure(go.Heatmap(
         z=z, text=text, texttemplate="%{text}", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit, xgap=3, ygap=3,
-        colorbar={"title": {"text": "contribution"}}))
-    fig.update_layout(title=_title(e, j), template=TEMPLATE, height=max(200, 46 * rows + 110),
-                      xaxis={"visible": False}, yaxis={"visible": False, "autorange": "reversed"},
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    return fig
+        xgap=3, ygap=3, **scale,
+        colorbar={"title": {"text": "attention" if attention else "contribution"}, "nticks": 5,
+                  "tickformat": AXIS_NUMBERS, "thickness": 14}))
+    title, subtitle = _headline(e, j)
+    return _layout(fig, title, subtitle, height=max(280, 46 * rows + 170),
+                   xaxis={"visible": False}, yaxis={"visible": False, "autorange": "reversed"},
+                   margin={"l": 10, "r": 10, "t": 80, "b": 10})
 
 
 def _token_ticks(e: Explanation) -> list[str]:
     return _unique_ticks([short(t.text, 14) for t in e.tokens])
+
+
+def _matrix_layout(fig: go.Figure, title: str, subtitle: str, n: int) -> go.Figure:
+    return _layout(fig, title, subtitle, xaxis={"type": "category", "tickangle": -45, "title": "attends to"},
+                   yaxis={"type": "category", "autorange": "reversed", "title": "token"},
+                   height=max(460, 18 * n + 240))
 
 
 def attention_heatmap(e: Explanation, layer: int = -1, head: int | None = None) -> go.Figure:
@@ -142,12 +225,9 @@ def attention_heatmap(e: Explanation, layer: int = -1, head: int | None = None) 
     ticks = _token_ticks(e)
     which = "mean of heads" if head is None else f"head {head % heads + 1}"
     fig = go.Figure(go.Heatmap(z=matrix, x=ticks, y=ticks, colorscale=SEQUENTIAL, zmin=0,
-                               hovertemplate="from %{y}<br>to %{x}<br>%{z:.4f}<extra></extra>",
-                               colorbar={"title": {"text": "attention"}}))
-    fig.update_layout(title=f"Attention · layer {layer + 1} · {which}", template=TEMPLATE,
-                      xaxis={"type": "category", "tickangle": -45}, yaxis={"type": "category", "autorange": "reversed"},
-                      height=max(420, 18 * len(ticks) + 200))
-    return fig
+                               hovertemplate="%{y} attends to %{x}<br>%{z:.4f}<extra></extra>",
+                               colorbar={"title": {"text": "attention"}, "tickformat": AXIS_NUMBERS}))
+    return _matrix_layout(fig, f"Attention · layer {layer + 1} · {which}", "each row sums to 1", len(ticks))
 
 
 def attention_head_grid(e: Explanation, layer: int = -1) -> go.Figure:
@@ -163,13 +243,12 @@ def attention_head_grid(e: Explanation, layer: int = -1) -> go.Figure:
     ticks = _token_ticks(e)
     for h in range(heads):
         fig.add_trace(go.Heatmap(z=e.attention[layer, h], x=ticks, y=ticks, coloraxis="coloraxis",
-                                 hovertemplate=f"head {h + 1}<br>from %{{y}}<br>to %{{x}}<br>%{{z:.4f}}<extra></extra>"),
+                                 hovertemplate=f"head {h + 1}<br>%{{y}} attends to %{{x}}<br>%{{z:.4f}}<extra></extra>"),
                       row=h // cols + 1, col=h % cols + 1)
     fig.update_xaxes(showticklabels=False, type="category")
     fig.update_yaxes(showticklabels=False, type="category", autorange="reversed")
-    fig.update_layout(title=f"All heads of layer {layer + 1}", template=TEMPLATE, height=230 * rows + 80,
-                      coloraxis={"colorscale": SEQUENTIAL, "cmin": 0})
-    return fig
+    return _layout(fig, f"All heads of layer {layer + 1}", "hover a cell for the tokens", height=230 * rows + 110,
+                   coloraxis={"colorscale": SEQUENTIAL, "cmin": 0, "colorbar": {"tickformat": AXIS_NUMBERS}})
 
 
 def rollout_heatmap(e: Explanation) -> go.Figure:
@@ -178,62 +257,84 @@ def rollout_heatmap(e: Explanation) -> go.Figure:
         raise InputError("This explanation has no rollout matrix; use the rollout method.")
     ticks = _token_ticks(e)
     fig = go.Figure(go.Heatmap(z=e.rollout, x=ticks, y=ticks, colorscale=SEQUENTIAL, zmin=0,
-                               hovertemplate="from %{y}<br>to %{x}<br>%{z:.4f}<extra></extra>",
-                               colorbar={"title": {"text": "rollout"}}))
-    fig.update_layout(title="Attention rollout (all layers)", template=TEMPLATE,
-                      xaxis={"type": "category", "tickangle": -45}, yaxis={"type": "category", "autorange": "reversed"},
-                      height=max(420, 18 * len(ticks) + 200))
-    return fig
+                               hovertemplate="%{y} draws on %{x}<br>%{z:.4f}<extra></extra>",
+                               colorbar={"title": {"text": "rollout"}, "tickformat": AXIS_NUMBERS}))
+    return _matrix_layout(fig, "Attention rollout · all layers", "how much each token draws on each input token, "
+                          "through every layer and the residual stream", len(ticks))
 
 
-def label_scores(labels: list[str], scores, title: str = "Label scores") -> go.Figure:
-    """Horizontal bars of label scores, highest first."""
+def label_scores(labels: list[str], scores, independent: bool = False) -> go.Figure:
+    """Horizontal bars of every candidate label's score, highest first."""
     scores = np.asarray(scores, dtype=float)
     order = np.argsort(-scores, kind="stable")
     fig = go.Figure(go.Bar(x=scores[order], y=_unique_ticks([short(labels[i], 40) for i in order]), orientation="h",
                            marker_color=method_colour("shap"), customdata=[plain(labels[i]) for i in order],
                            hovertemplate="%{customdata}<br>%{x:.4f}<extra></extra>"))
-    fig.update_layout(title=plain(title), template=TEMPLATE, xaxis={"range": [0, max(1.0, float(scores.max()))]},
-                      yaxis={"autorange": "reversed", "type": "category"}, height=max(240, 30 * len(labels) + 100))
-    return fig
+    how = ("each label scored on its own (multi-label, or a single label), so they need not add up to 1"
+           if independent else "softmax across the labels: they add up to 1")
+    return _layout(fig, "Scores of every candidate label", how,
+                   xaxis={"range": [0, max(1.0, float(scores.max()))], "tickformat": ".0%"},
+                   yaxis={"autorange": "reversed", "type": "category"}, height=max(260, 30 * len(labels) + 130))
 
 
 def target_small_multiples(e: Explanation) -> go.Figure:
-    """Word attributions for each target side by side, words aligned on a shared axis."""
+    """Word attributions for each target side by side, words aligned on a shared axis. Attention of
+    a single-text model is the same for every label: one panel."""
+    if e.kind == "attention" and not e.meta.get("text_pair"):
+        return attribution_bars(e)
     n = len(e.targets)
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.02,
-                        subplot_titles=[f"{short(t, 20)} ({e.outputs[j]:.2f})" for j, t in enumerate(e.targets)])
+                        subplot_titles=[f"{short(t, 18)} ({number(e.outputs[j])})" for j, t in enumerate(e.targets)])
     ticks = _unique_ticks([short(w.text) for w in e.words])
     full = [plain(w.text) for w in e.words]
     for j in range(n):
         values = e.word_attributions[:, j]
+        colours = method_colour(e.method) if e.kind == "attention" else \
+            [POSITIVE if v >= 0 else NEGATIVE for v in values]
         fig.add_trace(go.Bar(x=values, y=ticks, orientation="h", name=plain(e.targets[j]), showlegend=False,
-                             marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in values], customdata=full,
-                             hovertemplate=f"{plain(e.targets[j])}<br>%{{customdata}}<br>%{{x:.5f}}<extra></extra>"),
+                             marker_color=colours, customdata=full,
+                             hovertemplate=f"{plain(e.targets[j])}<br>%{{customdata}}<br>%{{x:.4g}}<extra></extra>"),
                       row=1, col=j + 1)
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(title=f"{e.method.upper()} per label", template=TEMPLATE, height=max(300, 22 * len(ticks) + 140))
-    return fig
+    fig.update_xaxes(tickformat=AXIS_NUMBERS, nticks=4)
+    what = "attention read with each label's hypothesis" if e.kind == "attention" else \
+        f"contribution to each label's {plain(e.meta.get('output') or 'output')}"
+    return _layout(fig, f"{method_label(e.method)} per label", what, height=max(320, 22 * len(ticks) + 170))
 
 
-def comparison(explanations: list[Explanation], target: int | str = 0) -> go.Figure:
-    """Several methods on the same text: grouped bars per word, each method scaled to max |value| = 1."""
+def comparison(explanations: list[Explanation], target: int | str = 0, *, top: int | None = 25) -> go.Figure:
+    """Several methods on the same text: grouped bars per word, each method scaled to max |value| = 1,
+    the words with the largest mean |scaled value| first (at most ``top``)."""
     if not explanations:
         raise InputError("Nothing to compare.")
     first = explanations[0]
-    ticks = _unique_ticks([short(w.text) for w in first.words])
-    fig = go.Figure()
+    names = [w.text for w in first.words]
+    scaled = []
     for e in explanations:
-        if [w.text for w in e.words] != [w.text for w in first.words]:
+        if [w.text for w in e.words] != names:
             raise InputError("Only explanations of the same text can be compared.")
-        values = e.word_attributions[:, e.target_index(target) if isinstance(target, str) else 0]
-        scale = float(np.abs(values).max()) or 1.0
-        fig.add_trace(go.Bar(x=values / scale, y=ticks, orientation="h", name=e.method,
-                             marker_color=method_colour(e.method), customdata=values,
-                             hovertemplate=f"{e.method}<br>%{{y}}<br>%{{customdata:.5f}} (scaled %{{x:.3f}})<extra></extra>"))
-    fig.update_layout(barmode="group", title="Methods compared (each scaled to its largest |value|)", template=TEMPLATE,
-                      yaxis={"autorange": "reversed", "type": "category"}, height=max(320, 26 * len(ticks) * len(explanations) // 2 + 160))
-    return fig
+        values = e.word_attributions[:, e.target_index(target)] if e.targets else \
+            np.array([e.attention_received()[list(w.tokens)].sum() for w in e.words])
+        scaled.append((e, values, values / (float(np.abs(values).max()) or 1.0)))
+    strength = np.mean([np.abs(s) for _, _, s in scaled], axis=0)
+    order = _order(strength, True, top)
+    ticks = _unique_ticks([short(names[i]) for i in order])
+    fig = go.Figure()
+    for e, values, s in scaled:
+        fig.add_trace(go.Bar(x=s[order], y=ticks, orientation="h", name=method_label(e.method),
+                             marker_color=method_colour(e.method), customdata=values[order],
+                             hovertemplate=f"{method_label(e.method)}<br>%{{y}}<br>%{{customdata:.4g}} "
+                                           f"(scaled %{{x:.3f}})<extra></extra>"))
+    j = first.target_index(target) if first.targets else None
+    explained = f"{short(first.targets[j], 40)} ({first.meta.get('output') or 'output'} {number(first.outputs[j])})" \
+        if j is not None else "attention"
+    shown = f"the {len(order)} words with the largest mean |scaled value| of {len(names)}" if len(order) < len(names) \
+        else "every word, largest mean |scaled value| first"
+    return _layout(fig, f"Methods compared · {explained}", f"each method scaled to its largest |value|; {shown}",
+                   barmode="group", yaxis={"autorange": "reversed", "type": "category"},
+                   xaxis={"range": [-1.05, 1.05], "title": "scaled contribution"},
+                   height=min(1400, 170 + len(order) * (8 + 6 * len(explanations))),
+                   legend={"orientation": "h", "y": -0.08})
 
 
 def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
@@ -245,52 +346,63 @@ def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sims, x=ticks, y=ticks, zmin=-1, zmax=1, zmid=0, colorscale=DIVERGING,
                                customdata=pairs, hovertemplate="%{customdata}<br>cos %{z:.4f}<extra></extra>",
                                colorbar={"title": {"text": "cosine"}}))
-    fig.update_layout(title="Cosine similarity", template=TEMPLATE, height=max(400, 28 * len(texts) + 200),
-                      xaxis={"type": "category", "tickangle": -30}, yaxis={"type": "category", "autorange": "reversed"})
-    return fig
+    return _layout(fig, "Cosine similarity", "1 = same direction; hover a cell for both texts",
+                   height=max(440, 28 * len(texts) + 240),
+                   xaxis={"type": "category", "tickangle": -30}, yaxis={"type": "category", "autorange": "reversed"})
 
 
 def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str = "pca") -> go.Figure:
-    """2-D or 3-D projection of embeddings (PCA; UMAP when installed and asked for), text on hover."""
+    """2-D or 3-D projection of embeddings (PCA or UMAP), the text on hover; 2-D points carry
+    their labels only while they fit (at most ``MAX_LABELLED_POINTS``), 3-D ones never."""
     if dims not in (2, 3):
         raise InputError("A projection has 2 or 3 dimensions.")
     if len(texts) < 2:
         raise InputError("A projection needs at least two texts.")
-    points, used = _project(vectors, dims, method)
+    points, used, why = project(vectors, dims, method)
     hover = [plain(t if len(t) <= 200 else t[:199] + "…") for t in texts]
-    labels = [short(t, 20) for t in texts]
+    colour = PALETTE[3]
     if dims == 2:
-        trace = go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text", text=labels, textposition="top center",
+        labelled = len(texts) <= MAX_LABELLED_POINTS
+        trace = go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text" if labelled else "markers",
+                           text=[short(t, 20) for t in texts] if labelled else None, textposition="top center",
                            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-                           marker={"size": 11, "color": PALETTE[3]})
+                           marker={"size": 11, "color": colour})
     else:
-        trace = go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers+text", text=labels,
-                             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-                             marker={"size": 5, "color": PALETTE[3]})
+        trace = go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", customdata=hover,
+                             hovertemplate="%{customdata}<extra></extra>", marker={"size": 6, "color": colour})
     fig = go.Figure(trace)
-    fig.update_layout(title=f"Embeddings · {used.upper()} {dims}-D", template=TEMPLATE, height=520)
+    subtitle = "hover a point for its text" + (f" · {why}" if why else "")
+    _layout(fig, f"Embeddings · {used.upper()} {dims}-D", subtitle, height=560,
+            margin={"l": 10, "r": 10, "t": 80, "b": 10})
     if dims == 2:  # room for the text labels next to the points at the edges
         for axis, column in (("xaxis", 0), ("yaxis", 1)):
             low, high = float(points[:, column].min()), float(points[:, column].max())
             pad = 0.25 * (high - low or 1.0)
             fig.update_layout({axis: {"range": [low - pad, high + pad]}})
+    else:
+        fig.update_layout(scene={"aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]}})
     return fig
 
 
-def _project(vectors: np.ndarray, dims: int, method: str) -> tuple[np.ndarray, str]:
+def project(vectors: np.ndarray, dims: int, method: str) -> tuple[np.ndarray, str, str]:
+    """Points, the method used, and why it is not the one asked for ("" if it is)."""
     vectors = np.asarray(vectors, dtype=np.float64)
-    if method == "umap" and len(vectors) > dims + 2:
-        try:
+    if method == "umap":
+        if len(vectors) >= dims + 3:
             import umap
 
-            reducer = umap.UMAP(n_components=dims, n_neighbors=min(15, len(vectors) - 1), random_state=0)
-            return reducer.fit_transform(vectors), "umap"
-        except ImportError:
-            pass
+            reducer = umap.UMAP(n_components=dims, n_neighbors=min(15, len(vectors) - 1), random_state=0, n_jobs=1,
+                                init="random" if len(vectors) <= dims + 3 else "spectral")
+            return reducer.fit_transform(vectors), "umap", ""
+        why = f"UMAP needs at least {dims + 3} texts, so PCA is shown"
+    elif method == "pca":
+        why = ""
+    else:
+        raise InputError("The projection must be 'pca' or 'umap'.")
     from sklearn.decomposition import PCA
 
     k = min(dims, len(vectors), vectors.shape[1])
     points = PCA(n_components=k, random_state=0).fit_transform(vectors)
     if k < dims:
         points = np.hstack([points, np.zeros((len(points), dims - k))])
-    return points, "pca"
+    return points, "pca", why

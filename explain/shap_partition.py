@@ -130,6 +130,7 @@ def _certain_masks(clustering: np.ndarray, n: int, leaf_masks: list[np.ndarray],
 
 class ShapMethod(Method):
     NAME = "shap"
+    LABEL = "SHAP"
     DESCRIPTION = ("SHAP (Partition): hides groups of tokens following the sentence's structure and shares "
                    "out the change in the model's output fairly (Owen values); the contributions add up to "
                    "the output minus the output with every token hidden.")
@@ -138,6 +139,12 @@ class ShapMethod(Method):
                     "share one value", budget=True, label="SHAP max evaluations", ui_high=5000, step=50),)
     SEEDED = True  # tie-breaks of the refinement order (they matter only when max_evals truncates the tree)
     COLOUR = "#7b2ff7"
+
+    @classmethod
+    def note(cls, explanation, target: int) -> str:
+        base = float(explanation.base_values[target])
+        return (f"base (every token hidden) {base:.4g}; the contributions add up to "
+                f"{float(explanation.outputs[target]) - base:+.4g}")
 
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
         """The masks of the whole tree, or max_evals when that is fewer."""

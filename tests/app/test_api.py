@@ -35,8 +35,8 @@ def test_every_event_has_an_api_name(client):
 
 
 def test_classify_shap(client):
-    label, bars, heat, files = client.predict("transfer $200 from checking to savings", "intent-minilm", "shap", "",
-                                              0, True, max_evals=500, api_name="/classify")
+    label, bars, heat, notes, files = client.predict("transfer $200 from checking to savings", "intent-minilm",
+                                                     "shap", "", 0, True, max_evals=500, api_name="/classify")
     assert label["label"] == "transfer"
     assert label["confidences"][0]["confidence"] > 0.9
     bars = figure(bars)
@@ -44,17 +44,28 @@ def test_classify_shap(client):
     assert "transfer" in bars["layout"]["title"]["text"]
     assert figure(heat)["data"][0]["type"] == "heatmap"
     json_file = next(f for f in files if f.endswith(".json"))
-    csv_file = next(f for f in files if f.endswith(".csv"))
+    csv_file = next(f for f in files if f.endswith("-tokens.csv"))
     e = Explanation.from_dict(json.loads(open(json_file, encoding="utf-8").read()))
     assert e.targets == ("transfer",)
     assert abs(e.attributions.sum() + e.base_values[0] - e.outputs[0]) < 1e-4
     rows = list(csv.DictReader(open(csv_file, encoding="utf-8")))
     assert len(rows) == len(e.tokens) and rows[1]["token"] == "transfer"
+    # the word-level file: what the charts show, and what it explains on every row
+    words = list(csv.DictReader(open(next(f for f in files if f.endswith("-words.csv")), encoding="utf-8")))
+    assert [r["word"] for r in words] == [w.text for w in e.words]
+    np.testing.assert_allclose([float(r["attribution"]) for r in words], e.word_attributions[:, 0], rtol=1e-7)
+    assert {r["text"] for r in words} == {"transfer $200 from checking to savings"}
+    assert {(r["model"], r["method"], r["target"], r["prediction"], r["seed"]) for r in words} == \
+        {("intent-minilm", "shap", "transfer", "transfer", "0")}
+    assert json.loads(words[0]["parameters"]) == {"max_evals": 500}
+    assert float(words[0]["base_value"]) == pytest.approx(e.base_values[0], rel=1e-7)
+    assert all(f.split("/")[-1].startswith("classify-shap-transfer-200-from-checki-") for f in files)
+    assert "base (every token hidden)" in notes
 
 
 def test_classify_other_target_and_lime(client):
-    label, bars, _, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 1, False,
-                                           num_samples=300, api_name="/classify")
+    label, bars, _, notes, files = client.predict("my card was declined", "intent-minilm", "lime", "oos", 1, False,
+                                                  num_samples=300, api_name="/classify")
     assert list(figure(bars)["data"][0]["y"]) == ["my", "card", "was", "declined"]  # text order when unsorted
     e = Explanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
     assert e.targets == ("oos",) and e.method == "lime" and e.meta["seed"] == 1
@@ -69,28 +80,30 @@ def test_class_labels_follow_the_model(client):
 
 
 def test_attention_sliders_follow_the_model(client):
-    layer, head = client.predict("minilm-embed", api_name="/attention_shape")
+    layer, head, note = client.predict("minilm-embed", api_name="/attention_shape")
     assert (layer["minimum"], layer["maximum"], layer["value"]) == (1, 6, 6)
     assert (head["minimum"], head["maximum"]) == (0, 12)
+    assert "share one encoder" in note  # the three bundled models: the same attention
 
 
 def test_compare_methods(client):
     payload = client.predict("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "lime", "rollout"],
                              max_evals=300, num_samples=200, api_name="/compare_methods")
     fig = figure(payload)
-    assert [trace["name"] for trace in fig["data"]] == ["shap", "lime", "rollout"]
+    assert [trace["name"] for trace in fig["data"]] == ["SHAP", "LIME", "Rollout"]
     for trace in fig["data"]:
         assert np.abs(array(trace["x"])).max() == pytest.approx(1.0)
 
 
 def test_zero_shot(client):
-    label, scores, multiples, heat, files = client.predict(
+    label, scores, notes, multiples, heat, files = client.predict(
         "The home team scored twice in extra time to win the cup final.", "sports, politics, finance", "", False,
         "minilm-zeroshot", "shap", 0, max_evals=300, api_name="/zero_shot")
     assert label["label"] == "sports"
-    total = sum(c["confidence"] for c in label["confidences"])
-    assert total == pytest.approx(1.0, abs=1e-5)
-    assert figure(scores)["data"][0]["type"] == "bar"
+    chart = figure(scores)
+    assert chart["data"][0]["type"] == "bar"
+    assert array(chart["data"][0]["x"]).sum() == pytest.approx(1.0, abs=1e-5)  # softmax across the labels
+    assert "add up to 1" in chart["layout"]["title"]["subtitle"]["text"]
     assert len(figure(multiples)["data"]) == 3
     assert figure(heat)["data"][0]["type"] == "heatmap"
 
@@ -106,7 +119,7 @@ def test_embeddings(client):
 
 
 def test_explain_similarity(client):
-    value, a, b, files = client.predict("A man plays a guitar.", "Someone performs music on a guitar.", "minilm-embed",
+    value, a, b, notes, files = client.predict("A man plays a guitar.", "Someone performs music on a guitar.", "minilm-embed",
                                         "shap", 0, max_evals=200, api_name="/explain_similarity")
     assert value.startswith("cosine similarity: ")
     assert 0 < float(value.split(": ")[1]) <= 1
@@ -114,7 +127,7 @@ def test_explain_similarity(client):
 
 
 def test_attention(client):
-    heat, grid, roll, scores, files = client.predict("transfer money to savings", "intent-minilm", 6, 0,
+    heat, grid, scores, roll, files = client.predict("transfer money to savings", "intent-minilm", 6, 0,
                                                      api_name="/attention")
     z = array(figure(heat)["data"][0]["z"])
     np.testing.assert_allclose(z.sum(1), 1.0, atol=1e-4)

@@ -45,7 +45,7 @@ def test_assets_are_served(launched):
 @pytest.mark.parametrize("name", list(ODD_TEXTS))
 def test_odd_text_through_the_ui(client, intent_model, name):
     """The UI answers exactly what the library answers for the same text."""
-    label, bars, _, files = client.predict(ODD_TEXTS[name], *CLASSIFY, **BUDGET, api_name="/classify")
+    label, bars, _, _, files = client.predict(ODD_TEXTS[name], *CLASSIFY, **BUDGET, api_name="/classify")
     expected = intent_model.predict([ODD_TEXTS[name]])[0]
     assert label["label"] == intent_model.labels[int(expected.argmax())]
     for item in label["confidences"]:

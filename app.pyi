@@ -1,0 +1,546 @@
+"""Gradio app: wiring only (inputs -> model/ and explain/ -> charts); no maths here.
+
+Methods, their controls and the Compare view come from ``explain.METHODS`` when the page is
+built, so a method registered at start-up (``STUDIO_PLUGINS``) appears in every tab.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import json
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import gradio as gr
+
+from explain import METHODS, Param, explain, load_plugins, plots
+from explain.export import write_files
+from explain.registry import all_params
+from model import REGISTRY, is_loaded, list_models, load_model, quiet_logging
+from model.errors import InputError
+from model.hub import hub_reachable, limit_hub_waits
+from model.validation import MAX_LABELS, split_labels
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+EXAMPLES = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+TOP_K = 5
+TOP_WORDS = 40
+MAX_EMBED_TEXTS = 50
+SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
+BUNDLED = {"classification": "intent-minilm", "zero-shot": "minilm-zeroshot", "embedding": "minilm-embed"}
+SHARED_ENCODER = ("The three bundled models share one encoder (all-MiniLM-L6-v2), so their attention is the same; "
+                  "they differ only in what reads the encoder's output.")
+log = logging.getLogger("studio")
+
+try:  # On a Hugging Face ZeroGPU Space, run the model-bound handlers on the GPU; elsewhere a no-op.
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:
+    def gpu(fn):
+        return fn
+
+
+def intro() -> str:
+    methods = "\n".join(f"- **{cls.LABEL or cls.NAME}** (`{cls.NAME}`) — {cls.DESCRIPTION}" for cls in METHODS.values())
+    return f"""# Transformer explainability studio
+Run real pretrained Transformers and see **why** they answered: every chart is interactive (hover for
+exact values) and every result downloads as JSON and CSV. The bundled models run fully offline.
+
+{methods}
+"""
+
+
+# ----------------------------------------------------------------------------- start-up
+class WarmUp:
+    """Loads the bundled models and runs each method once in the background, so the page is served
+    at once and the first user rarely waits; a request that comes first waits for its model."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="warm-up", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for task, name in BUNDLED.items():
+                model = load_model(name)
+                kwargs = {"labels": ["a", "b"]} if task == "zero-shot" else {"pair": "warm up"} if task == "embedding" else {}
+                for method, cls in list(METHODS.items()):
+                    small = {p.name: p.low if p.budget else p.default for p in cls.PARAMS}
+                    explain(model, "warm up the model", method, **kwargs, **small)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first request loads instead
+            log.exception("Warm-up failed; models will load on first use.")
+        finally:
+            self.done.set()
+
+
+WARM = WarmUp()
+
+
+# ----------------------------------------------------------------------------- components
+class _NumberFromApi:
+    """A number control whose HTTP API answers a non-numeric value with one sentence of ours
+    (Gradio's own check fails with a generic message and a traceback in the console)."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (TypeError, ValueError):
+            raise gr.Error(f"{self.label or 'This value'} must be a number; got {payload!r}.",
+                           print_exception=False) from None
+
+from gradio.events import Dependency
+
+class Slider(_NumberFromApi, gr.Slider):
+    pass
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+class Number(_NumberFromApi, gr.Number):
+    pass
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+# ----------------------------------------------------------------------------- helpers
+def handler(fn):
+    """Every event: a rejected input is one sentence for the user and one log line (no
+    traceback); anything else is logged with its traceback and reported without internals."""
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as err:
+            log.info("rejected %s: %s", fn.__name__, err.message)
+            err.print_exception = False
+            raise
+        except ValueError as err:
+            log.info("rejected %s: %s", fn.__name__, err)
+            raise gr.Error(str(err), print_exception=False) from None
+        except Exception:
+            log.exception("%s failed", fn.__name__)
+            raise gr.Error("Something went wrong on the server; the error has been logged.",
+                           print_exception=False) from None
+    return wrapped
+
+
+def _choices(task: str, online: bool) -> list[tuple[str, str]]:
+    """Bundled models first; Hub models only where the Hub answered at start-up."""
+    return [(spec.name if spec.bundled else f"{spec.name} (Hugging Face Hub)", spec.name)
+            for spec in list_models(task) if spec.bundled or online]
+
+
+def _model(name: str, task: str | None = None, progress=None):
+    """Only registry names reach load_model from the UI: no user string becomes a hub id or path.
+
+    ``task`` None accepts a model of any task (the Attention tab lists all of them)."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise InputError("Choose one of the listed models.")
+    if progress is not None and not is_loaded(name):
+        progress(0, desc=f"Loading {name} (first use since the server started)…")
+    return load_model(name, task=task)
+
+
+def _int(value, what: str) -> int:
+    """Numbers from the UI or the API: a missing or non-numeric value is one clear sentence."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"The {what} must be a whole number.") from None
+
+
+def _method(name) -> str:
+    if not isinstance(name, str) or name not in METHODS:
+        raise InputError(f"Choose a method: one of {', '.join(METHODS)}.")
+    return name
+
+
+def _params(method: str, values: dict) -> dict:
+    """The selected method's own parameters from the tab's controls (the others are ignored)."""
+    return {p.name: p.parse(values[p.name]) for p in METHODS[method].PARAMS if values.get(p.name) is not None}
+
+
+def _explain(model, text, method, progress, seed, params: dict, **kwargs):
+    label = plots.method_label(method)
+    started = time.perf_counter()
+
+    def report(done: int, planned: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-6)
+        left = f" · about {(planned - done) / rate:.0f} s left" if done and planned > done else ""
+        progress((done, planned), desc=f"{label}: model evaluations{left}", unit="evaluations")
+
+    return explain(model, text, method, progress=report, seconds=SECONDS_PER_EXPLANATION,
+                   seed=_int(seed, "seed"), **kwargs, **params)
+
+
+def _label(labels, scores, k=TOP_K) -> dict[str, float]:
+    order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
+    return {labels[i]: float(scores[i]) for i in order}
+
+
+def _markdown_text(text: str) -> str:
+    """User or model strings inside Markdown: HTML-escaped, Markdown syntax characters backslashed."""
+    escaped = html.escape(str(text), quote=False)
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~>" else c for c in escaped)
+
+
+def _notes(*explanations, target: int | str = 0) -> str:
+    lines = []
+    for e in explanations:
+        lines += [note for note in plots.notes(e, target) if note not in lines]
+    return "\n".join(f"- {_markdown_text(line)}" for line in lines)
+
+
+def cleared(count: int):
+    """A handler that empties ``count`` outputs: results never stay on screen for other inputs."""
+    return lambda *_: [None] * count
+
+
+# ----------------------------------------------------------------------------- handlers
+@gpu
+@handler
+def classify(text: str, model_name: str, method: str, target: str | None, seed: int, sort: bool = True,
+             progress=gr.Progress(), **params):
+    """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
+    model = _model(model_name, "classification", progress)
+    method = _method(method)
+    e = _explain(model, text, method, progress, seed, _params(method, params), target=target or None)
+    return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=TOP_WORDS),
+            plots.text_heatmap(e), _notes(e), write_files(e, "classify"))
+
+
+@gpu
+@handler
+def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
+                    progress=gr.Progress(), **params):
+    """Several methods on the same input, words aligned (each method reads its own parameters)."""
+    model = _model(model_name, "classification", progress)
+    chosen = [_method(m) for m in (default_compare() if methods is None else methods)]
+    if not chosen:
+        raise InputError("Tick at least one method to compare.")
+    results = [_explain(model, text, m, progress, seed, _params(m, params), target=target or None) for m in chosen]
+    return plots.comparison(results, top=TOP_WORDS)
+
+
+def default_compare() -> list[str]:
+    return [name for name, cls in METHODS.items() if cls.COMPARE_DEFAULT]
+
+
+@handler
+def class_labels(model_name: str):
+    """The target dropdown follows the chosen classifier's labels (just "predicted class" if the
+    model cannot be loaded: the Explain button then says why)."""
+    choices = [("predicted class", "")]
+    try:
+        model = _model(model_name, "classification")
+        choices += [(label, label) for label in sorted(model.labels)]
+    except ValueError as err:
+        log.info("class labels of %r unavailable: %s", model_name, err)
+        gr.Warning(str(err))
+    return gr.Dropdown(choices=choices, value="")
+
+
+@gpu
+@handler
+def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str, seed: int,
+              progress=gr.Progress(), **params):
+    """Score candidate labels and explain every one of them."""
+    model = _model(model_name, "zero-shot", progress)
+    method = _method(method)
+    candidates = split_labels(labels)
+    e = _explain(model, text, method, progress, seed, _params(method, params), labels=candidates,
+                 hypothesis_template=template or None, multi_label=bool(multi_label))
+    best = int(e.probabilities.argmax())
+    independent = bool(multi_label) or len(e.labels) == 1
+    notes = _notes(e, target=best)
+    if len(e.labels) == 1:
+        notes = "- With one candidate label, its score is computed on its own (as in multi-label mode and as " \
+                "transformers' zero-shot pipeline does), not as a share of 100%.\n" + notes
+    return (_label(e.labels, e.probabilities, k=MAX_LABELS), plots.label_scores(list(e.labels), e.probabilities,
+                                                                                independent),
+            notes, plots.target_small_multiples(e), plots.text_heatmap(e, best), write_files(e, "zero-shot"))
+
+
+@gpu
+@handler
+def embeddings(texts: str, model_name: str, projection: str):
+    """Similarity matrix and 2-D / 3-D projections of a list of texts (one per line)."""
+    model = _model(model_name, "embedding")
+    if len(texts or "") > 200_000:
+        raise InputError(f"The texts have {len(texts):,} characters together; the limit is 200,000.")
+    lines = [line.strip() for line in (texts or "").splitlines() if line.strip()]
+    if len(lines) < 2:
+        raise InputError("Give at least two texts, one per line.")
+    if len(lines) > MAX_EMBED_TEXTS:
+        raise InputError(f"{len(lines)} texts were given; the limit is {MAX_EMBED_TEXTS}.")
+    vectors = model.predict(lines)
+    return (plots.similarity_matrix(lines, vectors), plots.projection(lines, vectors, 2, projection),
+            plots.projection(lines, vectors, 3, projection))
+
+
+@gpu
+@handler
+def explain_similarity(text: str, pair: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
+                       **params):
+    """Which words of each text raise or lower their cosine similarity."""
+    model = _model(model_name, "embedding", progress)
+    method = _method(method)
+    chosen = _params(method, params)
+    first = _explain(model, text, method, progress, seed, chosen, pair=pair)
+    second = _explain(model, pair, method, progress, seed, chosen, pair=text)
+    return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first, sort=True, top=TOP_WORDS),
+            plots.attribution_bars(second, sort=True, top=TOP_WORDS), _notes(first, second),
+            write_files({"A": first, "B": second}, "similarity"))
+
+
+@gpu
+@handler
+def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
+    """Every layer and head of one forward pass, read without inventing a target, and the rollout."""
+    model = _model(model_name, None, progress)
+    raw = _explain(model, text, "attention", progress, 0, {})
+    rolled = _explain(model, text, "rollout", progress, 0, {})
+    return (*attention_views(raw, layer, head), plots.rollout_heatmap(rolled), write_files(raw, "attention"), raw)
+
+
+def attention_views(raw, layer, head):
+    """The charts that follow the Layer and Head controls (redrawn from the stored weights)."""
+    if raw is None:
+        return None, None, None
+    layers, heads = raw.attention.shape[:2]
+    layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
+    head_number = _int(head, "head")
+    head_index = None if head_number <= 0 else min(head_number, heads) - 1
+    return (plots.attention_heatmap(raw, layer_index, head_index), plots.attention_head_grid(raw, layer_index),
+            plots.attention_received_bars(raw, layer_index, head_index))
+
+
+@handler
+def attention_shape(model_name: str):
+    """Layer and head sliders follow the chosen model's depth and width."""
+    config = _model(model_name).transformer.config
+    layers = int(getattr(config, "num_hidden_layers", None) or config.encoder_layers)
+    heads = int(getattr(config, "num_attention_heads", None) or config.encoder_attention_heads)
+    note = SHARED_ENCODER if model_name in BUNDLED.values() else ""
+    return Slider(1, layers, value=layers, step=1), Slider(0, heads, value=0, step=1), note
+
+
+# ----------------------------------------------------------------------------- layout
+def _control(param: Param, visible: bool):
+    """One UI control per parameter, derived from its declaration."""
+    common = {"label": param.title, "info": param.help, "visible": visible}
+    if param.kind == "choice":
+        return gr.Radio(list(param.choices), value=param.default, **common)
+    if param.kind == "bool":
+        return gr.Checkbox(value=param.default, **common)
+    step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
+    return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+
+
+def method_controls(default: str) -> dict:
+    """Every registered method's parameters as controls; those of ``default`` visible."""
+    own = {p.name for p in METHODS[default].PARAMS}
+    return {name: _control(param, name in own) for name, param in all_params().items()}
+
+
+def follow_method(method: str, controls: dict):
+    """Show the selected method's controls (for a method radio's change event)."""
+    own = {p.name for p in METHODS[method].PARAMS} if method in METHODS else set()
+    return [gr.update(visible=name in own) for name in controls]
+
+
+def _method_row(label: str = "Method"):
+    """A method radio with its parameter controls and a seed, wired to show the right controls."""
+    radio = gr.Radio([(plots.method_label(m), m) for m in METHODS], value="shap" if "shap" in METHODS
+                     else next(iter(METHODS)), label=label)
+    with gr.Row():
+        controls = method_controls(radio.value)
+        seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
+    radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
+    return radio, controls, seed
+
+
+def _clear_on_change(inputs: list, outputs: list) -> None:
+    """Empty the outputs whenever an input changes, so no result stays beside inputs it does not match."""
+    for component in inputs:
+        component.change(cleared(len(outputs)), None, outputs, api_name=False, queue=False,
+                         show_progress="hidden")
+
+
+def _no_average_eta(demo: gr.Blocks) -> None:
+    """Explanations vary a hundredfold in cost (text length x budget), so Gradio's ETA (the average
+    of earlier runs) is wrong more often than not; report progress instead and no ETA. (Gradio
+    sends an ETA only for functions it has timings for: ``fn in process_time_per_fn``.)"""
+    class NoTimings(defaultdict):
+        def __contains__(self, key) -> bool:
+            return False
+
+    queue = demo._queue
+    queue.process_time_per_fn = NoTimings(queue.process_time_per_fn.default_factory, queue.process_time_per_fn)
+
+
+def build() -> gr.Blocks:
+    online = hub_reachable()
+    with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
+        gr.Markdown(intro())
+        if not online:
+            gr.Markdown("*The Hugging Face Hub is not reachable from this server: only the bundled models are offered.*")
+        with gr.Tab("Classify"):
+            with gr.Row():
+                c_text = gr.Textbox(label="Text", lines=3, value=EXAMPLES["classify"][0][0], max_length=100_000)
+                with gr.Column():
+                    c_model = gr.Dropdown(_choices("classification", online), value=BUNDLED["classification"],
+                                          label="Model")
+                    c_target = gr.Dropdown([("predicted class", "")], value="", label="Explain class",
+                                           allow_custom_value=True)
+            c_method, c_params, c_seed = _method_row()
+            c_sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
+            c_run = gr.Button("Explain", variant="primary")
+            gr.Examples(EXAMPLES["classify"], [c_text], label="Examples")
+            c_label = gr.Label(label="Prediction", num_top_classes=TOP_K)
+            c_bars = gr.Plot(label="Word contributions")
+            c_heat = gr.Plot(label="Text heatmap")
+            c_notes = gr.Markdown()
+            c_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            with gr.Accordion("Compare methods on this text", open=False):
+                c_which = gr.CheckboxGroup([(plots.method_label(m), m) for m in METHODS], value=default_compare(),
+                                           label="Methods to compare")
+                c_cmp = gr.Button("Compare methods")
+                c_compare = gr.Plot(label="Methods compared")
+            c_run.click(classify, [c_text, c_model, c_method, c_target, c_seed, c_sort],
+                        [c_label, c_bars, c_heat, c_notes, c_files], inputs_kwargs=c_params, api_name="classify")
+            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which], c_compare,
+                        inputs_kwargs=c_params, api_name="compare_methods")
+            c_model.change(class_labels, c_model, c_target, api_name="class_labels")
+            demo.load(class_labels, c_model, c_target, api_name=False)
+            _clear_on_change([c_text, c_model, c_method, c_target, c_seed, c_sort, *c_params.values()],
+                             [c_label, c_bars, c_heat, c_notes, c_files])
+            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, *c_params.values()], [c_compare])
+
+        with gr.Tab("Zero-shot"):
+            with gr.Row():
+                z_text = gr.Textbox(label="Text", lines=3, value=EXAMPLES["zero_shot"][0][0], max_length=100_000)
+                with gr.Column():
+                    z_labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
+                                          value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
+                    z_template = gr.Textbox(label="Hypothesis template (leave empty for the model's default)",
+                                            max_length=300, placeholder="This text is about {}.")
+                    z_multi = gr.Checkbox(label="Several labels can be true (multi-label: each scored on its own)")
+            z_model = gr.Dropdown(_choices("zero-shot", online), value=BUNDLED["zero-shot"], label="Model")
+            z_method, z_params, z_seed = _method_row()
+            z_run = gr.Button("Classify and explain", variant="primary")
+            gr.Examples(EXAMPLES["zero_shot"], [z_text, z_labels], label="Examples")
+            with gr.Row():
+                z_label = gr.Label(label="Top label", num_top_classes=1)
+                z_scores = gr.Plot(label="Scores of every candidate label")
+            z_notes = gr.Markdown()
+            z_multiples = gr.Plot(label="Contributions per label")
+            z_heat = gr.Plot(label="Text heatmap (top label)")
+            z_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            z_outputs = [z_label, z_scores, z_notes, z_multiples, z_heat, z_files]
+            z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed], z_outputs,
+                        inputs_kwargs=z_params, api_name="zero_shot")
+            _clear_on_change([z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed, *z_params.values()],
+                             z_outputs)
+
+        with gr.Tab("Embeddings & similarity"):
+            with gr.Row():
+                e_texts = gr.Textbox(label=f"Texts, one per line (2 to {MAX_EMBED_TEXTS})", lines=7,
+                                     value="\n".join(EXAMPLES["embeddings"]), max_length=200_000)
+                with gr.Column():
+                    e_model = gr.Dropdown(_choices("embedding", online), value=BUNDLED["embedding"], label="Model")
+                    e_proj = gr.Radio([("PCA", "pca"), ("UMAP (5 texts or more)", "umap")], value="pca",
+                                      label="Projection")
+                    e_run = gr.Button("Compare texts", variant="primary")
+            e_matrix = gr.Plot(label="Similarity matrix")
+            with gr.Row():
+                e_2d = gr.Plot(label="2-D projection")
+                e_3d = gr.Plot(label="3-D projection")
+            e_outputs = [e_matrix, e_2d, e_3d]
+            e_run.click(embeddings, [e_texts, e_model, e_proj], e_outputs, api_name="embeddings")
+            _clear_on_change([e_texts, e_model, e_proj], e_outputs)
+            gr.Markdown("### Why are two texts similar?")
+            with gr.Row():
+                s_text = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
+                s_pair = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], max_length=100_000)
+            s_method, s_params, s_seed = _method_row()
+            s_run = gr.Button("Explain the similarity", variant="primary")
+            gr.Examples(EXAMPLES["similarity"], [s_text, s_pair], label="Examples")
+            s_value = gr.Textbox(label="Similarity", interactive=False)
+            with gr.Row():
+                s_a = gr.Plot(label="Words of A")
+                s_b = gr.Plot(label="Words of B")
+            s_notes = gr.Markdown()
+            s_files = gr.File(label="Download (both texts): JSON, words CSV, tokens CSV", file_count="multiple")
+            s_outputs = [s_value, s_a, s_b, s_notes, s_files]
+            s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_seed], s_outputs,
+                        inputs_kwargs=s_params, api_name="explain_similarity")
+            _clear_on_change([s_text, s_pair, e_model, s_method, s_seed, *s_params.values()], s_outputs)
+
+        with gr.Tab("Attention"):
+            with gr.Row():
+                a_text = gr.Textbox(label="Text", lines=2, value=EXAMPLES["attention"][0][0], max_length=100_000)
+                with gr.Column():
+                    a_model = gr.Dropdown([(n, v) for t in BUNDLED for n, v in _choices(t, online)],
+                                          value=BUNDLED["classification"], label="Model")
+                    a_shared = gr.Markdown(SHARED_ENCODER)
+                    a_layer = Slider(1, 6, value=6, step=1, label="Layer")
+                    a_head = Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
+            a_run = gr.Button("Show attention", variant="primary")
+            gr.Examples(EXAMPLES["attention"], [a_text], label="Examples")
+            gr.Markdown(f"*{plots.ATTENTION_CAVEAT}*")
+            a_heat = gr.Plot(label="Layer / head")
+            a_scores = gr.Plot(label="Attention received per token (follows the layer and head)")
+            a_grid = gr.Plot(label="All heads of the layer")
+            a_roll = gr.Plot(label="Rollout")
+            a_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            a_state = gr.State(None)
+            a_model.change(attention_shape, a_model, [a_layer, a_head, a_shared], api_name="attention_shape")
+            a_run.click(attention, [a_text, a_model, a_layer, a_head],
+                        [a_heat, a_grid, a_scores, a_roll, a_files, a_state], api_name="attention")
+            for control in (a_layer, a_head):
+                control.change(handler(attention_views), [a_state, a_layer, a_head], [a_heat, a_grid, a_scores],
+                               api_name=False, show_progress="hidden")
+            _clear_on_change([a_text, a_model], [a_heat, a_grid, a_scores, a_roll, a_files, a_state])
+    demo.queue(default_concurrency_limit=2, max_size=32)
+    _no_average_eta(demo)
+    return demo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the Transformer explainability studio.")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--no-warm-up", action="store_true", help="load models on first use instead of at start")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_logging()
+    limit_hub_waits()
+    load_plugins()
+    started = time.perf_counter()
+    demo = build()
+    if not args.no_warm_up:
+        WARM.start()  # in the background: the page is served while the models load
+    log.info("page built in %.1f s (Hub %s); serving", time.perf_counter() - started,
+             "reachable" if hub_reachable() else "not reachable: bundled models only")
+    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False)
+
+
+if __name__ == "__main__":
+    main()

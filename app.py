@@ -47,7 +47,7 @@ except ImportError:
 
 
 def intro() -> str:
-    methods = "\n".join(f"- **{cls.LABEL or cls.NAME}** (`{cls.NAME}`) — {cls.DESCRIPTION}" for cls in METHODS.values())
+    methods = "\n".join(f"- `{cls.NAME}` — {cls.DESCRIPTION}" for cls in METHODS.values())
     return f"""# Transformer explainability studio
 Run real pretrained Transformers and see **why** they answered: every chart is interactive (hover for
 exact values) and every result downloads as JSON and CSV. The bundled models run fully offline.
@@ -200,7 +200,7 @@ def _notes(*explanations, target: int | str = 0, sides: tuple[str, ...] = ()) ->
 
 def cleared(count: int):
     """A handler that empties ``count`` outputs: results never stay on screen for other inputs."""
-    return lambda *_: [None] * count
+    return lambda *_: None if count == 1 else [None] * count
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -307,13 +307,11 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
     model = _model(model_name, None, progress)
     raw = _explain(model, text, "attention", progress, 0, {})
     rolled = _explain(model, text, "rollout", progress, 0, {})
-    return (*attention_views(raw, layer, head), plots.rollout_heatmap(rolled), write_files(raw, "attention"), raw)
+    return (*attention_views(raw, layer, head), plots.rollout_heatmap(rolled), write_files(raw, "attention"))
 
 
 def attention_views(raw, layer, head):
-    """The charts that follow the Layer and Head controls (redrawn from the stored weights)."""
-    if raw is None:
-        return None, None, None
+    """The charts that follow the Layer and Head controls."""
     layers, heads = raw.attention.shape[:2]
     layer_index = min(max(_int(layer, "layer"), 1), layers) - 1
     head_number = _int(head, "head")
@@ -408,7 +406,7 @@ def build() -> gr.Blocks:
             c_bars = gr.Plot(label="Word contributions")
             c_heat = gr.Plot(label="Text heatmap")
             c_notes = gr.Markdown()
-            c_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            c_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple", height=190)
             with gr.Accordion("Compare methods on this text", open=False):
                 c_which = gr.CheckboxGroup([(plots.method_label(m), m) for m in METHODS], value=default_compare(),
                                            label="Methods to compare")
@@ -419,7 +417,7 @@ def build() -> gr.Blocks:
             c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which], c_compare,
                         inputs_kwargs=c_params, api_name="compare_methods")
             c_model.change(class_labels, c_model, c_target, api_name="class_labels")
-            demo.load(class_labels, c_model, c_target, api_name=False)
+            demo.load(class_labels, c_model, c_target, api_name=False, queue=False)
             _clear_on_change([c_text, c_model, c_method, c_target, c_seed, c_sort, *c_params.values()],
                              [c_label, c_bars, c_heat, c_notes, c_files])
             _clear_on_change([c_text, c_model, c_target, c_seed, c_which, *c_params.values()], [c_compare])
@@ -443,7 +441,7 @@ def build() -> gr.Blocks:
             z_notes = gr.Markdown()
             z_multiples = gr.Plot(label="Contributions per label")
             z_heat = gr.Plot(label="Text heatmap (top label)")
-            z_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
+            z_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple", height=190)
             z_outputs = [z_label, z_scores, z_notes, z_multiples, z_heat, z_files]
             z_run.click(zero_shot, [z_text, z_labels, z_template, z_multi, z_model, z_method, z_seed], z_outputs,
                         inputs_kwargs=z_params, api_name="zero_shot")
@@ -478,7 +476,7 @@ def build() -> gr.Blocks:
                 s_a = gr.Plot(label="Words of A")
                 s_b = gr.Plot(label="Words of B")
             s_notes = gr.Markdown()
-            s_files = gr.File(label="Download (both texts): JSON, words CSV, tokens CSV", file_count="multiple")
+            s_files = gr.File(label="Download (both texts): JSON, words CSV, tokens CSV", file_count="multiple", height=190)
             s_outputs = [s_value, s_a, s_b, s_notes, s_files]
             s_run.click(explain_similarity, [s_text, s_pair, e_model, s_method, s_seed], s_outputs,
                         inputs_kwargs=s_params, api_name="explain_similarity")
@@ -500,15 +498,13 @@ def build() -> gr.Blocks:
             a_scores = gr.Plot(label="Attention received per token (follows the layer and head)")
             a_grid = gr.Plot(label="All heads of the layer")
             a_roll = gr.Plot(label="Rollout")
-            a_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple")
-            a_state = gr.State(None)
+            a_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple", height=190)
+            a_outputs = [a_heat, a_grid, a_scores, a_roll, a_files]
             a_model.change(attention_shape, a_model, [a_layer, a_head, a_shared], api_name="attention_shape")
-            a_run.click(attention, [a_text, a_model, a_layer, a_head],
-                        [a_heat, a_grid, a_scores, a_roll, a_files, a_state], api_name="attention")
-            for control in (a_layer, a_head):
-                control.change(handler(attention_views), [a_state, a_layer, a_head], [a_heat, a_grid, a_scores],
-                               api_name=False, show_progress="hidden")
-            _clear_on_change([a_text, a_model], [a_heat, a_grid, a_scores, a_roll, a_files, a_state])
+            a_run.click(attention, [a_text, a_model, a_layer, a_head], a_outputs, api_name="attention")
+            for control in (a_layer, a_head):  # redraw for the chosen layer/head (the weights come from the cache)
+                control.release(attention, [a_text, a_model, a_layer, a_head], a_outputs, api_name=False)
+            _clear_on_change([a_text, a_model], a_outputs)
     demo.queue(default_concurrency_limit=2, max_size=32)
     _no_average_eta(demo)
     return demo

@@ -93,7 +93,8 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
     sides = explanations if isinstance(explanations, dict) else {None: explanations}
     first = next(iter(sides.values()))
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    stem = f"{slug(tab, 20)}-{slug(first.method, 20)}-{slug(first.text)}-{stamp}"
+    where = slug(tab, 20) if slug(tab, 20) == slug(first.method, 20) else f"{slug(tab, 20)}-{slug(first.method, 20)}"
+    stem = f"{where}-{slug(first.text)}-{stamp}"
     folder = tempfile.mkdtemp(prefix="explanation-", dir=folder)
     paths = [os.path.join(folder, f"{stem}.json"), os.path.join(folder, f"{stem}-words.csv"),
              os.path.join(folder, f"{stem}-tokens.csv")]

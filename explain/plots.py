@@ -362,10 +362,10 @@ def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str
     hover = [plain(t if len(t) <= 200 else t[:199] + "…") for t in texts]
     colour = PALETTE[3]
     if dims == 2:
-        labelled = len(texts) <= MAX_LABELLED_POINTS
-        trace = go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text" if labelled else "markers",
-                           text=[short(t, 20) for t in texts] if labelled else None, textposition="top center",
-                           customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        fits = labels_that_fit(points) if len(texts) <= MAX_LABELLED_POINTS else set()
+        trace = go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text",
+                           text=[short(t, 20) if i in fits else "" for i, t in enumerate(texts)],
+                           textposition="top center", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
                            marker={"size": 11, "color": colour})
     else:
         trace = go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers", customdata=hover,
@@ -379,9 +379,21 @@ def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str
             low, high = float(points[:, column].min()), float(points[:, column].max())
             pad = 0.25 * (high - low or 1.0)
             fig.update_layout({axis: {"range": [low - pad, high + pad]}})
-    else:
-        fig.update_layout(scene={"aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]}})
+    else:  # a camera further out than Plotly's default, so the cube is not clipped at the bottom
+        fig.update_layout(scene={"aspectmode": "cube", "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.0}}})
     return fig
+
+
+def labels_that_fit(points: np.ndarray, width: float = 0.28, height: float = 0.08) -> set[int]:
+    """Points whose label box (a share of the axes' ranges, above the point) overlaps no label
+    already placed, taken in order: the others are labelled on hover only."""
+    span = np.ptp(points[:, :2], axis=0)
+    unit = points[:, :2] / np.where(span > 0, span, 1.0)
+    placed: list[int] = []
+    for i, (x, y) in enumerate(unit):
+        if all(abs(x - unit[j, 0]) >= width or abs(y - unit[j, 1]) >= height for j in placed):
+            placed.append(i)
+    return set(placed)
 
 
 def project(vectors: np.ndarray, dims: int, method: str) -> tuple[np.ndarray, str, str]:

@@ -80,3 +80,57 @@ def test_payloads_stay_literal_in_text_and_labels(page):
     panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=120_000)
     page.wait_for_timeout(1000)
     _no_payload_elements(page)
+
+
+def _classify_panel(page):
+    page.get_by_role("tab", name="Classify").click()
+    return page.locator("[role=tabpanel]:visible")
+
+
+def test_results_are_cleared_when_the_input_changes(page):
+    panel = _classify_panel(page)
+    panel.get_by_label("Text").first.fill("set a timer for ten minutes")
+    panel.get_by_role("button", name="Explain", exact=True).click()
+    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+    assert panel.locator(".js-plotly-plot").count() == 2
+    assert panel.get_by_text("timer", exact=True).count() >= 1  # the prediction and the chart titles
+    panel.get_by_label("Text").first.fill("what is my account balance")
+    for _ in range(50):
+        if panel.locator(".js-plotly-plot").count() == 0:
+            break
+        page.wait_for_timeout(200)
+    assert panel.locator(".js-plotly-plot").count() == 0
+    assert panel.get_by_text("timer", exact=True).count() == 0  # nor the old prediction (the intent "timer")
+
+
+def test_a_failed_compare_leaves_no_error_behind(page):
+    panel = _classify_panel(page)
+    panel.get_by_text("Compare methods on this text").click()
+    from explain import METHODS
+
+    for name in METHODS:  # tick nothing: the compare fails with a sentence
+        panel.locator(f"input[type=checkbox][name={name}]").uncheck()
+    panel.get_by_role("button", name="Compare methods", exact=True).click()
+    error = panel.get_by_text("Error", exact=True)
+    error.first.wait_for(timeout=60_000)
+    panel.get_by_label("Text").first.fill("book a flight to Rome")
+    page.wait_for_timeout(1500)
+    assert error.count() == 0
+    for name in ("shap", "lime", "rollout"):
+        panel.locator(f"input[type=checkbox][name={name}]").check()
+
+
+def test_long_runs_count_evaluations_and_show_no_average_eta(page):
+    import re
+
+    panel = _classify_panel(page)
+    panel.get_by_label("Text").first.fill("my card was declined at the grocery store and I am really annoyed "
+                                          "about it because this is the third time this week " * 3)
+    panel.get_by_role("radio", name="LIME").click()
+    panel.get_by_role("button", name="Explain", exact=True).click()
+    shown = page.get_by_text(re.compile(r"\d+/\d+ evaluations")).first
+    shown.wait_for(timeout=60_000)
+    statuses = " ".join(page.locator(".progress-text, .meta-text, .meta-text-center").all_inner_texts())
+    assert "evaluations" in statuses and not re.search(r"\d+\.\d+/\d+\.\d+s", statuses)
+    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+    panel.get_by_role("radio", name="SHAP").click()

@@ -49,6 +49,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair", "hypothesis_template": "--template",
+         "multi_label": "--multi-label"}
+
+
+def check_flags(args: argparse.Namespace, task, method) -> None:
+    """The task's arguments, checked in the CLI's own words (flags, not keyword arguments)."""
+    from model.errors import InputError
+    from model.validation import check_text
+
+    if args.text is not None:
+        check_text(args.text)
+    given = {"target": args.target, "labels": args.labels, "pair": args.pair, "hypothesis_template": args.template,
+             "multi_label": args.multi_label or None}
+    for name, value in given.items():
+        if value is not None and name not in task.TAKES:
+            raise InputError(f"{FLAGS[name]} is not used by a {task.NAME} model.")
+    if method.NEEDS_TARGET:
+        for name in task.REQUIRES:
+            if given[name] is None:
+                what = {"labels": "the candidate labels, comma-separated", "pair": "the second text to compare with"}
+                article = "An" if task.NAME[:1] in "aeiou" else "A"
+                raise InputError(f"{article} {task.NAME} model needs {what.get(name, name)}: give {FLAGS[name]}.")
+
+
 def method_params(args: argparse.Namespace) -> dict:
     """The method flags the user gave, read as their parameters' kinds."""
     from .registry import all_params
@@ -84,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     args = parse_args(argv)
-    from model import load_model, quiet_logging
+    from model import get_task, load_model, quiet_logging
     from model.validation import split_labels
 
-    from . import explain_many
+    from . import explain_many, get_method
 
     quiet_logging()
     if args.list:
@@ -98,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("Give the text to explain with --text, or a file of texts with --file (not both).")
         texts = [args.text] if args.file is None else read_lines(args.file)
         model = load_model(args.model, task=args.task)
+        check_flags(args, get_task(model.task), get_method(args.method))
         targets = split_labels(args.target) if args.target else None
         explanations = explain_many(
             model, texts, args.method,

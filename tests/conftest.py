@@ -66,3 +66,21 @@ def additive(hub_cache):
     from tests.tiny_models import snapshot_dir
 
     return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
+
+
+@pytest.fixture(scope="session")
+def launched():
+    import app
+
+    demo = app.build()
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            allowed_paths=[str(app.ASSETS)])
+    yield demo, url
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(launched):
+    from gradio_client import Client
+
+    return Client(launched[1], verbose=False)

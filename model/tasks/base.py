@@ -71,6 +71,10 @@ class Task:
     OUTPUT: str = ""  # what a column of the output is: "probability", "score", "cosine similarity"
     DESCRIPTION: str = ""
     HUB_KIND: str | None = None  # the model-registry builder for Hub ids of this task
+    # The explanation arguments it takes (of target, labels, pair, hypothesis_template, multi_label)
+    # and those it cannot explain without: front ends (the CLI) word their errors from these.
+    TAKES: tuple[str, ...] = ("target",)
+    REQUIRES: tuple[str, ...] = ()
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         """Validate this task's arguments and build the request's TargetSpec."""

@@ -32,6 +32,8 @@ class Embedding(Task):
     OUTPUT = OUTPUT
     DESCRIPTION = "Sentence vectors; explains the cosine similarity of the text to a second text (pair=...)."
     HUB_KIND = "hub-embedding"
+    TAKES = ("target", "pair")
+    REQUIRES = ("pair",)
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         return pair is not None

@@ -12,6 +12,8 @@ class ZeroShot(Task):
     OUTPUT = "score"
     DESCRIPTION = "Scores of candidate labels chosen per call (labels=[...]); explains every candidate unless target= picks some."
     HUB_KIND = "hub-nli"
+    TAKES = ("target", "labels", "hypothesis_template", "multi_label")
+    REQUIRES = ("labels",)
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         return labels is not None

@@ -191,3 +191,18 @@ def test_cache_is_bounded(intent_model):
     for key in "abc":
         cache.put(model, key, made[key])
     assert len(cache) == 2 and cache.get(model, "a") is None and cache.get(model, "c").text == "text c"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args, message", [
+    (["--text", ""], "error: The text is empty: give at least one word."),
+    (["--model", "minilm-zeroshot", "--text", "book a flight"],
+     "error: A zero-shot model needs the candidate labels, comma-separated: give --labels."),
+    (["--model", "minilm-embed", "--text", "a dog"],
+     "error: An embedding model needs the second text to compare with: give --pair."),
+    (["--text", "hi", "--labels", "a,b"], "error: --labels is not used by a classification model."),
+    (["--text", "hi", "--max-evals", "many"], "error: max_evals must be a whole number from 10 to 20,000; got 'many'."),
+])
+def test_cli_errors_speak_cli(args, message):
+    run = subprocess.run([sys.executable, "-m", "explain", *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and run.stderr.strip() == message

@@ -265,3 +265,43 @@ def test_attention_reads_the_rows_the_model_reads(hub_cache):
     ids, types = first.pair_input(first.tokenize(text).ids, "sport")
     np.testing.assert_allclose(e.attributions[:, 0], first.attentions(ids, types)[-1].astype(np.float64).mean(0)[0][:len(e.tokens)],
                                atol=1e-6)
+
+
+def test_hub_probe_is_asked_once_and_honours_offline(monkeypatch):
+    import socket
+
+    from model import hub
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+        hub.hub_reachable.cache_clear()
+        assert hub.hub_reachable() is True
+        listener.close()
+        assert hub.hub_reachable() is True  # remembered: asked once per process
+        hub.hub_reachable.cache_clear()
+        assert hub.hub_reachable(timeout=1.0) is False  # nothing listens now
+        hub.hub_reachable.cache_clear()
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        assert hub.hub_reachable() is False
+    finally:
+        listener.close()
+        hub.hub_reachable.cache_clear()
+
+
+def test_hub_waits_are_capped():
+    from huggingface_hub import constants
+
+    from model.hub import limit_hub_waits
+
+    before = (constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT)
+    try:
+        limit_hub_waits(3)
+        assert constants.HF_HUB_ETAG_TIMEOUT == 3 and constants.HF_HUB_DOWNLOAD_TIMEOUT == 3
+    finally:
+        constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT = before

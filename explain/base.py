@@ -134,6 +134,7 @@ class Method:
     KIND: ClassVar[str] = "attribution"
     NEEDS_TARGET: ClassVar[bool] = True  # False: runs without labels / pair (``target`` is then None)
     SEEDED: ClassVar[bool] = False  # the seed changes the result
+    ADDITIVE: ClassVar[bool] = False  # attributions + base values = outputs (charts then show the base)
     COLOUR: ClassVar[str | None] = None  # its colour in charts (None: one from the palette)
     COMPARE_DEFAULT: ClassVar[bool] = True  # ticked in the app's Compare view unless the user unticks it
 

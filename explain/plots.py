@@ -109,7 +109,9 @@ def _headline(e: Explanation, j: int | None) -> tuple[str, str]:
     name, what = e.targets[j], e.meta.get("output") or "output"
     if e.kind == "attention":
         return f"{label} · attention received", f"prediction: {short(name, 40)} ({what} {number(e.outputs[j])})"
-    return f"{label} · {short(name, 40)}", f"{plain(what)} {number(e.outputs[j])}"
+    cls = METHODS.get(e.method)
+    base = f" · base {number(e.base_values[j])}" if cls is not None and cls.ADDITIVE else ""
+    return f"{label} · {short(name, 40)}", f"{plain(what)} {number(e.outputs[j])}{base}"
 
 
 def _units(e: Explanation, level: str):

@@ -137,6 +137,7 @@ class ShapMethod(Method):
     PARAMS = (Param("max_evals", "int", MAX_EVALS_DEFAULT, 10, MAX_EVALS_LIMIT,
                     "masked inputs SHAP may evaluate; below what the partition tree needs, groups of words "
                     "share one value", budget=True, label="SHAP max evaluations", ui_high=5000, step=50),)
+    ADDITIVE = True
     SEEDED = True  # tie-breaks of the refinement order (they matter only when max_evals truncates the tree)
     COLOUR = "#7b2ff7"
 

@@ -30,7 +30,7 @@ def test_bars_show_exact_values_coloured_by_sign():
     bar = fig.data[0]
     assert list(bar.x) == [0.5, 0.1, -0.3]
     assert list(bar.marker.color) == [plots.POSITIVE, plots.POSITIVE, plots.NEGATIVE]
-    assert "0.700" in fig.layout.title.text and "base 0.400" in fig.layout.title.text
+    assert fig.layout.title.text == "SHAP · pos" and fig.layout.title.subtitle.text == "probability 0.700 · base 0.400"
     sorted_fig = plots.attribution_bars(make(), sort=True)
     assert list(sorted_fig.data[0].x) == [0.5, -0.3, 0.1]
 
@@ -85,4 +85,85 @@ def test_comparison_scales_each_method():
     a, b = make("shap"), make("lime", values=(5.0, 1.0, -3.0))
     fig = plots.comparison([a, b])
     np.testing.assert_allclose(fig.data[0].x, fig.data[1].x)
-    assert [t.name for t in fig.data] == ["shap", "lime"]
+    assert [t.name for t in fig.data] == ["SHAP", "LIME"]
+
+
+def test_numbers_and_axes_are_readable():
+    assert plots.number(0.0) == "0.000" and plots.number(0.9586) == "0.959" and plots.number(-0.0009) == "-0.0009"
+    assert plots.number(3e-7) == "3e-07" and plots.number(12.345) == "12.345"
+    fig = plots.attribution_bars(make(values=(0.0009, -0.0004, 0.0002)))
+    assert fig.layout.xaxis.tickformat == plots.AXIS_NUMBERS  # d3 "~r": 0.0009, never "900µ"
+    heat = plots.text_heatmap(make())
+    assert heat.data[0].colorbar.nticks == 5 and heat.layout.height >= 280  # one row: room for the colour bar
+
+
+def test_titles_are_short_and_numbers_go_in_the_subtitle():
+    e = make()
+    e = Explanation(**{**{f: getattr(e, f) for f in ("task", "model", "method", "text", "tokens", "words", "labels",
+                                                     "probabilities", "attributions", "word_attributions",
+                                                     "base_values", "outputs", "meta")},
+                       "targets": ["an extraordinarily long label name that would not fit in a title"]})
+    fig = plots.attribution_bars(e)
+    assert len(fig.layout.title.text) <= 60 and fig.layout.title.text.startswith("SHAP · an extraordinarily")
+    assert fig.layout.title.subtitle.text == "probability 0.700 · base 0.400"
+
+
+def attention_explanation(text_pair=False):
+    rng = np.random.default_rng(1)
+    attention = rng.random((2, 3, 5, 5))
+    attention /= attention.sum(-1, keepdims=True)
+    base = make(method="attention", attention=attention)
+    fields = {f: getattr(base, f) for f in ("task", "model", "method", "text", "tokens", "words", "labels",
+                                            "probabilities", "base_values", "outputs", "attention")}
+    scores = attention[-1].mean(0)[0]
+    return Explanation(**{**fields, "targets": ["pos", "neg"], "outputs": [0.7, 0.3], "base_values": [0.0, 0.0],
+                          "attributions": np.stack([scores, scores], 1),
+                          "word_attributions": np.stack([scores[1:4], scores[1:4]], 1), "kind": "attention",
+                          "meta": {"readout": "first", "text_pair": text_pair, "output": "probability"}})
+
+
+def test_attention_is_drawn_as_attention():
+    e = attention_explanation()
+    heat = plots.text_heatmap(e).data[0]
+    assert heat.zmin == 0 and heat.colorscale[0][1] != plots.NEGATIVE and heat.colorbar.title.text == "attention"
+    bars = plots.attribution_bars(e)
+    assert set(bars.data[0].marker.color) == {plots.method_colour("attention")}
+    assert len(plots.target_small_multiples(e).data) == 1  # the same for every label: one panel
+    assert len(plots.target_small_multiples(attention_explanation(text_pair=True)).data) == 2
+    assert any("not attributions" in note for note in plots.notes(e))
+
+
+def test_attention_received_follows_layer_and_head():
+    e = attention_explanation()
+    last = plots.attention_received_bars(e, -1, None)
+    first = plots.attention_received_bars(e, 0, 2)
+    np.testing.assert_allclose(last.data[0].x, e.attention[1].mean(0)[0][1:4], rtol=1e-6)  # readout: first row
+    np.testing.assert_allclose(first.data[0].x, e.attention[0, 2][0][1:4], rtol=1e-6)
+    assert last.layout.title.text == "Attention received · layer 2 · mean of heads"
+    assert first.layout.title.text == "Attention received · layer 1 · head 3"
+
+
+def test_comparison_is_sorted_bounded_and_names_the_target():
+    words = tuple(f"w{i}" for i in range(60))
+    a = make("shap", words=words, values=tuple(np.linspace(-1, 1, 60)))
+    b = make("lime", words=words, values=tuple(np.linspace(1, -1, 60)))
+    fig = plots.comparison([a, b], top=40)
+    assert len(fig.data[0].y) == 40 and fig.layout.height <= 1400
+    strength = (np.abs(fig.data[0].x) + np.abs(fig.data[1].x)) / 2
+    assert list(strength) == sorted(strength, reverse=True)
+    assert fig.layout.title.text == "Methods compared · pos (probability 0.700)"
+
+
+def test_projection_labels_only_what_fits():
+    vectors = np.array([[0.0, 0.0, 1.0], [0.001, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    two = plots.projection(["alpha", "alpha twin", "beta", "gamma"], vectors, 2)
+    shown = [t for t in two.data[0].text if t]
+    assert len(shown) == 3 and "alpha twin" not in shown  # the twin overlaps alpha: hover only
+    three = plots.projection(["<b>x</b>", "b", "c"], vectors[:3], 3)
+    assert three.data[0].mode == "markers" and three.data[0].text is None  # 3-D: hover only, never entities
+    assert "&lt;b&gt;" in three.data[0].customdata[0]
+
+
+def test_label_scores_say_how_they_were_computed():
+    assert "add up to 1" in plots.label_scores(["a", "b"], [0.7, 0.3]).layout.title.subtitle.text
+    assert "on its own" in plots.label_scores(["a"], [0.2], independent=True).layout.title.subtitle.text

@@ -87,24 +87,30 @@ WARM = WarmUp()
 
 
 # ----------------------------------------------------------------------------- components
-class _NumberFromApi:
+def number_input(component):
     """A number control whose HTTP API answers a non-numeric value with one sentence of ours
-    (Gradio's own check fails with a generic message and a traceback in the console)."""
+    (Gradio's own check fails with a generic message and a traceback in the console). The
+    instance's ``preprocess`` is wrapped rather than the class subclassed: Gradio writes a
+    ``.pyi`` stub beside the source of every component subclass at import."""
+    original = component.preprocess
 
-    def preprocess(self, payload):
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return original(payload)
         except (TypeError, ValueError):
-            raise gr.Error(f"{self.label or 'This value'} must be a number; got {payload!r}.",
+            raise gr.Error(f"{component.label or 'This value'} must be a number; got {payload!r}.",
                            print_exception=False) from None
 
+    component.preprocess = preprocess
+    return component
 
-class Slider(_NumberFromApi, gr.Slider):
-    pass
+
+def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 - a component constructor
+    return number_input(gr.Slider(*args, **kwargs))
 
 
-class Number(_NumberFromApi, gr.Number):
-    pass
+def Number(*args, **kwargs) -> gr.Number:  # noqa: N802 - a component constructor
+    return number_input(gr.Number(*args, **kwargs))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -327,7 +333,7 @@ def attention_shape(model_name: str):
     layers = int(getattr(config, "num_hidden_layers", None) or config.encoder_layers)
     heads = int(getattr(config, "num_attention_heads", None) or config.encoder_attention_heads)
     note = SHARED_ENCODER if model_name in BUNDLED.values() else ""
-    return Slider(1, layers, value=layers, step=1), Slider(0, heads, value=0, step=1), note
+    return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1), note
 
 
 # ----------------------------------------------------------------------------- layout

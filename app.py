@@ -344,6 +344,10 @@ def _control(param: Param, visible: bool):
         return gr.Radio(list(param.choices), value=param.default, **common)
     if param.kind == "bool":
         return gr.Checkbox(value=param.default, **common)
+    if param.also:  # a number or a word ("auto"): presets to pick from, any value typed in
+        presets = [param.default * 2 ** k for k in range(-1, 5)]
+        choices = [*param.also, *(str(v) for v in presets if param.low <= v <= param.high)]
+        return gr.Dropdown(choices, value=str(param.default), allow_custom_value=True, **common)
     step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
     return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
 

@@ -34,6 +34,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--template", default=None, help="zero-shot hypothesis template with one {}")
     parser.add_argument("--multi-label", action="store_true", help="zero-shot: score labels independently")
     parser.add_argument("--pair", default=None, help="embedding: the second text")
+    parser.add_argument("--output", default=None, choices=["probability", "logit"],
+                        help="classification: the output explained (default probability)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
     parser.add_argument("--list", action="store_true", help="list the registry's models and methods and exit")
@@ -50,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair", "hypothesis_template": "--template",
-         "multi_label": "--multi-label"}
+         "multi_label": "--multi-label", "output": "--output"}
 
 
 def check_flags(args: argparse.Namespace, task, method) -> None:
@@ -61,7 +63,7 @@ def check_flags(args: argparse.Namespace, task, method) -> None:
     if args.text is not None:
         check_text(args.text)
     given = {"target": args.target, "labels": args.labels, "pair": args.pair, "hypothesis_template": args.template,
-             "multi_label": args.multi_label or None}
+             "multi_label": args.multi_label or None, "output": args.output}
     for name, value in given.items():
         if value is not None and name not in task.TAKES:
             raise InputError(f"{FLAGS[name]} is not used by a {task.NAME} model.")
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             target=targets[0] if targets and len(targets) == 1 else targets,
             labels=split_labels(args.labels) if args.labels is not None else None,
             pair=args.pair, seed=args.seed, hypothesis_template=args.template,
-            multi_label=True if args.multi_label else None, seconds=None if args.file else 120.0,
+            multi_label=True if args.multi_label else None, output=args.output,
+            seconds=None if args.file else 120.0,
             progress=show_progress if args.file and sys.stderr.isatty() else None, **method_params(args))
         if args.file and sys.stderr.isatty():
             sys.stderr.write("\n")

@@ -52,13 +52,14 @@ def _versions() -> dict[str, str]:
 
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
             pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
-            multi_label: bool | None = None, seconds: float | None = SECONDS_DEFAULT,
+            multi_label: bool | None = None, output: str | None = None, seconds: float | None = SECONDS_DEFAULT,
             progress: Callable[[int, int], None] | None = None,
             cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **params) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
     every candidate. labels: zero-shot candidates. pair: the second text for embedding similarity.
+    output: for classifiers, "probability" (default) or "logit", the output explained.
     Methods that need no target (attention) run without labels or pair. ``**params``: the method's
     parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap); a parameter of another
     method is ignored, an unknown name is an error. seconds: time budget (None: none).
@@ -68,13 +69,14 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     """
     check_text(text)
     return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed,
-                        hypothesis_template=hypothesis_template, multi_label=multi_label, seconds=seconds,
+                        hypothesis_template=hypothesis_template, multi_label=multi_label, output=output,
+                        seconds=seconds,
                         progress=progress, cache=cache, use_cache=use_cache, **params)[0]
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
                  pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
-                 multi_label: bool | None = None, seconds: float | None = None,
+                 multi_label: bool | None = None, output: str | None = None, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
                  **params) -> list[Explanation]:
@@ -106,6 +108,8 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
         options["hypothesis_template"] = hypothesis_template
     if multi_label is not None:
         options["multi_label"] = multi_label
+    if output is not None:
+        options["output"] = output
 
     settings = freeze_key((method, target, labels, pair, seed, options, params))
     try:
@@ -134,7 +138,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     targets: dict[int, Target | None] = {i: None for i in todo}
     if spec is not None:
         full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
-        targets = {i: spec.target(output) for i, output in zip(todo, full_outputs)}
+        targets = {i: spec.target(row) for i, row in zip(todo, full_outputs)}
     jobs = []
     for i in todo:
         columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
@@ -142,9 +146,11 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
         if targets[i] is not None:
             job.seed(tokenized[i].ids, targets[i].output)
         jobs.append(job)
-    planned = sum(explainer.planned_evaluations(model, tokenized[i], params) for i in todo)
+    planned = sum(explainer.planned_evaluations(model, tokenized[i], params,
+                                                len(targets[i].names) if targets[i] is not None else 0)
+                  for i in todo)
     method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
-                         progress=(lambda done: progress(min(done, planned), planned)) if progress else None,
+                         progress=(lambda done: progress(done, max(done, planned))) if progress else None,
                          chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):

@@ -6,7 +6,8 @@ defaults, the cache key, the progress plan, the CLI flags and the app's controls
 from ``PARAMS``, so nothing else names a method. ``explain`` returns a ``MethodResult``, or (for
 perturbation methods) is a generator that yields batches of token-id tuples, receives their target
 outputs ``(len(batch), n_targets)`` and returns the ``MethodResult``; ``explain.runner`` evaluates
-the batches (see there why).
+the batches (see there why). Gradient methods differentiate ``target.score`` (the task's
+differentiable output) and may yield ``Computed(rows)`` between their passes for progress.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from model.errors import InputError
 from model.tasks import Target
 from model.tokens import Tokenized
 
-Steps = Generator[list[tuple[int, ...]], np.ndarray, "MethodResult"]
+Steps = Generator["list[tuple[int, ...]] | Computed", "np.ndarray | None", "MethodResult"]
 KINDS = ("int", "float", "choice", "bool")
 
 
@@ -110,6 +111,14 @@ class Param:
         return self.check(value)
 
 
+@dataclass(frozen=True)
+class Computed:
+    """Yielded by a method that runs model passes itself (gradients): ``rows`` forward and backward
+    rows were done, so the runner counts them and reports progress. The method gets None back."""
+
+    rows: int
+
+
 @dataclass
 class MethodResult:
     """What a method computes for one text: ``attributions`` (n_tokens, n_targets), ``base_values``
@@ -147,7 +156,7 @@ class Method:
         """One line a chart shows beside this method's result for one target (e.g. LIME's R²)."""
         return ""
 
-    def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
+    def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         """Model evaluations this explanation will need at most (the progress bar's total):
         the value of the budget parameter, or 1."""
         budget = [p.name for p in self.PARAMS if p.budget and isinstance(params.get(p.name), (int, float))]

@@ -22,6 +22,7 @@ from .words import group_words
 NUM_SAMPLES_DEFAULT = 1000
 NUM_SAMPLES_LIMIT = 20_000
 KERNEL_WIDTH = 25  # LimeTextExplainer's default
+FEATURES_HELP = "what is hidden and shown: words (LIME: each distinct word) or single tokens"
 
 
 def _kernel(distances: np.ndarray, kernel_width: float) -> np.ndarray:
@@ -48,8 +49,7 @@ class LimeMethod(Method):
         Param("num_samples", "int", NUM_SAMPLES_DEFAULT, 10, NUM_SAMPLES_LIMIT,
               "perturbed samples LIME draws (identical ones are evaluated once)", budget=True,
               label="LIME samples", ui_high=5000, step=100),
-        Param("features", "choice", "word", help="what LIME turns on and off: distinct words or single tokens",
-              choices=("word", "token"), label="LIME features"),
+        Param("features", "choice", "word", help=FEATURES_HELP, choices=("word", "token"), label="Features"),
         Param("masking", "choice", "remove", help="how a feature is hidden: its tokens removed, or replaced "
               "by the mask token", choices=("remove", "mask"), label="LIME masking"),
     )

@@ -10,14 +10,17 @@ from model.errors import InputError
 
 from .attention import AttentionMethod, RolloutMethod
 from .base import Method, Param
+from .gradient_input import GradientInputMethod
+from .integrated_gradients import IntegratedGradientsMethod
 from .lime_words import LimeMethod
+from .occlusion import OcclusionMethod
 from .shap_partition import ShapMethod
 
 METHODS: dict[str, type[Method]] = {}
 
 # explain()'s own keywords: a method parameter may not take one of these names.
 RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "hypothesis_template",
-                      "multi_label", "seconds", "progress", "cache", "use_cache", "window", "evaluate"})
+                      "multi_label", "output", "seconds", "progress", "cache", "use_cache", "window", "evaluate"})
 
 
 def register_method(cls: type[Method]) -> type[Method]:
@@ -84,5 +87,6 @@ def resolve_params(cls: type[Method], given: dict) -> dict:
     return {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
 
 
-for _cls in (ShapMethod, LimeMethod, AttentionMethod, RolloutMethod):
+for _cls in (ShapMethod, LimeMethod, IntegratedGradientsMethod, GradientInputMethod, OcclusionMethod, AttentionMethod,
+             RolloutMethod):
     register_method(_cls)

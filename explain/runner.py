@@ -20,7 +20,7 @@ import numpy as np
 
 from model.errors import BudgetExceeded, InputError
 
-from .base import MethodResult
+from .base import Computed, MethodResult
 
 Key = tuple[int, ...]
 MAX_PENDING_ROWS = 16_384  # no new explanation joins while this many inputs wait (bounds memory)
@@ -36,6 +36,7 @@ class Job:
     evaluations: int = 0  # distinct inputs this explanation needed evaluated (beyond its seed)
     pending: list[Key] | None = None
     result: MethodResult | None = None
+    report: Callable[[], None] | None = None  # tells the runner's progress about work done in the method
 
     def seed(self, ids, output: np.ndarray) -> None:
         """An output already known (the unperturbed text), so it is never run again."""
@@ -45,6 +46,11 @@ class Job:
         """Advance the explainer with the outputs of its last batch (None to start it)."""
         try:
             batch = self.steps.send(outputs)
+            while isinstance(batch, Computed):  # gradient methods run their own passes: count them
+                self.evaluations += batch.rows
+                if self.report is not None:
+                    self.report()
+                batch = self.steps.send(None)
         except StopIteration as stop:
             self.result, self.pending = stop.value, None
             return
@@ -66,6 +72,22 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | 
     ``BudgetExceeded`` before one once ``seconds`` have passed.
     """
     deadline = time.perf_counter() + seconds if seconds else None
+
+    def report() -> None:
+        if progress is not None:
+            progress(sum(job.evaluations for job in jobs))
+
+    def check_time() -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; lower the "
+                                 "method's budget (evaluations, samples or steps), or shorten the text.")
+
+    def after_own_passes() -> None:
+        report()
+        check_time()
+
+    for job in jobs:
+        job.report = after_own_passes
     waiting = list(jobs)[::-1]
     active: list[Job] = []
 
@@ -102,15 +124,12 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | 
         # checked between chunks, so even one big first batch reports as it goes.
         keys = sorted(wanted, key=len)
         for start in range(0, len(keys), chunk_rows):
-            if deadline is not None and time.perf_counter() > deadline:
-                raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; lower the "
-                                     "method's budget (evaluations or samples), or shorten the text.")
+            check_time()
             chunk = keys[start: start + chunk_rows]
             outputs = np.asarray(forward([list(k) for k in chunk]), dtype=np.float64)
             for key, row in zip(chunk, outputs):
                 for job in wanted[key]:
                     job.memo[key] = row[job.columns]
                     job.evaluations += 1
-            if progress is not None:
-                progress(sum(job.evaluations for job in jobs))
+            report()
     return [job.result for job in jobs]

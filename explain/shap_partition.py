@@ -147,7 +147,7 @@ class ShapMethod(Method):
         return (f"base (every token hidden) {base:.4g}; the contributions add up to "
                 f"{float(explanation.outputs[target]) - base:+.4g}")
 
-    def planned_evaluations(self, model, tokenized: Tokenized, params: dict) -> int:
+    def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         """The masks of the whole tree, or max_evals when that is fewer."""
         clustering = partition_clustering(tokenized, model.tokenizer.sep_token)
         return min(params["max_evals"], full_tree_masks(clustering, len(tokenized)))

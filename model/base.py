@@ -97,6 +97,10 @@ class TextModel:
         return self.adapter.mask_id if self.adapter.mask_id is not None else self.adapter.pad_id
 
     @property
+    def pad_token_id(self) -> int:
+        return self.adapter.pad_id
+
+    @property
     def readout(self) -> str:
         """Which positions the output reads: "first" ([CLS] heads), "mean" (pooled encoders: every
         position), "last" (the last non-pad token: BART's EOS). Attention views use it."""

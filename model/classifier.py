@@ -71,6 +71,15 @@ class SequenceLogits(torch.nn.Module):
         return self.model.classification_head(chosen)
 
 
+OUTPUTS = ("probability", "logit")
+
+
+def check_output(output: object) -> str:
+    if output not in OUTPUTS:
+        raise InputError(f"output must be 'probability' or 'logit', not {output!r}.")
+    return output
+
+
 class ClassifierModel(TextModel):
     """Softmax over labels (sigmoid per label for multi-label heads)."""
 
@@ -81,18 +90,24 @@ class ClassifierModel(TextModel):
         self.labels = list(labels)
         self.multi_label = multi_label
 
-    def _answer(self, logits: torch.Tensor) -> torch.Tensor:
-        """Logits -> probabilities, the one formula of both paths."""
+    def _answer(self, logits: torch.Tensor, output: str) -> torch.Tensor:
+        """Logits -> probabilities (or the logits themselves), the one formula of both paths."""
+        if output == "logit":
+            return logits
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
 
-    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+    def predict_ids(self, id_batch, labels=None, output: str = "probability", **options) -> np.ndarray:
+        """Probabilities (n, n_labels), or with ``output="logit"`` the logits."""
         reject_extras(self.task, labels, options)
+        check_output(output)
         logits = self._run(as_id_lists(id_batch))
-        return self._answer(as_float64(logits)).numpy().astype(np.float32)
+        return self._answer(as_float64(logits), output).numpy().astype(np.float32)
 
-    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, output: str = "probability",
+                       **options) -> torch.Tensor:
         reject_extras(self.task, labels, options)
-        return self._answer(self._network_embeds(embeds, attention_mask, ids))
+        check_output(output)
+        return self._answer(self._network_embeds(embeds, attention_mask, ids), output)
 
     def label_index(self, label: str) -> int:
         """Column of a label name, or one InputError sentence."""

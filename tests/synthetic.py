@@ -27,11 +27,12 @@ class AdditiveModel:
             self.weights[special] = 0.0
         self.info = ModelInfo(name="additive", task=self.task, source="synthetic")
         self.max_length = 64
-        self.device = "cpu"
+        self.device = torch.device("cpu")
+        self.dtype = torch.float64
         self.batch_size = 10_000  # NumPy sums: no batch limit (the runner's progress chunks are 4 batches)
         self.readout = "mean"
         self.calls = 0
-        self.embedding = torch.nn.Embedding(len(self.weights), 1)
+        self.embedding = torch.nn.Embedding(len(self.weights), 1, dtype=torch.float64)
         with torch.no_grad():
             self.embedding.weight.copy_(torch.from_numpy(self.weights)[:, None])
 
@@ -57,6 +58,10 @@ class AdditiveModel:
     @property
     def mask_token_id(self) -> int:
         return self.tokenizer.mask_token_id
+
+    @property
+    def pad_token_id(self) -> int:
+        return self.tokenizer.pad_token_id
 
     def tokenize(self, text):
         return self.adapter.tokenize(text)

@@ -34,6 +34,7 @@ class Target:
     output_name: str
     output: np.ndarray
     options: Mapping = field(default_factory=dict)
+    score: Score | None = None  # the spec's differentiable score (all columns): what gradient methods call
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class TargetSpec:
             columns = np.arange(len(self.labels))
         return Target(names=tuple(self.labels[c] for c in columns), columns=columns, labels=self.labels,
                       probabilities=output, output_name=self.output_name, output=output[columns],
-                      options=dict(self.options))
+                      options=dict(self.options), score=self.score)
 
 
 class Task:

@@ -106,3 +106,20 @@ def test_a_rejected_request_is_one_log_line_not_a_traceback(client, caplog, capf
     assert [r.getMessage() for r in caplog.records if r.name == "studio"] == \
         ["rejected classify: The text is empty: give at least one word."]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_gradient_methods_in_the_app_with_their_notes_and_parameters(client):
+    label, bars, heat, notes, files = client.predict("transfer $200 from checking to savings", "intent-minilm", "ig",
+                                                     "", 0, True, steps="auto", baseline="mask",
+                                                     api_name="/classify")
+    assert label["label"] == "transfer" and "completeness gap" in notes and "with 50 steps" in notes
+    assert figure(bars)["layout"]["title"]["text"] == "Integrated Gradients · transfer"
+    words = list(csv.DictReader(open(next(f for f in files if f.endswith("-words.csv")), encoding="utf-8")))
+    assert json.loads(words[0]["parameters"]) == {"steps": "auto", "integration": "gausslegendre", "baseline": "mask"}
+    fig = figure(client.predict("set a timer for ten minutes", "intent-minilm", "", 0, max_evals=200,
+                                num_samples=200, api_name="/compare_methods"))  # the default methods
+    assert [t["name"] for t in fig["data"]] == ["SHAP", "LIME", "Integrated Gradients", "Occlusion", "Rollout"]
+    for method, kwargs in (("grad_input", {}), ("occlusion", {"features": "token"})):
+        label, bars, *_ = client.predict("my card was declined", "intent-minilm", method, "", 0, True,
+                                         api_name="/classify", **kwargs)
+        assert label["label"] == "card_declined" and figure(bars)["data"][0]["type"] == "bar"

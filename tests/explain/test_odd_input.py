@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explain import explain
+from explain import METHODS, explain
 
 ODD_TEXTS = {
     "huge": "transfer money to my savings account please " * 2_200,  # 96,800 characters
@@ -21,10 +21,10 @@ ODD_TEXTS = {
 BAD_TEXTS = {"empty": "", "spaces": "  \n\t ", "none": None, "number": 12, "only-zero-width": "\u200b\u200d",
              "too-long": "x" * 100_001}
 TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, "embed_model": {"pair": "send money"}}
-BUDGET = {"max_evals": 60, "num_samples": 60}
+BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8}
 
 
-@pytest.mark.parametrize("method", ["shap", "lime", "attention", "rollout"])
+@pytest.mark.parametrize("method", list(METHODS))
 @pytest.mark.parametrize("fixture", list(TASKS))
 @pytest.mark.parametrize("name", list(ODD_TEXTS))
 def test_odd_text_is_answered(request, fixture, method, name):

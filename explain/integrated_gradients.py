@@ -1,0 +1,132 @@
+"""Integrated Gradients (Sundararajan et al. 2017) through captum, on the input embeddings.
+
+The explained output is the task's differentiable score (``target.score``): the class probability
+(or logit), each zero-shot label's score exactly as the model computes it (an NLI model's softmax
+across labels, not a sigmoid of one entailment logit), the cosine similarity to the second text.
+captum's ``LayerIntegratedGradients`` integrates the gradient along the straight path from a
+baseline to the input in the model's word-embedding layer; a token's score is the sum over the
+hidden dimension. Baselines: "mask" (default: what SHAP calls the empty input, every content token
+replaced by the mask token, special tokens kept, so they get exactly 0), "pad" (the pad token
+instead), "zeros" (zero embeddings for the content tokens; captum's ``IntegratedGradients`` on
+the embedding itself, the same integral, since no token id has a zero embedding).
+
+Completeness: the attributions should add up to f(x) - f(baseline); the gap left by the numerical
+integral is reported (relative to |f(x) - f(baseline)|). ``steps="auto"`` doubles the steps from 50
+until the gap is at most 1% or 800 steps are reached. Measured: Gauss-Legendre (the default) is
+within 1e-5 at 50 steps on the bundled classifier; captum's ``riemann_trapezoid`` weights add up to
+(n - 1) / n, so it misses 1/n of the total even on a linear model (2% at 50 steps).
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+from model.tasks import Target
+from model.tokens import Tokenized
+
+from .base import Computed, Method, MethodResult, Param, Steps
+
+AUTO_START, AUTO_CAP, AUTO_GAP = 50, 800, 0.01
+
+
+def baseline_ids(model, tokenized: Tokenized, baseline: str) -> list[int]:
+    """The baseline's token ids: content tokens replaced by the mask (or pad) token, specials kept."""
+    filler = model.pad_token_id if baseline == "pad" else model.mask_token_id
+    return [i if special else filler for i, special in zip(tokenized.ids, tokenized.special)]
+
+
+def completeness_gap(total: float, output: float, base: float) -> float:
+    """|sum of attributions - (f(x) - f(baseline))|, relative to |f(x) - f(baseline)|."""
+    change = output - base
+    return abs(total - change) / max(abs(change), 1e-12)
+
+
+class IntegratedGradientsMethod(Method):
+    NAME = "ig"
+    LABEL = "Integrated Gradients"
+    DESCRIPTION = ("Integrated Gradients: integrates the output's gradient along a straight path from an empty "
+                   "input (every word masked) to the text, in the embedding space; the contributions add up to "
+                   "the output minus the empty input's output, up to a reported numerical gap.")
+    PARAMS = (
+        Param("steps", "int", AUTO_START, 2, AUTO_CAP, "points of the path integral; 'auto' doubles them from 50 "
+              "until the completeness gap is at most 1% (800 at most)", also=("auto",), budget=True,
+              label="IG steps", ui_high=400, step=2),
+        # (captum calls this "method"; here that name is explain()'s own)
+        Param("integration", "choice", "gausslegendre", help="captum's integration rule",
+              choices=("gausslegendre", "riemann_trapezoid"), label="IG integration"),
+        Param("baseline", "choice", "mask", help="where the path starts: the text with every content token "
+              "masked, padded, or zero embeddings", choices=("mask", "pad", "zeros"), label="IG baseline"),
+    )
+    ADDITIVE = True
+    COLOUR = "#e76f51"
+
+    @classmethod
+    def note(cls, explanation, target: int) -> str:
+        gaps, steps = explanation.meta.get("completeness_gap", ()), explanation.meta.get("steps_used", ())
+        if target >= len(gaps):
+            return ""
+        return (f"completeness gap {gaps[target]:.2%} of the output change from the baseline "
+                f"({explanation.meta.get('baseline')} baseline, output {explanation.base_values[target]:.4g}) "
+                f"with {steps[target]} steps")
+
+    def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
+        """Path points for every target ("auto": the first round; more rounds raise the plan)."""
+        return (AUTO_START if params["steps"] == "auto" else params["steps"]) * n_targets
+
+    def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
+        from captum.attr import IntegratedGradients, LayerIntegratedGradients
+
+        layer = model.input_embeddings()
+        ids, mask = model.id_tensors([tokenized.ids])
+        base_ids, _ = model.id_tensors([baseline_ids(model, tokenized, params["baseline"])])
+        special = torch.tensor(tokenized.special, device=ids.device)[None, :, None]
+        autocast = torch.autocast("cuda", dtype=model.dtype) if model.device.type == "cuda" else nullcontext()
+        n_targets = len(target.names)
+        attributions = np.zeros((len(tokenized), n_targets))
+        bases, gaps, steps_used = [], [], []
+        for j, column in enumerate(target.columns):
+            def on_embeddings(embeds, attention_mask, input_ids, column=int(column)):
+                return target.score(embeds, attention_mask, input_ids)[:, column]
+
+            def on_ids(input_ids, attention_mask, column=int(column)):
+                return target.score(layer(input_ids), attention_mask, input_ids)[:, column]
+
+            with torch.no_grad():
+                embeds = layer(ids)
+                if params["baseline"] == "zeros":
+                    base_embeds = torch.where(special, embeds, torch.zeros_like(embeds))
+                else:
+                    base_embeds = layer(base_ids)
+                output = float(on_embeddings(embeds, mask, ids)[0])
+                base = float(on_embeddings(base_embeds, mask, ids)[0])
+            steps = AUTO_START if params["steps"] == "auto" else params["steps"]
+            while True:
+                with autocast:
+                    if params["baseline"] == "zeros":
+                        ig = IntegratedGradients(on_embeddings)
+                        result = ig.attribute(embeds, baselines=base_embeds, additional_forward_args=(mask, ids),
+                                              n_steps=steps, method=params["integration"],
+                                              internal_batch_size=model.batch_size)
+                    else:
+                        lig = LayerIntegratedGradients(on_ids, layer)
+                        result = lig.attribute(ids, baselines=base_ids, additional_forward_args=(mask,),
+                                               n_steps=steps, method=params["integration"],
+                                               internal_batch_size=model.batch_size)
+                scores = result.detach().double().sum(-1)[0].cpu().numpy()
+                gap = completeness_gap(float(scores.sum()), output, base)
+                yield Computed(steps)
+                if params["steps"] != "auto" or gap <= AUTO_GAP or steps >= AUTO_CAP:
+                    break
+                steps = min(2 * steps, AUTO_CAP)
+            attributions[:, j] = scores
+            bases.append(base)
+            gaps.append(gap)
+            steps_used.append(steps)
+        meta = {"completeness_gap": gaps, "steps_used": steps_used, "baseline": params["baseline"],
+                "baseline_output": bases, "integration": params["integration"]}
+        if any(g > AUTO_GAP for g in gaps):
+            meta["note"] = (f"The attributions miss their total by more than 1% (largest gap {max(gaps):.1%}); "
+                            "raise IG steps or choose 'auto'.")
+        return MethodResult(attributions=attributions, base_values=np.array(bases), meta=meta)

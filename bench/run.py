@@ -263,6 +263,47 @@ def bench_attention(model, reps: int) -> dict:
             "repeat_request_s": repeat}
 
 
+def bench_gradients(model, reps: int) -> list[dict]:
+    """IG at 50 steps against captum's documented call (LayerIntegratedGradients on the embedding
+    layer, the model called on ids, as captum's BERT tutorial does), same baseline and steps;
+    Gradient x Input and occlusion in units of one forward pass of the text."""
+    import torch
+    from captum.attr import LayerIntegratedGradients
+
+    from explain import explain
+    from explain.integrated_gradients import baseline_ids
+
+    rows = []
+    for text in SENTENCES[:3]:
+        tokenized = model.tokenize(text)
+        ours = explain(model, text, "ig", steps=50, use_cache=False)
+        column = model.labels.index(ours.targets[0])
+        ids, mask = model.id_tensors([tokenized.ids])
+        base, _ = model.id_tensors([baseline_ids(model, tokenized, "mask")])
+
+        def forward(input_ids, attention_mask):
+            return torch.softmax(model.network(input_ids, attention_mask), dim=-1)[:, column]
+
+        def reference():
+            lig = LayerIntegratedGradients(forward, model.input_embeddings())
+            return lig.attribute(ids, baselines=base, additional_forward_args=(mask,), n_steps=50).sum(-1)[0]
+
+        expected = reference().detach().double().numpy()
+        with runtime(model, "torch"):
+            t_forward = median_time(lambda: model.predict_ids([tokenized.ids]), reps)
+        t_ours, t_ref, t_grad, t_occ = median_times([
+            lambda: explain(model, text, "ig", steps=50, use_cache=False), reference,
+            lambda: explain(model, text, "grad_input", use_cache=False),
+            lambda: explain(model, text, "occlusion", use_cache=False)], reps)
+        rows.append({"words": len(text.split()), "tokens": len(tokenized), "ig_s": t_ours, "captum_s": t_ref,
+                     "ratio": t_ref / t_ours, "max_abs_diff": float(np.abs(ours.attributions[:, 0] - expected).max()),
+                     "gap": ours.meta["completeness_gap"][0], "forward_s": t_forward,
+                     "grad_input_forwards": t_grad / t_forward, "occlusion_forwards": t_occ / t_forward,
+                     "occlusion_s": t_occ, "grad_input_s": t_grad})
+        print(f"  ig: {rows[-1]}", flush=True)
+    return rows
+
+
 def bench_throughput(model, count: int) -> dict:
     """Explanations per second over ``count`` distinct sentences: one by one, and ``explain_many``."""
     from explain import explain, explain_many
@@ -368,6 +409,13 @@ def table(results: dict) -> str:
     for r in results["lime"]:
         lines.append(f"| {r['samples']} samples | {r['words']} | {r['evaluations']} | {r['ours_s']:.3f} s | {r['ref_s']:.3f} s | "
                      f"{r['speedup']:.2f}x | {r['top10_overlap']:.0%} |")
+    lines += ["", "| Gradients (intent-minilm) | tokens | IG, 50 steps | captum's call | captum / ours | max abs diff | "
+              "completeness gap | Gradient x Input | occlusion |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results["gradients"]:
+        lines.append(f"| {r['words']} words | {r['tokens']} | {r['ig_s']:.3f} s | {r['captum_s']:.3f} s | "
+                     f"{r['ratio']:.2f}x | {r['max_abs_diff']:.1e} | {r['gap']:.1e} | {r['grad_input_s'] * 1000:.0f} ms = "
+                     f"{r['grad_input_forwards']:.1f} forwards | {r['occlusion_s'] * 1000:.0f} ms = "
+                     f"{r['occlusion_forwards']:.1f} forwards |")
     a = results["attention"]
     lines += ["", f"**Attention**: {a['attention_s'] * 1000:.0f} ms ({a['attention_vs_forward']:.1f}x one forward pass of "
               f"{a['forward_s'] * 1000:.0f} ms); rollout {a['rollout_s'] * 1000:.0f} ms. "
@@ -418,6 +466,7 @@ def main(argv: list[str] | None = None) -> None:
                                for k in ("speedup_a", "speedup_b", "efficiency", "bound_a", "bound_b")}
     lime_1000 = SENTENCES[:2] if args.quick else SENTENCES[:3]
     results["lime"] = bench_lime(model, reps, 1000, lime_1000) + bench_lime(model, reps, 5000, SENTENCES[1:2])
+    results["gradients"] = bench_gradients(model, reps)
     results["attention"] = bench_attention(model, reps)
     results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()

@@ -46,8 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         kwargs = {"choices": list(param.choices)} if param.kind == "choice" else {}
         if param.kind == "bool":
             kwargs["action"] = argparse.BooleanOptionalAction
+        text = f"{param.help} ({', '.join(users)}: {param.describe()}; default {param.default!r})"
         group.add_argument(flag(name), dest=name, default=None, **kwargs,
-                           help=f"{param.help} ({', '.join(users)}: {param.describe()}; default {param.default!r})")
+                           help=text.replace("%", "%%"))  # (argparse formats help with %)
     return parser.parse_args(argv)
 
 

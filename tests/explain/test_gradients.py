@@ -141,4 +141,4 @@ def test_gradient_methods_report_progress(additive):
     seen = []
     explain(additive, TEXT, "ig", target=["score", "negated"], steps=20, cache=None,
             progress=lambda done, planned: seen.append((done, planned)))
-    assert seen == [(20, 40), (40, 40)]
+    assert seen == [(1, 41), (21, 41), (41, 41)]  # the baseline's pass, then 20 steps per target

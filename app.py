@@ -225,14 +225,14 @@ def classify(text: str, model_name: str, method: str, target: str | None, seed: 
 @gpu
 @handler
 def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
-                    progress=gr.Progress(), **params):
+                    sort: bool = True, progress=gr.Progress(), **params):
     """Several methods on the same input, words aligned (each method reads its own parameters)."""
     model = _model(model_name, "classification", progress)
     chosen = [_method(m) for m in (default_compare() if methods is None else methods)]
     if not chosen:
         raise InputError("Tick at least one method to compare.")
     results = [_explain(model, text, m, progress, seed, _params(m, params), target=target or None) for m in chosen]
-    return plots.comparison(results, top=TOP_WORDS)
+    return plots.comparison(results, top=TOP_WORDS, sort=bool(sort))
 
 
 def default_compare() -> list[str]:
@@ -424,13 +424,13 @@ def build() -> gr.Blocks:
                 c_compare = gr.Plot(label="Methods compared")
             c_run.click(classify, [c_text, c_model, c_method, c_target, c_seed, c_sort],
                         [c_label, c_bars, c_heat, c_notes, c_files], inputs_kwargs=c_params, api_name="classify")
-            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which], c_compare,
+            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which, c_sort], c_compare,
                         inputs_kwargs=c_params, api_name="compare_methods")
             c_model.change(class_labels, c_model, c_target, api_name="class_labels")
             demo.load(class_labels, c_model, c_target, api_name=False, queue=False)
             _clear_on_change([c_text, c_model, c_method, c_target, c_seed, c_sort, *c_params.values()],
                              [c_label, c_bars, c_heat, c_notes, c_files])
-            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, *c_params.values()], [c_compare])
+            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, c_sort, *c_params.values()], [c_compare])
 
         with gr.Tab("Zero-shot"):
             with gr.Row():

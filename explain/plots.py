@@ -304,9 +304,10 @@ def target_small_multiples(e: Explanation) -> go.Figure:
     return _layout(fig, f"{method_label(e.method)} per label", what, height=max(320, 22 * len(ticks) + 170))
 
 
-def comparison(explanations: list[Explanation], target: int | str = 0, *, top: int | None = 25) -> go.Figure:
-    """Several methods on the same text: grouped bars per word, each method scaled to max |value| = 1,
-    the words with the largest mean |scaled value| first (at most ``top``)."""
+def comparison(explanations: list[Explanation], target: int | str = 0, *, top: int | None = 25,
+               sort: bool = True) -> go.Figure:
+    """Several methods on the same text: grouped bars per word, each method scaled to max |value| = 1;
+    the ``top`` words with the largest mean |scaled value|, strongest first (``sort``) or in text order."""
     if not explanations:
         raise InputError("Nothing to compare.")
     first = explanations[0]
@@ -320,6 +321,8 @@ def comparison(explanations: list[Explanation], target: int | str = 0, *, top: i
         scaled.append((e, values, values / (float(np.abs(values).max()) or 1.0)))
     strength = np.mean([np.abs(s) for _, _, s in scaled], axis=0)
     order = _order(strength, True, top)
+    if not sort:
+        order = sorted(order)
     ticks = _unique_ticks([short(names[i]) for i in order])
     fig = go.Figure()
     for e, values, s in scaled:
@@ -330,8 +333,9 @@ def comparison(explanations: list[Explanation], target: int | str = 0, *, top: i
     j = first.target_index(target) if first.targets else None
     explained = f"{short(first.targets[j], 40)} ({first.meta.get('output') or 'output'} {number(first.outputs[j])})" \
         if j is not None else "attention"
-    shown = f"the {len(order)} words with the largest mean |scaled value| of {len(names)}" if len(order) < len(names) \
-        else "every word, largest mean |scaled value| first"
+    shown = f"the {len(order)} words of {len(names)} with the largest mean |scaled value|" if len(order) < len(names) \
+        else "every word"
+    shown += ", strongest first" if sort else ", in text order"
     return _layout(fig, f"Methods compared · {explained}", f"each method scaled to its largest |value|; {shown}",
                    barmode="group", yaxis={"autorange": "reversed", "type": "category"},
                    xaxis={"range": [-1.05, 1.05], "title": "scaled contribution"},

@@ -35,6 +35,11 @@ def main() -> None:
                 panel = page.locator("[role=tabpanel]:visible")
                 panel.get_by_role("button", name=button, exact=True).first.click()
                 panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+                if tab == "Classify":  # the Compare view too, with the default methods
+                    page.wait_for_timeout(1000)
+                    panel.get_by_text("Compare methods on this text").click()
+                    panel.get_by_role("button", name="Compare methods", exact=True).click()
+                    panel.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=120_000)
                 page.wait_for_timeout(1500)
                 name = "screenshot-" + tab.split()[0].lower().replace("-", "") + ".png"
                 page.screenshot(path=str(out / name), full_page=True)

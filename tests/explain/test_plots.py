@@ -152,6 +152,9 @@ def test_comparison_is_sorted_bounded_and_names_the_target():
     strength = (np.abs(fig.data[0].x) + np.abs(fig.data[1].x)) / 2
     assert list(strength) == sorted(strength, reverse=True)
     assert fig.layout.title.text == "Methods compared · pos (probability 0.700)"
+    in_text_order = plots.comparison([a, b], top=40, sort=False)
+    assert set(in_text_order.data[0].y) == set(fig.data[0].y)  # the same 40 words...
+    assert list(in_text_order.data[0].y) == sorted(fig.data[0].y, key=lambda w: int(w[1:]))  # ...as written
 
 
 def test_projection_labels_only_what_fits():

@@ -339,8 +339,9 @@ def comparison(explanations: list[Explanation], target: int | str = 0, *, top: i
     return _layout(fig, f"Methods compared · {explained}", f"each method scaled to its largest |value|; {shown}",
                    barmode="group", yaxis={"autorange": "reversed", "type": "category"},
                    xaxis={"range": [-1.05, 1.05], "title": "scaled contribution"},
-                   height=min(1400, 170 + len(order) * (8 + 6 * len(explanations))),
-                   legend={"orientation": "h", "y": -0.08})
+                   height=min(1400, 210 + len(order) * (8 + 6 * len(explanations))),
+                   legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
+                   margin={"l": 10, "r": 10, "t": 80, "b": 110})
 
 
 def similarity_matrix(texts: list[str], vectors: np.ndarray) -> go.Figure:

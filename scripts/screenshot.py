@@ -40,6 +40,10 @@ def main() -> None:
                     panel.get_by_text("Compare methods on this text").click()
                     panel.get_by_role("button", name="Compare methods", exact=True).click()
                     panel.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=120_000)
+                if tab.startswith("Embeddings"):  # and why two texts are similar
+                    page.wait_for_timeout(1000)
+                    panel.get_by_role("button", name="Explain the similarity", exact=True).click()
+                    panel.locator(".js-plotly-plot").nth(4).wait_for(state="visible", timeout=120_000)
                 page.wait_for_timeout(1500)
                 name = "screenshot-" + tab.split()[0].lower().replace("-", "") + ".png"
                 page.screenshot(path=str(out / name), full_page=True)

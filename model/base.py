@@ -25,9 +25,6 @@ from .validation import check_texts
 
 log = logging.getLogger(__name__)
 
-READOUTS = ("first", "mean", "last")  # which positions a model's output reads (see TextModel.readout)
-
-
 @dataclass(frozen=True)
 class ModelInfo:
     """What a model is, for the Explanation's meta and the UI."""

@@ -2,6 +2,7 @@
 of the model's own labels (default: the predicted one)."""
 from __future__ import annotations
 
+from ..classifier import check_output
 from ..errors import InputError
 from .base import Task, TargetSpec, wanted_names
 
@@ -22,8 +23,7 @@ class Classification(Task):
         output = options.pop("output", "probability")
         if options:
             raise InputError(f"A classifier takes no option {sorted(options)[0]!r}.")
-        if output not in ("probability", "logit"):
-            raise InputError(f"output must be 'probability' or 'logit', not {output!r}.")
+        check_output(output)
         wanted = None if target is None else tuple(model.label_index(t) for t in wanted_names(target))
         if output == "probability":  # the model's own functions, so callers can count or patch them
             forward, score = model.predict_ids, model.predict_embeds

@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="classification: the output explained (default probability)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
+    parser.add_argument("--evaluate", action="store_true", help="add the scorecard (faithfulness, agreement with "
+                                                                 "leave-one-out, stability) to meta.scores")
     parser.add_argument("--list", action="store_true", help="list the registry's models and methods and exit")
     group = parser.add_argument_group("method parameters", "each applies only to the methods named in its help; "
                                                            "leave it out for the method's default")
@@ -134,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             pair=args.pair, seed=args.seed, hypothesis_template=args.template,
             multi_label=True if args.multi_label else None, output=args.output,
             seconds=None if args.file else 120.0,
-            progress=show_progress if args.file and sys.stderr.isatty() else None, **method_params(args))
+            progress=show_progress if args.file and sys.stderr.isatty() else None, evaluate=args.evaluate,
+            **method_params(args))
         if args.file and sys.stderr.isatty():
             sys.stderr.write("\n")
     except ValueError as err:

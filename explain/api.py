@@ -24,6 +24,7 @@ from model.validation import check_text, check_texts
 from .base import Method, MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
+from .metrics import evaluate as score_explanation
 from .registry import get_method, resolve_params
 from .runner import Job, run
 from .words import group_words
@@ -53,7 +54,7 @@ def _versions() -> dict[str, str]:
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
             pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
             multi_label: bool | None = None, output: str | None = None, seconds: float | None = SECONDS_DEFAULT,
-            progress: Callable[[int, int], None] | None = None,
+            progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
             cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **params) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
@@ -65,19 +66,20 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     method is ignored, an unknown name is an error. seconds: time budget (None: none).
     ``progress(done, planned)`` is called as model evaluations complete. An identical repeat
     request is answered from ``cache`` (``meta["cached"]`` is then True); ``cache=None`` or
-    ``use_cache=False`` always recomputes.
+    ``use_cache=False`` always recomputes. ``evaluate=True`` (or a list of metric names) puts the
+    scorecard (``explain.evaluate``) in ``meta["scores"]``.
     """
     check_text(text)
     return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed,
                         hypothesis_template=hypothesis_template, multi_label=multi_label, output=output,
-                        seconds=seconds,
-                        progress=progress, cache=cache, use_cache=use_cache, **params)[0]
+                        seconds=seconds, progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache,
+                        **params)[0]
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
                  pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
                  multi_label: bool | None = None, output: str | None = None, seconds: float | None = None,
-                 progress: Callable[[int, int], None] | None = None,
+                 progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
                  **params) -> list[Explanation]:
     """``explain`` for many texts with the same settings, in input order.
@@ -111,7 +113,9 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     if output is not None:
         options["output"] = output
 
-    settings = freeze_key((method, target, labels, pair, seed, options, params))
+    if not isinstance(evaluate, (bool, list, tuple)):
+        raise InputError("evaluate must be True, False or a list of metric names.")
+    settings = freeze_key((method, target, labels, pair, seed, options, params, evaluate))
     try:
         hash(settings)
     except TypeError:  # odd argument types: no caching; validation below names the problem
@@ -157,6 +161,10 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
         results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
             "params": {**params, **options}, "seed": seed, "seconds": round(elapsed, 4),
             "model_evaluations": job.evaluations + (targets[i] is not None)})  # + the unperturbed text
+        if evaluate is not False:
+            card = score_explanation(results[i], None if evaluate is True else list(evaluate), model=model,
+                                     seed=seed)
+            results[i] = dataclasses.replace(results[i], meta={**results[i].meta, "scores": card.to_dict()})
         if cache is not None:
             cache.put(model, (texts[i], settings), results[i])
     return results

@@ -152,6 +152,11 @@ class Method:
         raise NotImplementedError
 
     @classmethod
+    def seed_dependent(cls, explanation) -> bool:
+        """Whether another seed could have given this explanation other values (the scorecard's stability)."""
+        return cls.SEEDED
+
+    @classmethod
     def note(cls, explanation, target: int) -> str:
         """One line a chart shows beside this method's result for one target (e.g. LIME's R²)."""
         return ""

@@ -142,6 +142,10 @@ class ShapMethod(Method):
     COLOUR = "#7b2ff7"
 
     @classmethod
+    def seed_dependent(cls, explanation) -> bool:
+        return not explanation.meta.get("partition_tree_exhausted", False)  # seeds only break ties of a truncation
+
+    @classmethod
     def note(cls, explanation, target: int) -> str:
         base = float(explanation.base_values[target])
         return (f"base (every token hidden) {base:.4g}; the contributions add up to "

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from ..base import as_float64
 from ..errors import InputError
 from ..validation import check_text
-from .base import Task, TargetSpec
+from .base import Task, TargetSpec, wanted_names
 
 OUTPUT = "cosine similarity"
 
@@ -46,7 +46,7 @@ class Embedding(Task):
         if pair is None:
             raise InputError("Explaining an embedding model needs a second text (pair=...) to compare with.")
         check_text(pair, what="pair text")
-        if target not in (None, OUTPUT):
+        if target is not None and wanted_names(target) != [OUTPUT]:
             raise InputError(f"An embedding explanation has one target, {OUTPUT!r}.")
         reference = as_float64(model.predict([pair]))
 

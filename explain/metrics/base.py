@@ -1,0 +1,113 @@
+"""What every metric of the scorecard works on: one explained input, its words ranked by attribution,
+and the perturbed inputs (token ids, never re-tokenised text) that the runner evaluates.
+
+A metric is one class with ``NAME``, ``LOWER_IS_BETTER`` and a docstring whose first line is its
+definition; ``inputs(probe)`` lists the token-id inputs it needs (every metric's inputs go to the
+model together, each distinct one once) and ``score(probe, f)`` turns their outputs into its value,
+where ``f(ids)`` is the explained output for an input it asked for.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from model.errors import InputError
+
+BINS = (0.01, 0.05, 0.10, 0.20, 0.50)  # ERASER's fractions of the words
+REMOVALS = ("delete", "mask")
+Ids = tuple[int, ...]
+
+
+def ranking(values: np.ndarray) -> list[int]:
+    """Word indices by attribution, highest first; ties by position."""
+    return sorted(range(len(values)), key=lambda i: (-float(values[i]), i))
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One explained input as the metrics see it."""
+
+    ids: Ids
+    special: tuple[bool, ...]
+    word_tokens: tuple[tuple[int, ...], ...]  # token positions of each word
+    attributions: np.ndarray  # (n_words,) for the evaluated target
+    output: float  # f(x), the explained output on the full input
+    removal: str  # "delete" (ERASER) or "mask"
+    mask_id: int
+    seed: int
+    draws: int  # random rankings averaged for the control
+    output_kind: str  # "probability", "score", "logit", "cosine similarity"
+
+    @property
+    def n_words(self) -> int:
+        return len(self.word_tokens)
+
+    def top_k(self, q: float) -> int:
+        return max(1, math.ceil(q * self.n_words))
+
+    def ranking(self) -> list[int]:
+        return ranking(self.attributions)
+
+    def random_rankings(self) -> list[list[int]]:
+        rng = np.random.default_rng(self.seed)
+        return [list(rng.permutation(self.n_words)) for _ in range(self.draws)]
+
+    def _positions(self, words) -> set[int]:
+        return {t for w in words for t in self.word_tokens[w]}
+
+    def without(self, words, removal: str | None = None) -> Ids:
+        """The input with these words' tokens deleted (or masked); special tokens always kept."""
+        hidden = self._positions(words)
+        if (removal or self.removal) == "mask":
+            return tuple(self.mask_id if i in hidden else t for i, t in enumerate(self.ids))
+        return tuple(t for i, t in enumerate(self.ids) if i not in hidden)
+
+    def only(self, words) -> Ids:
+        """The input with only these words (and the special tokens) left."""
+        kept = set(words)
+        return self.without([w for w in range(self.n_words) if w not in kept])
+
+
+def aopc_curve(probe: Probe, order: list[int], f: Callable[[Ids], float], kind: str) -> list[float]:
+    """Per bin: f(x) - f(x without the top k words) ("comprehensiveness") or f(x) - f(only them)."""
+    take = probe.without if kind == "comprehensiveness" else probe.only
+    return [probe.output - f(take(order[: probe.top_k(q)])) for q in BINS]
+
+
+def aopc_inputs(probe: Probe, order: list[int], kind: str) -> list[Ids]:
+    take = probe.without if kind == "comprehensiveness" else probe.only
+    return [take(order[: probe.top_k(q)]) for q in BINS]
+
+
+class Metric:
+    """Base of every scorecard metric."""
+
+    NAME: ClassVar[str] = ""
+    LOWER_IS_BETTER: ClassVar[bool] = False
+    NEEDS_PROBABILITY: ClassVar[bool] = False  # only for outputs that are probabilities
+    RANKED: ClassVar[bool] = True  # a function of the ranking: also computed for the random control
+
+    @classmethod
+    def definition(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    def applies(self, probe: Probe) -> bool:
+        return not self.NEEDS_PROBABILITY or probe.output_kind in ("probability", "score")
+
+    def inputs(self, probe: Probe, order: list[int], f: Callable[[Ids], float] | None = None) -> list[Ids]:
+        """The inputs this metric needs for ``order``; called again with ``f`` (the outputs so far)
+        for a metric whose inputs depend on outputs (a second round)."""
+        raise NotImplementedError
+
+    def score(self, probe: Probe, order: list[int], f: Callable[[Ids], float]) -> float | dict:
+        raise NotImplementedError
+
+
+def check_removal(removal: object) -> str:
+    if removal not in REMOVALS:
+        raise InputError(f"removal must be 'delete' or 'mask', not {removal!r}.")
+    return removal

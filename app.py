@@ -6,6 +6,7 @@ built, so a method registered at start-up (``STUDIO_PLUGINS``) appears in every 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import html
 import json
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from explain import METHODS, Param, explain, load_plugins, plots
-from explain.export import write_files
+from explain import METHODS, Param, compare, evaluate, explain, load_plugins, plots
+from explain.export import write_files, write_scorecard_files
+from explain.metrics import HEADLINE, METRICS
 from explain.registry import all_params
 from model import REGISTRY, is_loaded, list_models, load_model, quiet_logging
 from model.errors import InputError
@@ -33,6 +35,13 @@ TOP_WORDS = 40
 MAX_EMBED_TEXTS = 50
 SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
 BUNDLED = {"classification": "intent-minilm", "zero-shot": "minilm-zeroshot", "embedding": "minilm-embed"}
+METRIC_NAMES = [name for name in METRICS]
+SCORECARD_HELP = ("**Comprehensiveness**: how much the output drops when the words a method ranks highest are "
+                  "removed (higher is better). **Sufficiency**: how much it drops when only those words are kept "
+                  "(lower is better). Both are averaged over removing 1, 5, 10, 20 and 50% of the words (AOPC), "
+                  "beside a random ranking. **Normalised**: 0 = random, 1 = the best ranking reachable. **Log-odds**: "
+                  "the log-probability change when the top 20% are masked (lower is better). **LOO tau**: agreement "
+                  "with each word's own leave-one-out effect. **Stability**: how much the values move with the seed.")
 SHARED_ENCODER = ("The three bundled models share one encoder (all-MiniLM-L6-v2), so their attention is the same; "
                   "they differ only in what reads the encoder's output.")
 log = logging.getLogger("studio")
@@ -184,6 +193,29 @@ def _explain(model, text, method, progress, seed, params: dict, **kwargs):
                    seed=_int(seed, "seed"), **kwargs, **params)
 
 
+def _scored(model, e, progress, target: int = 0, metrics=HEADLINE):
+    """The explanation with its scorecard in meta (and so in the downloads), and the scorecard; no
+    scorecard for an explanation without an output (attention without labels or a pair)."""
+    if not e.targets:
+        return e, None
+
+    def report(done: int, planned: int) -> None:
+        progress((done, planned), desc="Scorecard: model evaluations", unit="evaluations")
+
+    card = evaluate(e, list(metrics), model=model, target=target, progress=report, seconds=SECONDS_PER_EXPLANATION)
+    return dataclasses.replace(e, meta={**e.meta, "scores": card.to_dict()}), card
+
+
+def _faithfulness(card, prefix: str = "") -> str:
+    """The two headline scores in one sentence, each beside the random control."""
+    if card is None:
+        return ""
+    r = card.random
+    return (f"- {prefix}Faithfulness (ERASER, removing or keeping only the top 1–50% of the words): comprehensiveness "
+            f"{card.comprehensiveness:.3f} against {r['comprehensiveness']:.3f} for a random ranking (higher is "
+            f"better); sufficiency {card.sufficiency:.3f} against {r['sufficiency']:.3f} (lower is better).")
+
+
 def _label(labels, scores, k=TOP_K) -> dict[str, float]:
     order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
     return {labels[i]: float(scores[i]) for i in order}
@@ -218,21 +250,29 @@ def classify(text: str, model_name: str, method: str, target: str | None, seed: 
     model = _model(model_name, "classification", progress)
     method = _method(method)
     e = _explain(model, text, method, progress, seed, _params(method, params), target=target or None)
+    e, card = _scored(model, e, progress)
     return (_label(e.labels, e.probabilities), plots.attribution_bars(e, sort=bool(sort), top=TOP_WORDS),
-            plots.text_heatmap(e), _notes(e), write_files(e, "classify"))
+            plots.text_heatmap(e), "\n".join(filter(None, [_notes(e), _faithfulness(card)])),
+            write_files(e, "classify"))
 
 
 @gpu
 @handler
 def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
                     sort: bool = True, progress=gr.Progress(), **params):
-    """Several methods on the same input, words aligned (each method reads its own parameters)."""
+    """The scorecard: several methods on the same input, words aligned (each method reads its own
+    parameters), their faithfulness scores beside a random ranking, and how far they agree."""
     model = _model(model_name, "classification", progress)
     chosen = [_method(m) for m in (default_compare() if methods is None else methods)]
     if not chosen:
         raise InputError("Tick at least one method to compare.")
     results = [_explain(model, text, m, progress, seed, _params(m, params), target=target or None) for m in chosen]
-    return plots.comparison(results, top=TOP_WORDS, sort=bool(sort))
+    cards = [_scored(model, e, progress, metrics=METRIC_NAMES)[1] for e in results]
+    headers, rows = plots.scorecard_table(cards)
+    agreement = compare(results) if len(results) > 1 else None
+    return (plots.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
+            plots.aopc_curves(cards), plots.agreement_heatmap(agreement) if agreement else None,
+            write_scorecard_files(cards, agreement, text))
 
 
 def default_compare() -> list[str]:
@@ -265,7 +305,8 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
                  hypothesis_template=template or None, multi_label=bool(multi_label))
     best = int(e.probabilities.argmax())
     independent = bool(multi_label) or len(e.labels) == 1
-    notes = _notes(e, target=best)
+    e, card = _scored(model, e, progress, target=best)
+    notes = "\n".join(filter(None, [_notes(e, target=best), _faithfulness(card, f"{e.labels[best]}: ")]))
     if len(e.labels) == 1:
         notes = "- With one candidate label, its score is computed on its own (as in multi-label mode and as " \
                 "transformers' zero-shot pipeline does), not as a share of 100%.\n" + notes
@@ -299,10 +340,12 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, seed:
     model = _model(model_name, "embedding", progress)
     method = _method(method)
     chosen = _params(method, params)
-    first = _explain(model, text, method, progress, seed, chosen, pair=pair)
-    second = _explain(model, pair, method, progress, seed, chosen, pair=text)
+    first, first_card = _scored(model, _explain(model, text, method, progress, seed, chosen, pair=pair), progress)
+    second, second_card = _scored(model, _explain(model, pair, method, progress, seed, chosen, pair=text), progress)
+    notes = [_notes(first, second, sides=("Text A", "Text B")), _faithfulness(first_card, "Text A: "),
+             _faithfulness(second_card, "Text B: ")]
     return (f"cosine similarity: {first.outputs[0]:.4f}", plots.attribution_bars(first, sort=True, top=TOP_WORDS),
-            plots.attribution_bars(second, sort=True, top=TOP_WORDS), _notes(first, second, sides=("Text A", "Text B")),
+            plots.attribution_bars(second, sort=True, top=TOP_WORDS), "\n".join(filter(None, notes)),
             write_files({"A": first, "B": second}, "similarity"))
 
 
@@ -417,20 +460,28 @@ def build() -> gr.Blocks:
             c_heat = gr.Plot(label="Text heatmap")
             c_notes = gr.Markdown()
             c_files = gr.File(label="Download: JSON, words CSV, tokens CSV", file_count="multiple", height=190)
-            with gr.Accordion("Compare methods on this text", open=False):
+            with gr.Accordion("Compare methods on this text: the scorecard", open=False):
                 c_which = gr.CheckboxGroup([(plots.method_label(m), m) for m in METHODS], value=default_compare(),
                                            label="Methods to compare")
                 c_cmp = gr.Button("Compare methods")
                 c_compare = gr.Plot(label="Methods compared")
+                gr.Markdown(SCORECARD_HELP)
+                c_table = gr.Dataframe(label="Scorecard (↑ higher is better, ↓ lower is better)", interactive=False,
+                                       wrap=True)
+                c_curves = gr.Plot(label="Faithfulness per bin")
+                c_agree = gr.Plot(label="Agreement between the methods")
+                c_card_files = gr.File(label="Download the scorecard: JSON, CSV", file_count="multiple", height=130)
+            c_compare_outputs = [c_compare, c_table, c_curves, c_agree, c_card_files]
             c_run.click(classify, [c_text, c_model, c_method, c_target, c_seed, c_sort],
                         [c_label, c_bars, c_heat, c_notes, c_files], inputs_kwargs=c_params, api_name="classify")
-            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which, c_sort], c_compare,
+            c_cmp.click(compare_methods, [c_text, c_model, c_target, c_seed, c_which, c_sort], c_compare_outputs,
                         inputs_kwargs=c_params, api_name="compare_methods")
             c_model.change(class_labels, c_model, c_target, api_name="class_labels")
             demo.load(class_labels, c_model, c_target, api_name=False, queue=False)
             _clear_on_change([c_text, c_model, c_method, c_target, c_seed, c_sort, *c_params.values()],
                              [c_label, c_bars, c_heat, c_notes, c_files])
-            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, c_sort, *c_params.values()], [c_compare])
+            _clear_on_change([c_text, c_model, c_target, c_seed, c_which, c_sort, *c_params.values()],
+                             c_compare_outputs)
 
         with gr.Tab("Zero-shot"):
             with gr.Row():

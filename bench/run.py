@@ -304,6 +304,30 @@ def bench_gradients(model, reps: int) -> list[dict]:
     return rows
 
 
+def bench_scorecard(model, reps: int) -> list[dict]:
+    """The scorecard's cost beside the explanation's own: distinct model evaluations and seconds, for
+    the two headline metrics (bound: 2 x 5 bins + 5 random draws x 2 x 5 bins = 60) and for all."""
+    from explain import evaluate, explain
+    from explain.metrics import HEADLINE
+
+    rows = []
+    text = SENTENCES[1]
+    for method in ("shap", "lime", "ig", "occlusion"):
+        e = explain(model, text, method, use_cache=False)
+        headline, full = evaluate(e, list(HEADLINE), model=model), evaluate(e, model=model)
+        t_explain, t_headline, t_full = median_times([
+            lambda: explain(model, text, method, use_cache=False),
+            lambda: evaluate(e, list(HEADLINE), model=model), lambda: evaluate(e, model=model)], reps)
+        rows.append({"method": method, "words": len(e.words), "explain_s": t_explain,
+                     "explain_evaluations": e.meta["model_evaluations"], "headline_s": t_headline,
+                     "headline_evaluations": headline.evaluations, "full_s": t_full,
+                     "full_evaluations": full.evaluations, "comprehensiveness": headline.comprehensiveness,
+                     "random_comprehensiveness": headline.random["comprehensiveness"],
+                     "sufficiency": headline.sufficiency, "random_sufficiency": headline.random["sufficiency"]})
+        print(f"  scorecard: {rows[-1]}", flush=True)
+    return rows
+
+
 def bench_throughput(model, count: int) -> dict:
     """Explanations per second over ``count`` distinct sentences: one by one, and ``explain_many``."""
     from explain import explain, explain_many
@@ -416,6 +440,14 @@ def table(results: dict) -> str:
                      f"{r['ratio']:.2f}x | {r['max_abs_diff']:.1e} | {r['gap']:.1e} | {r['grad_input_s'] * 1000:.0f} ms = "
                      f"{r['grad_input_forwards']:.1f} forwards | {r['occlusion_s'] * 1000:.0f} ms = "
                      f"{r['occlusion_forwards']:.1f} forwards |")
+    lines += ["", f"| Scorecard ({results['scorecard'][0]['words']} words) | explanation | headline scores "
+              "(comprehensiveness, sufficiency) | every metric | comprehensiveness (random) | sufficiency (random) |",
+              "|---|---|---|---|---|---|"]
+    for r in results["scorecard"]:
+        lines.append(f"| {r['method']} | {r['explain_s']:.3f} s, {r['explain_evaluations']} evals | {r['headline_s']:.3f} s, "
+                     f"{r['headline_evaluations']} evals | {r['full_s']:.3f} s, {r['full_evaluations']} evals | "
+                     f"{r['comprehensiveness']:.3f} ({r['random_comprehensiveness']:.3f}) | {r['sufficiency']:.3f} "
+                     f"({r['random_sufficiency']:.3f}) |")
     a = results["attention"]
     lines += ["", f"**Attention**: {a['attention_s'] * 1000:.0f} ms ({a['attention_vs_forward']:.1f}x one forward pass of "
               f"{a['forward_s'] * 1000:.0f} ms); rollout {a['rollout_s'] * 1000:.0f} ms. "
@@ -467,6 +499,7 @@ def main(argv: list[str] | None = None) -> None:
     lime_1000 = SENTENCES[:2] if args.quick else SENTENCES[:3]
     results["lime"] = bench_lime(model, reps, 1000, lime_1000) + bench_lime(model, reps, 5000, SENTENCES[1:2])
     results["gradients"] = bench_gradients(model, reps)
+    results["scorecard"] = bench_scorecard(model, reps)
     results["attention"] = bench_attention(model, reps)
     results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()

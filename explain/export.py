@@ -105,3 +105,29 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
         with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.write(_table(list(sides.items()), level))
     return paths
+
+
+def write_scorecard_files(cards, agreement, text: str, folder: str | None = None, when: float | None = None) -> list[str]:
+    """The Compare view's scorecard: ``compare-scorecard-<slug>-<time>.json`` (every scorecard and the
+    agreement table) and ``.csv`` (one row per method and metric, with the random control and the
+    better direction)."""
+    from .metrics import METRICS
+
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    folder = tempfile.mkdtemp(prefix="scorecard-", dir=folder)
+    stem = os.path.join(folder, f"compare-scorecard-{slug(text)}-{stamp}")
+    with open(stem + ".json", "w", encoding="utf-8") as handle:
+        json.dump({"text": text, "scorecards": [c.to_dict() for c in cards],
+                   "agreement": agreement.to_dict() if agreement is not None else None}, handle, ensure_ascii=False)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "method", "target", "metric", "value", "random_ranking", "lower_is_better", "removal"])
+    for card in cards:
+        for name, value in card.scores.items():
+            control = card.random.get(name)
+            writer.writerow([_cell(text), card.method, _cell(card.target), name, "" if value is None else f"{value:.8g}",
+                             "" if not isinstance(control, (int, float)) else f"{control:.8g}",
+                             METRICS[name].LOWER_IS_BETTER, card.removal])
+    with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:
+        handle.write(out.getvalue())
+    return [stem + ".json", stem + ".csv"]

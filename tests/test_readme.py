@@ -26,7 +26,7 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "bash", "python"]
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "bash", "python", "python"]
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -62,6 +62,14 @@ def test_the_cli_block(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_scorecard_block():
+    lines = run_python(BLOCKS[4][1], ROOT).splitlines()
+    comprehensiveness, random_comprehensiveness = map(float, lines[0].split())
+    sufficiency, random_sufficiency = map(float, lines[1].split())
+    assert comprehensiveness > random_comprehensiveness and sufficiency < random_sufficiency
+
+
+@pytest.mark.slow
 def test_the_add_a_method_block():
-    out = run_python(BLOCKS[4][1], ROOT)
+    out = run_python(BLOCKS[5][1], ROOT)
     assert out.startswith("Explanation(method='loo', model='intent-minilm'")

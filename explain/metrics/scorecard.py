@@ -77,18 +77,22 @@ def _probe(explanation: Explanation, model, j: int, removal: str, seed: int, dra
                  draws=draws, output_kind=explanation.meta.get("output") or "")
 
 
+def _needed(probe: Probe, chosen: list[Metric], order: list[int], memo: dict, f=None) -> list[Ids]:
+    """The distinct inputs every chosen metric needs (for the random rankings too) not yet known."""
+    needed: list[Ids] = []
+    for metric in chosen:
+        for ranked in ([order, *probe.random_rankings()] if metric.RANKED else [order]):
+            needed += metric.inputs(probe, ranked, f)
+    return [ids for ids in dict.fromkeys(needed) if ids not in memo]
+
+
 def _steps(probe: Probe, chosen: list[Metric], order: list[int], memo: dict):
     """The runner's generator: every metric's inputs in one batch, then any second round."""
     def f(ids: Ids) -> float:
         return memo[ids]
 
-    orders = [order, *probe.random_rankings()]
     for round_ in range(2):
-        needed: list[Ids] = []
-        for metric in chosen:
-            for ranked in (orders if metric.RANKED else orders[:1]):
-                needed += metric.inputs(probe, ranked, f if round_ else None)
-        needed = [ids for ids in dict.fromkeys(needed) if ids not in memo]
+        needed = _needed(probe, chosen, order, memo, f if round_ else None)
         if needed:
             outputs = yield needed
             memo.update((ids, float(row[0])) for ids, row in zip(needed, outputs))
@@ -136,8 +140,9 @@ def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal
     columns = np.array(spec.wanted) if spec.wanted is not None else np.arange(len(spec.labels))  # (the one target)
     job = Job(_steps(probe, chosen, order, memo), columns)
     job.seed(probe.ids, [probe.output])
-    run([job], spec.forward, seconds=seconds, progress=(lambda done: progress(done, done)) if progress else None,
-        chunk_rows=4 * getattr(model, "batch_size", 64))
+    planned = len(_needed(probe, chosen, order, memo))  # (a second round, if any, raises it)
+    run([job], spec.forward, seconds=seconds, progress=(lambda done: progress(done, max(done, planned)))
+        if progress else None, chunk_rows=4 * getattr(model, "batch_size", 64))
 
     def f(ids: Ids) -> float:
         return memo[ids]

@@ -87,12 +87,29 @@ def test_attention_sliders_follow_the_model(client):
 
 
 def test_compare_methods(client):
-    payload = client.predict("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "lime", "rollout"],
-                             max_evals=300, num_samples=200, api_name="/compare_methods")
-    fig = figure(payload)
+    bars, table, curves, agreement, files = client.predict(
+        "set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "lime", "rollout"], max_evals=300,
+        num_samples=200, api_name="/compare_methods")
+    fig = figure(bars)
     assert [trace["name"] for trace in fig["data"]] == ["SHAP", "LIME", "Rollout"]
     for trace in fig["data"]:
         assert np.abs(array(trace["x"])).max() == pytest.approx(1.0)
+    # the scorecard: a row per method and the random control, the better direction in every header
+    assert table["headers"][:3] == ["method", "comprehensiveness ↑", "sufficiency ↓"]
+    assert [row[0] for row in table["data"]] == ["SHAP", "LIME", "Rollout", "random ranking"]
+    document = json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8"))
+    shap_card = document["scorecards"][0]
+    assert table["data"][0][1] == pytest.approx(round(shap_card["comprehensiveness"], 4))
+    assert table["data"][3][1] == pytest.approx(round(shap_card["random"]["comprehensiveness"], 4))
+    assert shap_card["comprehensiveness"] > shap_card["random"]["comprehensiveness"]
+    lines = figure(curves)["data"]
+    assert {t["name"] for t in lines} == {"SHAP", "LIME", "Rollout", "random ranking"} and len(lines) == 8
+    heat = figure(agreement)["data"][0]
+    assert array(heat["z"]).reshape(3, 3)[0, 0] == pytest.approx(1.0)
+    assert document["agreement"]["methods"] == ["shap", "lime", "rollout"]
+    rows = list(csv.DictReader(open(next(f for f in files if f.endswith(".csv")), encoding="utf-8")))
+    assert {r["method"] for r in rows} == {"shap", "lime", "rollout"} and {"comprehensiveness", "loo_tau"} <= {
+        r["metric"] for r in rows}
 
 
 def test_zero_shot(client):

@@ -64,7 +64,7 @@ def test_attention_in_explaining_tabs_is_drawn_as_attention(client):
 
 def test_compare_is_bounded_sorted_and_names_the_class(client):
     fig = figure(client.predict(LONG, "intent-minilm", "", 0, ["shap", "lime"], max_evals=200, num_samples=200,
-                                api_name="/compare_methods"))
+                                api_name="/compare_methods")[0])
     assert fig["layout"]["height"] <= 1400
     assert len(fig["data"][0]["y"]) == 40
     title = fig["layout"]["title"]["text"]
@@ -117,9 +117,23 @@ def test_gradient_methods_in_the_app_with_their_notes_and_parameters(client):
     words = list(csv.DictReader(open(next(f for f in files if f.endswith("-words.csv")), encoding="utf-8")))
     assert json.loads(words[0]["parameters"]) == {"steps": "auto", "integration": "gausslegendre", "baseline": "mask"}
     fig = figure(client.predict("set a timer for ten minutes", "intent-minilm", "", 0, max_evals=200,
-                                num_samples=200, api_name="/compare_methods"))  # the default methods
+                                num_samples=200, api_name="/compare_methods")[0])  # the default methods
     assert [t["name"] for t in fig["data"]] == ["SHAP", "LIME", "Integrated Gradients", "Occlusion", "Rollout"]
     for method, kwargs in (("grad_input", {}), ("occlusion", {"features": "token"})):
         label, bars, *_ = client.predict("my card was declined", "intent-minilm", method, "", 0, True,
                                          api_name="/classify", **kwargs)
         assert label["label"] == "card_declined" and figure(bars)["data"][0]["type"] == "bar"
+
+
+def test_single_explanations_show_their_headline_scores(client):
+    *_, notes, files = client.predict("my card was declined at the store", "intent-minilm", "occlusion", "", 0, True,
+                                      api_name="/classify")
+    meta = json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8"))["meta"]
+    scores = meta["scores"]
+    assert f"comprehensiveness {scores['comprehensiveness']:.3f} against {scores['random']['comprehensiveness']:.3f}" \
+        in notes
+    assert scores["comprehensiveness"] > scores["random"]["comprehensiveness"] and set(scores["scores"]) == {
+        "comprehensiveness", "sufficiency"}
+    *_, notes, _, _, _ = client.predict("Stir the soup and add salt.", "cooking, sports", "", False, "minilm-zeroshot",
+                                        "occlusion", 0, api_name="/zero_shot")
+    assert "cooking: Faithfulness" in notes

@@ -192,6 +192,7 @@ def test_every_tab_and_compare_offer_a_registered_method(toy, intent_model):
     assert "toy" in [ch[1] for ch in compare["props"]["choices"]] and "toy" in compare["props"]["value"]
     updates = app.follow_method("toy", {name: None for name in app.all_params()})
     assert [u["visible"] for u in updates] == [name in ("toy_scale", "toy_budget") for name in app.all_params()]
-    figure = app.compare_methods("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "toy"],
-                                 progress=lambda *a, **k: None, max_evals=100, toy_scale=2.0)
+    figure, table, *_ = app.compare_methods("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "toy"],
+                                            progress=lambda *a, **k: None, max_evals=100, toy_scale=2.0)
+    assert [row[0] for row in table["data"]] == ["SHAP", "toy", "random ranking"]  # scored like the others
     assert [trace.name for trace in figure.data] == ["SHAP", "toy"]

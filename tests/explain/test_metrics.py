@@ -57,7 +57,7 @@ def test_the_true_explanation_of_a_planted_keyword(planted, removal):
 def plain_scores(model, e, removal="delete", seed=0, draws=5, column=None):
     """The definitions, as loops of explicit predict_ids calls on token ids."""
     tokenized = model.tokenize(e.text)
-    ids, special = list(tokenized.ids), tokenized.special
+    ids = list(tokenized.ids)  # (special tokens belong to no word, so they are never dropped)
     labels = list(e.labels) if e.task == "zero-shot" else None
     params = e.meta["params"]
     options = {k: params[k] for k in ("hypothesis_template", "multi_label") if k in params}

@@ -87,7 +87,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     Up to ``window`` explanations run in lockstep and their perturbed inputs share model calls.
     Every explanation equals the one ``explain`` gives (up to float rounding of the batch shapes).
     On a 2-core CPU this measured about as fast as a loop of ``explain`` (batches of 64 already
-    reach the forward floor there: 1.04x for SHAP, 1.16x for LIME, ``python -m bench``); it is
+    reach the forward floor there: 1.06x for SHAP and for LIME, ``python -m bench``); it is
     meant for GPUs, where one explanation's rounds leave the device idle. seconds: time budget of
     the whole call (None: none).
     """

@@ -211,6 +211,7 @@ def _faithfulness(card, prefix: str = "") -> str:
     if card is None:
         return ""
     r = card.random
+    prefix = _markdown_text(prefix)  # (a zero-shot label: user text)
     return (f"- {prefix}Faithfulness (ERASER, removing or keeping only the top 1–50% of the words): comprehensiveness "
             f"{card.comprehensiveness:.3f} against {r['comprehensiveness']:.3f} for a random ranking (higher is "
             f"better); sufficiency {card.sufficiency:.3f} against {r['sufficiency']:.3f} (lower is better).")

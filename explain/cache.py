@@ -53,10 +53,6 @@ class ExplanationCache:
             while len(self._items) > self.max_items:
                 self._items.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
     def __len__(self) -> int:
         return len(self._items)
 

@@ -92,18 +92,17 @@ class IntegratedGradientsMethod(Method):
         autocast = torch.autocast("cuda", dtype=model.dtype) if model.device.type == "cuda" else nullcontext()
         with torch.no_grad():
             embeds = layer(ids)
-            if params["baseline"] == "zeros":
-                special = torch.tensor(tokenized.special, device=ids.device)[None, :, None]
-                base_embeds = torch.where(special, embeds, torch.zeros_like(embeds))
-                bases = target.score(base_embeds, mask, ids)[0, torch.as_tensor(target.columns)]
-                bases = bases.double().cpu().numpy()
-            else:
-                base_ids, _ = model.id_tensors([baseline_ids(model, tokenized, params["baseline"])])
-                base_embeds = layer(base_ids)
-        if params["baseline"] == "zeros":
+        if params["baseline"] == "zeros":  # no token id has a zero embedding: f(baseline) by the gradient path
+            special = torch.tensor(tokenized.special, device=ids.device)[None, :, None]
+            base_embeds = torch.where(special, embeds, torch.zeros_like(embeds))
+            with torch.no_grad():
+                bases = target.score(base_embeds, mask, ids)[0, torch.as_tensor(target.columns)].double().cpu().numpy()
             yield Computed(1)
         else:  # f(baseline) through the runner: the batched (and on CPU faster) path, shared with SHAP's empty input
-            bases = np.asarray((yield [tuple(base_ids[0].tolist())])[0], dtype=np.float64)
+            base = baseline_ids(model, tokenized, params["baseline"])
+            with torch.no_grad():
+                base_embeds = layer(model.id_tensors([base])[0])
+            bases = np.asarray((yield [tuple(base)])[0], dtype=np.float64)
         attributions = np.zeros((len(tokenized), len(target.names)))
         gaps, steps_used = [], []
         for j, column in enumerate(target.columns):

@@ -10,7 +10,7 @@ from scipy.stats import kendalltau, spearmanr
 from model.errors import InputError
 
 from ..explanation import Explanation, thaw
-from .base import Metric
+from .base import Metric, ranking
 
 
 def _tau(a, b) -> float | None:
@@ -27,9 +27,7 @@ def _rho(a, b) -> float | None:
 
 def top_overlap(a: np.ndarray, b: np.ndarray, k: int) -> float:
     """Share of the k highest-ranked words (ties by position) two attributions have in common."""
-    def top(values):
-        return set(sorted(range(len(values)), key=lambda i: (-values[i], i))[:k])
-    return len(top(a) & top(b)) / k
+    return len(set(ranking(a)[:k]) & set(ranking(b)[:k])) / k
 
 
 class LeaveOneOutTau(Metric):
@@ -39,11 +37,10 @@ class LeaveOneOutTau(Metric):
     RANKED = False
 
     def inputs(self, probe, order, f=None):
-        return [probe.without([w], removal="mask") for w in range(probe.n_words)]
+        return [probe.occluded(w) for w in range(probe.n_words)]
 
     def score(self, probe, order, f):
-        effects = [probe.output - f(probe.without([w], removal="mask")) for w in range(probe.n_words)]
-        return _tau(probe.attributions, np.array(effects)) if probe.n_words > 1 else None
+        return _tau(probe.attributions, np.array(probe.occlusion_effects(f))) if probe.n_words > 1 else None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,14 @@ class Probe:
             return tuple(self.mask_id if i in hidden else t for i, t in enumerate(self.ids))
         return tuple(t for i, t in enumerate(self.ids) if i not in hidden)
 
+    def occluded(self, word: int) -> Ids:
+        """The input with one word masked (leave-one-out)."""
+        return self.without([word], removal="mask")
+
+    def occlusion_effects(self, f: Callable[[Ids], float]) -> list[float]:
+        """Each word's leave-one-out effect f(x) - f(x with the word masked)."""
+        return [self.output - f(self.occluded(w)) for w in range(self.n_words)]
+
     def only(self, words) -> Ids:
         """The input with only these words (and the special tokens) left."""
         kept = set(words)

@@ -9,7 +9,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .base import BINS, Ids, Metric, Probe, aopc_curve, aopc_inputs
+from .base import BINS, Ids, Metric, Probe, aopc_curve, aopc_inputs, ranking
 
 EXACT_LIMIT = 256  # distinct inputs the exact search of the best ranking may take
 LOG_ODDS_FRACTION = 0.2
@@ -85,8 +85,7 @@ def _exact_best(probe: Probe, f: Callable[[Ids], float], kind: str) -> float:
 
 
 def _occlusion_order(probe: Probe, f: Callable[[Ids], float]) -> list[int]:
-    effects = [probe.output - f(probe.without([w], removal="mask")) for w in range(probe.n_words)]
-    return sorted(range(probe.n_words), key=lambda w: (-effects[w], w))
+    return ranking(probe.occlusion_effects(f))
 
 
 class NormalisedComprehensiveness(Metric):
@@ -108,7 +107,7 @@ class NormalisedComprehensiveness(Metric):
         exact = _exact_inputs(probe, self.KIND)
         if exact is not None:
             return needed + exact
-        needed += [probe.without([w], removal="mask") for w in range(probe.n_words)]
+        needed += [probe.occluded(w) for w in range(probe.n_words)]
         if f is not None:
             needed += aopc_inputs(probe, _occlusion_order(probe, f), self.KIND)
         return needed

@@ -179,8 +179,8 @@ def _seed_dependent(explanation: Explanation) -> bool:
 def _rerun(explanation: Explanation, model, j: int, seed: int) -> Explanation:
     from ..api import explain
 
-    params = dict(explanation.meta.get("params", {}))
-    options = {k: params.pop(k) for k in ("hypothesis_template", "multi_label", "output") if k in params}
+    options = _options(explanation)
+    params = {k: v for k, v in explanation.meta.get("params", {}).items() if k not in options}
     return explain(model, explanation.text, explanation.method, target=explanation.targets[j],
                    labels=list(explanation.labels) if explanation.task == "zero-shot" else None,
                    pair=explanation.pair, seed=seed, cache=None, **options, **params)

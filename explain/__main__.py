@@ -1,7 +1,9 @@
 """CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON.
 
-``--file texts.txt`` (one text per line, ``-`` for standard input) explains every line with
-``explain_many`` (shared model batches) and prints one JSON object per line (JSON Lines). The
+``--file data.csv`` (CSV, JSON Lines, or one text per line; ``-`` for standard input) is dataset
+mode: every row is explained (``explain.dataset``), one JSON record per row goes to ``--out`` (or
+standard output), ``--global`` writes the global word importance, and a run that stops can be
+resumed (rows already in ``--out`` are skipped). ``--engine ray`` runs the rows on Ray. The
 method flags (``--max-evals``, ``--num-samples``, ...) come from the registered methods'
 ``PARAMS``; methods named in ``STUDIO_PLUGINS`` are registered first.
 """
@@ -27,8 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", default=None, help="the task of a hub id: classification, zero-shot, embedding")
     parser.add_argument("--method", default="shap", choices=list(METHODS))
     parser.add_argument("--text", required=False, help="the text to explain")
-    parser.add_argument("--file", default=None, help="explain every non-empty line of this UTF-8 file ('-': stdin); "
-                                                     "prints JSON Lines")
+    parser.add_argument("--file", default=None, help="dataset mode: explain every row of this UTF-8 file (.csv, "
+                                                     ".jsonl, else one text per line; '-': stdin)")
     parser.add_argument("--target", default=None, help="label(s) to explain, comma-separated")
     parser.add_argument("--labels", default=None, help="zero-shot candidate labels, comma-separated")
     parser.add_argument("--template", default=None, help="zero-shot hypothesis template with one {}")
@@ -41,6 +43,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--evaluate", action="store_true", help="add the scorecard (faithfulness, agreement with "
                                                                  "leave-one-out, stability) to meta.scores")
     parser.add_argument("--list", action="store_true", help="list the registry's models and methods and exit")
+    data = parser.add_argument_group("dataset mode (--file)")
+    data.add_argument("--text-column", default="text", help="the column (CSV) or field (JSON Lines) of the texts")
+    data.add_argument("--label-column", default=None, help="the column of gold labels: adds accuracy, a confusion "
+                                                           "matrix and the misclassified rows")
+    data.add_argument("--format", default=None, choices=["csv", "jsonl", "text"], help="the file's format "
+                      "(default from its suffix)")
+    data.add_argument("--out", default=None, help="write one JSON record per row here (default standard output); "
+                                                  "if it exists, the rows in it are skipped (resume)")
+    data.add_argument("--global", dest="global_csv", default=None, help="write the global word importance (per "
+                      "class and overall) as CSV here")
+    data.add_argument("--min-count", type=int, default=1, help="words seen fewer times are left out of --global")
+    data.add_argument("--limit", type=int, default=None, help="explain at most this many rows")
+    data.add_argument("--window", type=int, default=16, help="rows explained together (sharing model calls)")
+    data.add_argument("--full", action="store_true", help="put each row's whole explanation in its record")
+    data.add_argument("--engine", default="local", choices=["local", "ray"], help="ray: run the rows on Ray "
+                      "(RAY_ADDRESS for a cluster; optional: pip install -r requirements-scale.txt)")
+    data.add_argument("--workers", type=int, default=2, help="Ray: model actors (one GPU each where there are GPUs)")
     group = parser.add_argument_group("method parameters", "each applies only to the methods named in its help; "
                                                            "leave it out for the method's default")
     for name, param in all_params().items():
@@ -116,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     from model import get_task, load_model, quiet_logging
     from model.validation import split_labels
 
-    from . import explain_many, get_method
+    from . import explain, get_method
 
     quiet_logging()
     if args.list:
@@ -125,56 +144,122 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if (args.text is None) == (args.file is None):
             raise InputError("Give the text to explain with --text, or a file of texts with --file (not both).")
-        texts = [args.text] if args.file is None else read_lines(args.file)
         model = load_model(args.model, task=args.task)
         check_flags(args, get_task(model.task), get_method(args.method))
         targets = split_labels(args.target) if args.target else None
-        explanations = explain_many(
-            model, texts, args.method,
-            target=targets[0] if targets and len(targets) == 1 else targets,
-            labels=split_labels(args.labels) if args.labels is not None else None,
-            pair=args.pair, seed=args.seed, hypothesis_template=args.template,
-            multi_label=True if args.multi_label else None, output=args.output,
-            seconds=None if args.file else 120.0,
-            progress=show_progress if args.file and sys.stderr.isatty() else None, evaluate=args.evaluate,
-            **method_params(args))
-        if args.file and sys.stderr.isatty():
-            sys.stderr.write("\n")
+        settings = dict(labels=split_labels(args.labels) if args.labels is not None else None, pair=args.pair,
+                        seed=args.seed, hypothesis_template=args.template,
+                        multi_label=True if args.multi_label else None, output=args.output, **method_params(args))
+        if args.file is not None:
+            if targets:
+                raise InputError("--target is not used with --file: each row's prediction is explained.")
+            return run_file(args, model, settings)
+        explanation = explain(model, args.text, args.method,
+                              target=targets[0] if targets and len(targets) == 1 else targets,
+                              evaluate=args.evaluate, **settings)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    for explanation in explanations:
-        data = explanation.to_dict()
-        if args.no_attention:
-            data["attention"] = None
-        json.dump(data, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+    data = explanation.to_dict()
+    if args.no_attention:
+        data["attention"] = None
+    json.dump(data, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
     return 0
 
 
-def read_lines(path: str) -> list[str]:
-    """The non-empty lines of a UTF-8 text file (or standard input for '-')."""
+def run_file(args: argparse.Namespace, model, settings: dict) -> int:
+    """Dataset mode: rows to ``--out`` (resuming it), the global table to ``--global``, progress on stderr."""
+    import time
+
     from model.errors import InputError
 
+    from .dataset import Summary, explain_dataset
+    from .dataset.ray_engine import require_ray, run_on_ray
+    from .dataset.writing import RowWriter
+
+    if args.engine == "ray":
+        require_ray()  # before reading anything: says how to install it
+    if args.min_count < 1:
+        raise InputError("--min-count must be 1 or more.")
+    source = stdin_file(args.format) if args.file == "-" else args.file
+    settings = {k: v for k, v in settings.items() if v is not None}
+    writer = RowWriter(args.out)
+    if writer.done:
+        sys.stderr.write(f"resuming: {len(writer.done):,} rows already in {args.out}\n")
+    run = explain_dataset(model, source, args.method, text_column=args.text_column, label_column=args.label_column,
+                          format=args.format, window=args.window, limit=args.limit, skip=writer.done,
+                          evaluate=args.evaluate, **settings)
+    results = iter(run) if args.engine == "local" else run_on_ray(
+        run.rows(), args.model, args.method, run.settings, task=args.task, workers=args.workers,
+        batch_size=args.window)
+    bar = ProgressBar(run.total) if sys.stderr.isatty() else None
+    summary = run.summary if args.engine == "local" else Summary()
+    started, done = time.perf_counter(), 0
     try:
-        if path == "-":
-            content = sys.stdin.read()
+        with writer:
+            for result in results:
+                writer.write(result, full=args.full)
+                done += 1
+                if args.engine != "local":
+                    summary.add(result)
+                if bar is not None:
+                    bar.update(done)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\ninterrupted after {done:,} rows; run the same command again to resume\n")
+        return 130
+    finally:
+        if bar is not None:
+            sys.stderr.write("\n")
+    if writer.path is not None:  # totals over every row in the file, those of earlier runs too
+        summary = Summary.from_jsonl(writer.path)
+    if args.global_csv:
+        summary.write_csv(args.global_csv, min_count=args.min_count)
+    sys.stderr.write(describe(summary, done, time.perf_counter() - started) + "\n")
+    return 0
+
+
+def describe(summary, done: int, seconds: float) -> str:
+    """The run in one line: rows, errors, accuracy, speed."""
+    parts = [f"{summary.rows:,} rows ({done:,} now, {done / max(seconds, 1e-9):.1f}/s)",
+             f"{summary.rows - summary.error_count:,} explained", f"{summary.error_count:,} not readable"]
+    if summary.accuracy is not None:
+        parts.append(f"accuracy {summary.accuracy:.1%} on {summary.labelled:,} labelled rows")
+    for row in summary.errors[:3]:
+        parts.append(row["error"])
+    return "; ".join(parts)
+
+
+def stdin_file(format: str | None) -> str:
+    """Standard input saved to a temporary file, so it streams like any file."""
+    import tempfile
+
+    suffix = {"csv": ".csv", "jsonl": ".jsonl"}.get(format or "text", ".txt")
+    with tempfile.NamedTemporaryFile("wb", suffix=suffix, delete=False) as handle:
+        handle.write(sys.stdin.buffer.read())
+    return handle.name
+
+
+class ProgressBar:
+    """Rows done of the total, with the rate and the time left, on one terminal line."""
+
+    def __init__(self, total: int | None) -> None:
+        import time
+
+        self.total, self.started, self.clock = total, time.perf_counter(), time.perf_counter
+
+    def update(self, done: int) -> None:
+        elapsed = self.clock() - self.started
+        rate = done / max(elapsed, 1e-9)
+        if self.total:
+            filled = int(30 * min(done / self.total, 1))
+            left = (self.total - done) / rate if rate else 0
+            text = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} rows · {rate:.1f}/s · " \
+                   f"about {left:,.0f} s left "
         else:
-            with open(path, encoding="utf-8") as handle:
-                content = handle.read()
-    except OSError as err:
-        raise InputError(f"Cannot read {path!r}: {err.strerror or err}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path!r} is not UTF-8 text.") from None
-    lines = [line.strip() for line in content.splitlines() if line.strip()]
-    if not lines:
-        raise InputError(f"{path!r} has no text: give one text per line.")
-    return lines
-
-
-def show_progress(done: int, planned: int) -> None:
-    sys.stderr.write(f"\rmodel evaluations: {done:,} (at most {planned:,})")
-    sys.stderr.flush()
+            text = f"\r{done:,} rows · {rate:.1f}/s "
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from .explanation import Explanation, thaw
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> object:
+def cell(value: object) -> object:
     """Spreadsheets run cells starting with = + - @ as formulas; prefix text cells with a quote."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -64,14 +64,14 @@ def _table(explanations: list[tuple[str | None, Explanation]], level: str) -> st
             writer.writerow([name for name, _ in context] + ["target", "output", "base_value"] + unit_columns
                             + ["attribution"])
             header_written = True
-        fixed = [_cell(value) for _, value in context]
+        fixed = [cell(value) for _, value in context]
         targets = list(enumerate(e.targets)) or [(None, "")]
         for j, target in targets:
-            about = [_cell(target), f"{e.outputs[j]:.8g}" if j is not None else "",
+            about = [cell(target), f"{e.outputs[j]:.8g}" if j is not None else "",
                      f"{e.base_values[j]:.8g}" if j is not None else ""]
             for unit, values in units:
                 value = f"{values[j]:.8g}" if j is not None else ""
-                writer.writerow(fixed + about + [_cell(u) for u in unit] + [value])
+                writer.writerow(fixed + about + [cell(u) for u in unit] + [value])
     return out.getvalue()
 
 
@@ -125,7 +125,7 @@ def write_scorecard_files(cards, agreement, text: str, folder: str | None = None
     for card in cards:
         for name, value in card.scores.items():
             control = card.random.get(name)
-            writer.writerow([_cell(text), card.method, _cell(card.target), name, "" if value is None else f"{value:.8g}",
+            writer.writerow([cell(text), card.method, cell(card.target), name, "" if value is None else f"{value:.8g}",
                              "" if not isinstance(control, (int, float)) else f"{control:.8g}",
                              METRICS[name].LOWER_IS_BETTER, card.removal])
     with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:

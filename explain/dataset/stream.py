@@ -1,0 +1,269 @@
+"""``explain_dataset``: explain every row of a file, streaming, with running aggregates.
+
+The unit of work is ``explain_rows(model, rows, method, settings)``: a pure function from a
+batch of ``Row``s to their ``RowResult``s (it calls ``explain_many``, so a batch's perturbations
+share model calls). The local engine runs it one window at a time; the Ray engine
+(``explain.dataset.ray_engine``) runs the very same function in its actors. Nothing holds more
+than one window of explanations: each result is yielded, folded into ``Summary``, and dropped.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model import load_model
+from model.base import TextModel
+from model.errors import BudgetExceeded, InputError, ResourceExhausted
+from model.validation import check_labels
+
+from ..api import explain_many
+from ..explanation import Explanation
+from ..metrics import HEADLINE
+from ..metrics import evaluate as score_explanation
+from ..registry import get_method, resolve_params
+from .aggregate import Summary
+from .reading import Row, count_rows, read_rows
+
+TOP_WORDS = 5
+WINDOW_DEFAULT = 16
+_RUN_KEYS = ("labels", "pair", "hypothesis_template", "multi_label", "output", "seed")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One row explained: what the model answered (and whether it was right), the words' values
+    for the class it predicted, and the explanation itself (``None`` once read back from JSON)."""
+
+    row: int
+    line: int
+    text: str | None
+    label: str | None = None
+    prediction: str | None = None
+    confidence: float | None = None
+    correct: bool | None = None
+    output: float | None = None
+    target: str | None = None
+    words: tuple[str, ...] = ()
+    values: tuple[float, ...] = ()
+    clipped: bool = False
+    truncated: bool = False
+    scores: dict | None = None
+    error: str | None = None
+    explanation: Explanation | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def top_words(self) -> list[tuple[str, float]]:
+        order = sorted(range(len(self.values)), key=lambda i: -abs(self.values[i]))[:TOP_WORDS]
+        return [(self.words[i], self.values[i]) for i in order]
+
+    def to_record(self, full: bool = False) -> dict:
+        """A JSON-ready row (``full``: with the whole explanation, less the attention tensor)."""
+        record = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "explanation"}
+        record["words"], record["values"] = list(self.words), list(self.values)
+        if full and self.explanation is not None:
+            data = self.explanation.to_dict()
+            data["attention"] = None
+            record["explanation"] = data
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict) -> RowResult:
+        names = {f.name for f in dataclasses.fields(cls)} - {"explanation"}
+        data = {k: v for k, v in record.items() if k in names}
+        data["words"], data["values"] = tuple(data.get("words", ())), tuple(data.get("values", ()))
+        return cls(**data)
+
+
+def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) -> RowResult:
+    """The row's answer and the word values for the predicted label (the class explained)."""
+    prediction = confidence = None
+    column = 0
+    if len(e.labels):
+        best = int(np.argmax(e.probabilities))
+        prediction, confidence = e.labels[best], float(e.probabilities[best])
+        column = list(e.targets).index(prediction) if prediction in e.targets else 0
+    words = [w for w in e.words if w.is_word]
+    values = [float(e.word_attributions[i, column]) for i, w in enumerate(e.words) if w.is_word] \
+        if len(e.targets) else []
+    scores = None
+    if score and len(e.targets):
+        card = score_explanation(e, list(HEADLINE), model=model, target=column, seed=seed)
+        scores = {**{name: getattr(card, name) for name in HEADLINE},
+                  **{f"random_{name}": card.random[name] for name in HEADLINE}}
+    return RowResult(row=row.index, line=row.line, text=row.text, label=row.label, prediction=prediction,
+                     confidence=confidence,
+                     correct=None if row.label is None or prediction is None else row.label == prediction,
+                     output=float(e.outputs[column]) if len(e.outputs) else None,
+                     target=e.targets[column] if len(e.targets) else None,
+                     words=tuple(w.text for w in words), values=tuple(values), clipped=row.clipped,
+                     truncated=bool(e.meta.get("truncated")), scores=scores, explanation=e)
+
+
+def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict | None = None) -> list[RowResult]:
+    """The per-batch function: rows in, results out, in order; pure (no state kept between calls).
+
+    ``settings``: ``explain_many``'s keyword arguments (labels, pair, seed, ... and the method's
+    parameters), plus ``evaluate`` (True: the headline scorecard for each row). A row the model
+    refuses (or that runs out of time or memory) becomes a result with its ``error``; the others go on.
+    """
+    settings = dict(settings or {})
+    score = bool(settings.pop("evaluate", False))
+    seed = settings.get("seed", 0)
+    results: dict[int, RowResult] = {}
+    good = []
+    for position, row in enumerate(rows):
+        if row.error is not None:
+            results[position] = RowResult(row=row.index, line=row.line, text=row.text, label=row.label,
+                                          error=row.error)
+        else:
+            good.append(position)
+    explained: list[Explanation | Exception] = []
+    if good:
+        try:
+            explained = explain_many(model, [rows[p].text for p in good], method, cache=None,
+                                     window=len(good), **settings)
+        except (InputError, BudgetExceeded, ResourceExhausted):
+            explained = []  # one row spoiled the batch: explain each on its own to tell which
+            for p in good:
+                try:
+                    explained.append(explain_many(model, [rows[p].text], method, cache=None, **settings)[0])
+                except (InputError, BudgetExceeded, ResourceExhausted) as err:
+                    explained.append(err)
+    for p, e in zip(good, explained):
+        row = rows[p]
+        if isinstance(e, Exception):
+            results[p] = RowResult(row=row.index, line=row.line, text=row.text, label=row.label,
+                                   error=f"line {row.line}: {e}")
+        else:
+            results[p] = _result(row, e, score, model, seed)
+    return [results[p] for p in range(len(rows))]
+
+
+class DatasetRun:
+    """An iterable of ``RowResult`` (in row order) with the running ``summary``.
+
+    ``cancel()`` (from any thread) stops after the window in progress; so does the ``seconds``
+    budget. Either way everything finished so far has been yielded and summarised, and
+    ``stopped`` says why the run ended early ("cancelled", "time") or is None.
+    """
+
+    def __init__(self, model: TextModel, rows: Iterator[Row], method: str, settings: dict, *, window: int,
+                 seconds: float | None, progress: Callable[[int, int | None], None] | None, total: int | None,
+                 skip: frozenset[int], limit: int | None) -> None:
+        self.model, self.method, self.settings = model, method, settings
+        self._rows, self._window, self._seconds = rows, window, seconds
+        self._progress, self._skip, self._limit = progress, skip, limit
+        self.total = total
+        self.summary = Summary()
+        self.done = 0
+        self.stopped: str | None = None
+        self._cancel = threading.Event()
+        self._started = False
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def rows(self) -> Iterator[Row]:
+        """The rows to run: at most ``limit`` read, those in ``skip`` left out."""
+        for taken, row in enumerate(self._rows):
+            if self._limit is not None and taken >= self._limit:
+                return
+            if row.index not in self._skip:
+                yield row
+
+    def __iter__(self) -> Iterator[RowResult]:
+        if self._started:
+            raise InputError("A dataset run can be iterated once; start another with explain_dataset.")
+        self._started = True
+        started = time.perf_counter()
+        batch: list[Row] = []
+        for row in self.rows():
+            batch.append(row)
+            if len(batch) >= self._window:
+                yield from self._run(batch)
+                batch = []
+                if self._should_stop(started):
+                    return
+        if batch and not self._should_stop(started):
+            yield from self._run(batch)
+
+    def _should_stop(self, started: float) -> bool:
+        if self._cancel.is_set():
+            self.stopped = "cancelled"
+        elif self._seconds is not None and time.perf_counter() - started > self._seconds:
+            self.stopped = "time"
+        return self.stopped is not None
+
+    def _run(self, batch: list[Row]) -> Iterator[RowResult]:
+        for result in explain_rows(self.model, batch, self.method, self.settings):
+            self.summary.add(result)
+            self.done += 1
+            yield result
+        if self._progress is not None:
+            self._progress(self.done, self.total)
+
+
+def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
+    """Every setting checked before the first row (a typo fails at once, not after an hour)."""
+    cls = get_method(method)
+    run_keys = {k: kwargs[k] for k in _RUN_KEYS if k in kwargs and kwargs[k] is not None}
+    params = resolve_params(cls, {k: v for k, v in kwargs.items() if k not in _RUN_KEYS and k != "evaluate"})
+    if "labels" in run_keys:
+        run_keys["labels"] = check_labels(run_keys["labels"])
+    evaluate = kwargs.get("evaluate", False)
+    if not isinstance(evaluate, bool):
+        raise InputError("evaluate must be True or False in dataset mode (the headline scorecard per row).")
+    if model.task == "zero-shot" and "labels" not in run_keys:
+        raise InputError("A zero-shot model needs candidate labels: give labels=[...].")
+    if model.task == "embedding" and "pair" not in run_keys:
+        raise InputError("An embedding model is explained by its similarity to a second text: give pair=...")
+    return {**run_keys, **params, "evaluate": evaluate}
+
+
+def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_column: str = "text",
+                    label_column: str | None = None, format: str | None = None, window: int = WINDOW_DEFAULT,
+                    seconds: float | None = None, limit: int | None = None, skip=(),
+                    progress: Callable[[int, int | None], None] | None = None, count: bool = True,
+                    **kwargs) -> DatasetRun:
+    """Explain every row of ``rows`` (a CSV / JSON Lines / text file path, or a list of texts or
+    dicts) with ``method``; returns a ``DatasetRun`` to iterate (results in row order) whose
+    ``summary`` holds the global word importance, accuracy, confusion matrix and misclassified rows.
+
+    Each row's prediction is explained (its predicted class; for zero-shot, every candidate label,
+    the predicted one summarised; for embeddings, the similarity to ``pair``). ``label_column``
+    names gold labels. ``window`` rows share model calls and are the most held at once.
+    ``limit``: at most this many rows; ``skip``: row indices not to run (resuming). ``seconds``:
+    stop after this many (finished rows are kept). ``progress(done, total)`` after each window.
+    ``**kwargs``: ``explain``'s (labels, pair, seed, output, ...), the method's parameters, and
+    ``evaluate=True`` for each row's headline scorecard.
+    """
+    if isinstance(model, str):
+        model = load_model(model)
+    settings = check_run_settings(model, method, kwargs)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
+        raise InputError(f"window must be a whole number from 1 to 1,024; got {window!r}.")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise InputError(f"limit must be a whole number of rows above 0, or None; got {limit!r}.")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not 0 < seconds < math.inf):
+        raise InputError("seconds must be a number above 0, or None.")
+    if not isinstance(rows, (str, bytes)) and hasattr(rows, "__len__") and hasattr(rows, "__getitem__"):
+        rows = list(rows)
+    read = dict(text_column=text_column, label_column=label_column)
+    if isinstance(rows, list):
+        stream = read_rows(rows, **read)
+    else:
+        stream = read_rows(rows, **read, format=format)
+    total = None
+    if count:
+        total = count_rows(rows, **read) if isinstance(rows, list) else count_rows(rows, **read, format=format)
+        total = min(total, limit) if limit is not None else total
+        total -= sum(1 for i in frozenset(skip) if i < total)
+    return DatasetRun(model, stream, method, settings, window=window, seconds=seconds, progress=progress,
+                      total=total, skip=frozenset(skip), limit=limit)

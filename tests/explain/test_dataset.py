@@ -1,0 +1,268 @@
+"""Dataset mode: reading files, exact global aggregates, bounded streaming, cancelling, the CLI, Ray."""
+from __future__ import annotations
+
+import csv
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from explain.dataset import Summary, explain_dataset, read_rows
+from explain.dataset.aggregate import iter_records
+from explain.dataset.reading import MAX_TEXT_CHARS
+from explain.dataset.writing import RowWriter
+from explain.explanation import Explanation
+from model.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+WORDS = ["good", "bad", "film", "music", "plot", "slow", "great", "awful", "story", "actor"]
+
+
+def sentences(n: int, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    return [{"text": " ".join(rng.choice(WORDS, size=int(rng.integers(2, 7)))),
+             "label": "score" if rng.random() < 0.6 else "negated"} for _ in range(n)]
+
+
+# ----------------------------------------------------------------------------- reading
+def test_csv_rows_with_line_numbers_and_row_errors(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text('\ufefftext,label\n"two\nlines",a\nonly one field\n\n  ,b\nplain,c,extra\nlast,d\n',
+                    encoding="utf-8")
+    rows = list(read_rows(path, label_column="label"))
+    assert [(r.index, r.line) for r in rows] == [(0, 2), (1, 4), (2, 6), (3, 7), (4, 8)]
+    assert rows[0].text == "two\nlines" and rows[0].label == "a"
+    assert rows[1].error == "line 4: 1 fields where the header has 2."
+    assert rows[2].error == "line 6: the text is empty."
+    assert rows[3].error == "line 7: 3 fields where the header has 2."
+    assert (rows[4].text, rows[4].label, rows[4].error) == ("last", "d", None)
+
+
+def test_json_lines_and_text_rows(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "hello", "label": 3}\n{broken\n[1]\n{"other": 1}\n\n{"text": "bye"}\n',
+                    encoding="utf-8")
+    rows = list(read_rows(path, label_column="label"))
+    assert [(r.text, r.label) for r in rows if r.error is None] == [("hello", "3"), ("bye", None)]
+    assert [r.error for r in rows if r.error] == [
+        "line 2: not valid JSON (Expecting property name enclosed in double quotes).",
+        "line 3: not a JSON object.", "line 4: no 'text' field."]
+    text = tmp_path / "data.txt"
+    text.write_bytes(b"first\n\n\xff\xfe broken\nsecond\n")
+    rows = list(read_rows(text))
+    assert [(r.index, r.line, r.text, r.error) for r in rows] == [
+        (0, 1, "first", None), (1, 3, None, "line 3: not UTF-8 text."), (2, 4, "second", None)]
+
+
+@pytest.mark.parametrize("content, kwargs, message", [
+    ("text,label\nhi,a\n", {"text_column": "sentence"}, "'data.csv' has no text column 'sentence'; its columns are "
+                                                        "'text', 'label'."),
+    ("text,label\nhi,a\n", {"label_column": "gold"}, "'data.csv' has no label column 'gold'"),
+    ("", {}, "'data.csv' is empty."),
+])
+def test_whole_file_problems_are_one_sentence_before_any_row(tmp_path, content, kwargs, message):
+    path = tmp_path / "data.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_rows(path, **kwargs)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_encoding_size_and_shape_problems(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text\nok\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"'latin.csv' is not UTF-8 text \(line 3 has a byte"):
+        read_rows(latin)
+    big = tmp_path / "big.txt"
+    big.write_text("x\n" * 600, encoding="utf-8")
+    with pytest.raises(InputError, match=r"'big.txt' has 0.0 MB; the limit is 0 MB"):
+        read_rows(big, max_bytes=1000)
+    array = tmp_path / "rows.json"
+    array.write_text('[{"text": "a"}]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="is a JSON array; give JSON Lines"):
+        read_rows(array)
+    with pytest.raises(InputError, match="A plain text file has one text per line and no label column"):
+        read_rows(big, label_column="label")
+    with pytest.raises(InputError, match="Cannot read 'missing.csv'"):
+        read_rows(tmp_path / "missing.csv")
+
+
+def test_an_over_long_text_is_clipped_and_flagged(tmp_path):
+    rows = list(read_rows(["a" * (MAX_TEXT_CHARS + 10), "short"]))
+    assert rows[0].clipped and len(rows[0].text) == MAX_TEXT_CHARS and not rows[1].clipped
+
+
+# ----------------------------------------------------------------------------- aggregates
+def test_global_importance_is_the_exact_aggregation_of_the_rows(additive):
+    """The additive model's SHAP values are its weights: the global table is checked against
+    sums made here from the weights alone, and against the per-row results."""
+    data = sentences(40)
+    run = explain_dataset(additive, data, "shap", label_column="label", max_evals=500, window=7)
+    results = list(run)
+    assert [r.row for r in results] == list(range(40))
+    expected: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for item, result in zip(data, results):
+        ids = additive.tokenize(item["text"]).ids
+        score = additive.weights[list(ids)].sum()
+        predicted = "score" if score > 0 else "negated"
+        assert result.prediction == predicted and result.correct == (item["label"] == predicted)
+        sign = 1 if predicted == "score" else -1
+        for word, value in zip(result.words, result.values):
+            token_ids = list(additive.tokenize(word).ids[1:-1])  # each test word is whole tokens of its own
+            assert value == pytest.approx(sign * additive.weights[token_ids].sum(), abs=1e-9)
+            for group in [("all", ""), ("predicted", predicted), ("gold", item["label"])]:
+                expected.setdefault(group, {}).setdefault(word, []).append(value)
+    table = run.summary.table()
+    assert len(table) == sum(len(words) for words in expected.values())
+    for row in table:
+        values = expected[(row["group"], row["class"])][row["word"]]
+        assert row["count"] == len(values)
+        assert row["mean_attribution"] == pytest.approx(np.mean(values), abs=1e-12)
+        assert row["mean_abs_attribution"] == pytest.approx(np.mean(np.abs(values)), abs=1e-12)
+    assert Summary().update(r.to_record() for r in results).table() == table  # the records give the same
+    labelled = [(d["label"], r.prediction) for d, r in zip(data, results)]
+    assert run.summary.accuracy == pytest.approx(np.mean([g == p for g, p in labelled]))
+    classes, matrix = run.summary.confusion_matrix(["score", "negated"])
+    assert matrix == [[sum(1 for g, p in labelled if (g, p) == (a, b)) for b in classes] for a in classes]
+    assert {m["row"] for m in run.summary.misclassified} == {r.row for r in results if r.correct is False}
+    assert run.summary.table(min_count=5) == [r for r in table if r["count"] >= 5]
+
+
+def test_row_errors_pass_through_and_the_run_goes_on(additive):
+    run = explain_dataset(additive, ["good film", "   ", {"txt": "x"}, "bad plot"], "occlusion")
+    results = list(run)
+    assert [r.error for r in results] == [None, "row 1: the text is empty.", "row 2: no 'text' field.", None]
+    assert run.summary.to_dict()["errors"] == 2 and run.summary.rows == 4
+
+
+def test_streaming_holds_at_most_a_window_of_explanations(additive):
+    def live() -> int:
+        gc.collect()
+        return sum(isinstance(o, Explanation) for o in gc.get_objects())
+
+    before = live()
+    run = explain_dataset(additive, (d for d in sentences(300)), "occlusion", window=10, count=False)
+    peak = 0
+    for index, result in enumerate(run):
+        if index % 25 == 0:
+            peak = max(peak, live() - before)
+        del result
+    assert 0 < peak <= 10 and run.done == 300 and run.total is None
+
+
+def test_cancel_and_time_budget_keep_what_finished(additive):
+    run = explain_dataset(additive, sentences(50), "occlusion", window=5)
+    kept = []
+    for result in run:
+        kept.append(result)
+        run.cancel()
+    assert len(kept) == 5 and run.stopped == "cancelled" and run.summary.rows == 5
+    slow = explain_dataset(additive, sentences(50), "occlusion", window=5, seconds=1e-9)
+    assert len(list(slow)) == 5 and slow.stopped == "time"
+
+
+def test_settings_are_checked_before_the_first_row(additive, tmp_path):
+    with pytest.raises(InputError, match="max_evals"):
+        explain_dataset(additive, ["a"], "shap", max_evals=-3)
+    with pytest.raises(InputError, match="Unknown method|one of"):
+        explain_dataset(additive, ["a"], "nope")
+    with pytest.raises(InputError, match="window must be"):
+        explain_dataset(additive, ["a"], "shap", window=0)
+    with pytest.raises(InputError, match="The rows must be a file path or a list"):
+        explain_dataset(additive, b"bytes", "shap")
+
+
+def test_limit_and_skip(additive):
+    run = explain_dataset(additive, sentences(30), "occlusion", limit=12, skip={0, 3})
+    assert [r.row for r in run] == [i for i in range(12) if i not in (0, 3)] and run.total == 10
+
+
+def test_writer_resumes_and_drops_a_torn_last_line(tmp_path, additive):
+    path = tmp_path / "rows.jsonl"
+    first = list(explain_dataset(additive, sentences(6), "occlusion", limit=3))
+    with RowWriter(path) as writer:
+        for result in first:
+            writer.write(result)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"row": 3, "text": "cut sh')
+    writer = RowWriter(path)
+    assert writer.done == {0, 1, 2}
+    with writer:
+        for result in explain_dataset(additive, sentences(6), "occlusion", skip=writer.done):
+            writer.write(result)
+    assert [r["row"] for r in iter_records(path)] == list(range(6))
+
+
+# ----------------------------------------------------------------------------- CLI
+@pytest.mark.slow
+def test_cli_dataset_resume_global_table_and_errors(tmp_path):
+    data = tmp_path / "data.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sentence", "gold"])
+        writer.writerows([["set a timer for ten minutes", "timer"], ["what is my balance", "balance"],
+                          ["", "timer"], ["play some jazz", "play_music"]])
+    out, table = tmp_path / "rows.jsonl", tmp_path / "global.csv"
+    base = [sys.executable, "-m", "explain", "--file", str(data), "--text-column", "sentence", "--label-column",
+            "gold", "--method", "lime", "--num-samples", "100", "--out", str(out), "--global", str(table)]
+    first = subprocess.run(base + ["--limit", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.splitlines()[-1].startswith("2 rows (2 now")
+    again = subprocess.run(base, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert again.returncode == 0, again.stderr
+    assert "resuming: 2 rows already in" in again.stderr
+    assert "4 rows (2 now" in again.stderr and "line 4: the text is empty." in again.stderr
+    records = list(iter_records(out))
+    assert [r["row"] for r in records] == [0, 1, 2, 3] and records[2]["error"] == "line 4: the text is empty."
+    with table.open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    expected = Summary.from_jsonl(out).table()
+    assert [(r["group"], r["class"], r["word"], int(r["count"])) for r in written] == \
+           [(r["group"], r["class"], r["word"], r["count"]) for r in expected]
+    assert all(float(w["mean_attribution"]) == pytest.approx(e["mean_attribution"], rel=1e-12)
+               for w, e in zip(written, expected))
+    missing = subprocess.run(base[:7] + ["--label-column", "label"], capture_output=True, text=True, timeout=300,
+                             cwd=ROOT)
+    assert missing.returncode == 2 and missing.stderr == (
+        "error: 'data.csv' has no label column 'label'; its columns are 'sentence', 'gold'.\n")
+
+
+def test_ray_engine_without_ray_says_how_to_install(monkeypatch):
+    from explain.dataset.ray_engine import require_ray
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(InputError, match=r"needs Ray, an optional dependency: pip install -r requirements-scale.txt"):
+        require_ray()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_ray_engine_gives_the_local_results(intent_model, tmp_path):
+    """A local Ray with 2 CPUs, started by the test: the same rows and the same global table."""
+    ray = pytest.importorskip("ray")
+    from explain.dataset.ray_engine import run_on_ray
+
+    source = ROOT / "assets" / "intents_sample.csv"
+    settings = {"max_evals": 64}
+    local_run = explain_dataset(intent_model, source, "shap", label_column="label", limit=24, window=8, **settings)
+    local = list(local_run)
+    rows = explain_dataset(intent_model, source, "shap", label_column="label", limit=24, **settings)
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        remote = list(run_on_ray(rows.rows(), "intent-minilm", "shap", rows.settings, workers=2, batch_size=8))
+    finally:
+        ray.shutdown()
+    assert [r.row for r in remote] == list(range(24))
+    for a, b in zip(local, remote):
+        assert (a.text, a.label, a.prediction, a.correct, a.words) == (b.text, b.label, b.prediction, b.correct,
+                                                                       b.words)
+        assert np.allclose(a.values, b.values, atol=1e-6) and a.confidence == pytest.approx(b.confidence, abs=1e-6)
+    remote_table = Summary().update(remote).table()
+    assert [(r["group"], r["class"], r["word"], r["count"]) for r in remote_table] == \
+           [(r["group"], r["class"], r["word"], r["count"]) for r in local_run.summary.table()]
+    assert local_run.summary.accuracy == Summary().update(remote).accuracy
+    assert json.dumps(remote[0].to_record())  # records are plain JSON

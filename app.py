@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -20,6 +21,9 @@ from pathlib import Path
 import gradio as gr
 
 from explain import METHODS, Param, compare, evaluate, explain, load_plugins, plots
+from explain.dataset import DatasetRun, columns_of, explain_dataset
+from explain.dataset import charts as dataset_charts
+from explain.dataset.writing import RowWriter
 from explain.export import write_files, write_scorecard_files
 from explain.metrics import HEADLINE, METRICS
 from explain.registry import all_params
@@ -33,6 +37,14 @@ EXAMPLES = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
 TOP_K = 5
 TOP_WORDS = 40
 MAX_EMBED_TEXTS = 50
+DATASET_EXAMPLE = ASSETS / "intents_sample.csv"
+DATASET_MAX_ROWS = 2_000
+DATASET_MAX_BYTES = 50 * 2**20
+DATASET_SECONDS = 30 * 60.0  # a run stops (keeping what it finished) past this
+DATASET_COLUMNS = ["row", "text", "gold", "prediction", "correct", "confidence", "top words"]
+DATASET_TYPES = ["number", "str", "str", "str", "str", "number", "str"]  # "str": shown as text, never as HTML
+DATASET_WIDTHS = ["6%", "34%", "13%", "13%", "8%", "9%", "17%"]
+NO_LABELS = "(no gold labels)"
 SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message past this
 BUNDLED = {"classification": "intent-minilm", "zero-shot": "minilm-zeroshot", "embedding": "minilm-embed"}
 METRIC_NAMES = [name for name in METRICS]
@@ -380,6 +392,131 @@ def attention_shape(model_name: str):
     return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1), note
 
 
+RUNS: dict[str, DatasetRun] = {}  # the dataset run of each browser session, for its Cancel button
+RUNS_LOCK = threading.Lock()
+
+
+@handler
+def dataset_columns(path: str | None):
+    """The text and label column choices follow the chosen file's columns."""
+    if not path:
+        return gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS)
+    columns = columns_of(path, max_bytes=DATASET_MAX_BYTES)
+    if not columns:  # plain text: one text per line
+        return (gr.Dropdown(choices=[("one text per line", "text")], value="text"),
+                gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS))
+    text = next((c for c in columns if c.lower() in ("text", "sentence", "utterance")), columns[0])
+    label = next((c for c in columns if c.lower() in ("label", "gold", "intent", "class")), NO_LABELS)
+    return gr.Dropdown(choices=columns, value=text), gr.Dropdown(choices=[NO_LABELS, *columns], value=label)
+
+
+def _top_words(record: dict, k: int = 3) -> str:
+    order = sorted(range(len(record["values"])), key=lambda i: -abs(record["values"][i]))[:k]
+    return ", ".join(f"{record['words'][i]} {record['values'][i]:+.3f}" for i in order)
+
+
+def _dataset_rows(records: list[dict]) -> list[list]:
+    return [[r["row"], r["text"] if r["text"] is not None else "", r["label"] or "",
+             r["prediction"] or "" if not r["error"] else f"not explained: {r['error']}",
+             "" if r["correct"] is None else "✓" if r["correct"] else "✗",
+             None if r["confidence"] is None else round(r["confidence"], 4), _top_words(r) if not r["error"] else ""]
+            for r in records]
+
+
+@gpu
+@handler
+def dataset(path: str | None, text_column: str | None, label_column: str | None, model_name: str, method: str,
+            seed: int, limit: int, score: bool, request: gr.Request, progress=gr.Progress(), **params):
+    """Explain every row of a file; the global importance, confusion matrix, misclassified rows,
+    a map of the rows and the downloads. Cancel (or the time cap) keeps what finished."""
+    if not path:
+        raise InputError("Upload a file (CSV, JSON Lines or one text per line), or load the example file.")
+    model = _model(model_name, "classification", progress)
+    method = _method(method)
+    limit = _int(limit, "row cap")
+    if not 1 <= limit <= DATASET_MAX_ROWS:
+        raise InputError(f"The row cap must be from 1 to {DATASET_MAX_ROWS:,}.")
+    label = None if label_column in (None, "", NO_LABELS) else label_column
+    started = time.perf_counter()
+
+    def report(done: int, total: int | None) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-6)
+        left = f" · about {(total - done) / rate:.0f} s left" if total and done < total else ""
+        progress((done, total), desc=f"{plots.method_label(method)}: rows explained{left}", unit="rows")
+
+    run = explain_dataset(model, path, method, text_column=text_column or "text", label_column=label, limit=limit,
+                          max_bytes=DATASET_MAX_BYTES,
+                          seconds=DATASET_SECONDS, progress=report, seed=_int(seed, "seed"), evaluate=bool(score),
+                          **_params(method, params))
+    if run.total == 0:
+        raise InputError("The file has no rows to explain.")
+    folder = Path(tempfile.mkdtemp(prefix="dataset-"))
+    stem = f"dataset-{method}-{time.strftime('%Y%m%d-%H%M%S')}"
+    key = request.session_hash if request is not None else None
+    with RUNS_LOCK:
+        RUNS[key] = run
+    records = []
+    try:
+        progress((0, run.total), desc=f"{plots.method_label(method)}: rows explained", unit="rows")
+        with RowWriter(folder / f"{stem}-rows.jsonl") as writer:
+            for result in run:
+                writer.write(result)
+                records.append(result.to_record())
+    finally:
+        with RUNS_LOCK:
+            RUNS.pop(key, None)
+    summary = run.summary
+    summary.write_csv(folder / f"{stem}-global.csv")
+    (folder / f"{stem}-summary.json").write_text(json.dumps(summary.to_dict(), ensure_ascii=False), encoding="utf-8")
+    explained = [r for r in records if not r["error"]]
+    projection = None
+    if len(explained) >= 3:
+        progress(None, desc="Embedding the rows for the map…")
+        embedder = load_model(BUNDLED["embedding"])
+        vectors = embedder.predict([r["text"] for r in explained])
+        projection = dataset_charts.rows_projection([r["text"] for r in explained], vectors,
+                                                    [r["prediction"] for r in explained],
+                                                    [r["correct"] for r in explained], embedder.info.name)
+    wrong = [r for r in records if r["correct"] is False]
+    return (_dataset_summary(run, len(records)), {"headers": DATASET_COLUMNS, "data": _dataset_rows(records)},
+            dataset_charts.global_importance(summary), dataset_charts.confusion(summary),
+            {"headers": DATASET_COLUMNS, "data": _dataset_rows(wrong)}, projection,
+            [str(folder / f"{stem}-rows.jsonl"), str(folder / f"{stem}-global.csv"),
+             str(folder / f"{stem}-summary.json")])
+
+
+def _dataset_summary(run: DatasetRun, done: int) -> str:
+    s = run.summary
+    lines = [f"**{done:,} rows** of {run.total:,} explained with {plots.method_label(run.method)} on "
+             f"`{_markdown_text(run.model.info.name)}`" + (f" · accuracy **{s.accuracy:.1%}** on {s.labelled:,} "
+                                                           f"labelled rows" if s.accuracy is not None else "")]
+    if run.stopped == "cancelled":
+        lines.append(f"Cancelled: the {done:,} rows finished before are shown and in the downloads.")
+    elif run.stopped == "time":
+        lines.append(f"Stopped at the {DATASET_SECONDS / 60:.0f}-minute limit: the {done:,} rows finished are shown.")
+    if s.error_count:
+        shown = "; ".join(_markdown_text(e["error"]) for e in s.errors[:3])
+        lines.append(f"{s.error_count:,} rows could not be explained ({shown}{' …' if s.error_count > 3 else ''}).")
+    if s.clipped or s.truncated:
+        lines.append(f"{s.clipped + s.truncated:,} rows were cut to the model's input length.")
+    card = dataset_charts.scores_line(s)
+    if card:
+        lines.append(card)
+    return "\n".join(f"- {line}" for line in lines)
+
+
+@handler
+def dataset_cancel(request: gr.Request):
+    """Stop this session's dataset run after the rows in progress; what finished is shown."""
+    with RUNS_LOCK:
+        run = RUNS.get(request.session_hash if request is not None else None)
+    if run is None:
+        gr.Info("No dataset run is in progress.")
+    else:
+        run.cancel()
+        gr.Info("Cancelling: the rows in progress finish, then the results so far are shown.")
+
+
 # ----------------------------------------------------------------------------- layout
 def _control(param: Param, visible: bool):
     """One UI control per parameter, derived from its declaration."""
@@ -396,10 +533,11 @@ def _control(param: Param, visible: bool):
     return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
 
 
-def method_controls(default: str) -> dict:
-    """Every registered method's parameters as controls; those of ``default`` visible."""
+def method_controls(default: str, methods: list[str] | None = None) -> dict:
+    """The parameters of every method offered (default: all registered) as controls; those of ``default`` visible."""
     own = {p.name for p in METHODS[default].PARAMS}
-    return {name: _control(param, name in own) for name, param in all_params().items()}
+    offered = {p.name for m in (methods or METHODS) for p in METHODS[m].PARAMS}
+    return {name: _control(param, name in own) for name, param in all_params().items() if name in offered}
 
 
 def follow_method(method: str, controls: dict):
@@ -408,12 +546,13 @@ def follow_method(method: str, controls: dict):
     return [gr.update(visible=name in own) for name in controls]
 
 
-def _method_row(label: str = "Method"):
+def _method_row(label: str = "Method", methods: list[str] | None = None):
     """A method radio with its parameter controls and a seed, wired to show the right controls."""
-    radio = gr.Radio([(plots.method_label(m), m) for m in METHODS], value="shap" if "shap" in METHODS
-                     else next(iter(METHODS)), label=label)
+    methods = methods or list(METHODS)
+    radio = gr.Radio([(plots.method_label(m), m) for m in methods], value="shap" if "shap" in methods
+                     else methods[0], label=label)
     with gr.Row():
-        controls = method_controls(radio.value)
+        controls = method_controls(radio.value, methods)
         seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
     radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
     return radio, controls, seed
@@ -567,6 +706,52 @@ def build() -> gr.Blocks:
             for control in (a_layer, a_head):  # redraw for the chosen layer/head (the weights come from the cache)
                 control.release(attention, [a_text, a_model, a_layer, a_head], a_outputs, api_name=False)
             _clear_on_change([a_text, a_model], a_outputs)
+        with gr.Tab("Dataset"):
+            gr.Markdown("Explain every row of a file and see what the classifier relies on across it: CSV (choose "
+                        "the columns), JSON Lines, or plain text with one text per line; UTF-8, up to "
+                        f"{DATASET_MAX_BYTES // 2**20} MB. Gold labels add accuracy, a confusion matrix and the "
+                        "misclassified rows. For bigger files use the CLI (`python -m explain --file …`), which "
+                        "resumes and can run on Ray.")
+            with gr.Row():
+                d_file = gr.File(label="File", file_types=[".csv", ".jsonl", ".json", ".txt"], type="filepath",
+                                 height=130)
+                with gr.Column():
+                    d_example = gr.Button(f"Use the example file ({DATASET_EXAMPLE.name}: 300 labelled intents)",
+                                          size="sm")
+                    # (any name is accepted: the choices follow the file, and the reader names a missing column)
+                    d_text_col = gr.Dropdown([], label="Text column", allow_custom_value=True)
+                    d_label_col = gr.Dropdown([NO_LABELS], value=NO_LABELS, label="Gold label column",
+                                              allow_custom_value=True)
+                with gr.Column():
+                    d_model = gr.Dropdown(_choices("classification", online), value=BUNDLED["classification"],
+                                          label="Model")
+                    d_limit = Slider(1, DATASET_MAX_ROWS, value=300, step=1, label="Row cap",
+                                     info="rows explained from the top of the file")
+                    d_score = gr.Checkbox(label="Score each row's faithfulness (about 50 more model calls a row)")
+            targeted = [m for m, cls in METHODS.items() if cls.NEEDS_TARGET]
+            d_method, d_params, d_seed = _method_row(methods=targeted)
+            with gr.Row():
+                d_run = gr.Button("Explain the file", variant="primary")
+                d_stop = gr.Button("Cancel (keep the rows done)", variant="stop")
+            d_summary = gr.Markdown()
+            d_table = gr.Dataframe(headers=DATASET_COLUMNS, label="Rows (click a header to sort)", interactive=False,
+                                   wrap=True, max_height=420, datatype=DATASET_TYPES, column_widths=DATASET_WIDTHS)
+            d_global = gr.Plot(label="Global word importance (choose the class in the chart)")
+            with gr.Row():
+                d_confusion = gr.Plot(label="Confusion matrix")
+                d_map = gr.Plot(label="Rows embedded (colour by class or correctness)")
+            d_wrong = gr.Dataframe(headers=DATASET_COLUMNS, label="Misclassified rows", interactive=False, wrap=True,
+                                   max_height=320, datatype=DATASET_TYPES, column_widths=DATASET_WIDTHS)
+            d_files = gr.File(label="Download: rows (JSON Lines), global importance (CSV), summary (JSON)",
+                              file_count="multiple", height=150)
+            d_outputs = [d_summary, d_table, d_global, d_confusion, d_wrong, d_map, d_files]
+            d_file.change(dataset_columns, d_file, [d_text_col, d_label_col], api_name="dataset_columns")
+            d_example.click(lambda: str(DATASET_EXAMPLE), None, d_file, api_name=False, queue=False)
+            d_run.click(dataset, [d_file, d_text_col, d_label_col, d_model, d_method, d_seed, d_limit, d_score],
+                        d_outputs, inputs_kwargs=d_params, api_name="dataset", concurrency_limit=1)
+            d_stop.click(dataset_cancel, None, None, api_name="dataset_cancel", queue=False)
+            _clear_on_change([d_file, d_text_col, d_label_col, d_model, d_method, d_seed, d_limit, d_score,
+                              *d_params.values()], d_outputs)
     demo.queue(default_concurrency_limit=2, max_size=32)
     _no_average_eta(demo)
     return demo
@@ -588,7 +773,8 @@ def main() -> None:
         WARM.start()  # in the background: the page is served while the models load
     log.info("page built in %.1f s (Hub %s); serving", time.perf_counter() - started,
              "reachable" if hub_reachable() else "not reachable: bundled models only")
-    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False)
+    demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False,
+                max_file_size=DATASET_MAX_BYTES)
 
 
 if __name__ == "__main__":

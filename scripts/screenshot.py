@@ -1,6 +1,6 @@
 """Take the README's screenshots: launch the app, run each tab's example in headless Chromium.
 
-Usage: python scripts/screenshot.py [output folder, default assets/]
+Usage: python scripts/screenshot.py [output folder, default assets/] [tab name ...: only these tabs]
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 TABS = [("Classify", "Explain"), ("Zero-shot", "Classify and explain"),
-        ("Embeddings & similarity", "Compare texts"), ("Attention", "Show attention")]
+        ("Embeddings & similarity", "Compare texts"), ("Attention", "Show attention"),
+        ("Dataset", "Explain the file")]
 
 
 def main() -> None:
@@ -30,9 +31,16 @@ def main() -> None:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(url, wait_until="networkidle")
+            only = sys.argv[2:]
             for tab, button in TABS:
+                if only and tab not in only:
+                    continue
                 page.get_by_role("tab", name=tab).click()
                 panel = page.locator("[role=tabpanel]:visible")
+                if tab == "Dataset":  # the bundled example file, its columns chosen from its header
+                    panel.get_by_role("button", name="Use the example file").click()
+                    panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=30_000)
+                    page.wait_for_timeout(2000)
                 panel.get_by_role("button", name=button, exact=True).first.click()
                 panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
                 if tab == "Classify":  # the Compare view too, with the default methods

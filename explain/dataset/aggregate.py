@@ -42,6 +42,8 @@ class Summary:
         self.truncated = 0
         self.words: dict[tuple[str, str], dict[str, list[float]]] = {}
         self.confusion: Counter = Counter()
+        self.predicted_counts: Counter = Counter()
+        self.gold_counts: Counter = Counter()
         self.labelled = 0
         self.correct = 0
         self.misclassified: list[dict] = []
@@ -63,8 +65,10 @@ class Summary:
         groups = [("all", "")]
         if prediction is not None:
             groups.append(("predicted", prediction))
+            self.predicted_counts[prediction] += 1
         if gold is not None:
             groups.append(("gold", gold))
+            self.gold_counts[gold] += 1
             if prediction is not None:
                 self.labelled += 1
                 self.confusion[(gold, prediction)] += 1
@@ -104,14 +108,12 @@ class Summary:
 
     def classes(self) -> list[str]:
         """Classes seen as gold or predicted, most frequent first."""
-        counts: Counter = Counter()
-        for (gold, predicted), n in self.confusion.items():
-            counts[gold] += n
-            counts[predicted] += n
-        for group, cls in self.words:
-            if group == "predicted" and cls not in counts:
-                counts[cls] = 0
+        counts = self.predicted_counts + self.gold_counts
         return [c for c, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+    def class_counts(self) -> dict[str, Counter]:
+        """Rows per predicted class and per gold class."""
+        return {"predicted": self.predicted_counts, "gold": self.gold_counts}
 
     def confusion_matrix(self, classes: list[str] | None = None) -> tuple[list[str], list[list[int]]]:
         """Rows gold, columns predicted, over ``classes`` (default every class seen)."""

@@ -28,7 +28,7 @@ from ..metrics import HEADLINE
 from ..metrics import evaluate as score_explanation
 from ..registry import get_method, resolve_params
 from .aggregate import Summary
-from .reading import Row, count_rows, read_rows
+from .reading import MAX_FILE_BYTES, Row, count_rows, read_rows
 
 TOP_WORDS = 5
 WINDOW_DEFAULT = 16
@@ -212,6 +212,9 @@ class DatasetRun:
 def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
     """Every setting checked before the first row (a typo fails at once, not after an hour)."""
     cls = get_method(method)
+    if not cls.NEEDS_TARGET:
+        raise InputError(f"{cls.NAME} explains no output (it reads the model without a target); dataset mode needs "
+                         "a method that explains the prediction, such as shap, lime or ig.")
     run_keys = {k: kwargs[k] for k in _RUN_KEYS if k in kwargs and kwargs[k] is not None}
     params = resolve_params(cls, {k: v for k, v in kwargs.items() if k not in _RUN_KEYS and k != "evaluate"})
     if "labels" in run_keys:
@@ -230,7 +233,7 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
                     label_column: str | None = None, format: str | None = None, window: int = WINDOW_DEFAULT,
                     seconds: float | None = None, limit: int | None = None, skip=(),
                     progress: Callable[[int, int | None], None] | None = None, count: bool = True,
-                    **kwargs) -> DatasetRun:
+                    max_bytes: int = MAX_FILE_BYTES, **kwargs) -> DatasetRun:
     """Explain every row of ``rows`` (a CSV / JSON Lines / text file path, or a list of texts or
     dicts) with ``method``; returns a ``DatasetRun`` to iterate (results in row order) whose
     ``summary`` holds the global word importance, accuracy, confusion matrix and misclassified rows.
@@ -255,14 +258,11 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
         raise InputError("seconds must be a number above 0, or None.")
     if not isinstance(rows, (str, bytes)) and hasattr(rows, "__len__") and hasattr(rows, "__getitem__"):
         rows = list(rows)
-    read = dict(text_column=text_column, label_column=label_column)
-    if isinstance(rows, list):
-        stream = read_rows(rows, **read)
-    else:
-        stream = read_rows(rows, **read, format=format)
+    read = dict(text_column=text_column, label_column=label_column, format=format, max_bytes=max_bytes)
+    stream = read_rows(rows, **read)
     total = None
     if count:
-        total = count_rows(rows, **read) if isinstance(rows, list) else count_rows(rows, **read, format=format)
+        total = count_rows(rows, **read)
         total = min(total, limit) if limit is not None else total
         total -= sum(1 for i in frozenset(skip) if i < total)
     return DatasetRun(model, stream, method, settings, window=window, seconds=seconds, progress=progress,

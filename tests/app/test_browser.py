@@ -134,3 +134,19 @@ def test_long_runs_count_evaluations_and_show_no_average_eta(page):
     assert "evaluations" in statuses and not re.search(r"\d+\.\d+/\d+\.\d+s", statuses)
     panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
     panel.get_by_role("radio", name="SHAP").click()
+
+
+def test_dataset_tab_runs_the_example_file(page):
+    page.get_by_role("tab", name="Dataset").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_role("button", name="Use the example file").click()
+    panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=30_000)
+    cap = panel.get_by_label("number input for Row cap")
+    cap.fill("20")
+    cap.press("Enter")
+    panel.get_by_label("Occlusion").check()
+    panel.get_by_role("button", name="Explain the file", exact=True).click()
+    panel.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=120_000)
+    assert panel.get_by_text("20 rows").first.is_visible()
+    assert panel.locator("select, .updatemenu-container").count() >= 1  # the class selector inside the chart
+    assert not page.dialogs

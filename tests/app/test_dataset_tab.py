@@ -1,0 +1,85 @@
+"""The Dataset tab through gradio_client and in the browser: values, downloads, errors, Cancel."""
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from explain.dataset import Summary
+from explain.dataset.aggregate import iter_records
+from tests.app.test_api import figure
+
+EXAMPLE = "assets/intents_sample.csv"
+
+
+def test_columns_follow_the_file(client, tmp_path):
+    text, label = client.predict(handle_file(EXAMPLE), api_name="/dataset_columns")
+    assert (text["value"], label["value"]) == ("text", "label")
+    plain = tmp_path / "lines.txt"
+    plain.write_text("one\ntwo\n", encoding="utf-8")
+    text, label = client.predict(handle_file(str(plain)), api_name="/dataset_columns")
+    assert text["value"] == "text" and label["value"] == "(no gold labels)"
+
+
+def test_dataset_run_values_and_downloads(client):
+    summary, table, importance, confusion, wrong, projection, files = client.predict(
+        handle_file(EXAMPLE), "text", "label", "intent-minilm", "occlusion", 0, 40, False, api_name="/dataset")
+    rows_file = next(f for f in files if f.endswith("-rows.jsonl"))
+    records = list(iter_records(rows_file))
+    assert [r["row"] for r in records] == list(range(40))
+    assert [row[0] for row in table["data"]] == list(range(40))
+    with open(EXAMPLE, encoding="utf-8") as handle:
+        gold = [r["label"] for r in csv.DictReader(handle)][:40]
+    assert [row[2] for row in table["data"]] == gold
+    marks = {"✓": True, "✗": False}
+    assert [marks[row[4]] for row in table["data"]] == [r["correct"] for r in records]
+    accuracy = sum(r["correct"] for r in records) / 40
+    assert f"accuracy **{accuracy:.1%}** on 40 labelled rows" in summary
+    assert [row[0] for row in wrong["data"]] == [r["row"] for r in records if not r["correct"]]
+    # the global CSV and the chart are the aggregation of the rows written
+    expected = Summary.from_jsonl(rows_file)
+    with open(next(f for f in files if f.endswith("-global.csv")), encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(r["group"], r["class"], r["word"]) for r in written] == \
+           [(r["group"], r["class"], r["word"]) for r in expected.table()]
+    chart = figure(importance)
+    top = expected.table(min_count=2, group="all")[:20]
+    assert list(chart["data"][0]["y"])[::-1] == [r["word"] for r in top]
+    assert len(chart["layout"]["updatemenus"][0]["buttons"]) == len(chart["data"])
+    matrix = figure(confusion)
+    assert matrix["data"][0]["type"] == "heatmap"
+    assert figure(projection)["data"][0]["type"] == "scattergl"
+    saved = json.load(open(next(f for f in files if f.endswith("-summary.json")), encoding="utf-8"))
+    assert saved["accuracy"] == pytest.approx(accuracy) and saved["rows"] == 40
+
+
+def test_dataset_bad_input_is_one_sentence(client, tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(AppError, match=r"'latin.csv' is not UTF-8 text"):
+        client.predict(handle_file(str(latin)), "text", "(no gold labels)", "intent-minilm", "shap", 0, 10, False,
+                       api_name="/dataset")
+    with pytest.raises(AppError, match="has no text column 'sentence'"):
+        client.predict(handle_file(EXAMPLE), "sentence", "label", "intent-minilm", "shap", 0, 10, False,
+                       api_name="/dataset")
+    with pytest.raises(AppError, match="not in the list of choices"):  # (the radio offers no attention method)
+        client.predict(handle_file(EXAMPLE), "text", "label", "intent-minilm", "attention", 0, 10, False,
+                       api_name="/dataset")
+    with pytest.raises(AppError, match="Upload a file"):
+        client.predict(None, "text", "label", "intent-minilm", "shap", 0, 10, False, api_name="/dataset")
+
+
+def test_cancel_keeps_the_rows_done(client):
+    job = client.submit(handle_file(EXAMPLE), "text", "label", "intent-minilm", "shap", 0, 300, False,
+                        max_evals=500, api_name="/dataset")
+    time.sleep(8)  # a few windows of 16 rows
+    client.predict(api_name="/dataset_cancel")
+    summary, table, *_ , files = job.result(timeout=300)
+    done = len(table["data"])
+    assert 0 < done < 300 and done % 16 == 0
+    assert f"Cancelled: the {done:,} rows finished before are shown" in summary
+    assert len(list(iter_records(next(f for f in files if f.endswith("-rows.jsonl"))))) == done

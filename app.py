@@ -24,10 +24,11 @@ from explain import METHODS, Param, compare, evaluate, explain, load_plugins, pl
 from explain.dataset import DatasetRun, columns_of, explain_dataset
 from explain.dataset import charts as dataset_charts
 from explain.dataset.writing import RowWriter
-from explain.export import write_files, write_scorecard_files
+from explain import inside_charts
+from explain.export import slug, write_files, write_scorecard_files
 from explain.metrics import HEADLINE, METRICS
 from explain.registry import all_params
-from model import REGISTRY, is_loaded, list_models, load_model, quiet_logging
+from model import REGISTRY, internals, is_loaded, list_models, load_model, quiet_logging
 from model.errors import InputError
 from model.hub import hub_reachable, limit_hub_waits
 from model.validation import MAX_LABELS, split_labels
@@ -392,6 +393,97 @@ def attention_shape(model_name: str):
     return gr.Slider(1, layers, value=layers, step=1), gr.Slider(0, heads, value=0, step=1), note
 
 
+INSIDE_POSITIONS = 64  # positions drawn in the position-encoding charts
+
+
+def _inside_task_args(model, extra: str) -> dict:
+    """The layer lens's task arguments: zero-shot candidate labels, or the second text of an embedding."""
+    extra = (extra or "").strip()
+    if model.task == "zero-shot":
+        if not extra:
+            raise InputError("A zero-shot model's layer lens needs candidate labels: give them, comma-separated.")
+        return {"labels": split_labels(extra)}
+    if model.task == "embedding":
+        if not extra:
+            raise InputError("An embedding model's layer lens needs a second text to compare with.")
+        return {"pair": extra}
+    return {}
+
+
+def _layer_head(model, layer, head) -> tuple[int, int]:
+    """1-based slider values to the library's 0-based layer and head, within the model's size."""
+    parts = internals.anatomy(model)
+    return (min(max(_int(layer, "layer"), 1), len(parts.layers)) - 1,
+            min(max(_int(head, "head"), 1), parts.heads) - 1)
+
+
+@gpu
+@handler
+def inside(text: str, model_name: str, layer: int, head: int, extra: str, progress=gr.Progress()):
+    """Self-attention step by step, position encodings, the layer flow and the layer lens of one text."""
+    model = _model(model_name, None, progress)
+    layer_index, head_index = _layer_head(model, layer, head)
+    steps = internals.attention_steps(model, text, layer_index, head_index)
+    flow = internals.layer_flow(model, text)
+    lens = internals.layer_lens(model, text, **_inside_task_args(model, extra))
+    parts = internals.anatomy(model)
+    length = min(INSIDE_POSITIONS, parts.position_embeddings.num_embeddings if parts.position_embeddings else 64)
+    encoding = internals.sinusoidal_encoding(length, parts.hidden)
+    summed = internals.embedding_sum(model, text)
+    learned = inside_charts.learned_positions(internals.position_embeddings(model), length) \
+        if parts.position_embeddings is not None else None
+    query = 1 if len(steps.tokens) > 1 else 0
+    proof = (f"- **This is the model's own computation**: P equals the model's attention probabilities to "
+             f"{steps.p_difference:.1e} and A equals head {head_index + 1}'s slice of its attention output to "
+             f"{steps.a_difference:.1e} (largest absolute differences); LayerNorm(token + position"
+             f"{' + type' if summed.type is not None else ''}) equals the model's embedding output to "
+             f"{summed.difference:.1e}.\n- `last_hidden_state` has shape `{flow.last_hidden_state_shape}` "
+             f"(batch, tokens, hidden) for this text; the layer lens's last point is the model's prediction.")
+    folder = Path(tempfile.mkdtemp(prefix="inside-"))
+    path = folder / f"inside-{slug(model.name)}-{slug(text)}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps({
+        "model": model.name, "text": text, "attention_steps": steps.to_dict(),
+        "sinusoidal_encoding": encoding.tolist(), "embedding_sum_max_abs_difference": summed.difference,
+        "layer_flow": {"tokens": list(flow.tokens), "residual_norm": flow.residual_norm.tolist(),
+                       "attention_norm": flow.attention_norm.tolist(), "ffn_norm": flow.ffn_norm.tolist(),
+                       "active_share": flow.active_share.tolist()},
+        "layer_lens": {"labels": list(lens.labels), "output": lens.output_name, "values": lens.values.tolist()},
+    }, ensure_ascii=False), encoding="utf-8")
+    return (proof, inside_charts.layer_input(steps), inside_charts.queries_keys_values(steps),
+            inside_charts.scores_and_weights(steps), inside_charts.head_output(steps),
+            gr.Dropdown(choices=[(f"{i}: {t}", i) for i, t in enumerate(steps.tokens)], value=query),
+            inside_charts.query_key(steps, query), inside_charts.sinusoidal(encoding), learned,
+            inside_charts.flow(flow), inside_charts.token_similarity(flow, layer_index + 1),
+            inside_charts.lens(lens), str(path))
+
+
+@gpu
+@handler
+def inside_query(text: str, model_name: str, layer: int, head: int, query: int):
+    """The query/key view for another query token (the dropdown lists the text's tokens)."""
+    model = _model(model_name)
+    layer_index, head_index = _layer_head(model, layer, head)
+    steps = internals.attention_steps(model, text, layer_index, head_index)
+    position = _int(query, "query token")
+    if not 0 <= position < len(steps.tokens):
+        raise InputError(f"The query token must be one of the text's {len(steps.tokens)} tokens (0 to "
+                         f"{len(steps.tokens) - 1}); press Show to list them.")
+    return inside_charts.query_key(steps, position)
+
+
+@handler
+def inside_shape(model_name: str):
+    """Layer and head sliders follow the chosen model; the lens box says what it needs."""
+    model = _model(model_name)
+    parts = internals.anatomy(model)
+    hint = {"zero-shot": "Candidate labels for the layer lens (comma-separated)",
+            "embedding": "Second text for the layer lens (similarity after each layer)"}.get(
+        model.task, "Not used by a classifier (its lens reads the class probabilities)")
+    value = {"zero-shot": EXAMPLES["zero_shot"][0][1], "embedding": EXAMPLES["similarity"][0][1]}.get(model.task, "")
+    return (gr.Slider(1, len(parts.layers), value=min(2, len(parts.layers)), step=1),
+            gr.Slider(1, parts.heads, value=1, step=1), gr.Textbox(label=hint, value=value))
+
+
 RUNS: dict[str, DatasetRun] = {}  # the dataset run of each browser session, for its Cancel button
 RUNS_LOCK = threading.Lock()
 
@@ -752,6 +844,51 @@ def build() -> gr.Blocks:
             d_stop.click(dataset_cancel, None, None, api_name="dataset_cancel", queue=False)
             _clear_on_change([d_file, d_text_col, d_label_col, d_model, d_method, d_seed, d_limit, d_score,
                               *d_params.values()], d_outputs)
+        with gr.Tab("Inside the Transformer"):
+            gr.Markdown("How the encoder computes, recomputed from the chosen model's own weights and checked "
+                        "against what the model itself computed: self-attention step by step, position encodings, "
+                        "the feed-forward layers and a layer lens. BERT-style encoders and DistilBERT.")
+            with gr.Row():
+                i_text = gr.Textbox(label="Text", lines=2, value="The bank raised interest rates again.",
+                                    max_length=2_000)
+                with gr.Column():
+                    i_model = gr.Dropdown([(n, v) for t in BUNDLED for n, v in _choices(t, online)],
+                                          value=BUNDLED["classification"], label="Model")
+                    i_extra = gr.Textbox(label="Not used by a classifier (its lens reads the class probabilities)",
+                                         max_length=5_000)
+                with gr.Column():
+                    i_layer = Slider(1, 6, value=2, step=1, label="Layer")
+                    i_head = Slider(1, 12, value=1, step=1, label="Head")
+            i_run = gr.Button("Show the computation", variant="primary")
+            i_proof = gr.Markdown()
+            gr.Markdown("### Self-attention, step by step\nOne head of one layer: the layer input X is projected "
+                        "to queries, keys and values; each query's scores against every key are scaled by √d_k and "
+                        "turned into weights by a softmax; the head's output mixes the values with those weights.")
+            i_x = gr.Plot(label="X: the layer input (tokens × hidden)")
+            i_qkv = gr.Plot(label="Q, K, V (tokens × d_k)")
+            i_sp = gr.Plot(label="S = QKᵀ/√d_k and P = softmax(S) (tokens × tokens)")
+            i_a = gr.Plot(label="A = PV: the head's output (tokens × d_k)")
+            i_query = gr.Dropdown([], label="Query token (for the view below)", allow_custom_value=True)
+            i_qk = gr.Plot(label="One query against every key: the products that make each score")
+            gr.Markdown("### Positions\nSelf-attention alone does not know word order: the model adds a position "
+                        "vector to each token's embedding. The original Transformer used fixed sinusoids (left: "
+                        "their dot product depends only on the distance between positions); BERT-style models "
+                        "learn their own table (right).")
+            i_sin = gr.Plot(label="Sinusoidal position encoding (the formula)")
+            i_learned = gr.Plot(label="The model's learned position embeddings")
+            gr.Markdown("### Feed-forward layers and hidden states")
+            i_flow = gr.Plot(label="Per layer and token: the residual stream and what each block adds")
+            i_sim = gr.Plot(label="Token-to-token similarity after the chosen layer (follows the Layer slider)")
+            i_lens = gr.Plot(label="Layer lens: the task's output read after each layer")
+            i_file = gr.File(label="Download the matrices (JSON)", height=100)
+            i_outputs = [i_proof, i_x, i_qkv, i_sp, i_a, i_query, i_qk, i_sin, i_learned, i_flow, i_sim, i_lens,
+                         i_file]
+            i_model.change(inside_shape, i_model, [i_layer, i_head, i_extra], api_name="inside_shape")
+            i_run.click(inside, [i_text, i_model, i_layer, i_head, i_extra], i_outputs, api_name="inside")
+            for control in (i_layer, i_head):
+                control.release(inside, [i_text, i_model, i_layer, i_head, i_extra], i_outputs, api_name=False)
+            i_query.input(inside_query, [i_text, i_model, i_layer, i_head, i_query], i_qk, api_name="inside_query")
+            _clear_on_change([i_text, i_model, i_extra], i_outputs)
     demo.queue(default_concurrency_limit=2, max_size=32)
     _no_average_eta(demo)
     return demo

@@ -15,7 +15,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 TABS = [("Classify", "Explain"), ("Zero-shot", "Classify and explain"),
         ("Embeddings & similarity", "Compare texts"), ("Attention", "Show attention"),
-        ("Dataset", "Explain the file")]
+        ("Dataset", "Explain the file"), ("Inside the Transformer", "Show the computation")]
 
 
 def main() -> None:

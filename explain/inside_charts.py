@@ -1,0 +1,200 @@
+"""Charts of "Inside the Transformer": pure functions from ``model.internals`` results to Figures.
+
+Layers and heads are numbered from 1 on screen (as in the Attention tab); the library counts from 0.
+Each chart shows one step with its formula and shape in the subtitle and exact values on hover;
+token labels are escaped (``plain``) like every user string.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from model.internals import AttentionSteps, LayerFlow, LayerLens, position_similarity
+
+from .plots import DIVERGING, PALETTE, SEQUENTIAL, _layout, _unique_ticks, number, plain, project, short
+
+
+def _ticks(tokens) -> list[str]:
+    return _unique_ticks([short(t, 14) for t in tokens])
+
+
+def _heat(z, x, y, colours=DIVERGING, centre: bool = True, name: str = "", **extra) -> go.Heatmap:
+    z = np.asarray(z, dtype=float)
+    finite = z[np.isfinite(z)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    limits = {"zmin": -bound, "zmax": bound} if centre else {}
+    return go.Heatmap(z=z, x=x, y=y, colorscale=colours, **limits, name=name,
+                      hovertemplate=f"{name} row %{{y}} · column %{{x}}<br>%{{z:.5g}}<extra></extra>", **extra)
+
+
+def _dims(n: int) -> list[str]:
+    return [f"d{i}" for i in range(n)]
+
+
+def layer_input(steps: AttentionSteps) -> go.Figure:
+    x = steps.X
+    fig = go.Figure(_heat(x, _dims(x.shape[1]), _ticks(steps.tokens), name="X", colorbar={"len": 0.9}))
+    _layout(fig, f"X · the input of layer {steps.layer + 1}", f"shape {x.shape[0]} tokens × {x.shape[1]} hidden · "
+            "the embeddings for layer 1, else the previous layer's output",
+            height=max(300, 24 * len(steps.tokens) + 160), yaxis={"autorange": "reversed"},
+            margin={"l": 10, "r": 10, "t": 80, "b": 30}, xaxis={"showticklabels": False, "title": "hidden dimension"})
+    return fig
+
+
+def queries_keys_values(steps: AttentionSteps) -> go.Figure:
+    names = ("Q = X W_q + b_q", "K = X W_k + b_k", "V = X W_v + b_v")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=names, shared_yaxes=True, horizontal_spacing=0.03)
+    for col, (name, z) in enumerate(zip("QKV", (steps.Q, steps.K, steps.V)), start=1):
+        fig.add_trace(_heat(z, _dims(z.shape[1]), _ticks(steps.tokens), name=name, showscale=col == 3), 1, col)
+        fig.update_xaxes(showticklabels=False, title_text=f"{steps.d_k} dimensions of head {steps.head + 1}", row=1,
+                         col=col)
+    fig.update_yaxes(autorange="reversed")
+    _layout(fig, f"Q, K, V · layer {steps.layer + 1}, head {steps.head + 1}",
+            f"each {len(steps.tokens)} tokens × d_k = {steps.d_k}: the head's slice of the layer's three projections",
+            height=max(320, 24 * len(steps.tokens) + 170), margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    return fig
+
+
+def scores_and_weights(steps: AttentionSteps) -> go.Figure:
+    ticks = _ticks(steps.tokens)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("S = Q Kᵀ / √d_k (+ mask)", "P = softmax(S), row by row"),
+                        horizontal_spacing=0.12)
+    scores = np.where(np.isfinite(steps.S), steps.S, np.nan)
+    fig.add_trace(_heat(scores, ticks, ticks, name="S", colorbar={"x": 0.44, "len": 0.9}), 1, 1)
+    fig.add_trace(_heat(steps.P, ticks, ticks, colours=SEQUENTIAL, centre=False, name="P", zmin=0,
+                        zmax=float(steps.P.max()), colorbar={"x": 1.0, "len": 0.9}), 1, 2)
+    fig.update_yaxes(autorange="reversed", title_text="query token")
+    fig.update_xaxes(title_text="key token", tickangle=-45)
+    n = len(steps.tokens)
+    _layout(fig, f"Scores and attention weights · layer {steps.layer + 1}, head {steps.head + 1}",
+            f"each {n} × {n} · P matches the model's own attention probabilities to {steps.p_difference:.1e}",
+            height=max(380, 30 * n + 220), margin={"l": 10, "r": 10, "t": 100, "b": 10})
+    return fig
+
+
+def head_output(steps: AttentionSteps) -> go.Figure:
+    fig = go.Figure(_heat(steps.A, _dims(steps.A.shape[1]), _ticks(steps.tokens), name="A"))
+    _layout(fig, f"A = P V · head {steps.head + 1}'s output",
+            f"{len(steps.tokens)} tokens × d_k = {steps.d_k} · matches the head's slice of the model's attention "
+            f"output to {steps.a_difference:.1e}", height=max(300, 24 * len(steps.tokens) + 160),
+            yaxis={"autorange": "reversed"}, xaxis={"showticklabels": False, "title": "dimension"},
+            margin={"l": 10, "r": 10, "t": 80, "b": 30})
+    return fig
+
+
+def query_key(steps: AttentionSteps, query: int) -> go.Figure:
+    """bertviz's neuron view: q_d k_d / √d_k per key token and dimension; each row adds up to S[q, k]."""
+    parts = steps.contributions(query)
+    ticks = _ticks(steps.tokens)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.78, 0.22], shared_yaxes=True, horizontal_spacing=0.02,
+                        subplot_titles=("q · k, dimension by dimension", "sum = S[q, k]"))
+    fig.add_trace(_heat(parts, _dims(parts.shape[1]), ticks, name="q_d k_d / √d_k", showscale=False), 1, 1)
+    fig.add_trace(go.Bar(x=parts.sum(1), y=ticks, orientation="h", marker_color=PALETTE[3],
+                         customdata=steps.P[query], hovertemplate="%{y}: S = %{x:.4g} · P = %{customdata:.3f}"
+                                                                  "<extra></extra>"), 1, 2)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
+    _layout(fig, f"Query {short(steps.tokens[query], 20)} against every key",
+            f"layer {steps.layer + 1}, head {steps.head + 1} · token {query} as the query · hover a bar for its weight P",
+            height=max(320, 24 * len(steps.tokens) + 160), showlegend=False,
+            margin={"l": 10, "r": 10, "t": 100, "b": 30})
+    return fig
+
+
+def sinusoidal(encoding: np.ndarray) -> go.Figure:
+    """The formula's encoding and the dot product between positions (it depends only on their distance)."""
+    length, d_model = encoding.shape
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
+                        subplot_titles=("PE(pos, dimension)", "PE(p) · PE(q)"))
+    fig.add_trace(_heat(encoding, list(range(d_model)), list(range(length)), name="PE",
+                        colorbar={"x": 0.5, "len": 0.9}), 1, 1)
+    fig.add_trace(_heat(position_similarity(encoding, cosine=False), list(range(length)), list(range(length)),
+                        colours=SEQUENTIAL, centre=False, name="dot product", colorbar={"x": 1.0, "len": 0.9}), 1, 2)
+    fig.update_yaxes(autorange="reversed", title_text="position")
+    fig.update_xaxes(title_text="dimension", row=1, col=1)
+    fig.update_xaxes(title_text="position", row=1, col=2)
+    _layout(fig, "Sinusoidal position encoding", f"PE(pos, 2i) = sin(pos / 10000^(2i/{d_model})), PE(pos, 2i+1) = "
+            f"cos(…) · {length} positions × d_model {d_model}", height=480,
+            margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    return fig
+
+
+def learned_positions(table: np.ndarray, length: int) -> go.Figure:
+    """The model's own position embeddings: cosine similarity between positions and a 2-D PCA path."""
+    table = table[:length]
+    points, _, _ = project(table[1:], 2, "pca")  # position 0 ([CLS]'s) is far from the rest: left out of the path
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.12,
+                        subplot_titles=("cosine similarity between positions", f"positions 1–{length - 1} in 2-D (PCA)"))
+    fig.add_trace(_heat(position_similarity(table), list(range(length)), list(range(length)), name="cosine",
+                        colorbar={"x": 0.44, "len": 0.9}), 1, 1)
+    fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers", line={"color": "#bbb"},
+                             marker={"color": np.arange(1, length), "colorscale": SEQUENTIAL, "size": 7,
+                                     "colorbar": {"title": {"text": "position"}, "x": 1.0, "len": 0.9}},
+                             customdata=np.arange(1, length), hovertemplate="position %{customdata}<extra></extra>"),
+                  1, 2)
+    fig.update_yaxes(autorange="reversed", title_text="position", row=1, col=1)
+    fig.update_xaxes(title_text="position", row=1, col=1)
+    fig.update_xaxes(showticklabels=False, row=1, col=2)
+    fig.update_yaxes(showticklabels=False, row=1, col=2)
+    _layout(fig, "Learned position embeddings", f"the model's own table, first {length} of its positions × "
+            f"{table.shape[1]} · added to the token embeddings: X = LayerNorm(token + position (+ type))",
+            height=480, showlegend=False, margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    return fig
+
+
+def flow(result: LayerFlow) -> go.Figure:
+    """Per layer and token: the residual stream, what attention and the feed-forward layer add, active units."""
+    ticks = _ticks(result.tokens)
+    layers = [f"layer {i + 1}" for i in range(len(result.residual_norm))]
+    panels = (("‖residual stream‖ entering", result.residual_norm), ("‖attention output‖ added", result.attention_norm),
+              ("‖feed-forward output‖ added", result.ffn_norm), ("share of feed-forward units > 0",
+                                                                 result.active_share))
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[p[0] for p in panels], vertical_spacing=0.16,
+                        horizontal_spacing=0.08)
+    for index, (name, z) in enumerate(panels):
+        row, col = divmod(index, 2)
+        share = index == 3
+        fig.add_trace(go.Heatmap(z=z, x=ticks, y=layers, colorscale=SEQUENTIAL, zmin=0 if share else None,
+                                 zmax=1 if share else None, hovertemplate=f"{name}<br>%{{y}} · %{{x}}: "
+                                 f"%{{z:{'.1%' if share else '.4g'}}}<extra></extra>",
+                                 colorbar={"x": 0.45 if col == 0 else 1.0, "y": 0.79 if row == 0 else 0.21,
+                                           "len": 0.38}), row + 1, col + 1)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-45)
+    _layout(fig, "Attention and feed-forward, layer by layer", "norms per token (hover for values) · each layer "
+            "adds its attention output, then its feed-forward output, to the stream (with LayerNorm after each)",
+            height=max(560, 2 * (22 * len(layers) + 170)), margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    return fig
+
+
+def lens(result: LayerLens, top: int = 6) -> go.Figure:
+    """The task's output read after each layer; the explained outputs and the strongest others."""
+    steps = ["embeddings", *[f"layer {i}" for i in range(1, len(result.values))]]
+    final = result.values[-1]
+    order = list(result.explained) + [int(i) for i in np.argsort(-np.abs(final)) if i not in result.explained]
+    fig = go.Figure()
+    for rank, column in enumerate(order[:top]):
+        name = result.labels[column]
+        fig.add_trace(go.Scatter(x=steps, y=result.values[:, column], mode="lines+markers", name=short(name, 30),
+                                 line={"width": 3 if column in result.explained else 1.5,
+                                       "color": PALETTE[rank % len(PALETTE)]},
+                                 customdata=[plain(name)] * len(steps),
+                                 hovertemplate="%{customdata} after %{x}: %{y:.4g}<extra></extra>"))
+    named = ", ".join(f"{plain(result.labels[c])} {number(final[c])}" for c in result.explained[:3])
+    _layout(fig, "Layer lens", f"the task's own head read after each layer · {plain(result.output_name)} · the last "
+            f"point is the model's answer ({named})", height=440, margin={"l": 10, "r": 10, "t": 90, "b": 40},
+            yaxis={"title": plain(result.output_name), "tickformat": ".3~r"})
+    return fig
+
+
+def token_similarity(result: LayerFlow, layer: int) -> go.Figure:
+    ticks = _ticks(result.tokens)
+    matrix = result.token_similarity(layer)
+    fig = go.Figure(_heat(matrix, ticks, ticks, colours=SEQUENTIAL, centre=False, name="cosine", zmin=-1 if
+                          matrix.min() < 0 else 0, zmax=1))
+    where = "the embeddings" if layer == 0 else f"layer {layer}"
+    _layout(fig, f"Token similarity after {where}", f"cosine between the tokens' hidden states · last_hidden_state "
+            f"has shape {result.last_hidden_state_shape}", height=max(380, 28 * len(ticks) + 200),
+            yaxis={"autorange": "reversed"}, xaxis={"tickangle": -45}, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+    return fig

@@ -17,6 +17,7 @@ TABS = [
     ("Zero-shot", "Classify and explain"),
     ("Embeddings & similarity", "Compare texts"),
     ("Attention", "Show attention"),
+    ("Inside the Transformer", "Show the computation"),
 ]
 
 

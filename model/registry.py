@@ -88,7 +88,21 @@ def resolve(name: object, task: str | None = None) -> ModelSpec:
 
 def load_model(name: str, *, task: str | None = None, revision: str | None = None,
                cache_dir: str | None = None) -> TextModel:
-    """Load a model once per process (concurrent first calls wait for the one load)."""
+    """Load a model once per process (concurrent first calls wait for the one load).
+
+    ``name``: a registry name, a model trained in this process (``model.trained.TRAINED``), a
+    folder saved by ``model.trained.save_trained`` (loaded afresh each call), or a Hub id with its task.
+    """
+    from .trained import TRAINED, is_trained_folder, load_trained
+
+    if not (isinstance(name, str) and name in REGISTRY):
+        trained = TRAINED.get(name)
+        if trained is None and is_trained_folder(name):
+            trained = load_trained(name, cache_dir=cache_dir)
+        if trained is not None:
+            if task is not None and task != trained.task:
+                raise InputError(f"{trained.name!r} is a {trained.task} model, not a {task} model.")
+            return trained
     spec = resolve(name, task)
     revision = check_revision(revision)
     key = (spec.name, spec.task, revision, cache_dir)
@@ -111,6 +125,10 @@ def load_model(name: str, *, task: str | None = None, revision: str | None = Non
 def is_loaded(name: str, *, task: str | None = None, revision: str | None = None,
               cache_dir: str | None = None) -> bool:
     """Whether ``load_model`` with these arguments would answer at once (the app says "loading" if not)."""
+    from .trained import TRAINED
+
+    if TRAINED.get(name) is not None:
+        return True
     try:
         spec = resolve(name, task)
     except InputError:

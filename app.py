@@ -6,15 +6,19 @@ built, so a method registered at start-up (``STUDIO_PLUGINS``) appears in every 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import html
+import inspect
 import json
 import logging
 import os
+import queue
 import tempfile
 import threading
 import time
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,11 +28,14 @@ from explain import METHODS, Param, compare, evaluate, explain, load_plugins, pl
 from explain.dataset import DatasetRun, columns_of, explain_dataset
 from explain.dataset import charts as dataset_charts
 from explain.dataset.writing import RowWriter
-from explain import inside_charts
+from explain import inside_charts, train_charts
+from explain.dataset.reading import read_rows
 from explain.export import slug, write_files, write_scorecard_files
 from explain.metrics import HEADLINE, METRICS
 from explain.registry import all_params
 from model import REGISTRY, internals, is_loaded, list_models, load_model, quiet_logging
+from model import train as training
+from model.trained import TRAINED, check_name, save_trained
 from model.errors import InputError
 from model.hub import hub_reachable, limit_hub_waits
 from model.validation import MAX_LABELS, split_labels
@@ -138,11 +145,12 @@ def Number(*args, **kwargs) -> gr.Number:  # noqa: N802 - a component constructo
 # ----------------------------------------------------------------------------- helpers
 def handler(fn):
     """Every event: a rejected input is one sentence for the user and one log line (no
-    traceback); anything else is logged with its traceback and reported without internals."""
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
+    traceback); anything else is logged with its traceback and reported without internals.
+    Generator handlers (live updates) stay generators, so Gradio streams what they yield."""
+    @contextlib.contextmanager
+    def reported():
         try:
-            return fn(*args, **kwargs)
+            yield
         except gr.Error as err:
             log.info("rejected %s: %s", fn.__name__, err.message)
             err.print_exception = False
@@ -154,21 +162,35 @@ def handler(fn):
             log.exception("%s failed", fn.__name__)
             raise gr.Error("Something went wrong on the server; the error has been logged.",
                            print_exception=False) from None
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def streamed(*args, **kwargs):
+            with reported():
+                yield from fn(*args, **kwargs)
+        return streamed
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        with reported():
+            return fn(*args, **kwargs)
     return wrapped
 
 
 def _choices(task: str, online: bool) -> list[tuple[str, str]]:
-    """Bundled models first; Hub models only where the Hub answered at start-up."""
+    """Bundled models first; Hub models only where the Hub answered at start-up; then models trained here."""
+    trained = [(f"{name} (trained here)", name) for name in TRAINED.names()] if task == "classification" else []
     return [(spec.name if spec.bundled else f"{spec.name} (Hugging Face Hub)", spec.name)
-            for spec in list_models(task) if spec.bundled or online]
+            for spec in list_models(task) if spec.bundled or online] + trained
 
 
 def _model(name: str, task: str | None = None, progress=None):
     """Only registry names reach load_model from the UI: no user string becomes a hub id or path.
 
     ``task`` None accepts a model of any task (the Attention tab lists all of them)."""
-    if not isinstance(name, str) or name not in REGISTRY:
-        raise InputError("Choose one of the listed models.")
+    if not isinstance(name, str) or (name not in REGISTRY and TRAINED.get(name) is None):
+        raise InputError("Choose one of the listed models (a model trained here is kept while the server runs, "
+                         "unless newer ones take its place).")
     if progress is not None and not is_loaded(name):
         progress(0, desc=f"Loading {name} (first use since the server started)…")
     return load_model(name, task=task)
@@ -482,6 +504,139 @@ def inside_shape(model_name: str):
     value = {"zero-shot": EXAMPLES["zero_shot"][0][1], "embedding": EXAMPLES["similarity"][0][1]}.get(model.task, "")
     return (gr.Slider(1, len(parts.layers), value=min(2, len(parts.layers)), step=1),
             gr.Slider(1, parts.heads, value=1, step=1), gr.Textbox(label=hint, value=value))
+
+
+TRAIN_EXAMPLE_ROWS = 4  # the pasted example: this many rows of each label of the example file
+
+
+def _examples_from(paste: str, path: str | None, text_column: str | None, label_column: str | None):
+    """The labelled examples of the uploaded file (if any) or else of the pasted lines."""
+    if path:
+        rows = list(read_rows(path, text_column=text_column or "text", label_column=label_column or "label",
+                              max_bytes=DATASET_MAX_BYTES))
+        bad = [r.error for r in rows if r.error] + [f"line {r.line}: no label" for r in rows
+                                                    if not r.error and r.label is None]
+        good = [r for r in rows if not r.error and r.label is not None]
+        texts, labels = [r.text for r in good], [r.label for r in good]
+    else:
+        if not (paste or "").strip():
+            raise InputError("Paste examples (one 'text, label' per line) or upload a file.")
+        if len(paste) > training.MAX_ROWS * (training.MAX_CHARS + 100):
+            raise InputError("The pasted examples are too long; upload a file instead.")
+        texts, labels, bad = training.parse_pasted(paste)
+    notes = (f"{len(bad)} line{'s' if len(bad) > 1 else ''} without a text and a label left out (first: {bad[0]})",) \
+        if bad else ()
+    return training.prepare_examples(texts, labels, notes=notes)
+
+
+def _model_choices(online: bool) -> list:
+    """Every model dropdown, with the models trained so far (classification ones and all-task ones)."""
+    everything = [(n, v) for t in BUNDLED for n, v in _choices(t, online)]
+    classifiers = _choices("classification", online)
+    return [gr.Dropdown(choices=classifiers), gr.Dropdown(choices=classifiers), gr.Dropdown(choices=everything),
+            gr.Dropdown(choices=everything)]
+
+
+def _example_lines(per_label: int) -> str:
+    """The example file's first ``per_label`` rows of each label, as pasted 'text, label' lines."""
+    taken: dict[str, int] = defaultdict(int)
+    lines = []
+    for row in read_rows(DATASET_EXAMPLE, label_column="label"):
+        if taken[row.label] < per_label:
+            taken[row.label] += 1
+            lines.append(f"{row.text}, {row.label}")
+    return "\n".join(lines)
+
+
+@gpu
+@handler
+def train_model(paste: str, path: str | None, text_column: str | None, label_column: str | None, name: str,
+                encoder: str, mode: str, l2: float, optimizer: str, balanced: bool, holdout: float, folds: int,
+                seed: int, epochs: int, learning_rate: float, batch_size: int, layers: int, request: gr.Request,
+                progress=gr.Progress()):
+    """Train a classifier on the examples, drawing its curves as it learns; then it is a model of every tab."""
+    name = check_name((name or "").strip())
+    examples = _examples_from(paste, path, text_column, label_column)
+    if not isinstance(encoder, str) or encoder not in REGISTRY or REGISTRY[encoder].task != "embedding":
+        raise InputError("Choose one of the listed encoders.")
+    settings = training.Settings(encoder=encoder, mode=mode, l2=float(l2), optimizer=optimizer,
+                                 class_weights=bool(balanced), holdout=float(holdout), folds=_int(folds, "folds"),
+                                 seed=_int(seed, "seed"), epochs=_int(epochs, "epochs"),
+                                 learning_rate=float(learning_rate), batch_size=_int(batch_size, "batch size"),
+                                 layers=_int(layers, "number of layers")).check()
+    owner = request.session_hash if request is not None else None
+    if TRAINED.taken(name, owner):
+        raise InputError(f"A model named {name!r} was trained by someone else; choose another name.")
+    counts = examples.counts()
+    about = (f"{len(examples.texts):,} examples of {len(examples.labels)} labels (fewest: "
+             f"{min(counts.values())} of {_markdown_text(min(counts, key=counts.get))})")
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["result"] = training.train(
+                examples, name, settings, on_epoch=lambda e: events.put(("epoch", e)),
+                on_step=lambda e, s, n: events.put(("step", (e, s, n))), on_stage=lambda t: events.put(("stage", t)))
+        except Exception as err:  # noqa: BLE001 - re-raised in the request's thread below
+            outcome["error"] = err
+        finally:
+            events.put(("done", None))
+
+    worker = threading.Thread(target=work, name="train", daemon=True)
+    worker.start()
+    history = []
+    total = settings.steps
+    last_draw = 0.0
+    while True:
+        kind, value = events.get()
+        if kind == "done":
+            break
+        if kind == "stage":
+            progress(None, desc=value + "…")
+        elif kind == "step":
+            epoch, step, steps = value
+            progress(((epoch - 1) * steps + step, total * steps), desc=f"Fine-tuning: epoch {epoch}, step {step} of "
+                     f"{steps}", unit="steps")
+        elif kind == "epoch":
+            history.append(value)
+            if settings.mode == "head":
+                progress((value.epoch, total), desc="Fitting the head (L-BFGS steps; it stops when converged)",
+                         unit="steps")
+            if time.perf_counter() - last_draw > 0.5:  # live curves, at most twice a second
+                last_draw = time.perf_counter()
+                yield (f"- Training {_markdown_text(name)} on {about}…", train_charts.curves(history), gr.skip(),
+                       gr.skip(), gr.skip(), *[gr.skip()] * 4)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    evicted = TRAINED.put(name, result.model, owner=owner)
+    folder = Path(tempfile.mkdtemp(prefix="trained-")) / name
+    files = [str(p) for p in save_trained(result.model, folder)]
+    summary = folder / "training.json"
+    summary.write_text(json.dumps(result.summary(), ensure_ascii=False), encoding="utf-8")
+    bundle = folder.parent / f"{name}.zip"  # the folder load_model reads, in one download
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in (*files, summary):
+            archive.write(path, f"{name}/{Path(path).name}")
+    lines = [f"**{_markdown_text(name)}** is trained ({about}; {settings.mode}, "
+             f"{result.seconds.get('embedding', 0):.1f} s embedding + {result.seconds.get('head', 0):.2f} s head"
+             + (f" + {result.seconds['finetune']:.0f} s fine-tuning" if "finetune" in result.seconds else "") + ").",
+             f"It is now a model in the Classify, Dataset, Attention and Inside tabs (pick "
+             f"*{_markdown_text(name)} (trained here)*) while the server runs; download it to keep it "
+             f"(unzip it; `load_model(\"{name}\")` in that folder's parent loads it back)."]
+    if result.report is not None:
+        r = result.report
+        what = f"{len(r.folds)}-fold cross-validated" if r.folds else f"held-out ({r.rows} rows)"
+        lines.append(f"Accuracy {what}: **{r.accuracy:.1%}**.")
+    lines += [_markdown_text(note[0].upper() + note[1:]) + "." for note in examples.notes]
+    if evicted:
+        lines.append(f"To stay within memory, older trained models were let go: {', '.join(map(_markdown_text, evicted))}.")
+    report = result.report
+    yield ("\n".join(f"- {line}" for line in lines), train_charts.curves(result.history, f"Training {name}"),
+           train_charts.confusion(report) if report else None, train_charts.per_class(report) if report else None,
+           [str(bundle), *files, str(summary)], *_model_choices(hub_reachable()))
 
 
 RUNS: dict[str, DatasetRun] = {}  # the dataset run of each browser session, for its Cancel button
@@ -889,6 +1044,68 @@ def build() -> gr.Blocks:
                 control.release(inside, [i_text, i_model, i_layer, i_head, i_extra], i_outputs, api_name=False)
             i_query.input(inside_query, [i_text, i_model, i_layer, i_head, i_query], i_qk, api_name="inside_query")
             _clear_on_change([i_text, i_model, i_extra], i_outputs)
+        with gr.Tab("Train a classifier"):
+            gr.Markdown("Train a classifier on your own labelled examples, the way the bundled one was made: a "
+                        "pretrained encoder and a head learned from examples (or also its top layers, fine-tuned). "
+                        "Then explain it like any other model: it joins the model lists of the other tabs.")
+            with gr.Row():
+                t_paste = gr.Textbox(label="Examples: one 'text, label' per line (the label after the last comma)",
+                                     lines=10, max_length=training.MAX_ROWS * 300,
+                                     value=_example_lines(TRAIN_EXAMPLE_ROWS))
+                with gr.Column():
+                    t_file = gr.File(label="…or a CSV / JSON Lines file (it takes the place of the pasted lines)",
+                                     file_types=[".csv", ".jsonl", ".json"], type="filepath", height=120)
+                    t_example = gr.Button(f"Use the example file ({DATASET_EXAMPLE.name}: 300 labelled intents)",
+                                          size="sm")
+                    with gr.Row():
+                        t_text_col = gr.Dropdown([], label="Text column", allow_custom_value=True)
+                        t_label_col = gr.Dropdown([], label="Label column", allow_custom_value=True)
+            with gr.Row():
+                t_name = gr.Textbox(label="Name of the new model (letters, digits, - and _)", value="my-classifier",
+                                    max_length=40)
+                t_encoder = gr.Dropdown(_choices("embedding", online), value=BUNDLED["embedding"],
+                                        label="Pretrained encoder")
+                t_mode = gr.Radio([("Head only (seconds)", "head"),
+                                   ("Fine-tune the top layers too (minutes on a CPU)", "finetune")], value="head",
+                                  label="What to train")
+            with gr.Accordion("Training settings", open=False):
+                with gr.Row():
+                    t_l2 = Number(value=1e-3, minimum=0, maximum=100, label="L2 strength",
+                                  info="mean cross-entropy + L2/2 ‖W‖² (scikit-learn's C = 1 / (L2 × rows))")
+                    t_optimizer = gr.Radio([("L-BFGS (full batch)", "lbfgs"), ("Adam", "adam")], value="lbfgs",
+                                           label="Head optimizer")
+                    t_balanced = gr.Checkbox(label="Balance the classes (weights n / (labels × count))")
+                with gr.Row():
+                    t_holdout = Slider(0, 0.5, value=0.2, step=0.05, label="Held-out share",
+                                       info="stratified and seeded; 0 trains on everything")
+                    t_folds = Slider(0, 10, value=0, step=1, label="Cross-validation folds",
+                                     info="0: the held-out split instead")
+                    t_seed = Number(value=0, precision=0, minimum=0, label="Seed")
+                with gr.Row():
+                    t_epochs = Slider(0, 200, value=0, step=1, label="Epochs (0 = default)",
+                                      info="head: L-BFGS steps (50) or Adam steps (300); fine-tune: 3")
+                    t_lr = Number(value=0, minimum=0, maximum=1, label="Learning rate (0 = default)",
+                                  info="Adam 0.05; fine-tuned layers 3e-5")
+                    t_batch = Slider(1, 128, value=16, step=1, label="Fine-tune batch size")
+                    t_layers = Slider(1, 6, value=2, step=1, label="Fine-tuned layers (from the top)")
+            t_run = gr.Button("Train", variant="primary")
+            t_status = gr.Markdown()
+            t_curves = gr.Plot(label="Loss and held-out accuracy, per epoch (drawn as it trains)")
+            with gr.Row():
+                t_confusion = gr.Plot(label="Held-out confusion matrix")
+                t_classes = gr.Plot(label="Precision and recall per label")
+            t_files = gr.File(label="Download the model: a zip of its folder (safetensors weights + JSON config + the "
+                                    "training summary), and each file",
+                              file_count="multiple", height=150)
+            t_outputs = [t_status, t_curves, t_confusion, t_classes, t_files, c_model, d_model, a_model, i_model]
+            t_file.change(dataset_columns, t_file, [t_text_col, t_label_col], api_name=False)
+            t_example.click(lambda: str(DATASET_EXAMPLE), None, t_file, api_name=False, queue=False)
+            t_run.click(train_model, [t_paste, t_file, t_text_col, t_label_col, t_name, t_encoder, t_mode, t_l2,
+                                      t_optimizer, t_balanced, t_holdout, t_folds, t_seed, t_epochs, t_lr, t_batch,
+                                      t_layers], t_outputs, api_name="train", concurrency_limit=1)
+            _clear_on_change([t_paste, t_file, t_text_col, t_label_col, t_name, t_encoder, t_mode, t_l2, t_optimizer,
+                              t_balanced, t_holdout, t_folds, t_seed, t_epochs, t_lr, t_batch, t_layers],
+                             t_outputs[:5])
     demo.queue(default_concurrency_limit=2, max_size=32)
     _no_average_eta(demo)
     return demo

@@ -259,8 +259,11 @@ def fit_head(x: np.ndarray, y: np.ndarray, k: int, settings: Settings, heldout: 
         loss.backward()
         return loss
 
-    history: list[Epoch] = []
     started = time.perf_counter()
+    with torch.no_grad():  # epoch 0: the untrained head (every class equally likely), where the curve starts
+        history = [_epoch(0, float(_loss(weight, bias, xt, yt, sw, settings.l2)), weight, bias, heldout, started)]
+    if on_epoch is not None:
+        on_epoch(history[0])
     previous = math.inf
     for epoch in range(1, settings.steps + 1):
         optimizer.step(closure)

@@ -90,6 +90,11 @@ class TrainedStore:
                 evicted.append(self._models.popitem(last=False)[0])
             return evicted
 
+    def taken(self, name: str, owner: object) -> bool:
+        """Whether ``name`` belongs to another owner's model."""
+        with self._lock:
+            return name in self._models and self._models[name][1] != owner
+
     def get(self, name: object) -> ClassifierModel | None:
         with self._lock:
             if not isinstance(name, str) or name not in self._models:

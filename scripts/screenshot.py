@@ -15,7 +15,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 TABS = [("Classify", "Explain"), ("Zero-shot", "Classify and explain"),
         ("Embeddings & similarity", "Compare texts"), ("Attention", "Show attention"),
-        ("Dataset", "Explain the file"), ("Inside the Transformer", "Show the computation")]
+        ("Dataset", "Explain the file"), ("Inside the Transformer", "Show the computation"),
+        ("Train a classifier", "Train")]
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ def test_every_event_has_an_api_name(client):
     endpoints = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert {"/classify", "/compare_methods", "/class_labels", "/zero_shot", "/embeddings",
             "/explain_similarity", "/attention", "/attention_shape", "/dataset", "/dataset_columns",
-            "/dataset_cancel", "/inside", "/inside_query", "/inside_shape"} <= endpoints
+            "/dataset_cancel", "/inside", "/inside_query", "/inside_shape", "/train"} <= endpoints
 
 
 def test_classify_shap(client):

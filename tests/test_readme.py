@@ -26,7 +26,8 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "bash", "python", "python"]
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "bash", "python", "python", "bash",
+                                                    "python", "python", "bash", "python"]
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -69,7 +70,52 @@ def test_the_scorecard_block():
     assert comprehensiveness > random_comprehensiveness and sufficiency < random_sufficiency
 
 
+def with_assets(tmp_path: Path) -> Path:
+    """A scratch folder where the README's relative ``assets/...`` paths work."""
+    (tmp_path / "assets").symlink_to(ROOT / "assets")
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_the_dataset_blocks(tmp_path):
+    lines = run_python(BLOCKS[5][1], with_assets(tmp_path)).splitlines()
+    assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
+    assert float(lines[0].split()[1][:-1]) > 80
+    assert lines[1].startswith("{'group': 'all', 'class': '', 'word': ")
+    assert lines[2].startswith("['")
+    for line in BLOCKS[6][1].strip().splitlines():
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
+                             env=ENV, timeout=600)
+        assert run.returncode == 0, (line, run.stderr[-2000:])
+    rows = [json.loads(row) for row in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [r["row"] for r in rows] == list(range(45))  # the second command resumed after row 29
+    on_ray = [json.loads(row) for row in (tmp_path / "ray.jsonl").read_text().splitlines()]
+    assert [(r["row"], r["prediction"], r["words"]) for r in on_ray] == [(r["row"], r["prediction"], r["words"])
+                                                                         for r in rows]
+    assert (tmp_path / "global.csv").read_text().startswith("group,class,word,count,mean_attribution")
+
+
+@pytest.mark.slow
+def test_the_inside_block():
+    lines = run_python(BLOCKS[7][1], ROOT).splitlines()
+    assert lines[0] == "(9, 32) (9, 9) True True"
+    assert lines[1] == "[0.841, 0.54, 0.046, 0.999, 0.002, 1.0]"
+    assert lines[2].endswith("'timer']")
+
+
+@pytest.mark.slow
+def test_the_train_blocks(tmp_path):
+    lines = run_python(BLOCKS[8][1], with_assets(tmp_path)).splitlines()
+    assert re.fullmatch(r"held-out accuracy \d+\.\d% on 60 rows", lines[0])
+    assert lines[1].startswith("Explanation(method='shap', model='my-intents'") and "target='balance'" in lines[1]
+    assert lines[2] == "play_music"
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[9][1].strip()], capture_output=True, text=True,
+                         cwd=tmp_path, env=ENV, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == ["model.safetensors", "studio-model.json"]
+
+
 @pytest.mark.slow
 def test_the_add_a_method_block():
-    out = run_python(BLOCKS[5][1], ROOT)
+    out = run_python(BLOCKS[10][1], ROOT)
     assert out.startswith("Explanation(method='loo', model='intent-minilm'")

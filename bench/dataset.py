@@ -128,6 +128,8 @@ def table(results: dict) -> str:
                      "starts its actors and loads the model in each). Largest difference between Ray's and the "
                      f"local values: {max(r.get('ray_max_diff', 0) for r in results['engines']):.0e}.")
     m = results["memory"]
+    if m is None:
+        return "\n".join(lines)
     series = ", ".join(f"{n // 1000}k: {mb:.0f}" for n, mb in m["rss_mb_every_1000"])
     lines.append(f"\n**Memory** streaming {m['rows']:,} rows ({m['method']}, {m['seconds']:.0f} s) to JSON Lines, "
                  f"resident MB after every 1,000 rows: {series}. Holding 1,000 of these explanations instead takes "
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     results = {"machine": machine, "rows": args.rows, "workers": args.workers, "engines": engines,
                "ray_start_s": ray_start,
                "tokens_mean": sum(len(model.tokenize(t).ids) for t in texts) / len(texts)}
-    results["memory"] = bench_memory(model, args.memory_rows)
+    results["memory"] = bench_memory(model, args.memory_rows) if args.memory_rows else None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = "dataset-" + ("gpu" if str(model.device).startswith("cuda") else "cpu")

@@ -25,7 +25,7 @@ from pathlib import Path
 import gradio as gr
 
 from explain import METHODS, Param, compare, evaluate, explain, load_plugins, plots
-from explain.dataset import DatasetRun, columns_of, explain_dataset
+from explain.dataset import DatasetRun, RowResult, columns_of, explain_dataset
 from explain.dataset import charts as dataset_charts
 from explain.dataset.writing import RowWriter
 from explain import inside_charts, train_charts
@@ -658,8 +658,7 @@ def dataset_columns(path: str | None):
 
 
 def _top_words(record: dict, k: int = 3) -> str:
-    order = sorted(range(len(record["values"])), key=lambda i: -abs(record["values"][i]))[:k]
-    return ", ".join(f"{record['words'][i]} {record['values'][i]:+.3f}" for i in order)
+    return ", ".join(f"{word} {value:+.3f}" for word, value in RowResult.from_record(record).top_words[:k])
 
 
 def _dataset_rows(records: list[dict]) -> list[list]:

@@ -170,19 +170,30 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_file(args: argparse.Namespace, model, settings: dict) -> int:
     """Dataset mode: rows to ``--out`` (resuming it), the global table to ``--global``, progress on stderr."""
-    import time
-
     from model.errors import InputError
 
-    from .dataset import Summary, explain_dataset
-    from .dataset.ray_engine import require_ray, run_on_ray
-    from .dataset.writing import RowWriter
+    from .dataset.ray_engine import require_ray
 
     if args.engine == "ray":
         require_ray()  # before reading anything: says how to install it
     if args.min_count < 1:
         raise InputError("--min-count must be 1 or more.")
     source = stdin_file(args.format) if args.file == "-" else args.file
+    try:
+        return run_source(args, model, settings, source)
+    finally:
+        if args.file == "-":
+            os.unlink(source)
+
+
+def run_source(args: argparse.Namespace, model, settings: dict, source: str) -> int:
+    """``run_file`` on a file path (standard input was saved to one)."""
+    import time
+
+    from .dataset import Summary, explain_dataset
+    from .dataset.ray_engine import run_on_ray
+    from .dataset.writing import RowWriter
+
     settings = {k: v for k, v in settings.items() if v is not None}
     writer = RowWriter(args.out)
     if writer.done:
@@ -222,7 +233,7 @@ def run_file(args: argparse.Namespace, model, settings: dict) -> int:
 def describe(summary, done: int, seconds: float) -> str:
     """The run in one line: rows, errors, accuracy, speed."""
     parts = [f"{summary.rows:,} rows ({done:,} now, {done / max(seconds, 1e-9):.1f}/s)",
-             f"{summary.rows - summary.error_count:,} explained", f"{summary.error_count:,} not readable"]
+             f"{summary.rows - summary.error_count:,} explained", f"{summary.error_count:,} not explained"]
     if summary.accuracy is not None:
         parts.append(f"accuracy {summary.accuracy:.1%} on {summary.labelled:,} labelled rows")
     for row in summary.errors[:3]:

@@ -24,6 +24,7 @@ from model.errors import InputError
 
 MISCLASSIFIED_KEPT = 1_000
 ERRORS_KEPT = 1_000
+TEXT_KEPT = 500  # characters of a misclassified row's text kept in the summary (the rows file has it all)
 TABLE_COLUMNS = ("group", "class", "word", "count", "mean_attribution", "mean_abs_attribution")
 
 
@@ -74,9 +75,10 @@ class Summary:
                 self.confusion[(gold, prediction)] += 1
                 if gold == prediction:
                     self.correct += 1
-                elif len(self.misclassified) < MISCLASSIFIED_KEPT:
-                    self.misclassified.append({k: record.get(k) for k in
-                                               ("row", "text", "label", "prediction", "confidence")})
+                elif len(self.misclassified) < MISCLASSIFIED_KEPT:  # (texts cut: memory stays bounded)
+                    kept = {k: record.get(k) for k in ("row", "text", "label", "prediction", "confidence")}
+                    kept["text"] = kept["text"][:TEXT_KEPT] if isinstance(kept["text"], str) else kept["text"]
+                    self.misclassified.append(kept)
         for word, value in zip(record["words"], record["values"]):
             key = word.lower()
             for group in groups:

@@ -24,7 +24,7 @@ from model.validation import MAX_TEXT_CHARS
 MAX_FILE_BYTES = 512 * 2**20
 FORMATS = ("csv", "jsonl", "text")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".txt": "text"}
-csv.field_size_limit(16 * MAX_TEXT_CHARS)  # longer fields are clipped below, not refused by csv
+CSV_FIELD_LIMIT = 16 * MAX_TEXT_CHARS  # longer fields are clipped below, not refused by csv
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,8 @@ def parse_text_line(raw: str, index: int, line: int) -> Row:
 
 def _csv_rows(path: Path, text_column: str, label_column: str | None) -> Iterator[Row]:
     _check_utf8(path)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -242,7 +243,8 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     the predicted one summarised; for embeddings, the similarity to ``pair``). ``label_column``
     names gold labels. ``window`` rows share model calls and are the most held at once.
     ``limit``: at most this many rows; ``skip``: row indices not to run (resuming). ``seconds``:
-    stop after this many (finished rows are kept). ``progress(done, total)`` after each window.
+    stop after this many (finished rows are kept). ``progress(done, total)`` after each window
+    (``total`` is None for a generator of rows, which is not read ahead). ``max_bytes``: the file cap.
     ``**kwargs``: ``explain``'s (labels, pair, seed, output, ...), the method's parameters, and
     ``evaluate=True`` for each row's headline scorecard.
     """
@@ -261,7 +263,7 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     read = dict(text_column=text_column, label_column=label_column, format=format, max_bytes=max_bytes)
     stream = read_rows(rows, **read)
     total = None
-    if count:
+    if count and isinstance(rows, (list, str, os.PathLike)):  # (counting a generator would use it up)
         total = count_rows(rows, **read)
         total = min(total, limit) if limit is not None else total
         total -= sum(1 for i in frozenset(skip) if i < total)

@@ -24,20 +24,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from explain import METHODS, Param, compare, evaluate, explain, load_plugins, plots
+from explain import METHODS, Param, compare, evaluate, explain, inside_charts, load_plugins, plots, train_charts
 from explain.dataset import DatasetRun, RowResult, columns_of, explain_dataset
 from explain.dataset import charts as dataset_charts
-from explain.dataset.writing import RowWriter
-from explain import inside_charts, train_charts
 from explain.dataset.reading import read_rows
+from explain.dataset.writing import RowWriter
 from explain.export import slug, write_files, write_scorecard_files
 from explain.metrics import HEADLINE, METRICS
 from explain.registry import all_params
 from model import REGISTRY, internals, is_loaded, list_models, load_model, quiet_logging
 from model import train as training
-from model.trained import TRAINED, check_name, save_trained
 from model.errors import InputError
 from model.hub import hub_reachable, limit_hub_waits
+from model.trained import TRAINED, check_name, save_trained
 from model.validation import MAX_LABELS, split_labels
 
 ASSETS = Path(__file__).resolve().parent / "assets"

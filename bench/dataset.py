@@ -11,7 +11,6 @@ against the memory that holding 1,000 of those explanations takes. Writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -22,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import requests  # noqa: E402
+from bench.run import requests, save  # noqa: E402
 
 METHODS = (("shap", {"max_evals": 200}), ("lime", {"num_samples": 300}), ("ig", {"steps": 50}))
 
@@ -164,14 +163,7 @@ def main(argv: list[str] | None = None) -> None:
                "ray_start_s": ray_start,
                "tokens_mean": sum(len(model.tokenize(t).ids) for t in texts) / len(texts)}
     results["memory"] = bench_memory(model, args.memory_rows) if args.memory_rows else None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "dataset-" + ("gpu" if str(model.device).startswith("cuda") else "cpu")
-    (out / f"{name}.json").write_text(json.dumps(results, indent=2))
-    markdown = table(results)
-    (out / f"{name}.md").write_text(markdown + "\n")
-    print()
-    print(markdown)
+    save(args.out, "dataset-" + ("gpu" if str(model.device).startswith("cuda") else "cpu"), results, table(results))
 
 
 if __name__ == "__main__":

@@ -503,11 +503,14 @@ def main(argv: list[str] | None = None) -> None:
     results["attention"] = bench_attention(model, reps)
     results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()
-    out = Path(args.out)
+    save(args.out, "gpu" if device.startswith("cuda") else "cpu", results, table(results))
+
+
+def save(folder: str, name: str, results: dict, markdown: str) -> None:
+    """``<folder>/<name>.json`` and ``.md``, and the Markdown printed (what goes into the README)."""
+    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    name = "gpu" if device.startswith("cuda") else "cpu"
     (out / f"{name}.json").write_text(json.dumps(results, indent=2))
-    markdown = table(results)
     (out / f"{name}.md").write_text(markdown + "\n")
     print()
     print(markdown)

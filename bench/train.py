@@ -9,7 +9,6 @@ for reference, and one epoch of fine-tuning the top 2 layers (examples per secon
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -20,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import ACTIONS, requests  # noqa: E402
+from bench.run import ACTIONS, requests, save  # noqa: E402
 
 
 def labelled(count: int) -> tuple[list[str], list[str]]:
@@ -85,10 +84,6 @@ def main(argv: list[str] | None = None) -> None:
     results["finetune"] = {"seconds": time.perf_counter() - start, "layers": 2, "batch_size": 16,
                            "examples_per_s": result.seconds["finetune_examples_per_s"]}
     print(f"  fine-tune: {results['finetune']}", flush=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    name = "train-" + ("gpu" if str(encoder.device).startswith("cuda") else "cpu")
-    (out / f"{name}.json").write_text(json.dumps(results, indent=2))
     heads = "; ".join(f"{h['optimizer']} {h['seconds']:.2f} s ({h['epochs']} steps, training accuracy "
                       f"{h['train_accuracy']:.1%})" for h in results["heads"])
     markdown = (f"Machine: {machine}; {len(texts):,} examples, {results['labels']} labels; medians of {args.reps}.\n\n"
@@ -96,10 +91,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"scikit-learn's LogisticRegression on the same embeddings {results['sklearn_s']:.2f} s. "
                 f"**Fine-tune** the top 2 layers (batch 16): {results['finetune']['examples_per_s']:.0f} examples/s "
                 f"(one epoch {results['finetune']['seconds']:.1f} s, embedding and the head included).")
-    (out / f"{name}.md").write_text(markdown + "\n")
-    print()
-    print(markdown)
-
+    save(args.out, "train-" + ("gpu" if str(encoder.device).startswith("cuda") else "cpu"), results, markdown)
 
 if __name__ == "__main__":
     main()

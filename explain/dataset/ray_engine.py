@@ -5,8 +5,9 @@ for malformed lines are identical to the local engine; reading costs microsecond
 tens of milliseconds to explain it) and shipped in chunks of ``CHUNK_ROWS`` as Ray Datasets
 (``ray.data.from_items``) through ``map_batches`` with one model actor per worker (a GPU each
 when the cluster has GPUs). Results stream back in row order (``preserve_order``), so the caller
-writes them and totals them exactly as the local engine's. ``RAY_ADDRESS`` points at a cluster;
-without it Ray starts locally with ``workers`` CPUs. Ray is optional (``requirements-scale.txt``).
+writes them and totals them exactly as the local engine's. ``RAY_ADDRESS`` points at a cluster
+(this code is shipped to it as ``py_modules``; its workers need ``requirements.txt``); without it Ray
+starts locally with ``workers`` CPUs. Ray is optional (``requirements-scale.txt``).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 from model.errors import InputError
 
@@ -59,8 +61,10 @@ def _start(ray, workers: int) -> None:
     for name in ("ray", "ray.data"):  # the run reports its own progress; Ray's notices would bury it
         logging.getLogger(name).setLevel(logging.ERROR)
     options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    if address:
-        ray.init(address=address, **options)
+    if address:  # a cluster: ship this code to its workers (their Python needs requirements.txt installed)
+        root = Path(__file__).resolve().parents[2]
+        ray.init(address=address, runtime_env={"py_modules": [str(root / "explain"), str(root / "model")]},
+                 **options)
     else:
         ray.init(num_cpus=workers, **options)
 

@@ -266,3 +266,15 @@ def test_ray_engine_gives_the_local_results(intent_model, tmp_path):
            [(r["group"], r["class"], r["word"], r["count"]) for r in local_run.summary.table()]
     assert local_run.summary.accuracy == Summary().update(remote).accuracy
     assert json.dumps(remote[0].to_record())  # records are plain JSON
+
+
+def test_the_scorecard_is_averaged_over_the_rows(additive):
+    data = sentences(12)
+    run = explain_dataset(additive, data, "occlusion", evaluate=True, window=5)
+    results = list(run)
+    assert all(set(r.scores) == {"comprehensiveness", "sufficiency", "random_comprehensiveness",
+                                 "random_sufficiency"} for r in results)
+    means = run.summary.scores()
+    assert run.summary.scored == 12
+    assert means["comprehensiveness"] == pytest.approx(np.mean([r.scores["comprehensiveness"] for r in results]))
+    assert means["sufficiency"] == pytest.approx(np.mean([r.scores["sufficiency"] for r in results]))

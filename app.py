@@ -81,6 +81,10 @@ Run real pretrained Transformers and see **why** they answered: every chart is i
 exact values) and every result downloads as JSON and CSV. The bundled models run fully offline.
 
 {methods}
+
+Beyond one sentence: **Dataset** explains a whole file and shows what the model relies on across it, **Inside the
+Transformer** recomputes self-attention step by step on the real model, and **Train a classifier** makes a model
+of your own labels to explain like the others.
 """
 
 

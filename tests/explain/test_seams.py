@@ -184,10 +184,10 @@ def test_every_tab_and_compare_offer_a_registered_method(toy, intent_model):
     demo = app.build()
     components = demo.config["components"]
     radios = [c for c in components if c["type"] == "radio" and "shap" in [ch[1] for ch in c["props"]["choices"]]]
-    assert len(radios) == 3  # Classify, Zero-shot, Similarity
+    assert len(radios) == 4  # Classify, Zero-shot, Similarity, Dataset (methods that explain an output)
     assert all("toy" in [ch[1] for ch in r["props"]["choices"]] for r in radios)
     sliders = [c for c in components if c["type"] == "slider" and c["props"].get("label") == "toy scale"]
-    assert len(sliders) == 3 and not any(s["props"]["visible"] for s in sliders)  # shown when toy is chosen
+    assert len(sliders) == 4 and not any(s["props"]["visible"] for s in sliders)  # shown when toy is chosen
     compare = next(c for c in components if c["type"] == "checkboxgroup")
     assert "toy" in [ch[1] for ch in compare["props"]["choices"]] and "toy" in compare["props"]["value"]
     updates = app.follow_method("toy", {name: None for name in app.all_params()})

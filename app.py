@@ -515,21 +515,15 @@ TRAIN_EXAMPLE_ROWS = 4  # the pasted example: this many rows of each label of th
 def _examples_from(paste: str, path: str | None, text_column: str | None, label_column: str | None):
     """The labelled examples of the uploaded file (if any) or else of the pasted lines."""
     if path:
-        rows = list(read_rows(path, text_column=text_column or "text", label_column=label_column or "label",
-                              max_bytes=DATASET_MAX_BYTES))
-        bad = [r.error for r in rows if r.error] + [f"line {r.line}: no label" for r in rows
-                                                    if not r.error and r.label is None]
-        good = [r for r in rows if not r.error and r.label is not None]
-        texts, labels = [r.text for r in good], [r.label for r in good]
-    else:
-        if not (paste or "").strip():
-            raise InputError("Paste examples (one 'text, label' per line) or upload a file.")
-        if len(paste) > training.MAX_ROWS * (training.MAX_CHARS + 100):
-            raise InputError("The pasted examples are too long; upload a file instead.")
-        texts, labels, bad = training.parse_pasted(paste)
-    notes = (f"{len(bad)} line{'s' if len(bad) > 1 else ''} without a text and a label left out (first: {bad[0]})",) \
-        if bad else ()
-    return training.prepare_examples(texts, labels, notes=notes)
+        return training.examples_from_rows(read_rows(path, text_column=text_column or "text",
+                                                     label_column=label_column or "label",
+                                                     max_bytes=DATASET_MAX_BYTES))
+    if not (paste or "").strip():
+        raise InputError("Paste examples (one 'text, label' per line) or upload a file.")
+    if len(paste) > training.MAX_ROWS * (training.MAX_CHARS + 100):
+        raise InputError("The pasted examples are too long; upload a file instead.")
+    texts, labels, bad = training.parse_pasted(paste)
+    return training.prepare_examples(texts, labels, notes=training.left_out(bad))
 
 
 def _model_choices(online: bool) -> list:

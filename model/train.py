@@ -70,6 +70,24 @@ def parse_pasted(text: str) -> tuple[list[str], list[str], list[str]]:
     return texts, labels, problems
 
 
+def left_out(problems: list[str]) -> tuple[str, ...]:
+    """The note on lines that had no usable text and label (counted, the first quoted)."""
+    if not problems:
+        return ()
+    return (f"{len(problems)} line{'s' if len(problems) > 1 else ''} without a text and a label left out "
+            f"(first: {problems[0]})",)
+
+
+def examples_from_rows(rows, **caps) -> Examples:
+    """Examples from a file's rows (``explain.dataset.read_rows``): rows that could not be read or have
+    no label are left out, and a note says so."""
+    rows = list(rows)
+    problems = [r.error for r in rows if r.error] + [f"line {r.line}: no label" for r in rows
+                                                     if not r.error and r.label is None]
+    good = [r for r in rows if not r.error and r.label is not None]
+    return prepare_examples([r.text for r in good], [r.label for r in good], notes=left_out(problems), **caps)
+
+
 def prepare_examples(texts, labels, *, max_rows: int = MAX_ROWS, max_labels: int = MAX_LABELS,
                      max_chars: int = MAX_CHARS, notes: tuple[str, ...] = ()) -> Examples:
     """Drop empty texts and duplicates (saying how many), then check the caps: at least 2 labels,
@@ -469,12 +487,8 @@ def main(argv: list[str] | None = None) -> int:
 
     quiet_logging()
     try:
-        rows = [r for r in read_rows(args.file, text_column=args.text_column, label_column=args.label_column)]
-        bad = [r.error for r in rows if r.error] + [f"line {r.line}: no label" for r in rows
-                                                    if not r.error and r.label is None]
-        good = [r for r in rows if not r.error and r.label is not None]
-        examples = prepare_examples([r.text for r in good], [r.label for r in good],
-                                    notes=tuple(f"{len(bad)} rows not readable (first: {bad[0]})" for _ in bad[:1]))
+        examples = examples_from_rows(read_rows(args.file, text_column=args.text_column,
+                                                label_column=args.label_column))
         settings = Settings(**{key: getattr(args, key) for key in asdict(defaults)})
         name = args.name or Path(args.out).resolve().name
 

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .plots import NEGATIVE, PALETTE, POSITIVE, _layout, plain, short
+from .plots import NEGATIVE, PALETTE, POSITIVE, _layout, confusion_heatmap, short
 
 
 def curves(history, title: str = "Training") -> go.Figure:
@@ -39,23 +39,10 @@ def confusion(report, limit: int = 30) -> go.Figure:
     """The held-out confusion matrix (rows gold, columns predicted), as shares of each gold class."""
     labels = report.labels[:limit]
     counts = np.array(report.confusion, dtype=float)[:limit, :limit]
-    totals = counts.sum(1, keepdims=True)
-    share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    ticks = [short(x, 22) for x in labels]
-    fig = go.Figure(go.Heatmap(z=share, x=ticks, y=ticks, colorscale="Blues", zmin=0, zmax=1,
-                               text=counts.astype(int), texttemplate="%{text}" if len(labels) <= 15 else None,
-                               customdata=np.array([[[plain(g), plain(p)] for p in labels] for g in labels],
-                                                   dtype=object),
-                               hovertemplate="gold %{customdata[0]} · predicted %{customdata[1]}<br>%{text} rows"
-                                             "<extra></extra>", colorbar={"tickformat": ".0%"}))
     what = f"{len(report.folds)}-fold cross-validation" if report.folds else f"{report.rows} held-out rows"
     more = f" · first {limit} of {len(report.labels)} labels" if len(report.labels) > limit else ""
-    _layout(fig, "Held-out confusion matrix", f"{what} · accuracy {report.accuracy:.1%}{more}",
-            height=max(380, 22 * len(labels) + 220), margin={"l": 10, "r": 10, "t": 80, "b": 10},
-            xaxis={"title": "predicted", "tickangle": -60, "tickmode": "array", "tickvals": ticks, "ticktext": ticks},
-            yaxis={"title": "gold", "autorange": "reversed", "tickmode": "array", "tickvals": ticks,
-                   "ticktext": ticks})
-    return fig
+    return confusion_heatmap(labels, counts, "Held-out confusion matrix",
+                             f"{what} · accuracy {report.accuracy:.1%}{more}")
 
 
 def per_class(report) -> go.Figure:

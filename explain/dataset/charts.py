@@ -9,7 +9,7 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ..plots import AXIS_NUMBERS, NEGATIVE, POSITIVE, _layout, number, plain, project, short
+from ..plots import AXIS_NUMBERS, NEGATIVE, POSITIVE, _layout, confusion_heatmap, number, plain, project, short
 from .aggregate import Summary
 
 TOP_WORDS = 20
@@ -68,24 +68,9 @@ def confusion(summary: Summary, limit: int = MAX_CONFUSION) -> go.Figure | None:
                             np.hstack([counts[keep:, :keep].sum(0, keepdims=True),
                                        counts[keep:, keep:].sum(keepdims=True).reshape(1, 1)])])
         names.append(f"(other {len(classes) - keep} classes)")
-    totals = counts.sum(axis=1, keepdims=True)
-    share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    ticks = [short(c, 22) for c in names]
-    fig = go.Figure(go.Heatmap(
-        z=share, x=ticks, y=ticks, colorscale="Blues", zmin=0, zmax=1, text=counts.astype(int),
-        texttemplate="%{text}" if len(names) <= 15 else None,
-        customdata=np.array([[[plain(g), plain(p)] for p in names] for g in names], dtype=object),
-        hovertemplate="gold %{customdata[0]} · predicted %{customdata[1]}<br>%{text} rows "
-                      "(%{z:.0%} of this gold class)<extra></extra>",
-        colorbar={"title": {"text": "share of<br>gold class", "side": "top"}, "tickformat": ".0%", "len": 0.8}))
     more = f" · the {limit} most frequent of {len(classes)} classes" if len(classes) > limit else ""
-    _layout(fig, "Confusion matrix", f"accuracy {summary.accuracy:.1%} on {summary.labelled:,} labelled rows{more}",
-            height=max(420, 22 * len(names) + 240), margin={"l": 10, "r": 10, "t": 80, "b": 10},
-            xaxis={"title": "predicted", "tickangle": -60, "tickmode": "array", "tickvals": ticks, "ticktext": ticks,
-                   "tickfont": {"size": 10}},
-            yaxis={"title": "gold", "autorange": "reversed", "tickmode": "array", "tickvals": ticks,
-                   "ticktext": ticks, "tickfont": {"size": 10}})
-    return fig
+    return confusion_heatmap(names, counts, "Confusion matrix",
+                             f"accuracy {summary.accuracy:.1%} on {summary.labelled:,} labelled rows{more}")
 
 
 def rows_projection(texts: list[str], vectors: np.ndarray, predicted: list[str | None], correct: list[bool | None],

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import requests, save  # noqa: E402
+from bench.run import device_kind, machine_description, requests, save  # noqa: E402
 
 METHODS = (("shap", {"max_evals": 200}), ("lime", {"num_samples": 300}), ("ig", {"steps": 50}))
 
@@ -145,17 +145,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
 
-    import platform
-
-    import torch
-
     from model import load_model, quiet_logging
 
     quiet_logging()
     model = load_model("intent-minilm")
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.get_device_name(0)}"
+    machine = machine_description()
     texts = texts_of(args.rows)
     print(f"bench.dataset on {machine}", flush=True)
     engines, ray_start = bench_engines(model, texts, args.workers, not args.no_ray)
@@ -163,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
                "ray_start_s": ray_start,
                "tokens_mean": sum(len(model.tokenize(t).ids) for t in texts) / len(texts)}
     results["memory"] = bench_memory(model, args.memory_rows) if args.memory_rows else None
-    save(args.out, "dataset-" + ("gpu" if str(model.device).startswith("cuda") else "cpu"), results, table(results))
+    save(args.out, "dataset-" + device_kind(model.device), results, table(results))
 
 
 if __name__ == "__main__":

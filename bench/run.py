@@ -477,17 +477,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     reps = 3 if args.quick else args.reps
 
-    import torch
-
     from model import load_model, quiet_logging
 
     quiet_logging()
 
     model = load_model("intent-minilm")
     device = str(model.device)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.get_device_name(0)}"
+    machine = machine_description()
     print(f"bench on {machine}", flush=True)
     results = {"machine": machine, "device": device, "reps": reps}
     results["floor"] = floor(model, reps)
@@ -503,7 +499,22 @@ def main(argv: list[str] | None = None) -> None:
     results["attention"] = bench_attention(model, reps)
     results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()
-    save(args.out, "gpu" if device.startswith("cuda") else "cpu", results, table(results))
+    save(args.out, device_kind(device), results, table(results))
+
+
+def machine_description() -> str:
+    """What the numbers were measured on: processor, CPUs, torch, and the GPU if there is one."""
+    import torch
+
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
+    if torch.cuda.is_available():
+        machine += f", {torch.cuda.get_device_name(0)}"
+    return machine
+
+
+def device_kind(device) -> str:
+    """The results file's device part: "gpu" or "cpu"."""
+    return "gpu" if str(device).startswith("cuda") else "cpu"
 
 
 def save(folder: str, name: str, results: dict, markdown: str) -> None:

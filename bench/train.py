@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import ACTIONS, requests, save  # noqa: E402
+from bench.run import ACTIONS, device_kind, machine_description, requests, save  # noqa: E402
 
 
 def labelled(count: int) -> tuple[list[str], list[str]]:
@@ -35,8 +35,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
 
-    import platform
-
     import numpy as np
     import torch
     from sklearn.linear_model import LogisticRegression
@@ -48,9 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_model("minilm-embed")
     texts, labels = labelled(args.examples)
     examples = prepare_examples(texts, labels)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.get_device_name(0)}"
+    machine = machine_description()
     print(f"bench.train on {machine}", flush=True)
     encoder.predict(texts[:64])  # warm-up (and the ONNX export on CPU)
     embed_times = []
@@ -91,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"scikit-learn's LogisticRegression on the same embeddings {results['sklearn_s']:.2f} s. "
                 f"**Fine-tune** the top 2 layers (batch 16): {results['finetune']['examples_per_s']:.0f} examples/s "
                 f"(one epoch {results['finetune']['seconds']:.1f} s, embedding and the head included).")
-    save(args.out, "train-" + ("gpu" if str(encoder.device).startswith("cuda") else "cpu"), results, markdown)
+    save(args.out, "train-" + device_kind(encoder.device), results, markdown)
 
 if __name__ == "__main__":
     main()

@@ -96,8 +96,8 @@ def _text(value, index: int, line: int, label, where: str) -> Row:
     return Row(index, line, value[:MAX_TEXT_CHARS] if clipped else value, label or None, clipped)
 
 
-def parse_json_line(raw: str, index: int, line: int, text_column: str, label_column: str | None) -> Row:
-    """One JSON Lines record (shared by the local reader and the Ray engine)."""
+def _json_row(raw: str, index: int, line: int, text_column: str, label_column: str | None) -> Row:
+    """One JSON Lines record: its text and label, or why it cannot be read."""
     where = f"line {line}"
     try:
         record = json.loads(raw)
@@ -110,7 +110,7 @@ def parse_json_line(raw: str, index: int, line: int, text_column: str, label_col
     return _text(record[text_column], index, line, record.get(label_column) if label_column else None, where)
 
 
-def parse_text_line(raw: str, index: int, line: int) -> Row:
+def _text_row(raw: str, index: int, line: int) -> Row:
     return _text(raw.strip(), index, line, None, f"line {line}")
 
 
@@ -177,12 +177,12 @@ def _line_rows(path: Path, kind: str, text_column: str, label_column: str | None
             if not decoded.strip():
                 continue
             if kind == "text":
-                yield parse_text_line(decoded, index, line)
+                yield _text_row(decoded, index, line)
             else:
                 if not checked:
                     _check_first_object(path.name, decoded, text_column, label_column)
                     checked = True
-                yield parse_json_line(decoded, index, line, text_column, label_column)
+                yield _json_row(decoded, index, line, text_column, label_column)
             index += 1
 
 

@@ -25,6 +25,7 @@ import torch
 
 from .base import TextModel
 from .errors import InputError
+from .tasks.embedding import cosine_matrix
 from .validation import check_text
 
 
@@ -241,10 +242,9 @@ def sinusoidal_encoding(length: int, d_model: int) -> np.ndarray:
 
 def position_similarity(matrix: np.ndarray, cosine: bool = True) -> np.ndarray:
     """(positions, positions): cosine similarity (or the plain dot product) between position vectors."""
-    matrix = np.asarray(matrix, dtype=np.float64)
     if cosine:
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = matrix / np.where(norms > 0, norms, 1.0)
+        return cosine_matrix(matrix)
+    matrix = np.asarray(matrix, dtype=np.float64)
     return matrix @ matrix.T
 
 

@@ -19,7 +19,7 @@ from model.base import TextModel
 from model.errors import InputError
 from model.tasks import Target, TargetSpec, get_task
 from model.tokens import Tokenized
-from model.validation import check_text, check_texts
+from model.validation import check_text, check_texts, check_whole
 
 from .base import Method, MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
@@ -33,12 +33,6 @@ SECONDS_DEFAULT = 120.0
 SECONDS_LIMIT = 600.0
 _LIBRARIES = ("torch", "transformers", "shap", "lime", "captum", "numpy", "onnxruntime")
 _VERSIONS: dict[str, str] = {}
-
-
-def _bounded_int(name: str, value, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
-    return int(value)
 
 
 def _versions() -> dict[str, str]:
@@ -96,8 +90,8 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     if isinstance(model, str):
         model = load_model(model)
     texts = check_texts(texts)
-    seed = _bounded_int("seed", seed, 0, 2**32 - 1)
-    window = _bounded_int("window", window, 1, 1024)
+    seed = check_whole("seed", seed, 0, 2**32 - 1)
+    window = check_whole("window", window, 1, 1024)
     params = resolve_params(cls, params)
     if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool)
                                 or not 0 < seconds <= SECONDS_LIMIT * len(texts)):

@@ -26,7 +26,7 @@ import torch
 from .base import TextModel
 from .errors import InputError
 from .tasks.embedding import cosine_matrix
-from .validation import check_text
+from .validation import check_text, check_whole
 
 
 @dataclass(frozen=True)
@@ -228,9 +228,7 @@ def attention_steps(model: TextModel, text: str, layer: int, head: int) -> Atten
 # ----------------------------------------------------------------------------- positions
 def sinusoidal_encoding(length: int, d_model: int) -> np.ndarray:
     """(length, d_model): PE[pos, 2i] = sin(pos / 10000^(2i/d_model)), PE[pos, 2i+1] = cos(...)."""
-    for name, value in (("length", length), ("d_model", d_model)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 100_000:
-            raise InputError(f"The {name} must be a whole number from 1 to 100,000; got {value!r}.")
+    length, d_model = check_whole("length", length, 1, 100_000), check_whole("d_model", d_model, 1, 100_000)
     positions = np.arange(length, dtype=np.float64)[:, None]
     even = np.arange(0, d_model, 2, dtype=np.float64)
     angles = positions / np.power(10000.0, even / d_model)

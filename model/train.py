@@ -28,7 +28,7 @@ import torch
 from .base import TextModel
 from .classifier import ClassifierModel
 from .errors import InputError
-from .validation import MAX_LABEL_CHARS
+from .validation import MAX_LABEL_CHARS, check_whole
 
 MAX_ROWS = 5_000
 MAX_LABELS = 100
@@ -166,11 +166,11 @@ class Settings:
         _number("l2", self.l2, 0.0, 100.0)
         _number("holdout", self.holdout, 0.0, 0.5)
         _number("learning_rate", self.learning_rate, 0.0, 1.0)
-        _whole("epochs", self.epochs, 0, 1000)
-        _whole("folds", self.folds, 0, 20)
-        _whole("seed", self.seed, 0, 2**32 - 1)
-        _whole("batch_size", self.batch_size, 1, 512)
-        _whole("layers", self.layers, 1, 48)
+        check_whole("epochs", self.epochs, 0, 1000)
+        check_whole("folds", self.folds, 0, 20)
+        check_whole("seed", self.seed, 0, 2**32 - 1)
+        check_whole("batch_size", self.batch_size, 1, 512)
+        check_whole("layers", self.layers, 1, 48)
         if self.folds == 1:
             raise InputError("folds must be 0 (a held-out split) or from 2 to 20.")
         return self
@@ -185,10 +185,6 @@ def _number(name: str, value, low: float, high: float) -> None:
             or math.isnan(value):
         raise InputError(f"{name} must be a number from {low:g} to {high:g}; got {value!r}.")
 
-
-def _whole(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-        raise InputError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
 
 
 @dataclass(frozen=True)

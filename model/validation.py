@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from .errors import InputError
 
 MAX_LABELS = 20
@@ -18,6 +20,13 @@ MAX_TEXT_CHARS = 100_000
 # Hub ids are "owner/name" (or a bare legacy "name"): letters, digits, '-', '_', '.'; never a path.
 _HUB_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
+
+
+def check_whole(name: str, value: object, low: int, high: int) -> int:
+    """A whole number (not a bool) from ``low`` to ``high``, else one InputError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+        raise InputError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
+    return int(value)
 
 
 def check_text(text: object, *, what: str = "text") -> str:

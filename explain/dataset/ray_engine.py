@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model.errors import InputError
+from model.validation import check_whole
 
 from .reading import Row
 from .stream import RowResult, explain_rows
@@ -73,8 +74,7 @@ def run_on_ray(rows: Iterator[Row], model_name: str, method: str, settings: dict
                workers: int = 2, batch_size: int = 16) -> Iterator[RowResult]:
     """Explain ``rows`` on Ray; yields ``RowResult``s (without the explanation object) in row order."""
     ray = require_ray()
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 1024:
-        raise InputError(f"workers must be a whole number from 1 to 1,024; got {workers!r}.")
+    check_whole("workers", workers, 1, 1024)
     _start(ray, workers)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True

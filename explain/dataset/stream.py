@@ -21,7 +21,7 @@ import numpy as np
 from model import load_model
 from model.base import TextModel
 from model.errors import BudgetExceeded, InputError, ResourceExhausted
-from model.validation import check_labels
+from model.validation import check_labels, check_whole
 
 from ..api import explain_many
 from ..explanation import Explanation
@@ -251,8 +251,7 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     if isinstance(model, str):
         model = load_model(model)
     settings = check_run_settings(model, method, kwargs)
-    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 1024:
-        raise InputError(f"window must be a whole number from 1 to 1,024; got {window!r}.")
+    check_whole("window", window, 1, 1024)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InputError(f"limit must be a whole number of rows above 0, or None; got {limit!r}.")
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))

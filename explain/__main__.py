@@ -21,28 +21,51 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def option_params() -> dict:
+    """Every registered task's options by name (``Task.OPTIONS``): the CLI's option flags."""
+    from model.tasks import TASKS
+
+    out = {}
+    for task in TASKS.values():
+        for p in task.OPTIONS:
+            out.setdefault(p.name, p)
+    return out
+
+
+def add_param_flag(group, param, help_text: str) -> None:
+    """One flag for a declared parameter (a method's or a task's option), read as its kind later."""
+    kwargs = {"choices": list(param.choices)} if param.kind == "choice" else {}
+    if param.kind == "bool":
+        kwargs["action"] = argparse.BooleanOptionalAction
+    group.add_argument(flag(param.name), dest=param.name, default=None, **kwargs,
+                       help=help_text.replace("%", "%%"))  # (argparse formats help with %)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from model.tasks import TASKS
+
     from .registry import METHODS, all_params
 
     parser = argparse.ArgumentParser(prog="python -m explain", description="Explain one model prediction as JSON.")
     parser.add_argument("--model", default="intent-minilm", help="registry name (see --list) or hub id owner/name")
-    parser.add_argument("--task", default=None, help="the task of a hub id: classification, zero-shot, embedding")
+    parser.add_argument("--task", default=None, help=f"the task of a hub id: {', '.join(TASKS)}")
     parser.add_argument("--method", default="shap", choices=list(METHODS))
     parser.add_argument("--text", required=False, help="the text to explain")
     parser.add_argument("--file", default=None, help="dataset mode: explain every row of this UTF-8 file (.csv, "
                                                      ".jsonl, else one text per line; '-': stdin)")
     parser.add_argument("--target", default=None, help="label(s) to explain, comma-separated")
     parser.add_argument("--labels", default=None, help="zero-shot candidate labels, comma-separated")
-    parser.add_argument("--template", default=None, help="zero-shot hypothesis template with one {}")
-    parser.add_argument("--multi-label", action="store_true", help="zero-shot: score labels independently")
     parser.add_argument("--pair", default=None, help="embedding: the second text")
-    parser.add_argument("--output", default=None, choices=["probability", "logit"],
-                        help="classification: the output explained (default probability)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
-    parser.add_argument("--evaluate", action="store_true", help="add the scorecard (faithfulness, agreement with "
-                                                                 "leave-one-out, stability) to meta.scores")
-    parser.add_argument("--list", action="store_true", help="list the registry's models and methods and exit")
+    parser.add_argument("--evaluate", action="store_true", help="add the scorecard (every registered metric beside "
+                                                                 "its random control) to meta.scores")
+    parser.add_argument("--list", action="store_true", help="list the registry's models, methods and metrics and exit")
+    options = parser.add_argument_group("task options", "each applies only to the models of the tasks named in "
+                                                        "its help; leave it out for the model's default")
+    for name, param in option_params().items():
+        users = [t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)]
+        add_param_flag(options, param, f"{param.help} ({', '.join(users)} models: {param.describe()})")
     data = parser.add_argument_group("dataset mode (--file)")
     data.add_argument("--text-column", default="text", help="the column (CSV) or field (JSON Lines) of the texts")
     data.add_argument("--label-column", default=None, help="the column of gold labels: adds accuracy, a confusion "
@@ -58,67 +81,83 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--window", type=int, default=16, help="rows explained together (sharing model calls)")
     data.add_argument("--full", action="store_true", help="put each row's whole explanation in its record")
     data.add_argument("--engine", default="local", choices=["local", "ray"], help="ray: run the rows on Ray "
-                      "(RAY_ADDRESS for a cluster; optional: pip install -r requirements-scale.txt)")
+                      "(needs pip install -r requirements-scale.txt; RAY_ADDRESS for a cluster)")
     data.add_argument("--workers", type=int, default=2, help="Ray: model actors (one GPU each where there are GPUs)")
     group = parser.add_argument_group("method parameters", "each applies only to the methods named in its help; "
                                                            "leave it out for the method's default")
     for name, param in all_params().items():
         users = [cls.NAME for cls in METHODS.values() if any(p.name == name for p in cls.PARAMS)]
-        kwargs = {"choices": list(param.choices)} if param.kind == "choice" else {}
-        if param.kind == "bool":
-            kwargs["action"] = argparse.BooleanOptionalAction
-        text = f"{param.help} ({', '.join(users)}: {param.describe()}; default {param.default!r})"
-        group.add_argument(flag(name), dest=name, default=None, **kwargs,
-                           help=text.replace("%", "%%"))  # (argparse formats help with %)
+        add_param_flag(group, param, f"{param.help} ({', '.join(users)}: {param.describe()}; default "
+                                     f"{param.default!r})")
     return parser.parse_args(argv)
 
 
-FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair", "hypothesis_template": "--template",
-         "multi_label": "--multi-label", "output": "--output"}
+ARGUMENT_FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair"}
 
 
 def check_flags(args: argparse.Namespace, task, method) -> None:
-    """The task's arguments, checked in the CLI's own words (flags, not keyword arguments)."""
+    """The task's arguments and options and the method's parameters, checked in the CLI's own words
+    (flags, not keyword arguments): a flag the model's task or the method does not use is an error."""
     from model.errors import InputError
     from model.validation import check_text
 
+    from .registry import METHODS, all_params
+
     if args.text is not None:
         check_text(args.text)
-    given = {"target": args.target, "labels": args.labels, "pair": args.pair, "hypothesis_template": args.template,
-             "multi_label": args.multi_label or None, "output": args.output}
+    given = {"target": args.target, "labels": args.labels, "pair": args.pair}
     for name, value in given.items():
         if value is not None and name not in task.TAKES:
-            raise InputError(f"{FLAGS[name]} is not used by a {task.NAME} model.")
+            raise InputError(f"{ARGUMENT_FLAGS[name]} is not used by a {task.NAME} model.")
+    own_options = {p.name for p in task.OPTIONS}
+    for name in option_params():
+        if getattr(args, name, None) is not None and name not in own_options:
+            raise InputError(f"{flag(name)} is not used by a {task.NAME} model.")
+    own = {p.name for p in method.PARAMS}
+    for name in all_params():
+        if getattr(args, name, None) is not None and name not in own:
+            owner = next(m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS))
+            takes = ", ".join(flag(n) for n in own) or "no parameters"
+            raise InputError(f"{flag(name)} is a parameter of {owner}, not of {method.NAME} (it takes {takes}).")
     if method.NEEDS_TARGET:
         for name in task.REQUIRES:
             if given[name] is None:
                 what = {"labels": "the candidate labels, comma-separated", "pair": "the second text to compare with"}
                 article = "An" if task.NAME[:1] in "aeiou" else "A"
-                raise InputError(f"{article} {task.NAME} model needs {what.get(name, name)}: give {FLAGS[name]}.")
+                raise InputError(f"{article} {task.NAME} model needs {what.get(name, name)}: give "
+                                 f"{ARGUMENT_FLAGS[name]}.")
 
 
-def method_params(args: argparse.Namespace) -> dict:
-    """The method flags the user gave, read as their parameters' kinds."""
-    from .registry import all_params
-
-    return {name: param.parse(getattr(args, name)) for name, param in all_params().items()
+def declared_values(args: argparse.Namespace, method) -> dict:
+    """The method's parameter flags and the task options the user gave, read as their kinds."""
+    declared = {**option_params(), **{p.name: p for p in method.PARAMS}}
+    return {name: param.parse(getattr(args, name)) for name, param in declared.items()
             if getattr(args, name, None) is not None}
 
 
 def list_everything() -> None:
-    from model import list_models
+    from model import TASKS, list_models
 
+    from .metrics import METRICS
     from .registry import METHODS
 
     print("models:")
     for spec in list_models():
-        print(f"  {spec.name:18} {spec.task:15} {'offline' if spec.bundled else 'hub':8} {spec.description}")
+        print(f"  {spec.name:18} {spec.task:15} {'offline' if spec.offline else 'hub':8} {spec.description}")
     print("methods:")
     for cls in METHODS.values():
         params = ", ".join(f"{flag(p.name)} ({p.describe()}, default {p.default!r})" for p in cls.PARAMS)
         print(f"  {cls.NAME:18} {cls.DESCRIPTION}")
         if params:
             print(f"  {'':18} parameters: {params}")
+    print("task options:")
+    for task in TASKS.values():
+        options = ", ".join(f"{flag(p.name)} ({p.describe()})" for p in task.OPTIONS) or "none"
+        print(f"  {task.NAME:18} {options}")
+    print("metrics (--evaluate):")
+    for metric in METRICS.values():
+        print(f"  {metric.NAME:30} {'lower' if metric.LOWER_IS_BETTER else 'higher'} is better; "
+              f"{metric.definition()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,11 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         if (args.text is None) == (args.file is None):
             raise InputError("Give the text to explain with --text, or a file of texts with --file (not both).")
         model = load_model(args.model, task=args.task)
-        check_flags(args, get_task(model.task), get_method(args.method))
+        method = get_method(args.method)
+        check_flags(args, get_task(model.task), method)
         targets = split_labels(args.target) if args.target else None
         settings = dict(labels=split_labels(args.labels) if args.labels is not None else None, pair=args.pair,
-                        seed=args.seed, hypothesis_template=args.template,
-                        multi_label=True if args.multi_label else None, output=args.output, **method_params(args))
+                        seed=args.seed, **declared_values(args, method))
         if args.file is not None:
             if targets:
                 raise InputError("--target is not used with --file: each row's prediction is explained.")
@@ -255,18 +294,16 @@ class ProgressBar:
     """Rows done of the total, with the rate and the time left, on one terminal line."""
 
     def __init__(self, total: int | None) -> None:
-        import time
+        from .progress import Rate
 
-        self.total, self.started, self.clock = total, time.perf_counter(), time.perf_counter
+        self.total, self.rate = total, Rate()
 
     def update(self, done: int) -> None:
-        elapsed = self.clock() - self.started
-        rate = done / max(elapsed, 1e-9)
+        rate = self.rate.per_second(done)
         if self.total:
             filled = int(30 * min(done / self.total, 1))
-            left = (self.total - done) / rate if rate else 0
-            text = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} rows · {rate:.1f}/s · " \
-                   f"about {left:,.0f} s left "
+            text = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done:,}/{self.total:,} rows · {rate:.1f}/s" \
+                   f"{self.rate.left(done, self.total)} "
         else:
             text = f"\r{done:,} rows · {rate:.1f}/s "
         sys.stderr.write(text)

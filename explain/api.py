@@ -1,4 +1,5 @@
-"""``explain(model, text, method, **params)`` and ``explain_many(model, texts, method, **params)``.
+"""``explain(model, text, method, **params)``, ``explain_many(model, texts, method, **params)`` and
+``evaluate(explanation)`` (the scorecard, with the method's re-run for the metrics that need it).
 
 Validate every argument (the task's through ``model.tasks``, the method's from its ``PARAMS``),
 build the target spec, run the method on each text (perturbations of many texts share model
@@ -17,15 +18,16 @@ import numpy as np
 from model import load_model
 from model.base import TextModel
 from model.errors import InputError
-from model.tasks import Target, TargetSpec, get_task
+from model.tasks import TASKS, Target, TargetSpec, Task, get_task
 from model.tokens import Tokenized
-from model.validation import check_text, check_texts, check_whole
+from model.validation import check_seconds, check_text, check_texts, check_whole
 
 from .base import Method, MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
-from .metrics import evaluate as score_explanation
-from .registry import get_method, resolve_params
+from .metrics import Scorecard, score
+from .metrics.scorecard import DRAWS
+from .registry import METHODS, get_method, resolve_params
 from .runner import Job, run
 from .words import group_words
 
@@ -46,36 +48,59 @@ def _versions() -> dict[str, str]:
 
 
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
-            pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
-            multi_label: bool | None = None, output: str | None = None, seconds: float | None = SECONDS_DEFAULT,
+            pair: str | None = None, seed: int = 0, seconds: float | None = SECONDS_DEFAULT,
             progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
-            cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **params) -> Explanation:
+            cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **kwargs) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
     every candidate. labels: zero-shot candidates. pair: the second text for embedding similarity.
-    output: for classifiers, "probability" (default) or "logit", the output explained.
-    Methods that need no target (attention) run without labels or pair. ``**params``: the method's
-    parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap); a parameter of another
-    method is ignored, an unknown name is an error. seconds: time budget (None: none).
+    Methods that need no target (attention) run without labels or pair. ``**kwargs``: the method's
+    parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap) and the task's options
+    (``model.tasks.TASKS[model.task].OPTIONS``, e.g. ``output="logit"`` for a classifier,
+    ``hypothesis_template=`` for zero-shot; None means the model's default); any other name, another
+    method's parameter included, is an error. seconds: time budget (None: none).
     ``progress(done, planned)`` is called as model evaluations complete. An identical repeat
     request is answered from ``cache`` (``meta["cached"]`` is then True); ``cache=None`` or
     ``use_cache=False`` always recomputes. ``evaluate=True`` (or a list of metric names) puts the
     scorecard (``explain.evaluate``) in ``meta["scores"]``.
     """
     check_text(text)
-    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed,
-                        hypothesis_template=hypothesis_template, multi_label=multi_label, output=output,
-                        seconds=seconds, progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache,
-                        **params)[0]
+    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed, seconds=seconds,
+                        progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache, **kwargs)[0]
+
+
+def split_arguments(method: type[Method], task: Task, given: dict) -> tuple[dict, dict]:
+    """``explain``'s keyword arguments -> (the method's parameters, the task's options), each checked,
+    defaults filled in. A name of neither is one sentence saying whose it is, if anyone's."""
+    own = {p.name for p in method.PARAMS}
+    options = {p.name for p in task.OPTIONS}
+    every_option = {p.name for t in TASKS.values() for p in t.OPTIONS}
+    given = {k: v for k, v in given.items() if not (v is None and k in every_option)}  # None: the default
+    for name in given:
+        if name in own or name in options:
+            continue
+        takes = ", ".join(f"{p.name} ({p.describe()})" for p in method.PARAMS) or "no parameters"
+        owner = next((m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS)), None)
+        if owner is not None:
+            raise InputError(f"{name!r} is a parameter of {owner}, not of {method.NAME}; {method.NAME} takes "
+                             f"{takes}.")
+        other = next((t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)), None)
+        if other is not None:
+            raise InputError(f"{name!r} is an option of {other} models; this is a {task.NAME} model (it takes "
+                             f"{', '.join(options) or 'no options'}).")
+        also = f"; a {task.NAME} model also takes the option{'s' if len(options) > 1 else ''} " \
+            f"{', '.join(sorted(options))}" if options else ""
+        raise InputError(f"{name!r} is not a parameter of {method.NAME}; it takes {takes}{also}.")
+    params = resolve_params(method, {k: v for k, v in given.items() if k in own})
+    return params, task.options({k: v for k, v in given.items() if k in options})
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
-                 pair: str | None = None, seed: int = 0, hypothesis_template: str | None = None,
-                 multi_label: bool | None = None, output: str | None = None, seconds: float | None = None,
+                 pair: str | None = None, seed: int = 0, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
-                 **params) -> list[Explanation]:
+                 **kwargs) -> list[Explanation]:
     """``explain`` for many texts with the same settings, in input order.
 
     Up to ``window`` explanations run in lockstep and their perturbed inputs share model calls.
@@ -92,21 +117,12 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     texts = check_texts(texts)
     seed = check_whole("seed", seed, 0, 2**32 - 1)
     window = check_whole("window", window, 1, 1024)
-    params = resolve_params(cls, params)
-    if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(seconds, bool)
-                                or not 0 < seconds <= SECONDS_LIMIT * len(texts)):
-        raise InputError(f"seconds must be a number above 0 and at most {SECONDS_LIMIT:g} per text, or None.")
+    task = get_task(model.task)
+    params, options = split_arguments(cls, task, kwargs)
+    seconds = check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)")
     if cache is not None and not isinstance(cache, ExplanationCache):
         raise InputError("cache must be an ExplanationCache or None.")
     cache = cache if use_cache else None
-    options = {}
-    if hypothesis_template is not None:
-        options["hypothesis_template"] = hypothesis_template
-    if multi_label is not None:
-        options["multi_label"] = multi_label
-    if output is not None:
-        options["output"] = output
-
     if not isinstance(evaluate, (bool, list, tuple)):
         raise InputError("evaluate must be True, False or a list of metric names.")
     settings = freeze_key((method, target, labels, pair, seed, options, params, evaluate))
@@ -126,11 +142,10 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     if not todo:
         return results
 
-    task = get_task(model.task)
     targeted = cls.NEEDS_TARGET or target is not None or task.has_target(labels=labels, pair=pair)
     spec = task.spec(model, target=target, labels=labels, pair=pair, options=options) if targeted else None
-    if not targeted and options:
-        raise InputError(f"Without labels there is nothing to apply {sorted(options)[0]!r} to.")
+    if not targeted:
+        options = {}  # nothing is scored, so no option applies
     explainer = cls()
     tokenized = {i: model.tokenize(texts[i]) for i in todo}
     targets: dict[int, Target | None] = {i: None for i in todo}
@@ -153,15 +168,45 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):
         results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
-            "params": {**params, **options}, "seed": seed, "seconds": round(elapsed, 4),
+            "params": params, "options": options, "seed": seed, "seconds": round(elapsed, 4),
             "model_evaluations": job.evaluations + (targets[i] is not None)})  # + the unperturbed text
         if evaluate is not False:
-            card = score_explanation(results[i], None if evaluate is True else list(evaluate), model=model,
-                                     seed=seed)
+            card = score(results[i], None if evaluate is True else list(evaluate), model=model, seed=seed,
+                         rerun=rerun(results[i], model))
             results[i] = dataclasses.replace(results[i], meta={**results[i].meta, "scores": card.to_dict()})
         if cache is not None:
             cache.put(model, (texts[i], settings), results[i])
     return results
+
+
+def rerun(explanation: Explanation, model: TextModel, target: int | str = 0) -> Callable[[int], Explanation]:
+    """``explanation`` made again, for one of its targets, with another seed: what the scorecard's
+    re-running metrics (stability) call."""
+    j = explanation.target_index(target)
+    task = get_task(explanation.task)
+
+    def again(seed: int) -> Explanation:
+        return explain(model, explanation.text, explanation.method, target=explanation.targets[j], seed=seed,
+                       cache=None, **task.arguments(labels=explanation.labels, pair=explanation.pair),
+                       **dict(explanation.meta.get("options", {})), **dict(explanation.meta.get("params", {})))
+    return again
+
+
+def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal: str = "delete", *, model=None,
+             target: int | str = 0, seed: int = 0, draws: int = DRAWS, seconds: float | None = 120.0,
+             progress: Callable[[int, int], None] | None = None, references=()) -> Scorecard:
+    """The scorecard of ``explanation`` (its first target by default): every registered metric that
+    applies, or ``metrics`` (``explain.METRICS`` lists them), each beside its random control.
+    ``removal``: "delete" the words' tokens (ERASER) or "mask" them. ``model``: the model that made
+    it (default: loaded by the explanation's model name). ``references``: other methods' word values
+    for the same target, tried by the normalised metrics' search for the best ranking."""
+    if not isinstance(explanation, Explanation):
+        raise InputError("evaluate takes an Explanation.")
+    model = model if model is not None else load_model(explanation.model, task=explanation.task)
+    again = rerun(explanation, model, target) if explanation.targets else None
+    return score(explanation, metrics, removal, model=model, target=target, seed=seed, draws=draws, seconds=seconds,
+                 progress=progress, rerun=again, references=references)
+
 
 
 def _package(model: TextModel, cls: type[Method], spec: TargetSpec | None, tokenized: Tokenized,

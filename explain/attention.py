@@ -38,6 +38,37 @@ def rollout(attention: np.ndarray) -> np.ndarray:
     return result
 
 
+def text_positions(tokenized: Tokenized, pair_ids) -> list[int | None]:
+    """Where each token of the text alone sits in a (text, hypothesis) pair: the same position for
+    the leading special tokens and the text's tokens the pair kept, the pair's separator for the
+    text's closing special tokens, None for tokens the pair dropped (the hypothesis took their room)."""
+    ids, n = tokenized.ids, len(tokenized.ids)
+    closing = n - max(i for i, special in enumerate(tokenized.special) if not special) - 1 if not all(
+        tokenized.special) else 0
+    positions: list[int | None] = []
+    kept = 0
+    for i in range(n - closing):
+        if i < len(pair_ids) and pair_ids[i] == ids[i] and kept == i:
+            positions.append(i)
+            kept += 1
+        else:
+            positions.append(None)
+    for j, i in enumerate(range(n - closing, n)):
+        at = kept + j
+        positions.append(at if at < len(pair_ids) and pair_ids[at] == ids[i] else None)
+    return positions
+
+
+def _on_text(matrices: np.ndarray, positions: list[int | None]) -> np.ndarray:
+    """The rows and columns of the text's tokens (zeros for tokens the pair dropped)."""
+    n = len(positions)
+    out = np.zeros((*matrices.shape[:-2], n, n), dtype=matrices.dtype)
+    kept = [i for i, p in enumerate(positions) if p is not None]
+    at = [positions[i] for i in kept]
+    out[..., np.ix_(kept, kept)[0], np.ix_(kept, kept)[1]] = matrices[..., np.ix_(at, at)[0], np.ix_(at, at)[1]]
+    return out
+
+
 class _AttentionBase(Method):
     KIND = "attention"
     NEEDS_TARGET = False
@@ -47,28 +78,41 @@ class _AttentionBase(Method):
                 seed: int) -> MethodResult:
         n = len(tokenized)
         names = target.names if target is not None else ()
-        template = (target.options if target is not None else {}).get("hypothesis_template")
-        pairs = [model.pair_input(tokenized.ids, name, template) for name in names]
+        options = target.options if target is not None else {}
+        pairs = [model.pair_input(tokenized.ids, name, **options) for name in names]
+        meta: dict = {}
         if pairs and pairs[0] is not None:  # a cross-encoder: the text read with each label's hypothesis
-            if any(tuple(ids[:n]) != tokenized.ids for ids, _ in pairs):
+            positions = [text_positions(tokenized, ids) for ids, _ in pairs]
+            if any(all(p is None for p in pos[1:]) for pos in positions):
                 raise InputError("Attention is not supported for this model's text-pair layout.")
             matrices = [model.attentions(ids, types) for ids, types in pairs]
+            dropped = max(sum(p is None for p in pos) for pos in positions)
+            if dropped:
+                meta["note"] = (f"With a label's hypothesis beside it, the model reads only part of the text: "
+                                f"{dropped} of its {n} tokens were cut, and have no attention here.")
         else:
+            positions = None
             matrices = [model.attentions(tokenized.ids)]
         attributions = np.zeros((n, len(names)))
         mixed = []
         for column, attention in enumerate(matrices):
             matrix = rollout(attention) if self.use_rollout else attention[-1].astype(np.float64).mean(axis=0)
-            mixed.append(matrix)
+            read = received(matrix, model.readout)
+            if positions is not None:
+                mixed.append(_on_text(matrix, positions[column]))
+                values = np.array([read[p] if p is not None else 0.0 for p in positions[column]])
+            else:
+                mixed.append(matrix[:n, :n])
+                values = read[:n]
             if column < len(names):
-                attributions[:, column] = received(matrix, model.readout)[:n]
+                attributions[:, column] = values
         if len(matrices) == 1 and names:  # one pass serves every label
             attributions[:] = attributions[:, :1]
-        meta = {"readout": model.readout, "layers": int(matrices[0].shape[0]), "heads": int(matrices[0].shape[1]),
-                "text_pair": bool(pairs and pairs[0] is not None)}
+        stored = _on_text(matrices[0], positions[0]) if positions is not None else matrices[0][:, :, :n, :n]
+        meta.update({"readout": model.readout, "layers": int(matrices[0].shape[0]),
+                     "heads": int(matrices[0].shape[1]), "text_pair": positions is not None})
         return MethodResult(attributions=attributions, base_values=np.zeros(len(names)), meta=meta,
-                            attention=matrices[0][:, :, :n, :n],
-                            rollout=mixed[0][:n, :n] if self.use_rollout else None)
+                            attention=stored, rollout=mixed[0] if self.use_rollout else None)
 
 
 class AttentionMethod(_AttentionBase):
@@ -86,4 +130,4 @@ class RolloutMethod(_AttentionBase):
     use_rollout = True
     DESCRIPTION = ("Attention rollout: attention traced back through every layer (with the residual "
                    "connection), showing which input tokens each position draws on overall.")
-    COLOUR = "#3a86ff"
+    COLOUR = "#4d908e"  # (not the diverging blue: rollout is not a signed value)

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 
 from model.errors import InputError
+from model.tasks import TASKS, get_task
 
 _HAS_WORD_CHAR = re.compile(r"\w")
-SCHEMA_VERSION = 2  # 2: ``rollout`` and ``kind`` are fields (1 kept rollout in meta); 1 still loads
+# 3: meta keeps the method's ``params`` and the task's ``options`` apart (2 had both in params);
+# 2: ``rollout`` and ``kind`` are fields (1 kept rollout in meta). Every earlier version still loads.
+SCHEMA_VERSION = 3
 
 
 class FrozenDict(Mapping):
@@ -229,7 +232,7 @@ class Explanation:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Explanation:
         """Load ``to_dict`` output of this or an earlier schema version."""
-        if not isinstance(data, dict) or data.get("schema_version") not in (1, SCHEMA_VERSION):
+        if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, SCHEMA_VERSION):
             raise InputError("This is not an explanation saved by this version of the studio.")
         data = dict(data)
         if data["schema_version"] == 1:  # rollout lived in meta; attention methods had no kind
@@ -237,6 +240,13 @@ class Explanation:
             data["rollout"] = meta.pop("rollout", None)
             data["meta"] = meta
             data["kind"] = "attention" if data.get("method") in ("attention", "rollout") else "attribution"
+        if data["schema_version"] < 3:  # the task's options were among the method's params
+            meta = dict(data.get("meta") or {})
+            params = dict(meta.get("params") or {})
+            names = {p.name for p in get_task(data.get("task")).OPTIONS} if data.get("task") in TASKS else set()
+            meta["options"] = {k: params.pop(k) for k in list(params) if k in names}
+            meta["params"] = params
+            data["meta"] = meta
         kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         n_targets = len(kwargs.get("targets", []))
         for name, rows in (("attributions", "tokens"), ("word_attributions", "words")):

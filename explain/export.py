@@ -41,6 +41,7 @@ def _context(e: Explanation, side: str | None) -> list[tuple[str, object]]:
     return context + [
         ("text", e.text), ("model", e.model), ("method", e.method),
         ("parameters", json.dumps(thaw(e.meta.get("params", {})), ensure_ascii=False, sort_keys=True)),
+        ("options", json.dumps(thaw(e.meta.get("options", {})), ensure_ascii=False, sort_keys=True)),
         ("seed", e.meta.get("seed")), ("prediction", e.labels[top] if top is not None else ""),
         ("prediction_score", f"{e.probabilities[top]:.8g}" if top is not None else ""),
     ]
@@ -109,10 +110,8 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
 
 def write_scorecard_files(cards, agreement, text: str, folder: str | None = None, when: float | None = None) -> list[str]:
     """The Compare view's scorecard: ``compare-scorecard-<slug>-<time>.json`` (every scorecard and the
-    agreement table) and ``.csv`` (one row per method and metric, with the random control and the
-    better direction)."""
-    from .metrics import METRICS
-
+    agreement table) and ``.csv`` (one row per method and metric, with the random control, the
+    better direction and how the value was computed)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
     folder = tempfile.mkdtemp(prefix="scorecard-", dir=folder)
     stem = os.path.join(folder, f"compare-scorecard-{slug(text)}-{stamp}")
@@ -121,13 +120,37 @@ def write_scorecard_files(cards, agreement, text: str, folder: str | None = None
                    "agreement": agreement.to_dict() if agreement is not None else None}, handle, ensure_ascii=False)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["text", "method", "target", "metric", "value", "random_ranking", "lower_is_better", "removal"])
+    writer.writerow(["text", "method", "target", "metric", "value", "random_ranking", "lower_is_better", "removal",
+                     "note"])
     for card in cards:
-        for name, value in card.scores.items():
-            control = card.random.get(name)
-            writer.writerow([cell(text), card.method, cell(card.target), name, "" if value is None else f"{value:.8g}",
-                             "" if not isinstance(control, (int, float)) else f"{control:.8g}",
-                             METRICS[name].LOWER_IS_BETTER, card.removal])
+        for name, value in card.values.items():
+            writer.writerow([cell(text), card.method, cell(card.target), name, _number(value.value),
+                             _number(value.random), value.lower_is_better, card.removal, value.note])
     with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:
         handle.write(out.getvalue())
     return [stem + ".json", stem + ".csv"]
+
+
+def _number(value) -> str:
+    return "" if not isinstance(value, (int, float)) else f"{value:.8g}"
+
+
+def write_inside(model_name: str, text: str, steps, encoding, summed, flow, lens, folder: str | None = None,
+                 when: float | None = None) -> str:
+    """Inside the Transformer's matrices as ``inside-<model>-<slug>-<time>.json``: the attention
+    steps (X, Q, K, V, S, P, A and the model's own P and A differences), the sinusoidal encoding, the
+    embedding sum's difference, the layer flow and the layer lens."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    folder = tempfile.mkdtemp(prefix="inside-", dir=folder)
+    path = os.path.join(folder, f"inside-{slug(model_name)}-{slug(text)}-{stamp}.json")
+    document = {
+        "model": model_name, "text": text, "attention_steps": steps.to_dict(),
+        "sinusoidal_encoding": encoding.tolist(), "embedding_sum_max_abs_difference": summed.difference,
+        "layer_flow": {"tokens": list(flow.tokens), "residual_norm": flow.residual_norm.tolist(),
+                       "attention_norm": flow.attention_norm.tolist(), "ffn_norm": flow.ffn_norm.tolist(),
+                       "active_share": flow.active_share.tolist()},
+        "layer_lens": {"labels": list(lens.labels), "output": lens.output_name, "values": lens.values.tolist()},
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False)
+    return path

@@ -7,6 +7,7 @@ method registered at start-up (see ``explain.plugins``) appears everywhere with 
 from __future__ import annotations
 
 from model.errors import InputError
+from model.tasks import TASKS
 
 from .attention import AttentionMethod, RolloutMethod
 from .base import Method, Param
@@ -18,9 +19,14 @@ from .shap_partition import ShapMethod
 
 METHODS: dict[str, type[Method]] = {}
 
-# explain()'s own keywords: a method parameter may not take one of these names.
-RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "hypothesis_template",
-                      "multi_label", "output", "seconds", "progress", "cache", "use_cache", "window", "evaluate"})
+# explain()'s own keywords: a method parameter may not take one of these names (nor a task option's).
+RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "seconds", "progress",
+                      "cache", "use_cache", "window", "evaluate"})
+
+
+def reserved() -> frozenset[str]:
+    """explain()'s own keywords and every registered task's option names."""
+    return RESERVED | {p.name for task in TASKS.values() for p in task.OPTIONS}
 
 
 def register_method(cls: type[Method]) -> type[Method]:
@@ -38,7 +44,7 @@ def register_method(cls: type[Method]) -> type[Method]:
     names = [p.name for p in cls.PARAMS]
     if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
         raise InputError(f"Method {name!r}: PARAMS must be a tuple of Param with distinct names.")
-    clash = RESERVED.intersection(names)
+    clash = reserved().intersection(names)
     if clash:
         raise InputError(f"Method {name!r}: {sorted(clash)[0]!r} is one of explain()'s own arguments.")
     for other in METHODS.values():  # one name, one meaning: the CLI and the app share a control per name
@@ -73,18 +79,20 @@ def all_params() -> dict[str, Param]:
 
 
 def resolve_params(cls: type[Method], given: dict) -> dict:
-    """The method's parameters with defaults filled in and every given value checked.
-
-    A name that belongs to another registered method is ignored here, so one set of budget
-    settings can go to several methods (Compare, the CLI); a name no method knows is an error.
-    """
+    """The method's own parameters with defaults filled in and every given value checked. Any other
+    name is one sentence listing what the method takes."""
     own = {p.name: p for p in cls.PARAMS}
-    known = all_params()
     for name in given:
-        if name not in own and name not in known:
+        if name not in own:
             allowed = ", ".join(f"{p.name} ({p.describe()})" for p in cls.PARAMS) or "no parameters"
             raise InputError(f"{name!r} is not a parameter of {cls.NAME}; it takes {allowed}.")
     return {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
+
+
+def own_params(cls: type[Method], values: dict) -> dict:
+    """Of a set of values for many methods' parameters (the CLI's flags, the app's controls), the
+    ones this method declares: each method is handed only its own."""
+    return {p.name: values[p.name] for p in cls.PARAMS if values.get(p.name) is not None}
 
 
 for _cls in (ShapMethod, LimeMethod, IntegratedGradientsMethod, GradientInputMethod, OcclusionMethod, AttentionMethod,

@@ -1,9 +1,12 @@
 """The one model API: ``load_model(name)`` returns a model with ``task``, ``predict``,
 ``tokenize``, ``predict_ids``, ``predict_embeds``, ``attentions``, ``readout`` and
-``input_embeddings``. Tasks live in ``model.tasks`` (one file each, one registry line)."""
+``input_embeddings``. Tasks live in ``model.tasks`` (one file each, one registry line); a model
+from outside is one ``register_model`` call."""
 from .base import TextModel
 from .errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhausted
-from .registry import REGISTRY, ModelSpec, is_loaded, list_models, load_model
+from .loading import is_loaded, load_model, load_trained
+from .params import Param
+from .registry import REGISTRY, ModelSpec, list_models, register_model, unregister_model
 from .tasks import TASKS, get_task, register_task
 from .tokens import Tokenized
 
@@ -17,6 +20,6 @@ def quiet_logging() -> None:
     hf_logging.set_verbosity_error()
 
 
-__all__ = ["TASKS", "REGISTRY", "BudgetExceeded", "InputError", "ModelSpec", "ModelUnavailable", "ResourceExhausted",
-           "TextModel", "Tokenized", "get_task", "is_loaded", "list_models", "load_model", "quiet_logging",
-           "register_task"]
+__all__ = ["TASKS", "REGISTRY", "BudgetExceeded", "InputError", "ModelSpec", "ModelUnavailable", "Param",
+           "ResourceExhausted", "TextModel", "Tokenized", "get_task", "is_loaded", "list_models", "load_model",
+           "load_trained", "quiet_logging", "register_model", "register_task", "unregister_model"]

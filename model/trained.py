@@ -23,6 +23,8 @@ import torch
 from .base import ModelInfo, TextModel
 from .classifier import ClassifierModel, IntentNetwork
 from .errors import InputError
+from .registry import REGISTRY
+from .tasks import Classification, Embedding
 from .validation import MAX_LABEL_CHARS
 
 CONFIG_NAME = "studio-model.json"
@@ -36,8 +38,6 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 def check_name(name: object) -> str:
     """A trained model's name: 1-40 letters, digits, '-' or '_', and not a registry model's name."""
-    from .registry import REGISTRY
-
     if not isinstance(name, str) or not _NAME.match(name):
         raise InputError("The model name must be 1 to 40 letters, digits, '-' or '_' (no spaces or '/').")
     if name in REGISTRY:
@@ -51,7 +51,7 @@ def build_classifier(name: str, encoder_model: TextModel, head: torch.nn.Linear,
     copy of it) followed by ``head``."""
     own = encoder is not None
     encoder = encoder if own else encoder_model.network
-    info = ModelInfo(name=name, task="classification", source=f"trained on {encoder_model.name}",
+    info = ModelInfo(name=name, task=Classification.NAME, source=f"trained on {encoder_model.name}",
                      description=f"trained in the studio on {encoder_model.name} ({len(labels)} labels)")
     model = ClassifierModel(info, IntentNetwork(encoder, head), encoder_model.tokenizer, encoder_model.max_length,
                             encoder.transformer, labels=list(labels))
@@ -134,8 +134,8 @@ def save_trained(model: ClassifierModel, folder: str | os.PathLike) -> list[Path
         for key, value in model.network.encoder.transformer.state_dict().items():
             tensors[f"encoder.{key}"] = value.detach().float().cpu().contiguous()
     save_file(tensors, str(folder / WEIGHTS_NAME))
-    config = {"format": FORMAT, "version": FORMAT_VERSION, "name": model.name, "task": "classification",
-              "encoder": trained["encoder"], "encoder_task": "embedding", "mode": trained["mode"],
+    config = {"format": FORMAT, "version": FORMAT_VERSION, "name": model.name, "task": Classification.NAME,
+              "encoder": trained["encoder"], "encoder_task": Embedding.NAME, "mode": trained["mode"],
               "labels": list(model.labels), "pooling": model.network.encoder.pooling,
               "normalize": bool(model.network.encoder.normalize), "head": list(head.weight.shape),
               "training": trained["settings"]}
@@ -147,12 +147,10 @@ def is_trained_folder(path: object) -> bool:
     return isinstance(path, (str, os.PathLike)) and (Path(path) / CONFIG_NAME).is_file()
 
 
-def load_trained(folder: str | os.PathLike, *, cache_dir: str | None = None) -> ClassifierModel:
-    """A model saved by ``save_trained``: its encoder is loaded by name (registry or Hub id), the
-    weights from safetensors; identical predictions to the model that was saved."""
+def read_saved(folder: str | os.PathLike) -> tuple[dict, dict]:
+    """The checked ``studio-model.json`` of a folder written by ``save_trained``, and its safetensors
+    weights (never a pickle). ``model.loading.load_trained`` builds the model from them."""
     from safetensors.torch import load_file
-
-    from .registry import load_model
 
     folder = Path(folder)
     try:
@@ -168,11 +166,20 @@ def load_trained(folder: str | os.PathLike, *, cache_dir: str | None = None) -> 
         raise InputError(f"{folder.name!r}: the labels in {CONFIG_NAME} are not a list of label names.")
     if config.get("mode") not in ("head", "finetune"):
         raise InputError(f"{folder.name!r}: unknown training mode {config.get('mode')!r}.")
-    encoder_model = load_model(config.get("encoder"), task="embedding", cache_dir=cache_dir)
+    if not isinstance(config.get("encoder"), str):
+        raise InputError(f"{folder.name!r}: {CONFIG_NAME} does not name its encoder.")
     try:
         tensors = load_file(str(folder / WEIGHTS_NAME))
     except (OSError, Exception) as err:  # safetensors raises its own error types for a bad file
         raise InputError(f"{folder.name!r}: {WEIGHTS_NAME} could not be read ({type(err).__name__}).") from None
+    return config, tensors
+
+
+def from_saved(folder: str | os.PathLike, config: dict, tensors: dict, encoder_model: TextModel) -> ClassifierModel:
+    """The classifier of ``read_saved``'s config and weights on its (already loaded) encoder model:
+    identical predictions to the model that was saved."""
+    folder = Path(folder)
+    labels = config["labels"]
     weight, bias = tensors.get("head.weight"), tensors.get("head.bias")
     dim = encoder_model.predict(["probe"]).shape[1]
     if weight is None or bias is None or tuple(weight.shape) != (len(labels), dim) or tuple(bias.shape) != \

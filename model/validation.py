@@ -16,10 +16,18 @@ MAX_LABELS = 20
 MAX_LABEL_CHARS = 100
 MAX_TEXTS = 5_000
 MAX_TEXT_CHARS = 100_000
+MAX_TEMPLATE_CHARS = 300
+MAX_LINES = 50  # texts compared at once (one per line)
+MAX_LINES_CHARS = 200_000
 
 # Hub ids are "owner/name" (or a bare legacy "name"): letters, digits, '-', '_', '.'; never a path.
 _HUB_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """"1 row", "2 rows", "1,000 rows": a count with its noun in the right number."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
 
 
 def check_whole(name: str, value: object, low: int, high: int) -> int:
@@ -27,6 +35,16 @@ def check_whole(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
         raise InputError(f"{name} must be a whole number from {low:,} to {high:,}; got {value!r}.")
     return int(value)
+
+
+def check_seconds(value: object, high: float, *, what: str = "seconds") -> float | None:
+    """A time budget: a number above 0 and at most ``high``, or None for no budget."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 < value <= high:
+        raise InputError(f"{what} must be a number above 0 and at most {high:g}, or None; got {value!r}.")
+    return float(value)
 
 
 def check_text(text: object, *, what: str = "text") -> str:
@@ -57,6 +75,21 @@ def check_texts(texts: object) -> list[str]:
     if len(texts) > MAX_TEXTS:
         raise InputError(f"{len(texts):,} texts were given; the limit is {MAX_TEXTS:,} per call.")
     return [check_text(t, what=f"text at position {i}") for i, t in enumerate(texts)]
+
+
+def text_lines(texts: object, *, least: int = 2, most: int = MAX_LINES, max_chars: int = MAX_LINES_CHARS) -> list[str]:
+    """One text per line of a box (blank lines dropped): ``least`` to ``most`` of them, at most
+    ``max_chars`` characters together (the Embeddings tab's list of texts)."""
+    if texts is not None and not isinstance(texts, str):
+        raise InputError("The texts must be text, one per line.")
+    if len(texts or "") > max_chars:
+        raise InputError(f"The texts have {len(texts):,} characters together; the limit is {max_chars:,}.")
+    lines = [line.strip() for line in (texts or "").splitlines() if line.strip()]
+    if len(lines) < least:
+        raise InputError(f"Give at least {least} texts, one per line.")
+    if len(lines) > most:
+        raise InputError(f"{len(lines)} texts were given; the limit is {most}.")
+    return lines
 
 
 def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
@@ -95,6 +128,8 @@ def check_template(template: object) -> str:
     """A hypothesis template must be a string holding exactly one ``{}`` placeholder."""
     if not isinstance(template, str) or not template.strip():
         raise InputError("The hypothesis template must be a non-empty string such as 'This text is about {}.'.")
+    if len(template) > MAX_TEMPLATE_CHARS:
+        raise InputError(f"The hypothesis template has {len(template):,} characters; the limit is {MAX_TEMPLATE_CHARS}.")
     if template.count("{}") != 1 or template.replace("{}", "").count("{") or template.replace("{}", "").count("}"):
         raise InputError("The hypothesis template must contain exactly one '{}' where the label goes, and no other braces.")
     return template

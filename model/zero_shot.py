@@ -124,7 +124,8 @@ class NLIZeroShot(ZeroShotModel):
         self.entailment_id = entailment_id
         self.contradiction_id = -1 if entailment_id == 0 else 0  # as the pipeline picks it
 
-    def pair_input(self, ids, label: str, hypothesis_template: str | None = None) -> tuple[list[int], list[int]]:
+    def pair_input(self, ids, label: str, hypothesis_template: str | None = None,
+                   **options) -> tuple[list[int], list[int]]:
         template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
         return self._pair(ids, template.format(label))
 

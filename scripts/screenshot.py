@@ -31,7 +31,8 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(url, wait_until="networkidle")
+            page.goto(url, wait_until="load")  # (a session heartbeat stays open: never "network idle")
+            page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
             only = sys.argv[2:]
             for tab, button in TABS:
                 if only and tab not in only:

@@ -52,7 +52,7 @@ class AdditiveModel:
         score = (embeds[..., 0] * attention_mask.to(embeds.dtype)).sum(1)
         return torch.stack([score, -score], dim=1)
 
-    def pair_input(self, ids, label, hypothesis_template=None):
+    def pair_input(self, ids, label, **options):
         return None
 
     @property

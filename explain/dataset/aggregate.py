@@ -71,9 +71,10 @@ class Summary:
             groups.append(("gold", gold))
             self.gold_counts[gold] += 1
             if prediction is not None:
-                self.labelled += 1
                 self.confusion[(gold, prediction)] += 1
-                if gold == prediction:
+            if record.get("correct") is not None:  # (the task decides what is correct: RowResult.correct)
+                self.labelled += 1
+                if record["correct"]:
                     self.correct += 1
                 elif len(self.misclassified) < MISCLASSIFIED_KEPT:  # (texts cut: memory stays bounded)
                     kept = {k: record.get(k) for k in ("row", "text", "label", "prediction", "confidence")}

@@ -21,7 +21,7 @@ from pathlib import Path
 from model.errors import InputError
 from model.validation import check_whole
 
-from .reading import Row
+from model.rows import Row
 from .stream import RowResult, explain_rows
 
 CHUNK_ROWS = 4_096

@@ -21,19 +21,20 @@ import numpy as np
 from model import load_model
 from model.base import TextModel
 from model.errors import BudgetExceeded, InputError, ResourceExhausted
-from model.validation import check_labels, check_whole
+from model.tasks import get_task
+from model.validation import check_labels, check_seconds, check_whole
 
-from ..api import explain_many
+from ..api import evaluate as score_explanation
+from ..api import explain_many, split_arguments
 from ..explanation import Explanation
 from ..metrics import HEADLINE
-from ..metrics import evaluate as score_explanation
-from ..registry import get_method, resolve_params
+from ..registry import get_method
 from .aggregate import Summary
-from .reading import MAX_FILE_BYTES, Row, count_rows, read_rows
+from model.rows import MAX_FILE_BYTES, Row, count_rows, read_rows
 
 TOP_WORDS = 5
 WINDOW_DEFAULT = 16
-_RUN_KEYS = ("labels", "pair", "hypothesis_template", "multi_label", "output", "seed")
+REQUEST_KEYS = ("labels", "pair", "seed")  # explain()'s arguments that are the same for every row
 
 
 @dataclass(frozen=True)
@@ -95,23 +96,25 @@ def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) 
     scores = None
     if score and len(e.targets):
         card = score_explanation(e, list(HEADLINE), model=model, target=column, seed=seed)
-        scores = {**{name: getattr(card, name) for name in HEADLINE},
-                  **{f"random_{name}": card.random[name] for name in HEADLINE}}
+        scores = {**{name: card.values[name].value for name in HEADLINE},
+                  **{f"random_{name}": card.values[name].random for name in HEADLINE}}
     return RowResult(row=row.index, line=row.line, text=row.text, label=row.label, prediction=prediction,
                      confidence=confidence,
-                     correct=None if row.label is None or prediction is None else row.label == prediction,
+                     correct=get_task(e.task).is_correct(prediction, row.label),
                      output=float(e.outputs[column]) if len(e.outputs) else None,
                      target=e.targets[column] if len(e.targets) else None,
                      words=tuple(w.text for w in words), values=tuple(values), clipped=row.clipped,
                      truncated=bool(e.meta.get("truncated")), scores=scores, explanation=e)
 
 
-def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict | None = None) -> list[RowResult]:
+def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[RowResult]:
     """The per-batch function: rows in, results out, in order; pure (no state kept between calls).
 
     ``settings``: ``explain_many``'s keyword arguments (labels, pair, seed, ... and the method's
     parameters), plus ``evaluate`` (True: the headline scorecard for each row). A row the model
     refuses (or that runs out of time or memory) becomes a result with its ``error``; the others go on.
+    ``progress(done, planned)``: the batch's model evaluations as they complete.
     """
     settings = dict(settings or {})
     score = bool(settings.pop("evaluate", False))
@@ -128,7 +131,7 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
     if good:
         try:
             explained = explain_many(model, [rows[p].text for p in good], method, cache=None,
-                                     window=len(good), **settings)
+                                     window=len(good), progress=progress, **settings)
         except (InputError, BudgetExceeded, ResourceExhausted):
             explained = []  # one row spoiled the batch: explain each on its own to tell which
             for p in good:
@@ -202,7 +205,11 @@ class DatasetRun:
         return self.stopped is not None
 
     def _run(self, batch: list[Row]) -> Iterator[RowResult]:
-        for result in explain_rows(self.model, batch, self.method, self.settings):
+        def within(done: int, planned: int) -> None:  # rows done so far, and the share of this window's work
+            self._progress(self.done + len(batch) * min(done / max(planned, 1), 0.99), self.total)
+
+        for result in explain_rows(self.model, batch, self.method, self.settings,
+                                   progress=within if self._progress is not None else None):
             self.summary.add(result)
             self.done += 1
             yield result
@@ -216,18 +223,21 @@ def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
     if not cls.NEEDS_TARGET:
         raise InputError(f"{cls.NAME} explains no output (it reads the model without a target); dataset mode needs "
                          "a method that explains the prediction, such as shap, lime or ig.")
-    run_keys = {k: kwargs[k] for k in _RUN_KEYS if k in kwargs and kwargs[k] is not None}
-    params = resolve_params(cls, {k: v for k, v in kwargs.items() if k not in _RUN_KEYS and k != "evaluate"})
-    if "labels" in run_keys:
-        run_keys["labels"] = check_labels(run_keys["labels"])
-    evaluate = kwargs.get("evaluate", False)
+    task = get_task(model.task)
+    kwargs = dict(kwargs)
+    evaluate = kwargs.pop("evaluate", False)
     if not isinstance(evaluate, bool):
         raise InputError("evaluate must be True or False in dataset mode (the headline scorecard per row).")
-    if model.task == "zero-shot" and "labels" not in run_keys:
-        raise InputError("A zero-shot model needs candidate labels: give labels=[...].")
-    if model.task == "embedding" and "pair" not in run_keys:
-        raise InputError("An embedding model is explained by its similarity to a second text: give pair=...")
-    return {**run_keys, **params, "evaluate": evaluate}
+    run_keys = {k: kwargs.pop(k) for k in REQUEST_KEYS if kwargs.get(k) is not None}
+    kwargs = {k: v for k, v in kwargs.items() if k not in REQUEST_KEYS}
+    params, options = split_arguments(cls, task, kwargs)
+    if "labels" in run_keys:
+        run_keys["labels"] = check_labels(run_keys["labels"])
+    missing = [name for name in task.REQUIRES if name not in run_keys]
+    if missing:
+        raise InputError(f"A {task.NAME} model is explained against {missing[0]} given once for every row: give "
+                         f"{missing[0]}=...")
+    return {**run_keys, **options, **params, "evaluate": evaluate}
 
 
 def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_column: str = "text",
@@ -243,8 +253,9 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     the predicted one summarised; for embeddings, the similarity to ``pair``). ``label_column``
     names gold labels. ``window`` rows share model calls and are the most held at once.
     ``limit``: at most this many rows; ``skip``: row indices not to run (resuming). ``seconds``:
-    stop after this many (finished rows are kept). ``progress(done, total)`` after each window
-    (``total`` is None for a generator of rows, which is not read ahead). ``max_bytes``: the file cap.
+    stop after this many (finished rows are kept). ``progress(done, total)`` as model evaluations
+    complete (``done`` counts a window's rows in proportion to its work done, so it may be fractional)
+    and after each window (``total`` is None for a generator of rows, which is not read ahead). ``max_bytes``: the file cap.
     ``**kwargs``: ``explain``'s (labels, pair, seed, output, ...), the method's parameters, and
     ``evaluate=True`` for each row's headline scorecard.
     """
@@ -254,9 +265,7 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     check_whole("window", window, 1, 1024)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InputError(f"limit must be a whole number of rows above 0, or None; got {limit!r}.")
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                                or not 0 < seconds < math.inf):
-        raise InputError("seconds must be a number above 0, or None.")
+    seconds = check_seconds(seconds, math.inf)
     if not isinstance(rows, (str, bytes)) and hasattr(rows, "__len__") and hasattr(rows, "__getitem__"):
         rows = list(rows)
     read = dict(text_column=text_column, label_column=label_column, format=format, max_bytes=max_bytes)

@@ -34,7 +34,6 @@ class LeaveOneOutTau(Metric):
     """Kendall's tau between the word attributions and each word's occlusion effect f(x) - f(x with the word masked)."""
 
     NAME = "loo_tau"
-    RANKED = False
 
     def inputs(self, probe, order, f=None):
         return [probe.occluded(w) for w in range(probe.n_words)]

@@ -2,12 +2,13 @@
 and the perturbed inputs (token ids, never re-tokenised text) that the runner evaluates.
 
 A metric is one class with ``NAME``, ``LOWER_IS_BETTER`` and a docstring whose first line is its
-definition; ``inputs(probe)`` lists the token-id inputs it needs (every metric's inputs go to the
-model together, each distinct one once) and ``score(probe, f)`` turns their outputs into its value,
-where ``f(ids)`` is the explained output for an input it asked for.
+definition; ``inputs(probe, order)`` lists the token-id inputs it needs (every metric's inputs go to
+the model together, each distinct one once) and ``score(probe, order, f)`` turns their outputs into
+its value, where ``f(ids)`` is the explained output for an input it asked for.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class Probe:
     seed: int
     draws: int  # random rankings averaged for the control
     output_kind: str  # "probability", "score", "logit", "cosine similarity"
+    references: tuple[np.ndarray, ...] = ()  # other methods' word values (the normalised metrics' best found)
 
     @property
     def n_words(self) -> int:
@@ -51,6 +53,14 @@ class Probe:
 
     def ranking(self) -> list[int]:
         return ranking(self.attributions)
+
+    def reordered(self, order: list[int]) -> Probe:
+        """This probe with its own word values put in ``order`` (the largest to ``order[0]``): the
+        random control of a metric that reads the values rather than the ranking."""
+        values = np.sort(np.asarray(self.attributions, dtype=np.float64))[::-1]
+        moved = np.empty_like(values)
+        moved[np.asarray(order, dtype=int)] = values
+        return dataclasses.replace(self, attributions=moved)
 
     def random_rankings(self) -> list[list[int]]:
         rng = np.random.default_rng(self.seed)
@@ -92,12 +102,20 @@ def aopc_inputs(probe: Probe, order: list[int], kind: str) -> list[Ids]:
 
 
 class Metric:
-    """Base of every scorecard metric."""
+    """Base of every scorecard metric; register one with ``explain.register_metric``.
+
+    ``NAME``, ``LOWER_IS_BETTER``, and a docstring whose first line is the metric's one-line
+    definition. A metric either lists the perturbed inputs it needs (``inputs``) and turns their
+    outputs into its value (``score``), or, with ``RERUNS = True``, re-runs the method itself
+    (``measure``: it gets the word values of the same explanation made with another seed).
+    Every metric gets a random control: the same computation for a random ranking of the words
+    (the explanation's own values put in a random order).
+    """
 
     NAME: ClassVar[str] = ""
     LOWER_IS_BETTER: ClassVar[bool] = False
     NEEDS_PROBABILITY: ClassVar[bool] = False  # only for outputs that are probabilities
-    RANKED: ClassVar[bool] = True  # a function of the ranking: also computed for the random control
+    RERUNS: ClassVar[bool] = False  # re-runs the method (``measure``) instead of listing inputs
 
     @classmethod
     def definition(cls) -> str:
@@ -107,12 +125,39 @@ class Metric:
         return not self.NEEDS_PROBABILITY or probe.output_kind in ("probability", "score")
 
     def inputs(self, probe: Probe, order: list[int], f: Callable[[Ids], float] | None = None) -> list[Ids]:
-        """The inputs this metric needs for ``order``; called again with ``f`` (the outputs so far)
-        for a metric whose inputs depend on outputs (a second round)."""
+        """The inputs this metric needs for ``order`` (the words ranked, highest first); called again
+        with ``f`` (the outputs so far) for a metric whose inputs depend on outputs (a second round)."""
+        return []
+
+    def score(self, probe: Probe, order: list[int], f: Callable[[Ids], float]) -> float | dict | None:
+        """The value for ``order``: a number, None where it does not apply, or ``{"value": v,
+        "curve": [...]}`` for a metric with a value per bin."""
         raise NotImplementedError
 
-    def score(self, probe: Probe, order: list[int], f: Callable[[Ids], float]) -> float | dict:
+    def measure(self, values: Callable[[int], np.ndarray], seed: int) -> float | None:
+        """(``RERUNS`` metrics) the value from ``values(seed)``: the word attributions of the same
+        explanation made with ``seed`` (the explanation's own seed included)."""
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric's result: its ``value``, the same for a random ranking (``random``), the better
+    direction, the value per bin where it has one, and a ``note`` on how it was computed."""
+
+    name: str
+    value: float | None
+    random: float | None
+    lower_is_better: bool
+    curve: tuple[float, ...] | None = None
+    random_curve: tuple[float, ...] | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "value": self.value, "random": self.random,
+                "lower_is_better": self.lower_is_better,
+                "curve": None if self.curve is None else list(self.curve),
+                "random_curve": None if self.random_curve is None else list(self.random_curve), "note": self.note}
 
 
 def check_removal(removal: object) -> str:

@@ -15,15 +15,9 @@ class Stability(Metric):
 
     NAME = "stability"
     LOWER_IS_BETTER = True
-    RANKED = False
+    RERUNS = True
     SEEDS = 3
 
-    def inputs(self, probe, order, f=None):
-        return []  # it re-runs the explanation instead (see ``measure``)
-
-    def measure(self, explanation, target: int, rerun) -> float:
-        """``rerun(seed)`` explains the same input (only ``target``) again with another seed."""
-        seed = int(explanation.meta.get("seed", 0))
-        runs = [explanation.word_attributions[:, target]]
-        runs += [rerun(seed + i + 1).word_attributions[:, 0] for i in range(self.SEEDS)]
+    def measure(self, values, seed: int) -> float:
+        runs = [values(seed + i) for i in range(self.SEEDS + 1)]
         return float(np.std(np.stack(runs), axis=0).mean())

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..params import Param
 
 Forward = Callable[[list[list[int]]], np.ndarray]
 Score = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -72,10 +73,14 @@ class Task:
     OUTPUT: str = ""  # what a column of the output is: "probability", "score", "cosine similarity"
     DESCRIPTION: str = ""
     HUB_KIND: str | None = None  # the model-registry builder for Hub ids of this task
-    # The explanation arguments it takes (of target, labels, pair, hypothesis_template, multi_label)
-    # and those it cannot explain without: front ends (the CLI) word their errors from these.
+    # The explanation arguments it takes (of target, labels, pair) and those it cannot explain
+    # without: front ends (the CLI) word their errors from these.
     TAKES: tuple[str, ...] = ("target",)
     REQUIRES: tuple[str, ...] = ()
+    # The per-call options of this task's models (``explain(..., hypothesis_template=...)``): the one
+    # place they are declared. explain(), the CLI flags, the scorecard, dataset mode and the app's
+    # controls are derived from it.
+    OPTIONS: tuple[Param, ...] = ()
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         """Validate this task's arguments and build the request's TargetSpec."""
@@ -85,6 +90,30 @@ class Task:
         """Whether these arguments define something to explain (methods that need no target, such
         as raw attention, run without one when this is False)."""
         return True
+
+    def options(self, given: Mapping | None = None) -> dict:
+        """The task's options with their defaults filled in and each given value checked; None
+        means "not given". A name this task does not declare is one InputError."""
+        given = {k: v for k, v in (given or {}).items() if v is not None}
+        own = {p.name: p for p in self.OPTIONS}
+        for name in given:
+            if name not in own:
+                takes = ", ".join(own) or "no options"
+                raise InputError(f"A {self.NAME} model takes no option {name!r} (it takes {takes}).")
+        values = {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def arguments(self, *, labels=None, pair=None) -> dict:
+        """The request arguments (of labels, pair) that rebuild an explanation's spec: the scorecard
+        and re-runs call ``spec`` with these."""
+        return {}
+
+    def is_correct(self, prediction: str | None, gold: str | None) -> bool | None:
+        """Whether a predicted label matches a gold one (dataset mode's accuracy); None where the
+        task has no right answer to compare with."""
+        if prediction is None or gold is None:
+            return None
+        return prediction == gold
 
 
 def wanted_names(target) -> list[str]:

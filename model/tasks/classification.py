@@ -2,8 +2,9 @@
 of the model's own labels (default: the predicted one)."""
 from __future__ import annotations
 
-from ..classifier import check_output
+from ..classifier import OUTPUTS
 from ..errors import InputError
+from ..params import Param
 from .base import Task, TargetSpec, wanted_names
 
 
@@ -12,18 +13,15 @@ class Classification(Task):
     OUTPUT = "probability"
     DESCRIPTION = "Probabilities over the model's own labels; explains the predicted class unless target= names others."
     HUB_KIND = "hub-classifier"
-    TAKES = ("target", "output")
+    OPTIONS = (Param("output", "choice", "probability", choices=OUTPUTS, label="Output explained",
+                     help="the class probability, or the logit (softmax-free; linear methods add up exactly)"),)
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; a classifier explains its own labels (use target=).")
         if pair is not None:
             raise InputError("A second text (pair) is only for embedding models.")
-        options = dict(options or {})
-        output = options.pop("output", "probability")
-        if options:
-            raise InputError(f"A classifier takes no option {sorted(options)[0]!r}.")
-        check_output(output)
+        output = self.options(options)["output"]
         wanted = None if target is None else tuple(model.label_index(t) for t in wanted_names(target))
         if output == "probability":  # the model's own functions, so callers can count or patch them
             forward, score = model.predict_ids, model.predict_embeds

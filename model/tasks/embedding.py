@@ -38,11 +38,16 @@ class Embedding(Task):
     def has_target(self, *, labels=None, pair=None) -> bool:
         return pair is not None
 
+    def arguments(self, *, labels=None, pair=None) -> dict:
+        return {"pair": pair}
+
+    def is_correct(self, prediction, gold) -> bool | None:
+        return None  # a similarity has no label to be right about
+
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; an embedding model compares two texts.")
-        if options:
-            raise InputError(f"An embedding model takes no option {sorted(options)[0]!r}.")
+        self.options(options)
         if pair is None:
             raise InputError("Explaining an embedding model needs a second text (pair=...) to compare with.")
         check_text(pair, what="pair text")

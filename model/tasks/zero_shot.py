@@ -3,7 +3,8 @@ zero-shot model scores it (in single-label mode the other candidates still compe
 from __future__ import annotations
 
 from ..errors import InputError
-from ..validation import check_labels, check_template
+from ..params import Param
+from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
 from .base import Task, TargetSpec, wanted_names
 
 
@@ -12,11 +13,21 @@ class ZeroShot(Task):
     OUTPUT = "score"
     DESCRIPTION = "Scores of candidate labels chosen per call (labels=[...]); explains every candidate unless target= picks some."
     HUB_KIND = "hub-nli"
-    TAKES = ("target", "labels", "hypothesis_template", "multi_label")
+    TAKES = ("target", "labels")
     REQUIRES = ("labels",)
+    OPTIONS = (
+        Param("hypothesis_template", "text", None, high=MAX_TEMPLATE_CHARS, validate=check_template,
+              label="Hypothesis template", help="the sentence each label is put into, with one {} where the label "
+              "goes (default: the model's own)"),
+        Param("multi_label", "bool", False, label="Several labels can be true",
+              help="score each label on its own instead of as a share of 100%"),
+    )
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         return labels is not None
+
+    def arguments(self, *, labels=None, pair=None) -> dict:
+        return {"labels": list(labels)}
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         if labels is None:
@@ -24,9 +35,7 @@ class ZeroShot(Task):
         if pair is not None:
             raise InputError("A second text (pair) is only for embedding models.")
         labels = check_labels(labels)
-        options = dict(options or {})
-        if "hypothesis_template" in options:
-            check_template(options["hypothesis_template"])
+        options = self.options(options)
         wanted = None
         if target is not None:
             names = wanted_names(target)

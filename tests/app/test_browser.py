@@ -29,7 +29,8 @@ def page(launched):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(launched[1], wait_until="networkidle")
+        page.goto(launched[1], wait_until="load")  # (a session heartbeat stays open: never "network idle")
+        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
         page.dialogs = dialogs
         yield page
         browser.close()

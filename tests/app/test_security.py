@@ -15,7 +15,7 @@ from model import load_model
 from tests.explain.test_odd_input import ODD_TEXTS
 
 CLASSIFY = ("intent-minilm", "shap", "", 0, True)
-BUDGET = {"max_evals": 60, "num_samples": 100}
+BUDGET = {"max_evals": 60}  # (classify with shap: only shap's own parameter)
 
 
 def status(url: str) -> int:
@@ -110,7 +110,7 @@ def test_a_failing_model_leaves_the_app_serving(client, intent_model, monkeypatc
 
 
 def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
-    from model import registry
+    from model import loading, registry
 
     calls = []
     original = registry._BUILDERS["bundled-embedding"]
@@ -119,7 +119,7 @@ def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(registry, "_cache", {})
+    monkeypatch.setattr(loading, "_cache", {})
     monkeypatch.setitem(registry._BUILDERS, "bundled-embedding", counting)
     barrier = threading.Barrier(6)
     results = []

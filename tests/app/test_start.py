@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_building_the_page_loads_no_model():
-    code = ("import app; from model import registry; app.build(); "
-            "assert not registry._cache, list(registry._cache); print('ok')")
+    code = ("import app; from model import loading; app.build(); "
+            "assert not loading._cache, list(loading._cache); print('ok')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
 
@@ -47,10 +47,10 @@ def test_page_answers_while_the_warm_up_runs(monkeypatch):
 
 
 def test_a_request_before_its_model_is_loaded_says_so(monkeypatch):
-    import app
+    from ui import models
 
     messages = []
-    monkeypatch.setattr(app, "is_loaded", lambda name: False)
-    monkeypatch.setattr(app, "load_model", lambda name, task=None: "the model")
-    assert app._model("minilm-embed", "embedding", lambda value, desc: messages.append(desc)) == "the model"
+    monkeypatch.setattr(models, "is_loaded", lambda name: False)
+    monkeypatch.setattr(models, "load_model", lambda name, task=None: "the model")
+    assert models.resolve("minilm-embed", "embedding", lambda value, desc: messages.append(desc)) == "the model"
     assert messages == ["Loading minilm-embed (first use since the server started)…"]

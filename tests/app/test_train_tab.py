@@ -9,14 +9,14 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-import app
+from ui.train import example_lines
 from tests.app.test_api import figure
 
 DEFAULTS = ["minilm-embed", "head", 0.001, "lbfgs", False, 0.2, 0, 0, 0, 0, 16, 2]
 
 
 def test_train_then_classify_and_download(client, tmp_path):
-    out = client.predict(app._example_lines(4), None, "text", "label", "tab-trained", *DEFAULTS, api_name="/train")
+    out = client.predict(example_lines(4), None, "text", "label", "tab-trained", *DEFAULTS, api_name="/train")
     status, curves, confusion, per_class, files, classify_models, *_ = out
     assert "**tab-trained** is trained (120 examples of 30 labels" in status
     assert "Accuracy held-out (30 rows)" in status
@@ -39,7 +39,7 @@ def test_train_then_classify_and_download(client, tmp_path):
     assert saved.labels[saved.predict(["how much money is left in my account"])[0].argmax()] == "balance"
     other = Client(client.src, verbose=False)  # another browser session: the name is not theirs
     with pytest.raises(AppError, match="was trained by someone else"):
-        other.predict(app._example_lines(4), None, "text", "label", "tab-trained", *DEFAULTS, api_name="/train")
+        other.predict(example_lines(4), None, "text", "label", "tab-trained", *DEFAULTS, api_name="/train")
 
 
 def test_labels_are_text_and_bad_input_is_one_sentence(client, tmp_path):
@@ -53,7 +53,7 @@ def test_labels_are_text_and_bad_input_is_one_sentence(client, tmp_path):
     with pytest.raises(AppError, match="at least 2 different labels"):
         client.predict("one, a\ntwo, a\n", None, "", "", "one-label", *DEFAULTS, api_name="/train")
     with pytest.raises(AppError, match="The model name must be 1 to 40 letters"):
-        client.predict(app._example_lines(2), None, "", "", "no spaces please", *DEFAULTS, api_name="/train")
+        client.predict(example_lines(2), None, "", "", "no spaces please", *DEFAULTS, api_name="/train")
     latin = tmp_path / "latin.csv"
     latin.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
     with pytest.raises(AppError, match="'latin.csv' is not UTF-8 text"):

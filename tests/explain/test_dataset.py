@@ -13,7 +13,7 @@ import pytest
 
 from explain.dataset import Summary, explain_dataset, read_rows
 from explain.dataset.aggregate import iter_records
-from explain.dataset.reading import MAX_TEXT_CHARS
+from model.rows import MAX_TEXT_CHARS
 from explain.dataset.writing import RowWriter
 from explain.explanation import Explanation
 from model.errors import InputError
@@ -36,7 +36,7 @@ def test_csv_rows_with_line_numbers_and_row_errors(tmp_path):
     rows = list(read_rows(path, label_column="label"))
     assert [(r.index, r.line) for r in rows] == [(0, 2), (1, 4), (2, 6), (3, 7), (4, 8)]
     assert rows[0].text == "two\nlines" and rows[0].label == "a"
-    assert rows[1].error == "line 4: 1 fields where the header has 2."
+    assert rows[1].error == "line 4: 1 field where the header has 2."  # (one field, not "1 fields")
     assert rows[2].error == "line 6: the text is empty."
     assert rows[3].error == "line 7: 3 fields where the header has 2."
     assert (rows[4].text, rows[4].label, rows[4].error) == ("last", "d", None)
@@ -52,10 +52,25 @@ def test_json_lines_and_text_rows(tmp_path):
         "line 2: not valid JSON (Expecting property name enclosed in double quotes).",
         "line 3: not a JSON object.", "line 4: no 'text' field."]
     text = tmp_path / "data.txt"
-    text.write_bytes(b"first\n\n\xff\xfe broken\nsecond\n")
-    rows = list(read_rows(text))
-    assert [(r.index, r.line, r.text, r.error) for r in rows] == [
-        (0, 1, "first", None), (1, 3, None, "line 3: not UTF-8 text."), (2, 4, "second", None)]
+    text.write_text("first\n\nsecond\n", encoding="utf-8")
+    assert [(r.index, r.line, r.text, r.error) for r in read_rows(text)] == [(0, 1, "first", None),
+                                                                          (1, 3, "second", None)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".txt", ".jsonl"])
+def test_a_file_not_in_utf8_is_refused_whole_in_every_format(tmp_path, suffix):
+    """The same rule for every format: no garbage rows from lines that happen to decode (UTF-16 text
+    decodes as UTF-8 with NUL bytes on most of its lines)."""
+    path = tmp_path / f"data{suffix}"
+    lines = ["text", "ok", "caf\xe9"] if suffix == ".csv" else (
+        ['{"text": "ok"}', '{"text": "caf\xe9"}'] if suffix == ".jsonl" else ["ok", "caf\xe9"])
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with pytest.raises(InputError, match=rf"'data{suffix}' is not UTF-8 text \(line {len(lines)} has a byte"):
+        list(read_rows(path))
+    utf16 = tmp_path / f"wide{suffix}"
+    utf16.write_bytes("\n".join(lines).encode("utf-16"))
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        list(read_rows(utf16))
 
 
 @pytest.mark.parametrize("content, kwargs, message", [

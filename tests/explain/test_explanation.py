@@ -61,10 +61,11 @@ def test_cache_can_be_passed_or_disabled(additive, monkeypatch):
         explain(additive, TEXT, "shap", target="score", cache={})
 
 
-def test_json_round_trip_and_schema_1_still_loads(additive):
+def test_json_round_trip_and_schemas_1_and_2_still_load(additive):
     e = explain(additive, TEXT, "shap", target="score", cache=None)
     data = json.loads(e.to_json())
-    assert data["schema_version"] == 2 and data["kind"] == "attribution" and data["rollout"] is None
+    assert data["schema_version"] == 3 and data["kind"] == "attribution" and data["rollout"] is None
+    assert data["meta"]["params"] == {"max_evals": 500} and data["meta"]["options"] == {"output": "probability"}
     assert data["words"][0] == {"text": "the", "start": 0, "end": 3, "tokens": [1]}
     back = Explanation.from_dict(data)
     assert back.to_dict() == e.to_dict()
@@ -73,6 +74,11 @@ def test_json_round_trip_and_schema_1_still_loads(additive):
     del old["rollout"], old["kind"]
     loaded = Explanation.from_dict(old)
     assert loaded.kind == "attention" and loaded.rollout.tolist() == [[1.0]] and "rollout" not in loaded.meta
+    # schema 2 kept the task's options among the method's params: they are told apart on loading
+    two = dict(data, schema_version=2, meta={**data["meta"], "params": {"max_evals": 500, "output": "logit"}})
+    del two["meta"]["options"]
+    loaded = Explanation.from_dict(two)
+    assert loaded.meta["params"] == {"max_evals": 500} and loaded.meta["options"] == {"output": "logit"}
     with pytest.raises(InputError, match="not an explanation"):
         Explanation.from_dict({"schema_version": 99})
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from explain import METHODS, explain
+from explain.registry import own_params
 
 ODD_TEXTS = {
     "huge": "transfer money to my savings account please " * 2_200,  # 96,800 characters
@@ -21,7 +22,70 @@ ODD_TEXTS = {
 BAD_TEXTS = {"empty": "", "spaces": "  \n\t ", "none": None, "number": 12, "only-zero-width": "\u200b\u200d",
              "too-long": "x" * 100_001}
 TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, "embed_model": {"pair": "send money"}}
+# The same matrix on tiny test-built models (the fast tier): a WordPiece BERT of each task and a
+# byte-level BART classifier, read at most 64 tokens (so "huge" and "long" are truncated).
+TINY = {"tiny_classifier": {}, "tiny_nli": {"labels": ["money", "travel"]}, "tiny_encoder": {"pair": "send money"},
+        "tiny_bart": {}}
 BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8}
+
+
+def budget(method: str) -> dict:
+    """The shared budget, each method handed only its own parameters (as the CLI and the app do)."""
+    return own_params(METHODS[method], BUDGET)
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(hub_cache):
+    from model import load_model
+
+    return load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
+
+
+@pytest.fixture(scope="module")
+def tiny_nli(hub_cache):
+    from model import load_model
+
+    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(hub_cache):
+    from model import load_model
+
+    return load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
+
+
+@pytest.fixture(scope="module")
+def tiny_bart(hub_cache):
+    from model import load_model
+
+    return load_model("tiny/bart-sst", task="classification", cache_dir=hub_cache)
+
+
+def check_answer(model, e, text: str, name: str, method: str) -> None:
+    assert np.isfinite(e.attributions).all()
+    assert e.meta["truncated"] == (len(model.tokenize(text).ids) > 0 and model.tokenize(text).truncated)
+    for word in e.words:
+        assert text[word["start"]:word["end"]] == word["text"]
+    for token in e.tokens:
+        assert 0 <= token["start"] <= token["end"] <= len(text)
+    if method == "shap":
+        assert np.abs(e.attributions.sum(0) + e.base_values - e.outputs).max() < 1e-4
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("fixture", list(TINY))
+@pytest.mark.parametrize("name", list(ODD_TEXTS))
+def test_odd_text_is_answered_by_tiny_models(request, fixture, method, name):
+    model = request.getfixturevalue(fixture)
+    text = ODD_TEXTS[name]
+    try:
+        e = explain(model, text, method, **TINY[fixture], **budget(method))
+    except ValueError as err:  # a text of which a tiny vocabulary reads nothing: one sentence
+        message = str(err)
+        assert "\n" not in message and message.endswith(".") and "no tokens" in message, message
+        return
+    check_answer(model, e, text, name, method)
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -30,9 +94,9 @@ BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8}
 def test_odd_text_is_answered(request, fixture, method, name):
     model = request.getfixturevalue(fixture)
     text = ODD_TEXTS[name]
-    e = explain(model, text, method, **TASKS[fixture], **BUDGET)
-    assert np.isfinite(e.attributions).all()
+    e = explain(model, text, method, **TASKS[fixture], **budget(method))
     assert e.meta["truncated"] == (name == "huge")
+    check_answer(model, e, text, name, method)
     for word in e.words:
         assert text[word["start"]:word["end"]] == word["text"]
     for token in e.tokens:
@@ -46,7 +110,7 @@ def test_odd_text_is_answered(request, fixture, method, name):
 def test_bad_text_is_one_sentence(request, fixture, name):
     model = request.getfixturevalue(fixture)
     with pytest.raises(ValueError) as err:
-        explain(model, BAD_TEXTS[name], "shap", **TASKS[fixture], **BUDGET)
+        explain(model, BAD_TEXTS[name], "shap", **TASKS[fixture], **budget("shap"))
     message = str(err.value)
     assert "\n" not in message and message.endswith(".") and "tensor" not in message.lower()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explain import Explanation, plots
+from explain import Explanation
+from explain.charts import embedding, explanation, style
 
 PAYLOAD = '<img src=x onerror=alert(1)>'
 
@@ -26,19 +27,19 @@ def make(method="shap", words=("good", PAYLOAD, "bad"), values=(0.5, 0.1, -0.3),
 
 
 def test_bars_show_exact_values_coloured_by_sign():
-    fig = plots.attribution_bars(make())
+    fig = explanation.attribution_bars(make())
     bar = fig.data[0]
     assert list(bar.x) == [0.5, 0.1, -0.3]
-    assert list(bar.marker.color) == [plots.POSITIVE, plots.POSITIVE, plots.NEGATIVE]
+    assert list(bar.marker.color) == [style.POSITIVE, style.POSITIVE, style.NEGATIVE]
     assert fig.layout.title.text == "SHAP · pos" and fig.layout.title.subtitle.text == "probability 0.700 · base 0.400"
-    sorted_fig = plots.attribution_bars(make(), sort=True)
+    sorted_fig = explanation.attribution_bars(make(), sort=True)
     assert list(sorted_fig.data[0].x) == [0.5, -0.3, 0.1]
 
 
 def test_user_strings_are_escaped_everywhere():
     e = make()
-    for fig in (plots.attribution_bars(e), plots.text_heatmap(e), plots.target_small_multiples(e),
-                plots.label_scores([PAYLOAD, "b"], [0.2, 0.8])):
+    for fig in (explanation.attribution_bars(e), explanation.text_heatmap(e), explanation.target_small_multiples(e),
+                explanation.label_scores([PAYLOAD, "b"], [0.2, 0.8])):
         dumped = fig.to_json()
         assert "<img" not in dumped and "\\u003cimg" not in dumped
         assert "&lt;img src=x onerror=alert(1)&gt;" in dumped
@@ -46,7 +47,7 @@ def test_user_strings_are_escaped_everywhere():
 
 def test_text_heatmap_centres_on_zero_and_wraps():
     e = make(words=tuple(f"w{i}" for i in range(30)), values=tuple(np.linspace(-1, 2, 30)))
-    heat = plots.text_heatmap(e).data[0]
+    heat = explanation.text_heatmap(e).data[0]
     assert heat.zmid == 0 and heat.zmin == -2 and heat.zmax == 2
     z = np.array(heat.z, dtype=float)
     assert z.shape == (3, 12) and np.isnan(z[2, 6:]).all()
@@ -58,42 +59,42 @@ def test_attention_charts_read_the_stored_matrices():
     attention = rng.random((2, 3, 5, 5))
     attention /= attention.sum(-1, keepdims=True)
     e = make(method="attention", attention=attention)
-    np.testing.assert_allclose(np.array(plots.attention_heatmap(e, 0, 1).data[0].z), attention[0, 1], rtol=1e-6)
-    np.testing.assert_allclose(np.array(plots.attention_heatmap(e, -1).data[0].z), attention[1].mean(0), rtol=1e-6)
-    assert len(plots.attention_head_grid(e, 0).data) == 3
+    np.testing.assert_allclose(np.array(explanation.attention_heatmap(e, 0, 1).data[0].z), attention[0, 1], rtol=1e-6)
+    np.testing.assert_allclose(np.array(explanation.attention_heatmap(e, -1).data[0].z), attention[1].mean(0), rtol=1e-6)
+    assert len(explanation.attention_head_grid(e, 0).data) == 3
     with pytest.raises(ValueError, match="rollout"):
-        plots.rollout_heatmap(e)
+        explanation.rollout_heatmap(e)
     with pytest.raises(ValueError, match="attention"):
-        plots.attention_heatmap(make())
+        explanation.attention_heatmap(make())
 
 
 def test_repeated_words_keep_their_own_bars():
-    fig = plots.attribution_bars(make(words=("no", "no", "way"), values=(0.1, 0.2, 0.3)))
+    fig = explanation.attribution_bars(make(words=("no", "no", "way"), values=(0.1, 0.2, 0.3)))
     assert len(set(fig.data[0].y)) == 3
 
 
 def test_similarity_and_projection():
     vectors = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 0.0, 1.0]])
-    matrix = np.array(plots.similarity_matrix(["a", "b", "c"], vectors).data[0].z)
+    matrix = np.array(embedding.similarity_matrix(["a", "b", "c"], vectors).data[0].z)
     np.testing.assert_allclose(matrix, vectors @ vectors.T, atol=1e-12)
-    assert plots.projection(["a", "b", "c"], vectors, 3).data[0].type == "scatter3d"
+    assert embedding.projection(["a", "b", "c"], vectors, 3).data[0].type == "scatter3d"
     with pytest.raises(ValueError):
-        plots.projection(["a"], vectors[:1], 2)
+        embedding.projection(["a"], vectors[:1], 2)
 
 
 def test_comparison_scales_each_method():
     a, b = make("shap"), make("lime", values=(5.0, 1.0, -3.0))
-    fig = plots.comparison([a, b])
+    fig = explanation.comparison([a, b])
     np.testing.assert_allclose(fig.data[0].x, fig.data[1].x)
     assert [t.name for t in fig.data] == ["SHAP", "LIME"]
 
 
 def test_numbers_and_axes_are_readable():
-    assert plots.number(0.0) == "0.000" and plots.number(0.9586) == "0.959" and plots.number(-0.0009) == "-0.0009"
-    assert plots.number(3e-7) == "3e-07" and plots.number(12.345) == "12.345"
-    fig = plots.attribution_bars(make(values=(0.0009, -0.0004, 0.0002)))
-    assert fig.layout.xaxis.tickformat == plots.AXIS_NUMBERS  # d3 "~r": 0.0009, never "900µ"
-    heat = plots.text_heatmap(make())
+    assert style.number(0.0) == "0.000" and style.number(0.9586) == "0.959" and style.number(-0.0009) == "-0.0009"
+    assert style.number(3e-7) == "3e-07" and style.number(12.345) == "12.345"
+    fig = explanation.attribution_bars(make(values=(0.0009, -0.0004, 0.0002)))
+    assert fig.layout.xaxis.tickformat == style.AXIS_NUMBERS  # d3 "~r": 0.0009, never "900µ"
+    heat = explanation.text_heatmap(make())
     assert heat.data[0].colorbar.nticks == 5 and heat.layout.height >= 280  # one row: room for the colour bar
 
 
@@ -103,7 +104,7 @@ def test_titles_are_short_and_numbers_go_in_the_subtitle():
                                                      "probabilities", "attributions", "word_attributions",
                                                      "base_values", "outputs", "meta")},
                        "targets": ["an extraordinarily long label name that would not fit in a title"]})
-    fig = plots.attribution_bars(e)
+    fig = explanation.attribution_bars(e)
     assert len(fig.layout.title.text) <= 60 and fig.layout.title.text.startswith("SHAP · an extraordinarily")
     assert fig.layout.title.subtitle.text == "probability 0.700 · base 0.400"
 
@@ -124,19 +125,19 @@ def attention_explanation(text_pair=False):
 
 def test_attention_is_drawn_as_attention():
     e = attention_explanation()
-    heat = plots.text_heatmap(e).data[0]
-    assert heat.zmin == 0 and heat.colorscale[0][1] != plots.NEGATIVE and heat.colorbar.title.text == "attention"
-    bars = plots.attribution_bars(e)
-    assert set(bars.data[0].marker.color) == {plots.method_colour("attention")}
-    assert len(plots.target_small_multiples(e).data) == 1  # the same for every label: one panel
-    assert len(plots.target_small_multiples(attention_explanation(text_pair=True)).data) == 2
-    assert any("not attributions" in note for note in plots.notes(e))
+    heat = explanation.text_heatmap(e).data[0]
+    assert heat.zmin == 0 and heat.colorscale[0][1] != style.NEGATIVE and heat.colorbar.title.text == "attention"
+    bars = explanation.attribution_bars(e)
+    assert set(bars.data[0].marker.color) == {style.method_colour("attention")}
+    assert len(explanation.target_small_multiples(e).data) == 1  # the same for every label: one panel
+    assert len(explanation.target_small_multiples(attention_explanation(text_pair=True)).data) == 2
+    assert any("not attributions" in note for note in explanation.notes(e))
 
 
 def test_attention_received_follows_layer_and_head():
     e = attention_explanation()
-    last = plots.attention_received_bars(e, -1, None)
-    first = plots.attention_received_bars(e, 0, 2)
+    last = explanation.attention_received_bars(e, -1, None)
+    first = explanation.attention_received_bars(e, 0, 2)
     np.testing.assert_allclose(last.data[0].x, e.attention[1].mean(0)[0][1:4], rtol=1e-6)  # readout: first row
     np.testing.assert_allclose(first.data[0].x, e.attention[0, 2][0][1:4], rtol=1e-6)
     assert last.layout.title.text == "Attention received · layer 2 · mean of heads"
@@ -147,26 +148,26 @@ def test_comparison_is_sorted_bounded_and_names_the_target():
     words = tuple(f"w{i}" for i in range(60))
     a = make("shap", words=words, values=tuple(np.linspace(-1, 1, 60)))
     b = make("lime", words=words, values=tuple(np.linspace(1, -1, 60)))
-    fig = plots.comparison([a, b], top=40)
+    fig = explanation.comparison([a, b], top=40)
     assert len(fig.data[0].y) == 40 and fig.layout.height <= 1400
     strength = (np.abs(fig.data[0].x) + np.abs(fig.data[1].x)) / 2
     assert list(strength) == sorted(strength, reverse=True)
     assert fig.layout.title.text == "Methods compared · pos (probability 0.700)"
-    in_text_order = plots.comparison([a, b], top=40, sort=False)
+    in_text_order = explanation.comparison([a, b], top=40, sort=False)
     assert set(in_text_order.data[0].y) == set(fig.data[0].y)  # the same 40 words...
     assert list(in_text_order.data[0].y) == sorted(fig.data[0].y, key=lambda w: int(w[1:]))  # ...as written
 
 
 def test_projection_labels_only_what_fits():
     vectors = np.array([[0.0, 0.0, 1.0], [0.001, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    two = plots.projection(["alpha", "alpha twin", "beta", "gamma"], vectors, 2)
+    two = embedding.projection(["alpha", "alpha twin", "beta", "gamma"], vectors, 2)
     shown = [t for t in two.data[0].text if t]
     assert len(shown) == 3 and "alpha twin" not in shown  # the twin overlaps alpha: hover only
-    three = plots.projection(["<b>x</b>", "b", "c"], vectors[:3], 3)
+    three = embedding.projection(["<b>x</b>", "b", "c"], vectors[:3], 3)
     assert three.data[0].mode == "markers" and three.data[0].text is None  # 3-D: hover only, never entities
     assert "&lt;b&gt;" in three.data[0].customdata[0]
 
 
 def test_label_scores_say_how_they_were_computed():
-    assert "add up to 1" in plots.label_scores(["a", "b"], [0.7, 0.3]).layout.title.subtitle.text
-    assert "on its own" in plots.label_scores(["a"], [0.2], independent=True).layout.title.subtitle.text
+    assert "add up to 1" in explanation.label_scores(["a", "b"], [0.7, 0.3]).layout.title.subtitle.text
+    assert "on its own" in explanation.label_scores(["a"], [0.2], independent=True).layout.title.subtitle.text

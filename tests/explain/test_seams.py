@@ -53,8 +53,15 @@ def test_parameters_are_validated_from_their_declarations(additive, toy):
             explain(additive, TEXT, "shap", target="score", max_evals=bad)
     with pytest.raises(InputError, match="features must be 'word' or 'token'; got 'char'"):
         explain(additive, TEXT, "lime", target="score", features="char")
-    # another method's parameter is ignored (one budget for several methods), and not recorded
-    e = explain(additive, TEXT, "toy", target="score", max_evals=50, num_samples=100, cache=None)
+    # another method's parameter is refused, in one sentence naming the method's own
+    with pytest.raises(InputError, match=r"'max_evals' is a parameter of shap, not of toy; toy takes toy_scale"):
+        explain(additive, TEXT, "toy", target="score", max_evals=50, num_samples=100, cache=None)
+    with pytest.raises(InputError, match=r"'steps' is a parameter of ig, not of occlusion; occlusion takes features"):
+        explain(additive, TEXT, "occlusion", target="score", steps=-5)
+    # a task option of another task: says whose it is
+    with pytest.raises(InputError, match="'multi_label' is an option of zero-shot models; this is a classification"):
+        explain(additive, TEXT, "occlusion", target="score", multi_label=True)
+    e = explain(additive, TEXT, "toy", target="score", cache=None)
     assert dict(e.meta["params"]) == {"toy_scale": 1.0, "toy_budget": 100}
 
 
@@ -86,7 +93,12 @@ def test_param_parse_reads_cli_and_slider_values():
     with pytest.raises(InputError, match="default"):
         Param("bad", "int", 0, 1, 10)  # the default itself is out of range
     with pytest.raises(InputError, match="kind"):
-        Param("bad", "text", "")
+        Param("bad", "string", "")
+    # "text" (a task option such as the hypothesis template): bounded, None for the model's default
+    text = Param("template", "text", None, high=12, validate=lambda v: v.strip())
+    assert text.parse("") is None and text.check(" a {} ") == "a {}" and text.check(None) is None
+    with pytest.raises(InputError, match="template must be a string of at most 12 characters"):
+        text.check("x" * 13)
 
 
 def test_register_method_refuses_what_would_break_other_surfaces(toy):
@@ -190,9 +202,13 @@ def test_every_tab_and_compare_offer_a_registered_method(toy, intent_model):
     assert len(sliders) == 4 and not any(s["props"]["visible"] for s in sliders)  # shown when toy is chosen
     compare = next(c for c in components if c["type"] == "checkboxgroup")
     assert "toy" in [ch[1] for ch in compare["props"]["choices"]] and "toy" in compare["props"]["value"]
-    updates = app.follow_method("toy", {name: None for name in app.all_params()})
-    assert [u["visible"] for u in updates] == [name in ("toy_scale", "toy_budget") for name in app.all_params()]
-    figure, table, *_ = app.compare_methods("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "toy"],
-                                            progress=lambda *a, **k: None, max_evals=100, toy_scale=2.0)
+    from explain.registry import all_params
+    from ui.classify import compare_methods
+    from ui.widgets import follow_method
+
+    updates = follow_method("toy", {name: None for name in all_params()})
+    assert [u["visible"] for u in updates] == [name in ("toy_scale", "toy_budget") for name in all_params()]
+    figure, table, *_ = compare_methods("set a timer for ten minutes", "intent-minilm", "", 0, ["shap", "toy"],
+                                        progress=lambda *a, **k: None, max_evals=100, toy_scale=2.0)
     assert [row[0] for row in table["data"]] == ["SHAP", "toy", "random ranking"]  # scored like the others
     assert [trace.name for trace in figure.data] == ["SHAP", "toy"]

@@ -118,7 +118,7 @@ def test_attention_and_shap_from_threads_equal_sequential_results(hub_cache, mon
 def test_importing_the_project_changes_no_global_logging():
     code = ("import logging; from transformers.utils import logging as hf\n"
             "before = (hf.get_verbosity(), hf.is_progress_bar_enabled(), list(logging.root.handlers))\n"
-            "import model, explain, explain.plots, app\n"
+            "import model, explain, explain.charts.explanation, app\n"
             "after = (hf.get_verbosity(), hf.is_progress_bar_enabled(), list(logging.root.handlers))\n"
             "assert before == after, (before, after); print('ok')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)

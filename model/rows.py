@@ -2,8 +2,9 @@
 
 A row that cannot be read (a malformed JSON line, a CSV line with the wrong number of fields, an
 empty text) becomes a ``Row`` with an ``error`` sentence naming its line, and reading goes on; a
-problem with the whole file (missing, too big, not UTF-8, no such column) is one ``InputError``
-before anything runs. Rows are numbered from 0 in file order (``index``, the key of resuming) and
+problem with the whole file (missing, too big, not UTF-8 in any format, no such column) is one
+``InputError`` before anything runs: a file in another encoding is refused whole, with the first
+line that is not UTF-8, rather than read as garbage rows that some lines happen to decode to. Rows are numbered from 0 in file order (``index``, the key of resuming) and
 carry the line they start on. A text over ``MAX_TEXT_CHARS`` is cut there and flagged ``clipped``
 (the model then truncates its tokens and flags that, as for single texts).
 """
@@ -18,8 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import InputError
-from model.validation import MAX_TEXT_CHARS
+from .errors import InputError
+from .validation import MAX_TEXT_CHARS, counted
 
 MAX_FILE_BYTES = 512 * 2**20
 FORMATS = ("csv", "jsonl", "text")
@@ -75,8 +76,9 @@ def _check_utf8(path: Path) -> None:
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(f"{path.name!r} is not UTF-8 text (it ends inside a character).") from None
+        except UnicodeDecodeError:  # the last bytes start a character that never ends
+            raise InputError(f"{path.name!r} is not UTF-8 text (line {line} has a byte that is not); "
+                             "save it as UTF-8.") from None
 
 
 def _text(value, index: int, line: int, label, where: str) -> Row:
@@ -144,7 +146,7 @@ def _csv_rows(path: Path, text_column: str, label_column: str | None) -> Iterato
                 line = reader.line_num + 1
                 continue
             if len(fields) != len(columns):
-                yield Row(index, line, error=f"line {line}: {len(fields)} fields where the header has "
+                yield Row(index, line, error=f"line {line}: {counted(len(fields), 'field')} where the header has "
                                              f"{len(columns)}.")
             else:
                 yield _text(fields[text_at], index, line, fields[label_at] if label_at is not None else None,
@@ -164,16 +166,12 @@ def _line_rows(path: Path, kind: str, text_column: str, label_column: str | None
     if kind == "text" and label_column:
         raise InputError("A plain text file has one text per line and no label column: give a CSV or JSON Lines "
                          "file for gold labels.")
+    _check_utf8(path)  # as for CSV: a file in another encoding is refused whole, never read as garbage
     index = 0
     checked = False
     with path.open("rb") as handle:
         for line, raw in enumerate(handle, start=1):
-            try:
-                decoded = raw.decode("utf-8-sig" if line == 1 else "utf-8")
-            except UnicodeDecodeError:
-                yield Row(index, line, error=f"line {line}: not UTF-8 text.")
-                index += 1
-                continue
+            decoded = raw.decode("utf-8-sig" if line == 1 else "utf-8")
             if not decoded.strip():
                 continue
             if kind == "text":

@@ -12,11 +12,20 @@ from plotly.subplots import make_subplots
 
 from model.internals import AttentionSteps, LayerFlow, LayerLens, position_similarity
 
-from .plots import DIVERGING, PALETTE, SEQUENTIAL, _layout, _unique_ticks, number, plain, project, short
+from .embedding import project
+from .style import DIVERGING, PALETTE, SEQUENTIAL, layout, number, plain, short, unique_ticks
+
+
+MAX_HEIGHT = 760  # a long text makes the cells thinner, not the page taller
+
+
+def token_height(n: int, per_token: int, extra: int, least: int) -> int:
+    """A chart's height for ``n`` token rows, bounded (hover gives every row's token anyway)."""
+    return min(MAX_HEIGHT, max(least, per_token * n + extra))
 
 
 def _ticks(tokens) -> list[str]:
-    return _unique_ticks([short(t, 14) for t in tokens])
+    return unique_ticks([short(t, 14) for t in tokens])
 
 
 def _heat(z, x, y, colours=DIVERGING, centre: bool = True, name: str = "", **extra) -> go.Heatmap:
@@ -35,9 +44,9 @@ def _dims(n: int) -> list[str]:
 def layer_input(steps: AttentionSteps) -> go.Figure:
     x = steps.X
     fig = go.Figure(_heat(x, _dims(x.shape[1]), _ticks(steps.tokens), name="X", colorbar={"len": 0.9}))
-    _layout(fig, f"X · the input of layer {steps.layer + 1}", f"shape {x.shape[0]} tokens × {x.shape[1]} hidden · "
+    layout(fig, f"X · the input of layer {steps.layer + 1}", f"shape {x.shape[0]} tokens × {x.shape[1]} hidden · "
             "the embeddings for layer 1, else the previous layer's output",
-            height=max(300, 24 * len(steps.tokens) + 160), yaxis={"autorange": "reversed"},
+            height=token_height(len(steps.tokens), 24, 160, 300), yaxis={"autorange": "reversed"},
             margin={"l": 10, "r": 10, "t": 80, "b": 30}, xaxis={"showticklabels": False, "title": "hidden dimension"})
     return fig
 
@@ -50,9 +59,9 @@ def queries_keys_values(steps: AttentionSteps) -> go.Figure:
         fig.update_xaxes(showticklabels=False, title_text=f"{steps.d_k} dimensions of head {steps.head + 1}", row=1,
                          col=col)
     fig.update_yaxes(autorange="reversed")
-    _layout(fig, f"Q, K, V · layer {steps.layer + 1}, head {steps.head + 1}",
+    layout(fig, f"Q, K, V · layer {steps.layer + 1}, head {steps.head + 1}",
             f"each {len(steps.tokens)} tokens × d_k = {steps.d_k}: the head's slice of the layer's three projections",
-            height=max(320, 24 * len(steps.tokens) + 170), margin={"l": 10, "r": 10, "t": 100, "b": 40})
+            height=token_height(len(steps.tokens), 24, 170, 320), margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
 
 
@@ -67,17 +76,17 @@ def scores_and_weights(steps: AttentionSteps) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title_text="query token")
     fig.update_xaxes(title_text="key token", tickangle=-45)
     n = len(steps.tokens)
-    _layout(fig, f"Scores and attention weights · layer {steps.layer + 1}, head {steps.head + 1}",
+    layout(fig, f"Scores and attention weights · layer {steps.layer + 1}, head {steps.head + 1}",
             f"each {n} × {n} · P matches the model's own attention probabilities to {steps.p_difference:.1e}",
-            height=max(380, 30 * n + 220), margin={"l": 10, "r": 10, "t": 100, "b": 10})
+            height=token_height(n, 30, 220, 380), margin={"l": 10, "r": 10, "t": 100, "b": 10})
     return fig
 
 
 def head_output(steps: AttentionSteps) -> go.Figure:
     fig = go.Figure(_heat(steps.A, _dims(steps.A.shape[1]), _ticks(steps.tokens), name="A"))
-    _layout(fig, f"A = P V · head {steps.head + 1}'s output",
+    layout(fig, f"A = P V · head {steps.head + 1}'s output",
             f"{len(steps.tokens)} tokens × d_k = {steps.d_k} · matches the head's slice of the model's attention "
-            f"output to {steps.a_difference:.1e}", height=max(300, 24 * len(steps.tokens) + 160),
+            f"output to {steps.a_difference:.1e}", height=token_height(len(steps.tokens), 24, 160, 300),
             yaxis={"autorange": "reversed"}, xaxis={"showticklabels": False, "title": "dimension"},
             margin={"l": 10, "r": 10, "t": 80, "b": 30})
     return fig
@@ -95,9 +104,9 @@ def query_key(steps: AttentionSteps, query: int) -> go.Figure:
                                                                   "<extra></extra>"), 1, 2)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(showticklabels=False, row=1, col=1)
-    _layout(fig, f"Query {short(steps.tokens[query], 20)} against every key",
+    layout(fig, f"Query {short(steps.tokens[query], 20)} against every key",
             f"layer {steps.layer + 1}, head {steps.head + 1} · token {query} as the query · hover a bar for its weight P",
-            height=max(320, 24 * len(steps.tokens) + 160), showlegend=False,
+            height=token_height(len(steps.tokens), 24, 160, 320), showlegend=False,
             margin={"l": 10, "r": 10, "t": 100, "b": 30})
     return fig
 
@@ -114,7 +123,7 @@ def sinusoidal(encoding: np.ndarray) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title_text="position")
     fig.update_xaxes(title_text="dimension", row=1, col=1)
     fig.update_xaxes(title_text="position", row=1, col=2)
-    _layout(fig, "Sinusoidal position encoding", f"PE(pos, 2i) = sin(pos / 10000^(2i/{d_model})), PE(pos, 2i+1) = "
+    layout(fig, "Sinusoidal position encoding", f"PE(pos, 2i) = sin(pos / 10000^(2i/{d_model})), PE(pos, 2i+1) = "
             f"cos(…) · {length} positions × d_model {d_model}", height=480,
             margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
@@ -137,7 +146,7 @@ def learned_positions(table: np.ndarray, length: int) -> go.Figure:
     fig.update_xaxes(title_text="position", row=1, col=1)
     fig.update_xaxes(showticklabels=False, row=1, col=2)
     fig.update_yaxes(showticklabels=False, row=1, col=2)
-    _layout(fig, "Learned position embeddings", f"the model's own table, first {length} of its positions × "
+    layout(fig, "Learned position embeddings", f"the model's own table, first {length} of its positions × "
             f"{table.shape[1]} · added to the token embeddings: X = LayerNorm(token + position (+ type))",
             height=480, showlegend=False, margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
@@ -162,7 +171,7 @@ def flow(result: LayerFlow) -> go.Figure:
                                            "len": 0.38}), row + 1, col + 1)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=-45)
-    _layout(fig, "Attention and feed-forward, layer by layer", "norms per token (hover for values) · each layer "
+    layout(fig, "Attention and feed-forward, layer by layer", "norms per token (hover for values) · each layer "
             "adds its attention output, then its feed-forward output, to the stream (with LayerNorm after each)",
             height=max(560, 2 * (22 * len(layers) + 170)), margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
@@ -182,7 +191,7 @@ def lens(result: LayerLens, top: int = 6) -> go.Figure:
                                  customdata=[plain(name)] * len(steps),
                                  hovertemplate="%{customdata} after %{x}: %{y:.4g}<extra></extra>"))
     named = ", ".join(f"{plain(result.labels[c])} {number(final[c])}" for c in result.explained[:3])
-    _layout(fig, "Layer lens", f"the task's own head read after each layer · {plain(result.output_name)} · the last "
+    layout(fig, "Layer lens", f"the task's own head read after each layer · {plain(result.output_name)} · the last "
             f"point is the model's answer ({named})", height=440, margin={"l": 10, "r": 10, "t": 90, "b": 40},
             yaxis={"title": plain(result.output_name), "tickformat": ".3~r"})
     return fig
@@ -194,7 +203,7 @@ def token_similarity(result: LayerFlow, layer: int) -> go.Figure:
     fig = go.Figure(_heat(matrix, ticks, ticks, colours=SEQUENTIAL, centre=False, name="cosine", zmin=-1 if
                           matrix.min() < 0 else 0, zmax=1))
     where = "the embeddings" if layer == 0 else f"layer {layer}"
-    _layout(fig, f"Token similarity after {where}", f"cosine between the tokens' hidden states · last_hidden_state "
-            f"has shape {result.last_hidden_state_shape}", height=max(380, 28 * len(ticks) + 200),
+    layout(fig, f"Token similarity after {where}", f"cosine between the tokens' hidden states · last_hidden_state "
+            f"has shape {result.last_hidden_state_shape}", height=token_height(len(ticks), 28, 200, 380),
             yaxis={"autorange": "reversed"}, xaxis={"tickangle": -45}, margin={"l": 10, "r": 10, "t": 80, "b": 10})
     return fig

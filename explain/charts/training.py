@@ -5,7 +5,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .plots import NEGATIVE, PALETTE, POSITIVE, _layout, confusion_heatmap, short
+from .confusion import confusion_heatmap
+from .style import PALETTE, SERIES, layout, short
 
 
 def curves(history, title: str = "Training") -> go.Figure:
@@ -30,7 +31,7 @@ def curves(history, title: str = "Training") -> go.Figure:
     fig.update_yaxes(title_text="cross-entropy", secondary_y=False, rangemode="tozero")
     fig.update_xaxes(title_text="epoch (an L-BFGS step of up to 10 iterations for a head)", dtick=1 if len(epochs)
                      <= 20 else None)
-    _layout(fig, title, subtitle, height=420, margin={"l": 10, "r": 10, "t": 80, "b": 40},
+    layout(fig, title, subtitle, height=420, margin={"l": 10, "r": 10, "t": 80, "b": 40},
             legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -50,10 +51,10 @@ def per_class(report) -> go.Figure:
     order = sorted(range(len(report.labels)), key=lambda i: (report.recall[i], report.labels[i]))[:40]
     ticks = [short(report.labels[i], 24) for i in order]
     fig = go.Figure([go.Bar(y=ticks, x=[report.precision[i] for i in order], name="precision", orientation="h",
-                            marker_color=NEGATIVE, hovertemplate="%{y}: precision %{x:.1%}<extra></extra>"),
+                            marker_color=SERIES[0], hovertemplate="%{y}: precision %{x:.1%}<extra></extra>"),
                      go.Bar(y=ticks, x=[report.recall[i] for i in order], name="recall", orientation="h",
-                            marker_color=POSITIVE, hovertemplate="%{y}: recall %{x:.1%}<extra></extra>")])
-    _layout(fig, "Precision and recall per label", "held-out rows · the weakest recall first", barmode="group",
+                            marker_color=SERIES[1], hovertemplate="%{y}: recall %{x:.1%}<extra></extra>")])
+    layout(fig, "Precision and recall per label", "held-out rows · the weakest recall first", barmode="group",
             height=max(320, 34 * len(order) + 160), xaxis={"tickformat": ".0%", "range": [0, 1.02]},
             yaxis={"autorange": "reversed"}, margin={"l": 10, "r": 10, "t": 80, "b": 40},
             legend={"orientation": "h", "y": -0.12})

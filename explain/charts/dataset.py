@@ -9,8 +9,10 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ..plots import AXIS_NUMBERS, NEGATIVE, POSITIVE, _layout, confusion_heatmap, number, plain, project, short
-from .aggregate import Summary
+from ..dataset.aggregate import Summary
+from .confusion import confusion_heatmap
+from .embedding import project
+from .style import AXIS_NUMBERS, NEGATIVE, POSITIVE, layout, number, plain, short
 
 TOP_WORDS = 20
 MAX_GROUPS = 60
@@ -46,7 +48,7 @@ def global_importance(summary: Summary, min_count: int = 2, top: int = TOP_WORDS
                for j, (_, _, label) in enumerate(groups)]
     fig.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
                                     "y": 1.16, "yanchor": "top", "showactive": True}])
-    _layout(fig, "Global word importance", f"mean contribution to the predicted class · top {top} by mean "
+    layout(fig, "Global word importance", f"mean contribution to the predicted class · top {top} by mean "
                                             f"|value| · words seen at least {min_count} times · choose a class →",
             height=620, margin={"l": 10, "r": 10, "t": 110, "b": 40}, xaxis={"tickformat": AXIS_NUMBERS},
             showlegend=False)
@@ -103,7 +105,7 @@ def rows_projection(texts: list[str], vectors: np.ndarray, predicted: list[str |
              "args": [{"visible": [t == "class" for t in traces]}]},
             {"label": "colour by correctness", "method": "update",
              "args": [{"visible": [t == "correct" for t in traces]}]}]}])
-    _layout(fig, "Rows embedded", f"{len(texts):,} rows · {plain(embedder)} embeddings, PCA 2-D · hover for the text",
+    layout(fig, "Rows embedded", f"{len(texts):,} rows · {plain(embedder)} embeddings, PCA 2-D · hover for the text",
             height=600, margin={"l": 10, "r": 10, "t": 130, "b": 10}, showlegend=len(by_class) <= 30,
             xaxis={"showticklabels": False}, yaxis={"showticklabels": False})
     return fig

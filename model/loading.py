@@ -1,0 +1,82 @@
+"""``load_model``: any model by name, once per process (thread-safe), from the registry, the models
+trained in this process, a folder saved by the studio's training, or the Hugging Face Hub.
+
+This module sits above the registry and the trained-model store, which do not import each other
+or it: it asks each where a name lives and builds the model (loading a trained folder's encoder
+through itself).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from .base import TextModel
+from .errors import InputError
+from .registry import REGISTRY, build, resolve
+from .tasks import Embedding
+from .trained import TRAINED, from_saved, is_trained_folder, read_saved
+from .validation import check_revision
+
+_cache: dict[tuple, TextModel] = {}
+_locks: dict[tuple, threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def load_model(name: str, *, task: str | None = None, revision: str | None = None,
+               cache_dir: str | None = None) -> TextModel:
+    """Load a model once per process (concurrent first calls wait for the one load).
+
+    ``name``: a registry name (bundled, registered, Hub), a model trained in this process
+    (``model.trained.TRAINED``), a folder saved by ``model.trained.save_trained`` (loaded afresh
+    each call), or a Hub id with its task.
+    """
+    if not (isinstance(name, str) and name in REGISTRY):
+        trained = TRAINED.get(name)
+        if trained is None and is_trained_folder(name):
+            trained = load_trained(name, cache_dir=cache_dir)
+        if trained is not None:
+            if task is not None and task != trained.task:
+                raise InputError(f"{trained.name!r} is a {trained.task} model, not a {task} model.")
+            return trained
+    spec = resolve(name, task)
+    revision = check_revision(revision)
+    key = (spec.name, spec.task, revision, cache_dir)
+    with _registry_lock:
+        if key in _cache:
+            return _cache[key]
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        if key in _cache:
+            return _cache[key]
+        model = build(spec, revision, cache_dir)
+        with _registry_lock:
+            _cache[key] = model
+        return model
+
+
+def load_trained(folder: str | os.PathLike, *, cache_dir: str | None = None) -> TextModel:
+    """A model saved by ``model.trained.save_trained``: its encoder loaded by name (registry or Hub
+    id), the weights from safetensors."""
+    config, tensors = read_saved(folder)
+    encoder_model = load_model(config["encoder"], task=Embedding.NAME, cache_dir=cache_dir)
+    return from_saved(folder, config, tensors, encoder_model)
+
+
+def is_loaded(name: str, *, task: str | None = None, revision: str | None = None,
+              cache_dir: str | None = None) -> bool:
+    """Whether ``load_model`` with these arguments would answer at once (the app says "loading" if not)."""
+    if TRAINED.get(name) is not None:
+        return True
+    try:
+        spec = resolve(name, task)
+    except InputError:
+        return False
+    with _registry_lock:
+        return (spec.name, spec.task, revision, cache_dir) in _cache
+
+
+def forget(name: str) -> None:
+    """Drop every cached load of ``name`` (a plugin model unregistered, a test's stand-in)."""
+    with _registry_lock:
+        for key in [k for k in _cache if k[0] == name]:
+            del _cache[key]

@@ -1,0 +1,85 @@
+"""The Embeddings & similarity tab: how a set of texts relate (similarity matrix, 2-D and 3-D
+projections), and which words of two texts raise or lower their cosine similarity."""
+from __future__ import annotations
+
+import gradio as gr
+
+from explain.charts import embedding as embedding_charts
+from explain.charts import explanation as charts
+from explain.export import write_files
+from model.tasks import Embedding
+from model.validation import MAX_LINES, text_lines
+
+from . import explaining
+from .handlers import handler
+from .models import resolve
+from .page import EXAMPLES, Page
+from .text import bullets, explanation_notes, faithfulness
+from .widgets import clear_on_change, downloads, method_row
+
+TASK = Embedding.NAME
+TOP_WORDS = 40
+
+
+@handler
+def embeddings(texts: str, model_name: str, projection: str, progress=gr.Progress()):
+    """Similarity matrix and 2-D / 3-D projections of a list of texts (one per line)."""
+    model = resolve(model_name, TASK, progress)
+    lines = text_lines(texts)
+    vectors = model.predict(lines)
+    if projection == "umap":
+        progress(None, desc="Projecting with UMAP (its first use on this server compiles it, up to a minute)…")
+    return (embedding_charts.similarity_matrix(lines, vectors), embedding_charts.projection(lines, vectors, 2, projection),
+            embedding_charts.projection(lines, vectors, 3, projection))
+
+
+@handler
+def explain_similarity(text: str, pair: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
+                       **values):
+    """Which words of each text raise or lower their cosine similarity."""
+    model = resolve(model_name, TASK, progress)
+    first, first_card = explaining.scored(model, explaining.run(model, text, method, progress, seed, values,
+                                                                pair=pair), progress)
+    second, second_card = explaining.scored(model, explaining.run(model, pair, method, progress, seed, values,
+                                                                  pair=text), progress)
+    lines = [*explanation_notes(first, second, sides=("Text A", "Text B")),
+             faithfulness(first_card, "Text A: "), faithfulness(second_card, "Text B: ")]
+    return (f"cosine similarity: {first.outputs[0]:.4f}", charts.attribution_bars(first, sort=True, top=TOP_WORDS),
+            charts.attribution_bars(second, sort=True, top=TOP_WORDS), bullets(lines),
+            write_files({"A": first, "B": second}, "similarity"))
+
+
+def render(page: Page) -> None:
+    with gr.Row():
+        texts = gr.Textbox(label=f"Texts, one per line (2 to {MAX_LINES})", lines=7,
+                           value="\n".join(EXAMPLES["embeddings"]), max_length=200_000)
+        with gr.Column():
+            model = page.models.dropdown((TASK,))
+            projection = gr.Radio([("PCA", "pca"), ("UMAP (5 texts or more; 6 for 3-D)", "umap")], value="pca",
+                                  label="Projection")
+            run = gr.Button("Compare texts", variant="primary")
+    matrix = gr.Plot(label="Similarity matrix")
+    with gr.Row():
+        two = gr.Plot(label="2-D projection")
+        three = gr.Plot(label="3-D projection")
+    outputs = [matrix, two, three]
+    run.click(embeddings, [texts, model, projection], outputs, api_name="embeddings")
+    clear_on_change([texts, model, projection], outputs)
+
+    gr.Markdown("### Why are two texts similar?")
+    with gr.Row():
+        text_a = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
+        text_b = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], max_length=100_000)
+    method, params, seed = method_row()
+    explain_button = gr.Button("Explain the similarity", variant="primary")
+    gr.Examples(EXAMPLES["similarity"], [text_a, text_b], label="Examples")
+    value = gr.Textbox(label="Similarity", interactive=False)
+    with gr.Row():
+        words_a = gr.Plot(label="Words of A")
+        words_b = gr.Plot(label="Words of B")
+    notes = gr.Markdown()
+    files = downloads("Download (both texts): JSON, words CSV, tokens CSV")
+    similarity_outputs = [value, words_a, words_b, notes, files]
+    explain_button.click(explain_similarity, [text_a, text_b, model, method, seed], similarity_outputs,
+                         inputs_kwargs=params, api_name="explain_similarity")
+    clear_on_change([text_a, text_b, model, method, seed, *params.values()], similarity_outputs)

@@ -1,0 +1,57 @@
+"""The one error policy of every event handler: a rejected input is one sentence for the user
+(escaped: a message never renders what the user typed as HTML) and one log line without a
+traceback; anything else is logged with its traceback and reported without internals."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import logging
+
+import gradio as gr
+
+from .safe import message
+
+log = logging.getLogger("studio")
+
+
+def handler(fn):
+    """Wrap an event handler. Generator handlers (live updates) stay generators, so Gradio streams
+    what they yield, with the same one-sentence errors."""
+    @contextlib.contextmanager
+    def reported():
+        try:
+            yield
+        except gr.Error as err:
+            log.info("rejected %s: %s", fn.__name__, err.message)
+            raise gr.Error(message(err.message), print_exception=False) from None
+        except ValueError as err:
+            log.info("rejected %s: %s", fn.__name__, err)
+            raise gr.Error(message(err), print_exception=False) from None
+        except Exception:
+            log.exception("%s failed", fn.__name__)
+            raise gr.Error("Something went wrong on the server; the error has been logged.",
+                           print_exception=False) from None
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def streamed(*args, **kwargs):
+            with reported():
+                yield from fn(*args, **kwargs)
+        return streamed
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        with reported():
+            return fn(*args, **kwargs)
+    return wrapped
+
+
+def warn(text: object) -> None:
+    """A warning toast whose text is shown literally."""
+    gr.Warning(message(text))
+
+
+def info(text: object) -> None:
+    """An information toast whose text is shown literally."""
+    gr.Info(message(text))

@@ -1,0 +1,170 @@
+"""The Inside the Transformer tab: self-attention recomputed step by step from the chosen model's
+own weights and checked against the model, position encodings, the layer flow and a layer lens.
+Changing the layer or head (any way) recomputes for the new one and keeps the chosen query token."""
+from __future__ import annotations
+
+import gradio as gr
+
+from explain.charts import inside as inside_charts
+from explain.export import write_inside
+from model import TASKS, internals
+from model.errors import InputError
+from model.tasks import Embedding, ZeroShot
+from model.validation import split_labels
+
+from .handlers import handler
+from .models import resolve
+from .page import EXAMPLES, Page
+from .widgets import Slider, clear_on_change, whole
+
+POSITIONS = 64  # positions drawn in the position-encoding charts
+MAX_CHARS = 2_000
+LENS_NEEDS = {ZeroShot.NAME: ("Candidate labels for the layer lens (comma-separated)", EXAMPLES["zero_shot"][0][1]),
+              Embedding.NAME: ("Second text for the layer lens (similarity after each layer)",
+                               EXAMPLES["similarity"][0][1])}
+NO_LENS_INPUT = "Not used by a classifier (its lens reads the class probabilities)"
+
+
+def _lens_arguments(model, extra: str) -> dict:
+    """The layer lens's task arguments: zero-shot candidate labels, or the second text of an embedding."""
+    extra = (extra or "").strip()
+    if model.task == ZeroShot.NAME:
+        if not extra:
+            raise InputError("A zero-shot model's layer lens needs candidate labels: give them, comma-separated.")
+        return {"labels": split_labels(extra)}
+    if model.task == Embedding.NAME:
+        if not extra:
+            raise InputError("An embedding model's layer lens needs a second text to compare with.")
+        return {"pair": extra}
+    return {}
+
+
+def _layer_head(model, layer, head) -> tuple[int, int]:
+    """1-based slider values to the library's 0-based layer and head, within the model's size."""
+    layers, heads = model.attention_shape
+    return (min(max(whole(layer, "layer", -10**6, 10**6), 1), layers) - 1,
+            min(max(whole(head, "head", -10**6, 10**6), 1), heads) - 1)
+
+
+def _proof(steps, summed, flow, head_index: int, tokenized, model) -> str:
+    lines = [f"**This is the model's own computation**: P equals the model's attention probabilities to "
+             f"{steps.p_difference:.1e} and A equals head {head_index + 1}'s slice of its attention output to "
+             f"{steps.a_difference:.1e} (largest absolute differences); LayerNorm(token + position"
+             f"{' + type' if summed.type is not None else ''}) equals the model's embedding output to "
+             f"{summed.difference:.1e}.",
+             f"`last_hidden_state` has shape `{flow.last_hidden_state_shape}` (batch, tokens, hidden) for this "
+             "text; the layer lens's last point is the model's prediction."]
+    if tokenized.truncated:
+        lines.append(f"The text is longer than this model reads: it reads the first {model.max_length} tokens "
+                     "(special tokens included), and every chart here shows those.")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def compute(text: str, model_name: str, layer, head, extra: str, query=None, progress=None) -> tuple:
+    """Every output of the tab; ``query``: the query token to keep (None: the first after [CLS])."""
+    model = resolve(model_name, None, progress)
+    if isinstance(text, str) and len(text) > MAX_CHARS:
+        raise InputError(f"The text has {len(text):,} characters; this tab reads at most {MAX_CHARS:,}.")
+    layer_index, head_index = _layer_head(model, layer, head)
+    steps = internals.attention_steps(model, text, layer_index, head_index)
+    flow = internals.layer_flow(model, text)
+    lens = internals.layer_lens(model, text, **_lens_arguments(model, extra))
+    parts = internals.anatomy(model)
+    length = min(POSITIONS, parts.position_embeddings.num_embeddings if parts.position_embeddings else POSITIONS)
+    encoding = internals.sinusoidal_encoding(length, parts.hidden)
+    summed = internals.embedding_sum(model, text)
+    learned = inside_charts.learned_positions(internals.position_embeddings(model), length) \
+        if parts.position_embeddings is not None else None
+    chosen = query if isinstance(query, int) and 0 <= query < len(steps.tokens) else (1 if len(steps.tokens) > 1 else 0)
+    path = write_inside(model.name, text, steps, encoding, summed, flow, lens)
+    return (_proof(steps, summed, flow, head_index, model.tokenize(text), model), inside_charts.layer_input(steps),
+            inside_charts.queries_keys_values(steps), inside_charts.scores_and_weights(steps),
+            inside_charts.head_output(steps),
+            gr.Dropdown(choices=[(f"{i}: {t}", i) for i, t in enumerate(steps.tokens)], value=chosen),
+            inside_charts.query_key(steps, chosen), inside_charts.sinusoidal(encoding), learned,
+            inside_charts.flow(flow), inside_charts.token_similarity(flow, layer_index + 1), inside_charts.lens(lens),
+            path)
+
+
+@handler
+def inside(text: str, model_name: str, layer: int, head: int, extra: str, progress=gr.Progress()):
+    """Self-attention step by step, position encodings, the layer flow and the layer lens of one text."""
+    return compute(text, model_name, layer, head, extra, progress=progress)
+
+
+@handler
+def follow_controls(text: str, model_name: str, layer: int, head: int, extra: str, query, shown: bool):
+    """Layer or head changed: recompute for them, keeping the chosen query token (nothing if no result is shown)."""
+    if not shown:
+        return [gr.skip()] * 13
+    return compute(text, model_name, layer, head, extra, query=query if isinstance(query, int) else None)
+
+
+@handler
+def inside_query(text: str, model_name: str, layer: int, head: int, query: int):
+    """The query/key view for another query token (the dropdown lists the text's tokens)."""
+    model = resolve(model_name)
+    layer_index, head_index = _layer_head(model, layer, head)
+    steps = internals.attention_steps(model, text, layer_index, head_index)
+    position = whole(query, "query token", -10**9, 10**9)
+    if not 0 <= position < len(steps.tokens):
+        raise InputError(f"The query token must be one of the text's {len(steps.tokens)} tokens (0 to "
+                         f"{len(steps.tokens) - 1}); press Show to list them.")
+    return inside_charts.query_key(steps, position)
+
+
+@handler
+def inside_shape(model_name: str):
+    """Layer and head sliders follow the chosen model; the lens box says what it needs."""
+    model = resolve(model_name)
+    internals.anatomy(model)  # (an architecture the tab does not cover is one sentence here)
+    layers, heads = model.attention_shape
+    hint, value = LENS_NEEDS.get(model.task, (NO_LENS_INPUT, ""))
+    return (gr.Slider(1, layers, value=min(2, layers), step=1), gr.Slider(1, heads, value=1, step=1),
+            gr.Textbox(label=hint, value=value))
+
+
+def render(page: Page) -> None:
+    gr.Markdown("How the encoder computes, recomputed from the chosen model's own weights and checked against what "
+                "the model itself computed: self-attention step by step, position encodings, the feed-forward "
+                f"layers and a layer lens. BERT-style encoders and DistilBERT; texts up to {MAX_CHARS:,} characters "
+                "(the model reads at most its maximum number of tokens, and the page says when it cuts).")
+    with gr.Row():
+        text = gr.Textbox(label="Text", lines=2, value="The bank raised interest rates again.", max_length=MAX_CHARS)
+        with gr.Column():
+            model = page.models.dropdown(tuple(TASKS))
+            extra = gr.Textbox(label=NO_LENS_INPUT, max_length=5_000)
+        with gr.Column():
+            layer = Slider(1, 6, value=2, step=1, label="Layer")
+            head = Slider(1, 12, value=1, step=1, label="Head")
+    run = gr.Button("Show the computation", variant="primary")
+    proof = gr.Markdown()
+    gr.Markdown("### Self-attention, step by step\nOne head of one layer: the layer input X is projected to queries, "
+                "keys and values; each query's scores against every key are scaled by √d_k and turned into weights "
+                "by a softmax; the head's output mixes the values with those weights.")
+    x = gr.Plot(label="X: the layer input (tokens × hidden)")
+    qkv = gr.Plot(label="Q, K, V (tokens × d_k)")
+    scores = gr.Plot(label="S = QKᵀ/√d_k and P = softmax(S) (tokens × tokens)")
+    output = gr.Plot(label="A = PV: the head's output (tokens × d_k)")
+    query = gr.Dropdown([], label="Query token (for the view below)", allow_custom_value=True)
+    query_key = gr.Plot(label="One query against every key: the products that make each score")
+    gr.Markdown("### Positions\nSelf-attention alone does not know word order: the model adds a position vector to "
+                "each token's embedding. The original Transformer used fixed sinusoids (left: their dot product "
+                "depends only on the distance between positions); BERT-style models learn their own table (right).")
+    sinusoid = gr.Plot(label="Sinusoidal position encoding (the formula)")
+    learned = gr.Plot(label="The model's learned position embeddings")
+    gr.Markdown("### Feed-forward layers and hidden states")
+    flow = gr.Plot(label="Per layer and token: the residual stream and what each block adds")
+    similarity = gr.Plot(label="Token-to-token similarity after the chosen layer (follows the Layer slider)")
+    lens = gr.Plot(label="Layer lens: the task's output read after each layer")
+    file = gr.File(label="Download the matrices (JSON)", height=100)
+    shown = gr.State(False)  # whether results are on screen (the layer and head controls then recompute)
+    outputs = [proof, x, qkv, scores, output, query, query_key, sinusoid, learned, flow, similarity, lens, file]
+    model.change(inside_shape, model, [layer, head, extra], api_name="inside_shape")
+    run.click(inside, [text, model, layer, head, extra], outputs, api_name="inside").success(
+        lambda: True, None, shown, api_name=False, queue=False)
+    for slider in (layer, head):  # every way of changing them: drag, typing, arrow keys
+        slider.change(follow_controls, [text, model, layer, head, extra, query, shown], outputs, api_name=False,
+                      trigger_mode="always_last")
+    query.input(inside_query, [text, model, layer, head, query], query_key, api_name="inside_query")
+    clear_on_change([text, model, extra], [*outputs, shown])

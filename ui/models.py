@@ -1,0 +1,67 @@
+"""The page's model lists, all from one place: the registry (bundled models, the operator's folders,
+plugin models, and Hub models where the Hub answered at start-up) and the models trained here.
+Training a model refreshes every list of its task. Only names offered here reach ``load_model``
+from the page: no string a user sends becomes a Hub id or a path."""
+from __future__ import annotations
+
+import gradio as gr
+
+from model import REGISTRY, is_loaded, list_models, load_model
+from model.errors import InputError
+from model.trained import TRAINED
+
+ORIGIN = {"bundled": "", "local": " (local folder)", "plugin": " (plugin)", "hub": " (Hugging Face Hub)"}
+
+
+def choices(tasks: tuple[str, ...], online: bool) -> list[tuple[str, str]]:
+    """(shown, value) pairs: bundled first, then the operator's folders, plugins, Hub models where the Hub
+    answered, then models trained in this server (newest last)."""
+    out = [(spec.name + ORIGIN.get(spec.origin, ""), spec.name) for task in tasks for spec in list_models(task)
+           if spec.offline or online]
+    for name in TRAINED.names():
+        trained = TRAINED.get(name)
+        if trained is not None and trained.task in tasks:
+            out.append((f"{name} (trained here)", name))
+    return out
+
+
+def default(tasks: tuple[str, ...]) -> str | None:
+    """The first bundled model of the first task that has one."""
+    for task in tasks:
+        for spec in list_models(task):
+            if spec.bundled:
+                return spec.name
+    return None
+
+
+def resolve(name: object, task: str | None = None, progress=None):
+    """The model a listed name stands for (``task`` None: any task); one sentence for anything else."""
+    if not isinstance(name, str) or (name not in REGISTRY and TRAINED.get(name) is None):
+        raise InputError("Choose one of the listed models (a model trained here is kept while the server runs, "
+                         "unless newer ones take its place).")
+    if progress is not None and not is_loaded(name):
+        progress(0, desc=f"Loading {name} (first use since the server started)…")
+    return load_model(name, task=task)
+
+
+class ModelLists:
+    """Every model dropdown of the page, with the tasks it lists, so training can refresh them all."""
+
+    def __init__(self, online: bool) -> None:
+        self.online = online
+        self.dropdowns: list[tuple[gr.Dropdown, tuple[str, ...]]] = []
+
+    def dropdown(self, tasks: tuple[str, ...], label: str = "Model", **kwargs) -> gr.Dropdown:
+        offered = choices(tasks, self.online)
+        value = kwargs.pop("value", default(tasks) or (offered[0][1] if offered else None))
+        component = gr.Dropdown(offered, value=value, label=label, **kwargs)
+        self.dropdowns.append((component, tasks))
+        return component
+
+    @property
+    def components(self) -> list[gr.Dropdown]:
+        return [component for component, _ in self.dropdowns]
+
+    def refreshed(self) -> list:
+        """New choices for every dropdown (its current value stays selected)."""
+        return [gr.Dropdown(choices=choices(tasks, self.online)) for _, tasks in self.dropdowns]

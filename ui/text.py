@@ -1,0 +1,40 @@
+"""The Markdown beside the charts: an explanation's notes, the headline faithfulness scores, the
+top labels. Every user or model string in them goes through ``safe.markdown``."""
+from __future__ import annotations
+
+from explain.charts.explanation import notes
+
+from .safe import markdown
+
+TOP_K = 5
+
+
+def bullets(lines) -> str:
+    """Lines (already safe Markdown) as a list; empty lines dropped."""
+    return "\n".join(f"- {line}" for line in lines if line)
+
+
+def explanation_notes(*explanations, target: int | str = 0, sides: tuple[str, ...] = ()) -> list[str]:
+    """The explanations' notes as safe Markdown lines (each side's notes prefixed with its name)."""
+    lines: list[str] = []
+    for index, e in enumerate(explanations):
+        prefix = f"{sides[index]}: " if index < len(sides) else ""
+        lines += [prefix + note for note in notes(e, target) if prefix + note not in lines]
+    return [markdown(line) for line in lines]
+
+
+def faithfulness(card, prefix: str = "") -> str:
+    """The two headline scores in one sentence, each beside the random control (safe Markdown)."""
+    if card is None:
+        return ""
+    comprehensiveness, sufficiency = card.values["comprehensiveness"], card.values["sufficiency"]
+    return (f"{markdown(prefix)}Faithfulness (ERASER, removing or keeping only the top 1–50% of the words): "
+            f"comprehensiveness {comprehensiveness.value:.3f} against {comprehensiveness.random:.3f} for a random "
+            f"ranking (higher is better); sufficiency {sufficiency.value:.3f} against {sufficiency.random:.3f} "
+            "(lower is better).")
+
+
+def top_labels(labels, scores, k: int = TOP_K) -> dict[str, float]:
+    """The k highest-scoring labels, for a ``gr.Label``."""
+    order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
+    return {labels[i]: float(scores[i]) for i in order}

@@ -1,0 +1,108 @@
+"""Controls every tab shares: number inputs that answer bad values with one sentence, one control
+per declared parameter (a method's ``PARAMS`` or a task's ``OPTIONS``), the method row, download
+boxes, and clearing results whenever an input changes."""
+from __future__ import annotations
+
+import gradio as gr
+
+from explain import METHODS, Param
+from explain.charts.style import method_label
+from explain.registry import all_params
+from model.validation import check_whole
+
+from .safe import message
+
+
+def number_input(component):
+    """A number control whose HTTP API answers a non-numeric value with one sentence of ours
+    (Gradio's own check fails with a generic message and a traceback in the console). The
+    instance's ``preprocess`` is wrapped rather than the class subclassed: Gradio writes a
+    ``.pyi`` stub beside the source of every component subclass at import."""
+    original = component.preprocess
+
+    def preprocess(payload):
+        try:
+            return original(payload)
+        except (TypeError, ValueError):
+            shown = repr(payload) if len(repr(payload)) <= 60 else repr(payload)[:59] + "…"
+            raise gr.Error(message(f"{component.label or 'This value'} must be a number; got {shown}."),
+                           print_exception=False) from None
+
+    component.preprocess = preprocess
+    return component
+
+
+def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 - a component constructor
+    return number_input(gr.Slider(*args, **kwargs))
+
+
+def Number(*args, **kwargs) -> gr.Number:  # noqa: N802 - a component constructor
+    return number_input(gr.Number(*args, **kwargs))
+
+
+def control(param: Param, visible: bool = True):
+    """One UI control for a declared parameter."""
+    common = {"label": param.title, "info": param.help, "visible": visible}
+    if param.kind == "choice":
+        return gr.Radio(list(param.choices), value=param.default, **common)
+    if param.kind == "bool":
+        return gr.Checkbox(value=param.default, **common)
+    if param.kind == "text":
+        return gr.Textbox(value=param.default or "", max_length=int(param.high), **common)
+    if param.also:  # a number or a word ("auto"): presets to pick from, any value typed in
+        presets = [param.default * 2 ** k for k in range(-1, 5)]
+        shown = [int(v) if param.kind == "int" else v for v in presets if param.low <= v <= param.high]
+        return gr.Dropdown([*param.also, *(str(v) for v in shown)], value=str(param.default),
+                           allow_custom_value=True, **common)
+    step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
+    return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+
+
+def method_controls(default: str, methods: list[str] | None = None) -> dict:
+    """The parameters of every method offered (default: all registered) as controls; those of ``default`` visible."""
+    own = {p.name for p in METHODS[default].PARAMS}
+    offered = {p.name for m in (methods or METHODS) for p in METHODS[m].PARAMS}
+    return {name: control(param, name in own) for name, param in all_params().items() if name in offered}
+
+
+def follow_method(method: str, controls: dict):
+    """Show the selected method's controls (for a method radio's change event)."""
+    own = {p.name for p in METHODS[method].PARAMS} if method in METHODS else set()
+    return [gr.update(visible=name in own) for name in controls]
+
+
+def default_method(methods: list[str]) -> str:
+    return "shap" if "shap" in methods else methods[0]
+
+
+def method_row(label: str = "Method", methods: list[str] | None = None):
+    """A method radio with its parameter controls and a seed, wired to show the right controls."""
+    methods = methods or list(METHODS)
+    radio = gr.Radio([(method_label(m), m) for m in methods], value=default_method(methods), label=label)
+    with gr.Row():
+        controls = method_controls(radio.value, methods)
+        seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
+    radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
+    return radio, controls, seed
+
+
+def downloads(label: str, height: int = 190) -> gr.File:
+    return gr.File(label=label, file_count="multiple", height=height)
+
+
+def cleared(count: int):
+    """A handler that empties ``count`` outputs: results never stay on screen for other inputs."""
+    return lambda *_: None if count == 1 else [None] * count
+
+
+def clear_on_change(inputs: list, outputs: list) -> None:
+    """Empty the outputs whenever an input changes, so no result stays beside inputs it does not match."""
+    for component in inputs:
+        component.change(cleared(len(outputs)), None, outputs, api_name=False, queue=False, show_progress="hidden")
+
+
+def whole(value, name: str, low: int, high: int) -> int:
+    """A whole number from a control or the HTTP API (2.0 is 2), else one sentence naming it."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return check_whole(name, value, low, high)

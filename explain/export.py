@@ -1,10 +1,13 @@
 """Downloads: an Explanation as JSON, a word-level CSV and a token-level CSV.
 
 The CSVs are long tables (one row per word or token and target), each row carrying what it
-explains (text, model, method, parameters, seed, prediction, target, output, base value), so a
-file read on its own says what it is. File names say where they came from (tab, method, a short
-slug of the text, the time) and are built only from [a-z0-9-] characters: no user string
-becomes a path.
+explains (text, model, method, parameters, task options, seed, prediction, target, output, base
+value), so a file read on its own says what it is. A text longer than ``TEXT_IN_ROWS`` characters is
+not repeated on every row: the rows carry its start and the file that holds it whole (``-text.txt``,
+written beside them), so a long document's CSV grows with its words, not with words x characters.
+Repeated words are told apart by their occurrence in the text (``occurrence``: 1, 2, ...) as in
+the charts. File names say where they came from (tab, method, a short slug of the text, the time)
+and are built only from [a-z0-9-] characters: no user string becomes a path.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import time
 from .explanation import Explanation, thaw
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_IN_ROWS = 200  # characters of the text every CSV row repeats; a longer text goes to a side file
 
 
 def cell(value: object) -> object:
@@ -35,11 +39,18 @@ def slug(text: str, limit: int = 24) -> str:
     return out or "text"
 
 
-def _context(e: Explanation, side: str | None) -> list[tuple[str, object]]:
+def _row_text(text: str, text_file: str | None) -> str:
+    """The text as each CSV row carries it: whole when short, else its start and where it is whole."""
+    if len(text) <= TEXT_IN_ROWS:
+        return text
+    return f"{text[:TEXT_IN_ROWS]}… ({len(text):,} characters; the whole text is in {text_file or 'the JSON file'})"
+
+
+def _context(e: Explanation, side: str | None, text_file: str | None = None) -> list[tuple[str, object]]:
     top = int(e.probabilities.argmax()) if len(e.probabilities) else None
     context = [("side", side)] if side else []
     return context + [
-        ("text", e.text), ("model", e.model), ("method", e.method),
+        ("text", _row_text(e.text, text_file)), ("model", e.model), ("method", e.method),
         ("parameters", json.dumps(thaw(e.meta.get("params", {})), ensure_ascii=False, sort_keys=True)),
         ("options", json.dumps(thaw(e.meta.get("options", {})), ensure_ascii=False, sort_keys=True)),
         ("seed", e.meta.get("seed")), ("prediction", e.labels[top] if top is not None else ""),
@@ -47,15 +58,26 @@ def _context(e: Explanation, side: str | None) -> list[tuple[str, object]]:
     ]
 
 
-def _table(explanations: list[tuple[str | None, Explanation]], level: str) -> str:
+def occurrences(names: list[str]) -> list[int]:
+    """1 for a word's first occurrence in the text, 2 for its second, ... (as the charts number them)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(seen[name])
+    return out
+
+
+def _table(explanations: list[tuple[str | None, Explanation]], level: str, text_file: str | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     header_written = False
     for side, e in explanations:
-        context = _context(e, side)
+        context = _context(e, side, text_file)
         if level == "word":
-            unit_columns = ["word_index", "word", "start", "end"]
-            units = [((i, w.text, w.start, w.end), e.word_attributions[i]) for i, w in enumerate(e.words)]
+            unit_columns = ["word_index", "word", "occurrence", "start", "end"]
+            counts = occurrences([w.text for w in e.words])
+            units = [((i, w.text, counts[i], w.start, w.end), e.word_attributions[i]) for i, w in enumerate(e.words)]
         else:
             word_of = {t: w for w, word in enumerate(e.words) for t in word.tokens}
             unit_columns = ["token_index", "token", "start", "end", "special", "word_index"]
@@ -88,9 +110,10 @@ def token_csv(e: Explanation, side: str | None = None) -> str:
 
 def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,
                 when: float | None = None) -> list[str]:
-    """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` into a
-    fresh temporary folder. Several explanations of one view (the two sides of a similarity) go
-    into the same files, keyed by side."""
+    """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` (and, for a
+    text longer than ``TEXT_IN_ROWS``, ``...-text.txt`` with the whole text, side by side for two)
+    into a fresh temporary folder. Several explanations of one view (the two sides of a
+    similarity) go into the same files, keyed by side."""
     sides = explanations if isinstance(explanations, dict) else {None: explanations}
     first = next(iter(sides.values()))
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
@@ -102,9 +125,15 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
     document = first.to_dict() if None in sides else {side: e.to_dict() for side, e in sides.items()}
     with open(paths[0], "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False)
-    for path, level in zip(paths[1:], ("word", "token")):
+    text_file = None
+    if any(len(e.text) > TEXT_IN_ROWS for e in sides.values()):
+        text_file = f"{stem}-text.txt"
+        with open(os.path.join(folder, text_file), "w", encoding="utf-8") as handle:
+            handle.write(first.text if None in sides else "\n\n".join(f"[{side}]\n{e.text}" for side, e in sides.items()))
+        paths.append(os.path.join(folder, text_file))
+    for path, level in zip(paths[1:3], ("word", "token")):
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(_table(list(sides.items()), level))
+            handle.write(_table(list(sides.items()), level, text_file))
     return paths
 
 

@@ -22,6 +22,7 @@ from .words import group_words
 NUM_SAMPLES_DEFAULT = 1000
 NUM_SAMPLES_LIMIT = 20_000
 KERNEL_WIDTH = 25  # LimeTextExplainer's default
+SAMPLES_PER_FEATURE = 10  # fewer samples a feature than this and the fit is said to be unreliable
 FEATURES_HELP = "what is hidden and shown: words (LIME: each distinct word) or single tokens"
 
 
@@ -95,9 +96,14 @@ class LimeMethod(Method):
             for feature, weight in weights:
                 positions = features[feature][1]
                 attributions[positions, column] += weight / len(positions)
-        return MethodResult(attributions=attributions, base_values=np.array(intercepts), meta={
-            "surrogate_r2": scores, "surrogate_prediction": local, "features": len(features),
-            "feature_type": mode, "masking": masking, "samples": num_samples})
+        meta = {"surrogate_r2": scores, "surrogate_prediction": local, "features": len(features),
+                "feature_type": mode, "masking": masking, "samples": num_samples}
+        if num_samples < SAMPLES_PER_FEATURE * len(features):
+            meta["note"] = (f"Only {num_samples:,} samples for {len(features)} features: a linear fit with nearly as "
+                            "many weights as samples matches them almost whatever the model does, so its R² "
+                            "overstates the fit and the weights are unreliable; use at least "
+                            f"{SAMPLES_PER_FEATURE * len(features):,} samples ({SAMPLES_PER_FEATURE} per feature).")
+        return MethodResult(attributions=attributions, base_values=np.array(intercepts), meta=meta)
 
 
 def _sample(n_features: int, num_samples: int, random_state) -> np.ndarray:

@@ -205,7 +205,7 @@ class ShapMethod(Method):
         spent = 0
         while queue:
             if spent >= budget:
-                for *_, (m00, a, b, node, weight) in queue:
+                for *_, (_m00, a, b, node, weight) in queue:
                     dvalues[node] += (b - a) * weight
                 return spent
             batch, masks = [], []
@@ -222,7 +222,7 @@ class ShapMethod(Method):
                 continue
             outputs = yield masks
             spent += len(masks)
-            for i, (m00, m10, m01, a, b, node, left, right, weight) in enumerate(batch):
+            for i, (m00, m10, m01, a, b, _node, left, right, weight) in enumerate(batch):
                 f10, f01 = outputs[2 * i], outputs[2 * i + 1]
                 half = weight / 2
                 for item in ((m00, a, f10, left), (m00, a, f01, right), (m01, f01, b, left), (m10, f10, b, right)):

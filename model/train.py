@@ -530,9 +530,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.add_argument(flag, type=kind, default=value, choices=MODES if key == "mode" else
                                 OPTIMIZERS if key == "optimizer" else None)
     args = parser.parse_args(argv)
-    from .rows import read_rows  # the same file reader as dataset mode
-
     from . import quiet_logging
+    from .rows import read_rows  # the same file reader as dataset mode
     from .trained import save_trained
 
     quiet_logging()

@@ -20,8 +20,9 @@ TABS = [("Classify", "Explain"), ("Zero-shot", "Classify and explain"),
 
 
 def main() -> None:
-    import app
     from playwright.sync_api import sync_playwright
+
+    import app
 
     out = Path(sys.argv[1] if len(sys.argv) > 1 else app.ASSETS)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one test command (README and CI): install test dependencies, then run the whole suite.
+# The one test command (README and CI): install test dependencies, lint, then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -r requirements-dev.txt
@@ -8,4 +8,5 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
     || echo "chromium could not be installed; browser tests will be skipped"
 fi
+python -m ruff check .
 HF_HUB_OFFLINE=1 python -m pytest "$@"

@@ -14,7 +14,6 @@ import pytest  # noqa: E402
 
 from tests.tiny_models import build_hub_cache  # noqa: E402
 
-
 SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page"}
 
 

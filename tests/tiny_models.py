@@ -19,7 +19,7 @@ VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", *WORD
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def _tokenizer(folder: Path):
+def write_tokenizer(folder: Path):
     from transformers import BertTokenizer
 
     vocab = {token: index for index, token in enumerate(VOCAB)}
@@ -42,7 +42,7 @@ def build_nli(folder: Path) -> None:
     config = _bert_config(num_labels=3, id2label={0: "contradiction", 1: "neutral", 2: "entailment"},
                           label2id={"contradiction": 0, "neutral": 1, "entailment": 2})
     BertForSequenceClassification(config).save_pretrained(str(folder), safe_serialization=True)
-    _tokenizer(folder)
+    write_tokenizer(folder)
 
 
 def build_distilbert_classifier(folder: Path) -> None:
@@ -53,7 +53,7 @@ def build_distilbert_classifier(folder: Path) -> None:
                               max_position_embeddings=64, num_labels=2, initializer_range=0.2,
                               id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1})
     DistilBertForSequenceClassification(config).save_pretrained(str(folder), safe_serialization=True)
-    _tokenizer(folder)
+    write_tokenizer(folder)
 
 
 def build_sentence_encoder(folder: Path) -> None:
@@ -61,7 +61,7 @@ def build_sentence_encoder(folder: Path) -> None:
 
     torch.manual_seed(2)
     BertModel(_bert_config()).save_pretrained(str(folder), safe_serialization=True)
-    _tokenizer(folder)
+    write_tokenizer(folder)
     (folder / "modules.json").write_text(json.dumps([
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},

@@ -30,11 +30,21 @@ def _groups(summary: Summary) -> list[tuple[str, str, str]]:
     return out[:MAX_GROUPS]
 
 
+def _empty_note(summary: Summary, kind: str, cls: str, min_count: int) -> str:
+    """Why a group's chart has no bar: too few rows, or no word seen often enough in them."""
+    rows = summary.rows - summary.error_count if kind == "all" else summary.class_counts()[kind].get(cls, 0)
+    seen = "row" if rows == 1 else "rows"
+    return (f"No word is seen at least {min_count} times in {'the' if kind == 'all' else 'this class’s'} {rows:,} "
+            f"{seen}: too few to average over. Explain more rows (or see each row in the table).")
+
+
 def global_importance(summary: Summary, min_count: int = 2, top: int = TOP_WORDS) -> go.Figure:
     """Mean attribution of the words that matter most (by mean |attribution|) per group, with a
-    dropdown to choose the group; hover gives the count and both means."""
+    dropdown to choose the group; hover gives the count and both means. A group with no word seen
+    ``min_count`` times says so in the chart instead of drawing empty axes."""
     fig = go.Figure()
     groups = _groups(summary)
+    notes = []
     for position, (kind, cls, _) in enumerate(groups):
         rows = summary.table(min_count=min_count, group=kind, cls=cls)[:top][::-1]
         fig.add_trace(go.Bar(
@@ -44,14 +54,21 @@ def global_importance(summary: Summary, min_count: int = 2, top: int = TOP_WORDS
             hovertemplate="%{customdata[0]}<br>mean %{x:.4g} · mean |value| %{customdata[2]:.4g}"
                           "<br>seen %{customdata[1]} times<extra></extra>",
             visible=position == 0, name=groups[position][2]))
-    buttons = [{"label": label, "method": "update", "args": [{"visible": [i == j for i in range(len(groups))]}]}
+        notes.append([] if rows else [{"text": _empty_note(summary, kind, cls, min_count), "showarrow": False,
+                                       "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                                       "font": {"size": 14, "color": "#555"}}])
+    buttons = [{"label": label, "method": "update",
+                "args": [{"visible": [i == j for i in range(len(groups))]},
+                         {"annotations": notes[j], "xaxis.visible": not notes[j], "yaxis.visible": not notes[j]}]}
                for j, (_, _, label) in enumerate(groups)]
     fig.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right",
-                                    "y": 1.16, "yanchor": "top", "showactive": True}])
+                                    "y": 1.16, "yanchor": "top", "showactive": True}],
+                      annotations=notes[0] if groups else [])
     layout(fig, "Global word importance", f"mean contribution to the predicted class · top {top} by mean "
-                                            f"|value| · words seen at least {min_count} times · choose a class →",
-            height=620, margin={"l": 10, "r": 10, "t": 110, "b": 40}, xaxis={"tickformat": AXIS_NUMBERS},
-            showlegend=False)
+                                           f"|value| · words seen at least {min_count} times · choose a class →",
+           height=620, margin={"l": 10, "r": 10, "t": 110, "b": 40},
+           xaxis={"tickformat": AXIS_NUMBERS, "visible": not (groups and notes[0])},
+           yaxis={"visible": not (groups and notes[0])}, showlegend=False)
     return fig
 
 

@@ -16,8 +16,20 @@ from model.errors import InputError
 
 from ..explanation import Explanation
 from ..registry import METHODS
-from .style import (AXIS_NUMBERS, DIVERGING, NEGATIVE, POSITIVE, SEQUENTIAL, layout, method_colour, method_label,
-                    number, plain, short, unique_ticks)
+from .style import (
+    AXIS_NUMBERS,
+    DIVERGING,
+    NEGATIVE,
+    POSITIVE,
+    SEQUENTIAL,
+    layout,
+    method_colour,
+    method_label,
+    number,
+    plain,
+    short,
+    unique_ticks,
+)
 
 ATTENTION_CAVEAT = ("Attention weights show what the model reads, not what caused its answer: they are "
                     "the same for every label and are not attributions.")
@@ -47,24 +59,38 @@ def _headline(e: Explanation, j: int | None) -> tuple[str, str]:
     if j is None:
         return f"{label} · attention received", ""
     name, what = e.targets[j], e.meta.get("output") or "output"
-    if e.kind == "attention":
-        return f"{label} · attention received", f"prediction: {short(name, 40)} ({what} {number(e.outputs[j])})"
+    value = f"{plain(what)} {number(e.outputs[j])}"
+    if e.kind == "attention":  # (a similarity's target is its output: "cosine similarity 0.594", said once)
+        return f"{label} · attention received", (f"prediction: {short(name, 40)} ({value})" if name != what else value)
     cls = METHODS.get(e.method)
     base = f" · base {number(e.base_values[j])}" if cls is not None and cls.ADDITIVE else ""
-    return f"{label} · {short(name, 40)}", f"{plain(what)} {number(e.outputs[j])}{base}"
+    return f"{label} · {short(name, 40)}", f"{value}{base}"
 
 
-def _units(e: Explanation, level: str):
+def _units(e: Explanation, level: str) -> tuple[list[str], np.ndarray, list[tuple[int, int]]]:
+    """Names, values and character spans of the words (or content tokens), in text order."""
     if level == "token":
         rows = [i for i, t in enumerate(e.tokens) if not t.special]
-        return [e.tokens[i].text for i in rows], e.attributions[rows]
-    return [w.text for w in e.words], e.word_attributions
+        return [e.tokens[i].text for i in rows], e.attributions[rows], [(e.tokens[i].start, e.tokens[i].end)
+                                                                        for i in rows]
+    return [w.text for w in e.words], e.word_attributions, [(w.start, w.end) for w in e.words]
 
 
-def _bars(names: list[str], values: np.ndarray, colours, hover_name: str = "") -> go.Bar:
-    return go.Bar(x=values, y=unique_ticks([short(n) for n in names]), orientation="h", marker_color=colours,
-                  customdata=[plain(n) for n in names],
-                  hovertemplate=f"{hover_name}%{{customdata}}<br>%{{x:.4g}}<extra></extra>")
+def text_order_ticks(names: list[str]) -> list[str]:
+    """Axis labels numbered by occurrence in the text ("was", "was (2)"), whatever order the bars are
+    then drawn in: sorting never swaps which "was" is which."""
+    return unique_ticks([short(n) for n in names])
+
+
+def _bars(names: list[str], values: np.ndarray, colours, spans: list[tuple[int, int]], order: list[int],
+          hover_name: str = "") -> go.Bar:
+    """Bars for the units in ``order``, labelled by their occurrence in the text, the word and its
+    characters on hover."""
+    ticks = text_order_ticks(names)
+    return go.Bar(x=values[order], y=[ticks[i] for i in order], orientation="h", marker_color=colours,
+                  customdata=[[plain(names[i]), spans[i][0], spans[i][1]] for i in order],
+                  hovertemplate=f"{hover_name}%{{customdata[0]}} · characters %{{customdata[1]}}–%{{customdata[2]}}"
+                                "<br>%{x:.4g}<extra></extra>")
 
 
 def _order(values: np.ndarray, sort: bool, top: int | None) -> list[int]:
@@ -80,19 +106,19 @@ def attribution_bars(e: Explanation, target: int | str = 0, *, level: str = "wor
     if not e.targets:
         return attention_received_bars(e)
     j = e.target_index(target)
-    names, values = _units(e, level)
+    names, values, spans = _units(e, level)
     values = values[:, j]
     order = _order(values, sort, top)
     attention = e.kind == "attention"
     colours = [method_colour(e.method) if attention else POSITIVE if values[i] >= 0 else NEGATIVE for i in order]
-    fig = go.Figure(_bars([names[i] for i in order], values[order], colours))
+    fig = go.Figure(_bars(names, values, colours, spans, order))
     title, subtitle = _headline(e, j)
     if len(order) < len(names):
         subtitle += f" · the {len(order)} largest of {len(names)} {level}s"
     axis = "attention received" if attention else f"contribution to the {plain(e.meta.get('output') or 'output')}"
     return layout(fig, title, subtitle, height=max(300, 22 * len(order) + 150),
-                   xaxis={"title": axis, "tickformat": AXIS_NUMBERS},
-                   yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
+                  xaxis={"title": axis, "tickformat": AXIS_NUMBERS},
+                  yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
 
 
 def attention_received_bars(e: Explanation, layer: int = -1, head: int | None = None) -> go.Figure:
@@ -104,11 +130,13 @@ def attention_received_bars(e: Explanation, layer: int = -1, head: int | None = 
     which = "mean of heads" if head is None else f"head {head % heads + 1}"
     readout = {"first": "the first token", "mean": "every position (mean pooling)",
                "last": "the last token"}.get(e.meta.get("readout"), "the output")
-    fig = go.Figure(_bars([e.tokens[i].text for i in rows], values[rows], method_colour(e.method)))
+    names = [e.tokens[i].text for i in rows]
+    spans = [(e.tokens[i].start, e.tokens[i].end) for i in rows]
+    fig = go.Figure(_bars(names, values[rows], method_colour(e.method), spans, list(range(len(rows)))))
     return layout(fig, f"Attention received · layer {layer % layers + 1} · {which}",
-                   f"from {readout}, which the model's output reads; special tokens left out",
-                   height=max(300, 22 * len(rows) + 150), xaxis={"title": "attention", "tickformat": AXIS_NUMBERS},
-                   yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
+                  f"from {readout}, which the model's output reads; special tokens left out",
+                  height=max(300, 22 * len(rows) + 150), xaxis={"title": "attention", "tickformat": AXIS_NUMBERS},
+                  yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 10, "r": 10, "t": 80, "b": 40})
 
 
 def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None = None) -> go.Figure:
@@ -128,11 +156,12 @@ def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None =
     z = np.full((rows, per_row), np.nan)
     text = np.full((rows, per_row), "", dtype=object)
     hover = np.full((rows, per_row), "", dtype=object)
+    numbered = unique_ticks([plain(w) for w in words])  # "was", "was (2)": by occurrence in the text
     for i, (word, value) in enumerate(zip(words, values)):
         r, c = divmod(i, per_row)
         z[r, c] = value
         text[r, c] = short(word, 14)
-        hover[r, c] = f"{plain(word)}<br>{value:+.4g}"
+        hover[r, c] = f"{numbered[i]} · characters {e.words[i].start}–{e.words[i].end}<br>{value:+.4g}"
     peak = float(np.nanmax(np.abs(values))) if len(values) and np.nanmax(np.abs(values)) > 0 else 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": peak} if attention else \
         {"colorscale": DIVERGING, "zmid": 0, "zmin": -peak, "zmax": peak}
@@ -220,27 +249,31 @@ def label_scores(labels: list[str], scores, independent: bool = False) -> go.Fig
 
 
 def target_small_multiples(e: Explanation) -> go.Figure:
-    """Word attributions for each target side by side, words aligned on a shared axis. Attention of
-    a single-text model is the same for every label: one panel."""
+    """Word attributions for each target side by side, words aligned on a shared axis and every panel
+    on one value scale (equal bars mean equal values). Attention of a single-text model is the same
+    for every label: one panel."""
     if e.kind == "attention" and not e.meta.get("text_pair"):
         return attribution_bars(e)
     n = len(e.targets)
-    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, horizontal_spacing=0.02,
+    fig = make_subplots(rows=1, cols=n, shared_yaxes=True, shared_xaxes="all", horizontal_spacing=0.02,
                         subplot_titles=[f"{short(t, 18)} ({number(e.outputs[j])})" for j, t in enumerate(e.targets)])
-    ticks = unique_ticks([short(w.text) for w in e.words])
-    full = [plain(w.text) for w in e.words]
+    ticks = text_order_ticks([w.text for w in e.words])
+    full = [[plain(w.text), w.start, w.end] for w in e.words]
     for j in range(n):
         values = e.word_attributions[:, j]
         colours = method_colour(e.method) if e.kind == "attention" else \
             [POSITIVE if v >= 0 else NEGATIVE for v in values]
         fig.add_trace(go.Bar(x=values, y=ticks, orientation="h", name=plain(e.targets[j]), showlegend=False,
                              marker_color=colours, customdata=full,
-                             hovertemplate=f"{plain(e.targets[j])}<br>%{{customdata}}<br>%{{x:.4g}}<extra></extra>"),
+                             hovertemplate=f"{plain(e.targets[j])}<br>%{{customdata[0]}} · characters "
+                                           "%{customdata[1]}–%{customdata[2]}<br>%{x:.4g}<extra></extra>"),
                       row=1, col=j + 1)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(tickformat=AXIS_NUMBERS, nticks=4)
     what = "attention read with each label's hypothesis" if e.kind == "attention" else \
         f"contribution to each label's {plain(e.meta.get('output') or 'output')}"
+    peak = float(np.abs(e.word_attributions).max()) if e.word_attributions.size else 0.0
+    what += " · one scale for every label" + (f" (largest |value| {number(peak)})" if peak else "")
     return layout(fig, f"{method_label(e.method)} per label", what, height=max(320, 22 * len(ticks) + 170))
 
 
@@ -263,7 +296,8 @@ def comparison(explanations: list[Explanation], target: int | str = 0, *, top: i
     order = _order(strength, True, top)
     if not sort:
         order = sorted(order)
-    ticks = unique_ticks([short(names[i]) for i in order])
+    numbered = text_order_ticks(names)
+    ticks = [numbered[i] for i in order]
     fig = go.Figure()
     for e, values, s in scaled:
         fig.add_trace(go.Bar(x=s[order], y=ticks, orientation="h", name=method_label(e.method),

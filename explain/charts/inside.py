@@ -15,7 +15,6 @@ from model.internals import AttentionSteps, LayerFlow, LayerLens, position_simil
 from .embedding import project
 from .style import DIVERGING, PALETTE, SEQUENTIAL, layout, number, plain, short, unique_ticks
 
-
 MAX_HEIGHT = 760  # a long text makes the cells thinner, not the page taller
 
 
@@ -68,12 +67,13 @@ def queries_keys_values(steps: AttentionSteps) -> go.Figure:
 def scores_and_weights(steps: AttentionSteps) -> go.Figure:
     ticks = _ticks(steps.tokens)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("S = Q Kᵀ / √d_k (+ mask)", "P = softmax(S), row by row"),
-                        horizontal_spacing=0.12)
+                        horizontal_spacing=0.16)
     scores = np.where(np.isfinite(steps.S), steps.S, np.nan)
-    fig.add_trace(_heat(scores, ticks, ticks, name="S", colorbar={"x": 0.44, "len": 0.9}), 1, 1)
+    fig.add_trace(_heat(scores, ticks, ticks, name="S", colorbar={"x": 0.43, "len": 0.9, "thickness": 14}), 1, 1)
     fig.add_trace(_heat(steps.P, ticks, ticks, colours=SEQUENTIAL, centre=False, name="P", zmin=0,
                         zmax=float(steps.P.max()), colorbar={"x": 1.0, "len": 0.9}), 1, 2)
-    fig.update_yaxes(autorange="reversed", title_text="query token")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(title_text="query token", row=1, col=1)  # (only left: the right one met the colour bar)
     fig.update_xaxes(title_text="key token", tickangle=-45)
     n = len(steps.tokens)
     layout(fig, f"Scores and attention weights · layer {steps.layer + 1}, head {steps.head + 1}",

@@ -5,8 +5,9 @@ keeps a ``Summary`` (global word importance per class, accuracy, confusion matri
 rows) with memory bounded whatever the file's size. ``explain_rows`` is the pure per-batch
 function that both the local engine and the Ray engine (``ray_engine.run_on_ray``) run.
 """
-from .aggregate import Summary, iter_records
 from model.rows import FORMATS, MAX_FILE_BYTES, Row, columns_of, count_rows, read_rows
+
+from .aggregate import Summary, iter_records
 from .stream import DatasetRun, RowResult, explain_dataset, explain_rows
 
 __all__ = ["DatasetRun", "FORMATS", "MAX_FILE_BYTES", "Row", "RowResult", "Summary", "columns_of", "count_rows",

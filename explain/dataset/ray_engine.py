@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model.errors import InputError
+from model.rows import Row
 from model.validation import check_whole
 
-from model.rows import Row
 from .stream import RowResult, explain_rows
 
 CHUNK_ROWS = 4_096

@@ -21,6 +21,7 @@ import numpy as np
 from model import load_model
 from model.base import TextModel
 from model.errors import BudgetExceeded, InputError, ResourceExhausted
+from model.rows import MAX_FILE_BYTES, Row, count_rows, read_rows
 from model.tasks import get_task
 from model.validation import check_labels, check_seconds, check_whole
 
@@ -30,7 +31,6 @@ from ..explanation import Explanation
 from ..metrics import HEADLINE
 from ..registry import get_method
 from .aggregate import Summary
-from model.rows import MAX_FILE_BYTES, Row, count_rows, read_rows
 
 TOP_WORDS = 5
 WINDOW_DEFAULT = 16

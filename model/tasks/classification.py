@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..classifier import OUTPUTS
 from ..errors import InputError
 from ..params import Param
-from .base import Task, TargetSpec, wanted_names
+from .base import TargetSpec, Task, wanted_names
 
 
 class Classification(Task):

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from ..base import as_float64
 from ..errors import InputError
 from ..validation import check_text
-from .base import Task, TargetSpec, wanted_names
+from .base import TargetSpec, Task, wanted_names
 
 OUTPUT = "cosine similarity"
 

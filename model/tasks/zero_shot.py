@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import InputError
 from ..params import Param
 from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
-from .base import Task, TargetSpec, wanted_names
+from .base import TargetSpec, Task, wanted_names
 
 
 class ZeroShot(Task):

@@ -13,10 +13,10 @@ import pytest
 
 from explain.dataset import Summary, explain_dataset, read_rows
 from explain.dataset.aggregate import iter_records
-from model.rows import MAX_TEXT_CHARS
 from explain.dataset.writing import RowWriter
 from explain.explanation import Explanation
 from model.errors import InputError
+from model.rows import MAX_TEXT_CHARS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = ["good", "bad", "film", "music", "plot", "slow", "great", "awful", "story", "actor"]

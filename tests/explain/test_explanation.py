@@ -1,6 +1,7 @@
 """The Explanation is typed and truly immutable; the cache never shares state with callers; old JSON loads."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -32,7 +33,7 @@ def test_nothing_can_be_changed_through_a_returned_explanation(additive):
         e.attributions[0, 0] = 1.0
     with pytest.raises(AttributeError):
         e.meta["surrogate_r2"].append(1.0)  # lists became tuples
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         e.method = "shap"
 
 

@@ -13,7 +13,7 @@ import pytest
 from explain import METHODS, InputError, Param, explain, register_method, unregister_method
 from explain.base import Method
 from model import TASKS, register_task
-from model.tasks import Task, TargetSpec
+from model.tasks import TargetSpec, Task
 from tests.synthetic import AdditiveModel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from model import ResourceExhausted, load_model
-from model import registry
+from model import ResourceExhausted, load_model, registry
 from tests.tiny_models import snapshot_dir
 
 TEXTS = ["the movie was very good", "i hate this food", "bank transfer of money is not good", "a cat"]

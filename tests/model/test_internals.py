@@ -9,9 +9,17 @@ import torch
 
 from model import load_model
 from model.errors import InputError
-from model.internals import (anatomy, attention_steps, embedding_sum, layer_flow, layer_lens, position_embeddings,
-                             position_similarity, sinusoidal_encoding)
-from model.internals import _capturing
+from model.internals import (
+    _capturing,
+    anatomy,
+    attention_steps,
+    embedding_sum,
+    layer_flow,
+    layer_lens,
+    position_embeddings,
+    position_similarity,
+    sinusoidal_encoding,
+)
 from model.tasks import get_task
 
 TEXT = "The bank raised interest rates again."

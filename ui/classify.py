@@ -67,7 +67,15 @@ def compare_methods(text: str, model_name: str, target: str | None, seed: int, m
     agreement = compare(results) if len(results) > 1 else None
     return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
             scorecard_charts.aopc_curves(cards), scorecard_charts.agreement_heatmap(agreement) if agreement else None,
-            write_scorecard_files(cards, agreement, text))
+            write_scorecard_files(cards, agreement, text), [e.to_dict() for e in results])
+
+
+@handler
+def redraw_comparison(compared: list[dict] | None, sort: bool):
+    """The methods compared, in the other order: nothing is recomputed."""
+    if not compared:
+        return None
+    return charts.comparison([Explanation.from_dict(e) for e in compared], top=TOP_WORDS, sort=bool(sort))
 
 
 @handler
@@ -123,15 +131,18 @@ def render(page: Page) -> None:
         curves = gr.Plot(label="Faithfulness per bin")
         agreement = gr.Plot(label="Agreement between the methods")
         card_files = downloads("Download the scorecard: JSON, CSV", height=130)
+        compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
     inputs_kwargs = {**params, **options}
     outputs = [label, bars, heat, notes, files, shown]
-    compare_outputs = [compared, table, curves, agreement, card_files]
+    compare_outputs = [compared, table, curves, agreement, card_files, compared_shown]
     run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=inputs_kwargs,
               api_name="classify")
     compare_button.click(compare_methods, [text_box, model, target, seed, which, sort], compare_outputs,
                          inputs_kwargs=inputs_kwargs, api_name="compare_methods")
     sort.change(redraw_bars, [shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
+    sort.change(redraw_comparison, [compared_shown, sort], compared, api_name=False, queue=False,
+                show_progress="hidden")
     model.change(class_labels, model, target, api_name="class_labels")
     page.demo.load(class_labels, model, target, api_name=False, queue=False)
     clear_on_change([text_box, model, method, target, seed, *inputs_kwargs.values()], outputs)
-    clear_on_change([text_box, model, target, seed, which, sort, *inputs_kwargs.values()], compare_outputs)
+    clear_on_change([text_box, model, target, seed, which, *inputs_kwargs.values()], compare_outputs)

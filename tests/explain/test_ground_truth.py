@@ -113,3 +113,15 @@ def test_rollout_by_hand():
     two_heads = np.stack([np.stack([layer1[0], layer2[0]])])
     mixed = 0.5 * (layer1[0] + layer2[0]) / 2 + 0.5 * eye
     np.testing.assert_allclose(rollout(two_heads), mixed / mixed.sum(1, keepdims=True), atol=1e-12)
+
+
+def test_lime_says_when_it_has_too_few_samples_for_its_features(additive):
+    """10 samples for 12 words fit almost perfectly whatever the model does: the note says so (and why)."""
+    text = "the movie was very good and the food was awful but the service was great"
+    few = explain(additive, text, "lime", target="score", num_samples=10, cache=None)
+    words = few.meta["features"]
+    assert words >= 10
+    assert f"Only 10 samples for {words} features" in few.meta["note"] and "R² overstates the fit" in few.meta["note"]
+    assert f"at least {10 * words:,} samples" in few.meta["note"]
+    enough = explain(additive, text, "lime", target="score", num_samples=10 * words, cache=None)
+    assert "note" not in enough.meta

@@ -152,3 +152,64 @@ def test_dataset_tab_runs_the_example_file(page):
     assert panel.get_by_text("20 rows").first.is_visible()
     assert panel.locator("select, .updatemenu-container").count() >= 1  # the class selector inside the chart
     assert not page.dialogs
+
+
+def _title_texts(panel) -> str:
+    return " ".join(panel.locator(".js-plotly-plot .gtitle").all_text_contents())
+
+
+def _wait_for_title(page, panel, needle: str, timeout_ms: int = 60_000) -> None:
+    for _ in range(timeout_ms // 250):
+        if needle in _title_texts(panel):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"no chart title with {needle!r}; titles: {_title_texts(panel)}")
+
+
+def test_attention_follows_the_layer_typed_or_stepped_with_the_keys(page):
+    page.get_by_role("tab", name="Attention").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_role("button", name="Show attention", exact=True).click()
+    _wait_for_title(page, panel, "Attention · layer 6")
+    layer = panel.get_by_label("number input for Layer")
+    layer.fill("2")
+    layer.press("Enter")
+    _wait_for_title(page, panel, "Attention · layer 2")  # typed: redrawn
+    layer.press("ArrowUp")
+    _wait_for_title(page, panel, "Attention · layer 3")  # the arrow keys: redrawn
+    head = panel.get_by_label("number input for Head (0 = mean of heads)")
+    head.fill("4")
+    head.press("Enter")
+    _wait_for_title(page, panel, "layer 3 · head 4")
+
+
+def test_inside_follows_the_layer_and_keeps_the_query_token(page):
+    page.get_by_role("tab", name="Inside the Transformer").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_role("button", name="Show the computation", exact=True).click()
+    _wait_for_title(page, panel, "Scores and attention weights · layer 2, head 1")
+    query = panel.get_by_label("Query token (for the view below)")
+    query.click()
+    page.get_by_role("option", name="3: raised").click()
+    _wait_for_title(page, panel, "Query raised against every key")
+    layer = panel.get_by_label("number input for Layer")
+    layer.fill("4")
+    layer.press("Enter")
+    _wait_for_title(page, panel, "Scores and attention weights · layer 4, head 1")
+    _wait_for_title(page, panel, "Query raised against every key")  # the chosen query stays
+    assert "layer 4" in _title_texts(panel) and "Query raised" in _title_texts(panel)
+
+
+def test_unticking_sort_keeps_the_prediction_and_redraws_in_text_order(page):
+    panel = _classify_panel(page)
+    panel.get_by_label("Text").first.fill("set a timer for ten minutes")
+    panel.get_by_role("button", name="Explain", exact=True).click()
+    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+    panel.get_by_label("Sort words by the size of their contribution (top 40)").uncheck()
+    page.wait_for_timeout(1500)
+    assert panel.locator(".js-plotly-plot").count() == 2  # the bars (redrawn) and the heatmap stay
+    assert panel.get_by_text("timer", exact=True).count() >= 1  # and so does the prediction
+    ticks = panel.locator(".js-plotly-plot").first.locator(".ytick text").all_text_contents()
+    in_order = ticks if ticks[0] == "set" else ticks[::-1]  # (Plotly may write a reversed axis's ticks last-first)
+    assert in_order[:6] == ["set", "a", "timer", "for", "ten", "minutes"]
+    panel.get_by_label("Sort words by the size of their contribution (top 40)").check()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
 
-from tests.app.test_api import array, figure
+from tests.ui.test_api import array, figure
 
 LONG = ("Hello, I wanted to write because last month I moved my savings to your bank, and since then every transfer "
         "I make to my old account takes three or four days, which never happened before, and nobody at the branch "

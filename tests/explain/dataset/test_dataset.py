@@ -11,14 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explain.dataset import Summary, explain_dataset, read_rows
+from explain.dataset import Summary, explain_dataset
 from explain.dataset.aggregate import iter_records
 from explain.dataset.writing import RowWriter
 from explain.explanation import Explanation
 from model.errors import InputError
-from model.rows import MAX_TEXT_CHARS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 WORDS = ["good", "bad", "film", "music", "plot", "slow", "great", "awful", "story", "actor"]
 
 
@@ -26,89 +25,6 @@ def sentences(n: int, seed: int = 0) -> list[dict]:
     rng = np.random.default_rng(seed)
     return [{"text": " ".join(rng.choice(WORDS, size=int(rng.integers(2, 7)))),
              "label": "score" if rng.random() < 0.6 else "negated"} for _ in range(n)]
-
-
-# ----------------------------------------------------------------------------- reading
-def test_csv_rows_with_line_numbers_and_row_errors(tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_text('\ufefftext,label\n"two\nlines",a\nonly one field\n\n  ,b\nplain,c,extra\nlast,d\n',
-                    encoding="utf-8")
-    rows = list(read_rows(path, label_column="label"))
-    assert [(r.index, r.line) for r in rows] == [(0, 2), (1, 4), (2, 6), (3, 7), (4, 8)]
-    assert rows[0].text == "two\nlines" and rows[0].label == "a"
-    assert rows[1].error == "line 4: 1 field where the header has 2."  # (one field, not "1 fields")
-    assert rows[2].error == "line 6: the text is empty."
-    assert rows[3].error == "line 7: 3 fields where the header has 2."
-    assert (rows[4].text, rows[4].label, rows[4].error) == ("last", "d", None)
-
-
-def test_json_lines_and_text_rows(tmp_path):
-    path = tmp_path / "data.jsonl"
-    path.write_text('{"text": "hello", "label": 3}\n{broken\n[1]\n{"other": 1}\n\n{"text": "bye"}\n',
-                    encoding="utf-8")
-    rows = list(read_rows(path, label_column="label"))
-    assert [(r.text, r.label) for r in rows if r.error is None] == [("hello", "3"), ("bye", None)]
-    assert [r.error for r in rows if r.error] == [
-        "line 2: not valid JSON (Expecting property name enclosed in double quotes).",
-        "line 3: not a JSON object.", "line 4: no 'text' field."]
-    text = tmp_path / "data.txt"
-    text.write_text("first\n\nsecond\n", encoding="utf-8")
-    assert [(r.index, r.line, r.text, r.error) for r in read_rows(text)] == [(0, 1, "first", None),
-                                                                          (1, 3, "second", None)]
-
-
-@pytest.mark.parametrize("suffix", [".csv", ".txt", ".jsonl"])
-def test_a_file_not_in_utf8_is_refused_whole_in_every_format(tmp_path, suffix):
-    """The same rule for every format: no garbage rows from lines that happen to decode (UTF-16 text
-    decodes as UTF-8 with NUL bytes on most of its lines)."""
-    path = tmp_path / f"data{suffix}"
-    lines = ["text", "ok", "caf\xe9"] if suffix == ".csv" else (
-        ['{"text": "ok"}', '{"text": "caf\xe9"}'] if suffix == ".jsonl" else ["ok", "caf\xe9"])
-    path.write_bytes("\n".join(lines).encode("latin-1"))
-    with pytest.raises(InputError, match=rf"'data{suffix}' is not UTF-8 text \(line {len(lines)} has a byte"):
-        list(read_rows(path))
-    utf16 = tmp_path / f"wide{suffix}"
-    utf16.write_bytes("\n".join(lines).encode("utf-16"))
-    with pytest.raises(InputError, match="is not UTF-8 text"):
-        list(read_rows(utf16))
-
-
-@pytest.mark.parametrize("content, kwargs, message", [
-    ("text,label\nhi,a\n", {"text_column": "sentence"}, "'data.csv' has no text column 'sentence'; its columns are "
-                                                        "'text', 'label'."),
-    ("text,label\nhi,a\n", {"label_column": "gold"}, "'data.csv' has no label column 'gold'"),
-    ("", {}, "'data.csv' is empty."),
-])
-def test_whole_file_problems_are_one_sentence_before_any_row(tmp_path, content, kwargs, message):
-    path = tmp_path / "data.csv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        read_rows(path, **kwargs)
-    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
-
-
-def test_encoding_size_and_shape_problems(tmp_path):
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("text\nok\ncaf\xe9\n".encode("latin-1"))
-    with pytest.raises(InputError, match=r"'latin.csv' is not UTF-8 text \(line 3 has a byte"):
-        read_rows(latin)
-    big = tmp_path / "big.txt"
-    big.write_text("x\n" * 600, encoding="utf-8")
-    with pytest.raises(InputError, match=r"'big.txt' has 0.0 MB; the limit is 0 MB"):
-        read_rows(big, max_bytes=1000)
-    array = tmp_path / "rows.json"
-    array.write_text('[{"text": "a"}]\n', encoding="utf-8")
-    with pytest.raises(InputError, match="is a JSON array; give JSON Lines"):
-        read_rows(array)
-    with pytest.raises(InputError, match="A plain text file has one text per line and no label column"):
-        read_rows(big, label_column="label")
-    with pytest.raises(InputError, match="Cannot read 'missing.csv'"):
-        read_rows(tmp_path / "missing.csv")
-
-
-def test_an_over_long_text_is_clipped_and_flagged(tmp_path):
-    rows = list(read_rows(["a" * (MAX_TEXT_CHARS + 10), "short"]))
-    assert rows[0].clipped and len(rows[0].text) == MAX_TEXT_CHARS and not rows[1].clipped
 
 
 # ----------------------------------------------------------------------------- aggregates
@@ -293,3 +209,15 @@ def test_the_scorecard_is_averaged_over_the_rows(additive):
     assert run.summary.scored == 12
     assert means["comprehensiveness"] == pytest.approx(np.mean([r.scores["comprehensiveness"] for r in results]))
     assert means["sufficiency"] == pytest.approx(np.mean([r.scores["sufficiency"] for r in results]))
+
+
+def test_progress_moves_within_a_window(additive):
+    """Progress is reported as model evaluations complete inside a window of rows, not only when a whole
+    window of 16 rows is done (the bar sat at 0 for seconds, then jumped)."""
+    seen = []
+    rows = [f"the movie was very good number {i}" for i in range(20)]
+    run = explain_dataset(additive, rows, "shap", max_evals=60, progress=lambda done, total: seen.append((done, total)))
+    assert len(list(run)) == 20
+    first_window = [done for done, _ in seen if done < 16]
+    assert any(0 < done < 16 for done in first_window)  # part of the first window, before it finished
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and seen[-1] == (20, 20)

@@ -171,3 +171,72 @@ def test_projection_labels_only_what_fits():
 def test_label_scores_say_how_they_were_computed():
     assert "add up to 1" in explanation.label_scores(["a", "b"], [0.7, 0.3]).layout.title.subtitle.text
     assert "on its own" in explanation.label_scores(["a"], [0.2], independent=True).layout.title.subtitle.text
+
+
+def test_repeated_words_are_numbered_in_text_order_whatever_the_bar_order():
+    """ "the soup was cold but the waiter was lovely": the bar labelled "was" is the first "was" in the text,
+    sorted or not, and the hover says where it is."""
+    words = ("the", "soup", "was", "cold", "but", "the", "waiter", "was", "lovely")
+    values = (0.0, 0.1, 0.05, -0.4, 0.0, 0.0, 0.2, 0.3, 0.6)  # the second "was" weighs more than the first
+    e = make(words=words, values=values)
+    for sort in (False, True):
+        bar = explanation.attribution_bars(e, sort=sort).data[0]
+        by_label = {label: (x, data) for label, x, data in zip(bar.y, bar.x, bar.customdata)}
+        assert by_label["was"][0] == pytest.approx(0.05) and by_label["was\u2009(2)"][0] == pytest.approx(0.3)
+        first_was = e.words[2]
+        assert list(by_label["was"][1]) == ["was", first_was.start, first_was.end]  # its characters on hover
+        assert "characters" in bar.hovertemplate
+    heat = explanation.text_heatmap(e).data[0]
+    assert "was\u2009(2) · characters" in np.array(heat.customdata, dtype=object)[0, 7]
+    compared = explanation.comparison([e, make("lime", words=words, values=values[::-1])], top=9)
+    assert set(compared.data[0].y) >= {"was", "was\u2009(2)"}
+    assert list(compared.data[0].customdata)[list(compared.data[0].y).index("was")] == pytest.approx(0.05)
+
+
+def test_zero_shot_panels_share_one_value_scale():
+    e = make(values=(0.5, 0.1, -0.3))
+    fields = {f: getattr(e, f) for f in ("task", "model", "method", "text", "tokens", "words", "labels",
+                                         "probabilities", "meta")}
+    two = Explanation(**fields, targets=["pos", "neg"], outputs=[0.7, 0.3], base_values=[0.0, 0.0],
+                      attributions=np.hstack([e.attributions, 40 * e.attributions]),
+                      word_attributions=np.hstack([e.word_attributions, 40 * e.word_attributions]))
+    fig = explanation.target_small_multiples(two)
+    assert fig.layout.xaxis2.matches == "x"  # the second panel's axis follows the first: equal bars, equal values
+    assert "one scale for every label" in fig.layout.title.subtitle.text
+
+
+def test_signed_colours_only_for_signed_values():
+    from explain import METHODS
+    from explain.charts import training
+    from model.train import Report
+
+    assert style.method_colour("rollout") not in (style.POSITIVE, style.NEGATIVE)
+    assert all(cls.COLOUR not in (style.POSITIVE, style.NEGATIVE) for cls in METHODS.values())
+    report = Report(rows=4, accuracy=0.5, labels=["a", "b"], confusion=[[1, 1], [1, 1]], precision=[0.5, 0.5],
+                    recall=[0.5, 0.5], f1=[0.5, 0.5], support=[2, 2])
+    colours = {trace.marker.color for trace in training.per_class(report).data}
+    assert not colours & {style.POSITIVE, style.NEGATIVE}
+
+
+def test_a_similarity_names_its_output_once():
+    e = attention_explanation()
+    fields = {f: getattr(e, f) for f in ("task", "model", "method", "text", "tokens", "words", "attention",
+                                         "attributions", "word_attributions", "base_values", "kind")}
+    similarity = Explanation(**{**fields, "task": "embedding", "labels": ["cosine similarity"] * 2,
+                                "probabilities": [0.594, 0.594], "targets": ["cosine similarity"] * 2,
+                                "outputs": [0.594, 0.594], "meta": {**e.meta, "output": "cosine similarity"}})
+    subtitle = explanation.attribution_bars(similarity).layout.title.subtitle.text
+    assert subtitle == "cosine similarity 0.594"  # not "cosine similarity (cosine similarity 0.594)"
+
+
+def test_umap_puts_equal_texts_on_one_point_and_says_when_it_cannot():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(7, 16))
+    vectors[5] = vectors[1]  # the same text twice
+    points, used, why = embedding.project(vectors, 2, "umap")
+    assert used == "umap" and why == "" and np.array_equal(points[5], points[1])
+    assert not np.allclose(points[0], points[1])
+    _, used, why = embedding.project(vectors[:5], 3, "umap")  # 3-D needs 6 different texts
+    assert used == "pca" and "at least 6 different texts" in why
+    _, used, why = embedding.project(np.vstack([vectors[:4], vectors[:4]]), 2, "umap")  # 8 texts, 4 different
+    assert used == "pca" and "at least 5 different texts" in why

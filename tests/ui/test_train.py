@@ -9,7 +9,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.app.test_api import figure
+from tests.ui.test_api import figure
 from ui.train import example_lines
 
 DEFAULTS = ["minilm-embed", "head", 0.001, "lbfgs", False, 0.2, 0, 0, 0, 0, 16, 2]

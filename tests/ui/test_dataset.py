@@ -11,7 +11,7 @@ from gradio_client.exceptions import AppError
 
 from explain.dataset import Summary
 from explain.dataset.aggregate import iter_records
-from tests.app.test_api import figure
+from tests.ui.test_api import figure
 
 EXAMPLE = "assets/intents_sample.csv"
 
@@ -83,3 +83,21 @@ def test_cancel_keeps_the_rows_done(client):
     assert 0 < done < 300 and done % 16 == 0
     assert f"Cancelled: the {done:,} rows finished before are shown" in summary
     assert len(list(iter_records(next(f for f in files if f.endswith("-rows.jsonl"))))) == done
+
+
+def test_the_summary_counts_what_was_explained_in_plain_words(additive):
+    """Two rows of five fail: "3 of 5 rows explained" (not "5 rows of 5"), no "1 rows", no stray ".;"."""
+    from explain.dataset import explain_dataset
+    from ui.dataset import summary_text
+
+    rows = [{"text": "the movie was good", "label": "score"}, {"text": ""}, {"text": "the food was awful"},
+            {"other": "no text"}, {"text": "very good", "label": "score"}]
+    run = explain_dataset(additive, rows, "occlusion", label_column="label")
+    done = len(list(run))
+    text = summary_text(run, done)
+    assert text.startswith("- **3 of 5 rows** explained with Occlusion")
+    assert "2 rows could not be explained (row 1: the text is empty; row 3: no 'text' field)." in text
+    assert "1 rows" not in text and ".;" not in text and "on 2 labelled rows" in text
+    one = explain_dataset(additive, rows[:1], "occlusion", label_column="label")
+    assert summary_text(one, len(list(one))).startswith("- **1 of 1 row** explained") and \
+        "on 1 labelled row" in summary_text(one, 1)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
 
-from tests.app.test_api import array, figure
+from tests.ui.test_api import array, figure
 
 TEXT = "The bank raised interest rates again."
 
@@ -53,3 +53,16 @@ def test_inside_lens_needs_its_task_arguments(client):
     out = client.predict(TEXT, "minilm-embed", 6, 12, "The central bank changed its rates.", api_name="/inside")
     lens = json.load(open(out[-1], encoding="utf-8"))["layer_lens"]
     assert lens["output"] == "cosine similarity" and len(lens["values"]) == 7
+
+
+def test_a_long_text_is_cut_where_the_model_cuts_it_and_the_page_stays_bounded(client):
+    """Inside stopped at 256 tokens without saying so, and grew the page to ~44,000 px."""
+    text = ("The bank raised interest rates again, and my loan payment went up. " * 26)[:1990]
+    out = client.predict(text, "intent-minilm", 2, 3, "", api_name="/inside")
+    proof = out[0]
+    assert "The text is longer than this model reads: it reads the first 256 tokens" in proof
+    heights = [figure(payload)["layout"]["height"] for payload in out[1:13] if isinstance(payload, dict)
+               and payload.get("type") == "plotly"]
+    assert len(heights) >= 9 and max(heights) <= 760
+    with pytest.raises(AppError, match="this tab reads at most 2,000"):
+        client.predict("word " * 500, "intent-minilm", 2, 3, "", api_name="/inside")

@@ -1,0 +1,40 @@
+"""Downloads: what every CSV row says it explains, a long text written once, repeated words told apart."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+from explain import explain
+from explain.export import TEXT_IN_ROWS, write_files
+
+
+def rows(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_long_text_is_written_once_not_on_every_row(additive, tmp_path):
+    text = " ".join(["the movie was very good and the food was awful"] * 60)  # 2,820 characters
+    e = explain(additive, text, "occlusion", target="score", cache=None)
+    files = write_files(e, "classify", folder=str(tmp_path))
+    words, tokens = rows(files[1]), rows(files[2])
+    side = next(f for f in files if f.endswith("-text.txt"))
+    assert open(side, encoding="utf-8").read() == text  # the whole text, once
+    assert {r["text"] for r in words} == {f"{text[:TEXT_IN_ROWS]}… ({len(text):,} characters; the whole text is in "
+                                          f"{os.path.basename(side)})"}
+    assert os.path.getsize(files[1]) < len(words) * (TEXT_IN_ROWS + 400)  # rows grow with words, not the text
+    assert len(tokens) == len(e.tokens)
+    assert json.load(open(files[0], encoding="utf-8"))["text"] == text
+    short = write_files(explain(additive, "the movie was good", "occlusion", target="score", cache=None), "classify",
+                        folder=str(tmp_path))
+    assert len(short) == 3 and {r["text"] for r in rows(short[1])} == {"the movie was good"}
+
+
+def test_repeated_words_carry_their_occurrence(additive, tmp_path):
+    e = explain(additive, "the soup was cold but the waiter was lovely", "occlusion", target="score", cache=None)
+    words = rows(write_files(e, "classify", folder=str(tmp_path))[1])
+    assert [(r["word"], r["occurrence"]) for r in words if r["word"] in ("the", "was")] == [
+        ("the", "1"), ("was", "1"), ("the", "2"), ("was", "2")]
+    assert json.loads(words[0]["options"]) == {"output": "probability"} and json.loads(words[0]["parameters"]) == {
+        "features": "word"}

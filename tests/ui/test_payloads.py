@@ -1,0 +1,112 @@
+"""User text is data in every message: the payloads a new user found rendered as HTML (an image, bold text,
+a link, a request to /x2) typed into every free-text field of every tab, in a real browser. Whatever
+comes back, a result or an error toast, no element is made from them, no request leaves for an
+address taken from them, and the text is shown literally."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.ui.test_browser import ARGS, CHROMIUM
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
+
+PAYLOAD = "<img src=x onerror=alert(7)><b>bold</b> https://evil.example/"
+DUPLICATE = "sports, <img src=x2>, <img src=x2>"
+URL_LABEL = "https://evil.example/"
+# tab, the button that runs it, [(field label, value, kind)], where kind says how to fill it
+CASES = [
+    ("Classify", "Explain", [("Text", "transfer money " + PAYLOAD, "text")]),
+    ("Classify", "Explain", [("Explain class", PAYLOAD, "dropdown")]),
+    ("Zero-shot", "Classify and explain", [("Text", PAYLOAD, "text")]),
+    ("Zero-shot", "Classify and explain", [("Candidate labels", DUPLICATE, "text")]),
+    ("Zero-shot", "Classify and explain", [("Candidate labels", URL_LABEL, "text")]),
+    ("Zero-shot", "Classify and explain", [("Candidate labels", "sports, " + PAYLOAD, "text")]),
+    ("Zero-shot", "Classify and explain", [("Candidate labels", "sports, finance", "text"),
+                                           ("Hypothesis template", PAYLOAD, "text")]),
+    ("Zero-shot", "Classify and explain", [("Hypothesis template", PAYLOAD + " {}", "text")]),
+    ("Embeddings & similarity", "Compare texts", [("Texts, one per line", f"{PAYLOAD}\nsecond text\n{URL_LABEL}",
+                                                   "text")]),
+    ("Embeddings & similarity", "Explain the similarity", [("Text A", PAYLOAD, "text"), ("Text B", URL_LABEL, "text")]),
+    ("Attention", "Show attention", [("Text", PAYLOAD, "text")]),
+    ("Inside the Transformer", "Show the computation", [("Text", PAYLOAD, "text")]),
+    ("Dataset", "Explain the file", [("Text column", PAYLOAD, "dropdown")]),
+    ("Dataset", "Explain the file", [("Text column", "text", "dropdown"), ("Gold label column", PAYLOAD, "dropdown")]),
+    ("Train a classifier", "Train", [("Examples", f"one {PAYLOAD}, {PAYLOAD}\ntwo, {PAYLOAD}\nthree, {URL_LABEL}\n"
+                                                  f"four, {URL_LABEL}", "text"),
+                                     ("Name of the new model", "payload-model", "text")]),
+    ("Train a classifier", "Train", [("Name of the new model", PAYLOAD, "text")]),
+]
+
+
+@pytest.fixture(scope="module")
+def browser_page(launched):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.requests = []
+        page.dialogs = []
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(launched[1], wait_until="load")
+        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def _fill(page, panel, label: str, value: str, kind: str) -> None:
+    field = panel.get_by_label(label, exact=False).first
+    field.click()
+    field.fill(value)
+    if kind == "dropdown":
+        field.press("Enter")
+        page.keyboard.press("Escape")
+
+
+def _no_markup_from_the_payloads(page) -> None:
+    assert page.locator("img[src='x'], img[src='x2'], img[src$='/x'], img[src$='/x2']").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("b", has_text=re.compile("^bold$")).count() == 0
+    assert page.locator("svg[onload], script:text('alert')").count() == 0
+    left = [url for url in page.requests if "evil.example" in url or re.search(r"/x2?($|\?)", url)]
+    assert not left, left
+    assert not page.dialogs
+
+
+@pytest.mark.parametrize("tab, button, fields", CASES, ids=[f"{c[0]}-{c[2][-1][0]}-{i}" for i, c in enumerate(CASES)])
+def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
+    page = browser_page
+    page.get_by_role("tab", name=tab, exact=True).click()
+    panel = page.locator("[role=tabpanel]:visible")
+    if tab == "Dataset":
+        panel.get_by_role("button", name="Use the example file").click()
+        panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=30_000)
+        cap = panel.get_by_label("number input for Row cap")
+        cap.fill("3")
+        cap.press("Enter")
+    for label, value, kind in fields:
+        _fill(page, panel, label, value, kind)
+    toasts = page.locator("[data-testid='toast-body']")
+    before = toasts.count()
+    plots_before = panel.locator(".js-plotly-plot").count()
+    panel.get_by_role("button", name=button, exact=True).first.click()
+    for _ in range(480):  # a result or a message, whichever comes
+        if toasts.count() > before or panel.locator(".js-plotly-plot").count() > plots_before:
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(1500)  # (let every output render)
+    _no_markup_from_the_payloads(page)
+    shown = " ".join(toasts.all_inner_texts()) + " " + panel.inner_text()
+    typed = [value for _, value, _ in fields]
+    if any("<img src=x onerror=alert(7)>" in v for v in typed) and toasts.count() > before:
+        message = " ".join(toasts.all_inner_texts())
+        if "<img" in " ".join(typed) and "img" in message:
+            assert "<img src=x" in message  # the text itself, shown literally
+    if DUPLICATE in typed:
+        assert "<img src=x2>" in shown and "twice" in shown
+    if URL_LABEL in typed and tab == "Zero-shot":
+        assert URL_LABEL in shown  # the label as text, not a link
+    for close in page.locator("[data-testid='toast-close']").all():
+        close.click()

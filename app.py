@@ -26,6 +26,9 @@ TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similar
         ("Attention", attention), ("Dataset", dataset), ("Inside the Transformer", inside),
         ("Train a classifier", train))
 WARM_UP_ARGUMENTS = {"labels": ["a", "b"], "pair": "warm up"}  # what each task's explanation may need
+CSS = """.example-file { background: var(--background-fill-primary) !important;
+  border: 1px solid var(--button-primary-background-fill) !important;
+  color: var(--button-primary-background-fill) !important; }"""  # (a secondary button looked disabled)
 log = logging.getLogger("studio")
 
 
@@ -106,7 +109,7 @@ def main() -> None:
     log.info("page built in %.1f s (Hub %s; tasks: %s); serving", time.perf_counter() - started,
              "reachable" if hub_reachable() else "not reachable: bundled models only", ", ".join(TASKS))
     demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False,
-                max_file_size=MAX_UPLOAD_BYTES)
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS)
 
 
 if __name__ == "__main__":

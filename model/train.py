@@ -2,8 +2,12 @@
 
 **head** (default, seconds on a CPU): softmax regression on the encoder's normalised mean-pooled
 embeddings, in PyTorch (float64), minimising the mean (optionally class-weighted) cross-entropy +
-``l2``/2 ||W||^2 by full-batch L-BFGS (or Adam). That is scikit-learn's ``LogisticRegression``
-objective with ``C = 1 / (l2 * n_train)``, so both find the same model (tested).
+``l2``/2 ||W||^2 (one weight row per label) by full-batch L-BFGS (or Adam). With three or more
+labels that is scikit-learn's ``LogisticRegression`` objective with ``C = 1 / (l2 * n_train)``, so
+both find the same model (tested). With two labels scikit-learn fits a single weight vector w with
+||w||^2 / 2C; the head's two rows are -w/2 and w/2 at the optimum, so its penalty is half as strong
+and it equals scikit-learn with ``C = 2 / (l2 * n_train)`` (tested). The head keeps the same
+strength per weight row whatever the number of labels, rather than change its meaning at two.
 **finetune**: the head is fitted first as above, then it and the encoder's top ``layers`` layers
 train together with AdamW in mini-batches (a copy of the encoder: the shared one never changes).
 

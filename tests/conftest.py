@@ -72,7 +72,7 @@ def launched():
     import app
 
     demo = app.build()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, css=app.CSS,
                             allowed_paths=[str(app.ASSETS)])
     yield demo, url
     demo.close()

@@ -17,6 +17,7 @@ from . import explaining
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
+from .safe import markdown
 from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
 from .widgets import clear_on_change, control, downloads, method_row
 
@@ -94,8 +95,8 @@ def class_labels(model_name: str):
 
 def scorecard_help() -> str:
     """What each registered metric means (built when the page is: plugin metrics included)."""
-    lines = [f"**{name.replace('_', ' ')}** ({'lower' if metric.LOWER_IS_BETTER else 'higher'} is better): "
-             f"{metric.definition()}" for name, metric in METRICS.items()]
+    lines = [f"**{name.replace('_', ' ')}** {'↓' if metric.LOWER_IS_BETTER else '↑'} {markdown(metric.definition())}"
+             for name, metric in METRICS.items()]
     return ("Every score is shown beside the same score for a random ranking of the words. Normalised AOPC "
             "is 0 for a random ranking and 1 for the best ranking found: exact on texts of up to about 9 words; "
             "longer, the best of the compared methods' rankings, occlusion's and a greedy search (a reference, not "

@@ -155,8 +155,8 @@ def dataset_cancel(request: gr.Request):
 def file_with_example(label: str, file_types: list[str]) -> gr.File:
     """A file box with a button that puts the bundled example file in it."""
     upload = gr.File(label=label, file_types=file_types, type="filepath", height=130)
-    example = gr.Button(f"Use the example file ({EXAMPLE_FILE.name}: 300 labelled intents)", size="md",
-                        variant="secondary")
+    example = gr.Button(f"📄 Use the example file ({EXAMPLE_FILE.name}: 300 labelled intents)", size="md",
+                        variant="secondary", elem_classes=["example-file"])
     example.click(lambda: str(EXAMPLE_FILE), None, upload, api_name=False, queue=False)
     return upload
 

@@ -49,7 +49,8 @@ def _layer_head(model, layer, head) -> tuple[int, int]:
 def _proof(steps, summed, flow, head_index: int, tokenized, model) -> str:
     lines = [f"**This is the model's own computation**: P equals the model's attention probabilities to "
              f"{steps.p_difference:.1e} and A equals head {head_index + 1}'s slice of its attention output to "
-             f"{steps.a_difference:.1e} (largest absolute differences); LayerNorm(token + position"
+             f"{steps.a_difference:.1e} (largest absolute differences, within what float32 rounding in the model "
+             f"allows: {steps.p_bound:.1e} and {steps.a_bound:.1e}); LayerNorm(token + position"
              f"{' + type' if summed.type is not None else ''}) equals the model's embedding output to "
              f"{summed.difference:.1e}.",
              f"`last_hidden_state` has shape `{flow.last_hidden_state_shape}` (batch, tokens, hidden) for this "

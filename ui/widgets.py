@@ -48,7 +48,8 @@ def control(param: Param, visible: bool = True):
     if param.kind == "bool":
         return gr.Checkbox(value=param.default, **common)
     if param.kind == "text":
-        return gr.Textbox(value=param.default or "", max_length=int(param.high), **common)
+        return gr.Textbox(value=param.default or "", max_length=int(param.high), placeholder="(the model's default)",
+                          **common)
     if param.also:  # a number or a word ("auto"): presets to pick from, any value typed in
         presets = [param.default * 2 ** k for k in range(-1, 5)]
         shown = [int(v) if param.kind == "int" else v for v in presets if param.low <= v <= param.high]

@@ -314,5 +314,5 @@ def comparison(explanations: list[Explanation], target: int | str = 0, *, top: i
                    barmode="group", yaxis={"autorange": "reversed", "type": "category"},
                    xaxis={"range": [-1.05, 1.05], "title": "scaled contribution"},
                    height=min(1400, 210 + len(order) * (8 + 6 * len(explanations))),
-                   legend={"orientation": "h", "y": -0.1, "yanchor": "top", "x": 0},
-                   margin={"l": 10, "r": 10, "t": 80, "b": 110})
+                   legend={"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0},
+                   margin={"l": 10, "r": 10, "t": 80, "b": 100})  # (the legend at the figure's foot, whatever its height)

@@ -44,8 +44,8 @@ def test_attention_steps_are_the_models_own(encoder):
         n, d_k = len(steps.tokens), parts.hidden // parts.heads
         assert steps.X.shape == (n, parts.hidden) and steps.Q.shape == steps.K.shape == steps.V.shape == (n, d_k)
         assert steps.S.shape == steps.P.shape == (n, n) and steps.A.shape == (n, d_k)
-        assert steps.p_difference < 1e-6  # the model's own attention probabilities
-        assert steps.a_difference < 1e-5  # the head's slice of the model's attention output
+        assert steps.p_difference <= steps.p_bound  # the model's own attention probabilities
+        assert steps.a_difference <= steps.a_bound < 1e-4  # the head's slice of the model's attention output
         np.testing.assert_allclose(steps.P.sum(1), 1.0, atol=1e-12)
         # Q is the layer's own Linear on X (computed here by torch, apart from the recomputation)
         with torch.no_grad():
@@ -53,6 +53,26 @@ def test_attention_steps_are_the_models_own(encoder):
         np.testing.assert_allclose(steps.Q, q[:, head * d_k:(head + 1) * d_k], atol=1e-4)
         for query in (0, n - 1):  # the query/key view adds up to the scores
             np.testing.assert_allclose(steps.contributions(query).sum(1), steps.S[query], atol=1e-10)
+
+
+LONGER = ["I would like to know why my card was declined at the grocery store yesterday evening when I tried to "
+          "pay for my weekly shopping, because there should be plenty of money in the account",
+          "what's the weather like in Paris tomorrow and should I bring an umbrella or a coat for the walk"]
+
+
+def test_p_and_a_are_within_the_float32_bound_on_every_head(encoder):
+    """Every layer and head, short and long texts: |P - the model's P| <= 4 eps32 max(1, |S|max), and A
+    within that times max(1, |V|max). (A flat 1e-6 for P failed on 4 of 432 MiniLM heads: 1.09e-6.)"""
+    layers, heads = encoder.attention_shape
+    worst = 0.0
+    for text in [TEXT, *LONGER]:
+        for layer in range(layers):
+            for head in range(heads):
+                steps = attention_steps(encoder, text, layer, head)
+                assert steps.p_difference <= steps.p_bound, (text, layer, head, steps.p_difference, steps.p_bound)
+                assert steps.a_difference <= steps.a_bound, (text, layer, head, steps.a_difference, steps.a_bound)
+                worst = max(worst, steps.p_difference / steps.p_bound)
+    assert worst > 0  # (the comparison is real: the model's float32 P differs from ours in the last bits)
 
 
 def test_layer_input_is_the_previous_layers_output(encoder):

@@ -109,6 +109,29 @@ def test_the_head_is_scikit_learns_logistic_regression(balanced):
     assert history[-1].train_loss <= history[0].train_loss
 
 
+@pytest.mark.parametrize("balanced", [False, True])
+@pytest.mark.parametrize("l2", [0.01, 0.1])
+def test_a_two_label_head_is_scikit_learns_with_twice_the_c(balanced, l2):
+    """Two labels: scikit-learn fits one weight vector w with ||w||^2 / 2C, the head two rows with
+    l2/2 ||W||^2; at the optimum W = [-w/2, w/2], so the head's penalty is half as strong and the two
+    agree at C = 2 / (l2 * n), not 1 / (l2 * n) (off by up to 0.1 in probability there). The head keeps
+    the same strength per weight row whatever the number of labels, and says so."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(56, 10))
+    y = np.repeat([0, 1], [36, 20])
+    x[np.arange(56), y] += 0.8
+    head, _ = fit_head(x, y, 2, Settings(l2=l2, class_weights=balanced, epochs=200))
+    with torch.no_grad():
+        ours = torch.softmax(head(torch.from_numpy(x).float()), -1).numpy()
+    weights = "balanced" if balanced else None
+    twice = LogisticRegression(C=2 / (l2 * len(y)), class_weight=weights, tol=1e-12, max_iter=10_000).fit(x, y)
+    np.testing.assert_allclose(ours, twice.predict_proba(x), atol=1e-5)
+    once = LogisticRegression(C=1 / (l2 * len(y)), class_weight=weights, tol=1e-12, max_iter=10_000).fit(x, y)
+    assert np.abs(ours - once.predict_proba(x)).max() > 1e-3  # the 3+-label formula does not hold for two
+
+
 def test_class_weights_are_balanced_like_scikit_learn():
     from sklearn.utils.class_weight import compute_class_weight
 

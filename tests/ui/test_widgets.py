@@ -57,7 +57,6 @@ def test_sorting_redraws_the_bars_from_the_explanation_on_screen(additive):
     e = explain(additive, "the movie was very good and the food was awful", "occlusion", target="score", cache=None)
     unsorted, ranked = redraw_bars(e.to_dict(), False), redraw_bars(e.to_dict(), True)
     assert list(unsorted.data[0].y)[:3] == ["the", "movie", "was"]
-    assert sorted(abs(v) for v in ranked.data[0].x) == sorted((abs(v) for v in ranked.data[0].x))[::1]
     assert list(abs(v) for v in ranked.data[0].x) == sorted((abs(v) for v in ranked.data[0].x), reverse=True)
     assert redraw_bars(None, True) is None
 

@@ -3,7 +3,8 @@
 A word is a run of word characters (``\\w+``, as LIME splits text) or a run of other
 non-space characters (punctuation, symbols, emoji). Tokens join the word their span overlaps;
 words that one token straddles are merged, so every word's span slices the original text and
-covers whole tokens. Characters the tokenizer dropped (controls, zero-width) belong to no word.
+covers whole tokens (less the whitespace some tokenizers count into a token's span). Characters
+the tokenizer dropped (controls, zero-width) belong to no word.
 """
 from __future__ import annotations
 
@@ -55,5 +56,9 @@ def group_words(text: str, offsets, special) -> list[Word]:
         members = members_of[root]
         start = min([candidates[c][0] for c in members] + [offsets[t][0] for t in tokens])
         end = max([candidates[c][1] for c in members] + [offsets[t][1] for t in tokens])
+        while start < end and text[start].isspace():  # a token's span may include the space before it
+            start += 1  # (SentencePiece "▁word" and byte-level "Ġword" tokens of some tokenizers)
+        while end > start and text[end - 1].isspace():
+            end -= 1
         words.append(Word(text=text[start:end], start=start, end=end, tokens=tuple(sorted(tokens))))
     return sorted(words, key=lambda w: w.start)

@@ -6,7 +6,6 @@ becomes one ``ModelUnavailable`` sentence.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .base import ModelInfo
+from .base import ModelInfo, TextModel
 from .classifier import ClassifierModel, IntentNetwork, SequenceLogits
 from .embedding import EmbeddingModel, SentenceEncoder
 from .errors import ModelUnavailable
@@ -63,36 +62,10 @@ def _hub_error(source: str, err: Exception) -> ModelUnavailable:
     return ModelUnavailable(f"{source!r} could not be loaded: {str(err).splitlines()[0][:200]}")
 
 
-def _hub_kwargs(revision: str | None, cache_dir: str | None) -> dict:
-    kwargs: dict = {"trust_remote_code": False}
-    if revision:
-        kwargs["revision"] = revision
-    if cache_dir:
-        kwargs["cache_dir"] = cache_dir
-    return kwargs
 
 
-def _read_json(source: str, filename: str, revision: str | None, cache_dir: str | None) -> dict | list | None:
-    """A small JSON file of a local model folder or hub repo; None when the repo has none."""
-    if Path(source).is_dir():
-        path = Path(source) / filename
-        return json.loads(path.read_text()) if path.is_file() else None
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
-    try:
-        path = hf_hub_download(source, filename, revision=revision, cache_dir=cache_dir)
-    except EntryNotFoundError:
-        return None
-    except LocalEntryNotFoundError:
-        return None
-    return json.loads(Path(path).read_text())
 
 
-def _tokenizer(source: str, revision: str | None, cache_dir: str | None):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(source, **_hub_kwargs(revision, cache_dir))
 
 
 def _max_length(tokenizer, config, preferred: int | None = None) -> int:
@@ -184,21 +157,42 @@ def load_minilm_zeroshot(info: ModelInfo) -> SimilarityZeroShot:
     return SimilarityZeroShot(info, encoder, tokenizer, MINILM_MAX_LENGTH, transformer)
 
 
-# ---------------------------------------------------------------------------- hub models
-def _sequence_classifier(source: str, revision: str | None, cache_dir: str | None):
-    from transformers import AutoModelForSequenceClassification
+# ---------------------------------------------------------------------------- checkpoints in folders
+HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*/*.json", "*/*.safetensors", "*/*.txt", "*/*.model"]
+
+
+def _pretrained_kwargs() -> dict:
+    """Every from_pretrained of a folder: its files only, safetensors only, never code from it."""
+    return {"use_safetensors": True, "trust_remote_code": False, "local_files_only": True}
+
+
+def _load(cls, folder, what: str):
+    """``cls.from_pretrained(folder)`` with the attention the device wants (eager where SDPA is not offered)."""
+    try:
+        try:
+            return cls.from_pretrained(str(folder), attn_implementation=_attention_impl(), **_pretrained_kwargs())
+        except ValueError as err:
+            if "attn_implementation" not in str(err) and "attention" not in str(err).lower():
+                raise
+            return cls.from_pretrained(str(folder), attn_implementation="eager", **_pretrained_kwargs())
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
+        raise ModelUnavailable(f"{what} could not be loaded: {str(err).splitlines()[0][:200]}") from err
+
+
+def _folder_tokenizer(folder, what: str):
+    from transformers import AutoTokenizer
 
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, use_safetensors=True, attn_implementation=_attention_impl(), **_hub_kwargs(revision, cache_dir))
-        tokenizer = _tokenizer(source, revision, cache_dir)
-    except (OSError, ValueError, KeyError) as err:
-        raise _hub_error(source, err) from err
-    return model, tokenizer
+        return AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False, local_files_only=True)
+    except (OSError, ValueError, KeyError, TypeError, ImportError) as err:
+        raise ModelUnavailable(f"{what}'s tokenizer could not be loaded: {str(err).splitlines()[0][:200]}") from err
 
 
-def load_hub_classifier(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> ClassifierModel:
-    model, tokenizer = _sequence_classifier(info.source, revision, cache_dir)
+def classifier_from_folder(info: ModelInfo, checkpoint) -> ClassifierModel:
+    from transformers import AutoModelForSequenceClassification
+
+    model = _load(AutoModelForSequenceClassification, checkpoint.transformer, repr(info.name))
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
     config = model.config
     labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
     return ClassifierModel(info, SequenceLogits(model), tokenizer, _max_length(tokenizer, config), model,
@@ -213,28 +207,58 @@ def entailment_index(label2id: dict) -> int:
     raise ModelUnavailable("This model is not an NLI model: none of its labels starts with 'entail'.")
 
 
-def load_hub_nli(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> NLIZeroShot:
-    model, tokenizer = _sequence_classifier(info.source, revision, cache_dir)
+def nli_from_folder(info: ModelInfo, checkpoint) -> NLIZeroShot:
+    from transformers import AutoModelForSequenceClassification
+
+    model = _load(AutoModelForSequenceClassification, checkpoint.transformer, repr(info.name))
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
     return NLIZeroShot(info, SequenceLogits(model), tokenizer, _max_length(tokenizer, model.config), model,
                        entailment_id=entailment_index(model.config.label2id))
 
 
-def load_hub_embedding(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> EmbeddingModel:
-    """A sentence-transformers repo: transformer + its Pooling config (+ Normalize if listed)."""
+def embedding_from_folder(info: ModelInfo, checkpoint) -> EmbeddingModel:
+    """A sentence-transformers folder (its pooling, and Normalize if listed) or a bare encoder (mean pooling,
+    not normalised)."""
     from transformers import AutoModel
 
-    source = info.source
-    try:
-        transformer = AutoModel.from_pretrained(source, use_safetensors=True, attn_implementation=_attention_impl(),
-                                                **_hub_kwargs(revision, cache_dir))
-        tokenizer = _tokenizer(source, revision, cache_dir)
-        modules = _read_json(source, "modules.json", revision, cache_dir) or []
-        pooling_cfg = _read_json(source, "1_Pooling/config.json", revision, cache_dir) or {}
-        st_cfg = _read_json(source, "sentence_bert_config.json", revision, cache_dir) or {}
-    except (OSError, ValueError, KeyError) as err:
-        raise _hub_error(source, err) from err
-    pooling = "cls" if pooling_cfg.get("pooling_mode_cls_token") else "max" if pooling_cfg.get("pooling_mode_max_tokens") else "mean"
-    normalize = any(str(m.get("type", "")).endswith("Normalize") for m in modules if isinstance(m, dict))
-    encoder = SentenceEncoder(transformer, pooling, normalize)
-    max_length = _max_length(tokenizer, transformer.config, st_cfg.get("max_seq_length"))
+    transformer = _load(AutoModel, checkpoint.transformer, repr(info.name))
+    if getattr(transformer.config, "is_encoder_decoder", False):  # (BART: the encoder reads the text)
+        transformer = transformer.get_encoder()
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
+    encoder = SentenceEncoder(transformer, checkpoint.pooling or "mean", checkpoint.normalize)
+    max_length = _max_length(tokenizer, transformer.config, checkpoint.max_seq_length)
     return EmbeddingModel(info, encoder, tokenizer, max_length, transformer)
+
+
+# ---------------------------------------------------------------------------- hub models
+def hub_snapshot(repo_id: str, revision: str | None, cache_dir: str | None, progress=None) -> str:
+    """The repo's files (configs, tokenizer, safetensors: never pickles) in the Hub cache, downloaded where
+    the Hub answers; the folder is the cache's snapshot, never a folder of the working directory that
+    happens to share the id's name. ``progress``: a tqdm class for the download's progress bar."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(repo_id, revision=revision, cache_dir=cache_dir, allow_patterns=HUB_FILES,
+                                 tqdm_class=progress)
+    except Exception as err:  # noqa: BLE001 - every Hub failure becomes one sentence
+        raise _hub_error(repo_id, err) from err
+
+
+def _from_hub(info: ModelInfo, task: str, revision: str | None, cache_dir: str | None) -> TextModel:
+    from .folders import load_checkpoint
+
+    folder = hub_snapshot(info.source, revision, cache_dir)
+    model = load_checkpoint(folder, task=task, name=info.name, source=info.source, revision=revision)
+    return model
+
+
+def load_hub_classifier(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> ClassifierModel:
+    return _from_hub(info, "classification", revision, cache_dir)
+
+
+def load_hub_nli(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> NLIZeroShot:
+    return _from_hub(info, "zero-shot", revision, cache_dir)
+
+
+def load_hub_embedding(info: ModelInfo, revision: str | None = None, cache_dir: str | None = None) -> EmbeddingModel:
+    return _from_hub(info, "embedding", revision, cache_dir)

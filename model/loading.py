@@ -1,5 +1,5 @@
 """``load_model``: any model by name, once per process (thread-safe), from the registry, the models
-trained in this process, a folder saved by the studio's training, or the Hugging Face Hub.
+trained in this process, a local folder given as a path, or the Hugging Face Hub.
 
 This module sits above the registry and the trained-model store, which do not import each other
 or it: it asks each where a name lives and builds the model (loading a trained folder's encoder
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 from .base import TextModel
 from .errors import InputError
+from .folders import is_path, load_checkpoint
 from .registry import REGISTRY, build, resolve
 from .tasks import Embedding
 from .trained import TRAINED, from_saved, is_trained_folder, read_saved
@@ -22,25 +24,34 @@ _locks: dict[tuple, threading.Lock] = {}
 _registry_lock = threading.Lock()
 
 
-def load_model(name: str, *, task: str | None = None, revision: str | None = None,
+def load_model(name: str | os.PathLike, *, task: str | None = None, revision: str | None = None,
                cache_dir: str | None = None) -> TextModel:
     """Load a model once per process (concurrent first calls wait for the one load).
 
     ``name``: a registry name (bundled, registered, Hub), a model trained in this process
-    (``model.trained.TRAINED``), a folder saved by ``model.trained.save_trained`` (loaded afresh
-    each call), or a Hub id with its task.
+    (``model.trained.TRAINED``), a local folder given as a path (``Path(...)``, "./folder", an absolute
+    path: a checkpoint written by ``save_pretrained``, a sentence-transformers folder, or a folder
+    saved by the studio's training; see ``model.folders``), or a Hub id with its task. A Hub id is
+    never read from the working directory, even where a folder of that name exists there.
     """
     if not (isinstance(name, str) and name in REGISTRY):
-        trained = TRAINED.get(name)
-        if trained is None and is_trained_folder(name):
-            trained = load_trained(name, cache_dir=cache_dir)
+        trained = TRAINED.get(name) if isinstance(name, str) else None
+        if trained is None and is_path(name) and is_trained_folder(Path(name).expanduser()):
+            trained = load_trained(Path(name).expanduser(), cache_dir=cache_dir)  # (afresh: a folder can change)
         if trained is not None:
             if task is not None and task != trained.task:
                 raise InputError(f"{trained.name!r} is a {trained.task} model, not a {task} model.")
             return trained
+        if is_path(name):
+            folder = Path(name).expanduser().resolve()
+            return _cached(("folder", str(folder), task), lambda: load_checkpoint(folder, task=task))
     spec = resolve(name, task)
     revision = check_revision(revision)
-    key = (spec.name, spec.task, revision, cache_dir)
+    return _cached((spec.name, spec.task, revision, cache_dir), lambda: build(spec, revision, cache_dir))
+
+
+def _cached(key: tuple, make) -> TextModel:
+    """The model under ``key``, made once: concurrent first calls wait for the one that makes it."""
     with _registry_lock:
         if key in _cache:
             return _cache[key]
@@ -48,7 +59,7 @@ def load_model(name: str, *, task: str | None = None, revision: str | None = Non
     with lock:
         if key in _cache:
             return _cache[key]
-        model = build(spec, revision, cache_dir)
+        model = make()
         with _registry_lock:
             _cache[key] = model
         return model

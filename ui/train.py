@@ -69,13 +69,14 @@ def _settings(encoder, mode, l2, optimizer, balanced, holdout, folds, seed, epoc
 
 
 def _finished(result, name: str, about: str, evicted: list[str]) -> str:
-    """The closing status: what was trained, how well, where it now appears, what was left out."""
+    """The closing status: what was trained, how well, where it now appears, what was left out. (``name``
+    passed ``check_name``: letters, digits, '-' and '_' only, so it can stand in a code span as it is.)"""
     seconds, settings = result.seconds, result.settings
     lines = [f"**{markdown(name)}** is trained ({about}; {settings.mode}, {seconds.get('embedding', 0):.1f} s embedding "
              f"+ {seconds.get('head', 0):.2f} s head"
              + (f" + {seconds['finetune']:.0f} s fine-tuning" if "finetune" in seconds else "") + ").",
              f"It is now a model in every classification tab (pick *{markdown(name)} (trained here)*) while the "
-             f"server runs; download it to keep it (unzip it; `load_model(\"{markdown(name)}\")` in that folder's "
+             f"server runs; download it to keep it (unzip it; `load_model(\"./{name}\")` in that folder's "
              "parent loads it back)."]
     if result.report is not None:
         r = result.report

@@ -1,0 +1,208 @@
+"""A model from a folder: a checkpoint written by ``save_pretrained`` (or a sentence-transformers
+folder), loaded as a model of the one model API.
+
+Nothing from the folder runs and nothing is unpickled: a config that asks for custom code
+(``auto_map``) is refused, only ``*.safetensors`` weights are read (a folder that holds only
+pickles such as ``pytorch_model.bin`` gets one sentence saying so), the architecture must be one of
+``SUPPORTED``, and the weights' size is checked against a cap (``STUDIO_MAX_MODEL_BYTES``, 2 GB by
+default) before any is read. Every refusal happens in ``inspect_checkpoint``, before any weight
+is opened. The task is inferred (a sequence classifier: classification, or zero-shot too when its
+labels include entailment and contradiction; a sentence-transformers folder: embedding with its own
+pooling; a bare encoder: embedding with mean pooling) and can be chosen with ``task=``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import ModelInfo, TextModel
+from .errors import InputError, ModelUnavailable
+
+SUPPORTED = ("albert", "bart", "bert", "deberta-v2", "distilbert", "electra", "modernbert", "mpnet", "roberta",
+             "xlm-roberta")
+NAMES = {"albert": "ALBERT", "bart": "BART", "bert": "BERT", "deberta-v2": "DeBERTa-v2/v3", "distilbert": "DistilBERT",
+         "electra": "ELECTRA", "modernbert": "ModernBERT", "mpnet": "MPNet", "roberta": "RoBERTa",
+         "xlm-roberta": "XLM-RoBERTa"}
+PICKLES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".h5", ".msgpack")
+MAX_BYTES_DEFAULT = 2 * 2**30
+MAX_BYTES_ENV = "STUDIO_MAX_MODEL_BYTES"
+CLASSIFICATION, ZERO_SHOT, EMBEDDING = "classification", "zero-shot", "embedding"
+ST_MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+              "sentence_transformers.models.Normalize")
+
+
+def max_bytes_setting() -> int:
+    """The weights cap: ``STUDIO_MAX_MODEL_BYTES`` (the operator's setting) or 2 GB."""
+    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_BYTES_DEFAULT
+    try:
+        value = int(float(raw))
+    except ValueError:
+        raise InputError(f"{MAX_BYTES_ENV} must be a number of bytes, not {raw!r}.") from None
+    if value <= 0:
+        raise InputError(f"{MAX_BYTES_ENV} must be above 0.")
+    return value
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a folder holds, checked: where its transformer is, what it can be, how big it is."""
+
+    path: Path
+    model_type: str
+    tasks: tuple[str, ...]  # the tasks it can serve, the inferred one first
+    labels: tuple[str, ...]
+    weights_bytes: int
+    transformer: Path  # the folder with config.json and the weights (a sentence-transformers module's own)
+    pooling: str | None = None  # sentence-transformers pooling ("mean", "cls", "max"); None: not such a folder
+    normalize: bool = False
+    max_seq_length: int | None = None
+
+    @property
+    def task(self) -> str:
+        return self.tasks[0]
+
+
+def _json(path: Path, what: str) -> dict | list | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelUnavailable(f"{what} of {path.parent.name!r} is not readable JSON.") from None
+
+
+def _is_nli(labels: tuple[str, ...]) -> bool:
+    lowered = [label.lower() for label in labels]
+    return any(label.startswith("entail") for label in lowered) and any(label.startswith("contradict")
+                                                                        for label in lowered)
+
+
+def _sentence_transformers(folder: Path) -> tuple[Path, str, bool, int | None] | None:
+    """(module 0's folder, pooling, normalize, max_seq_length) of a sentence-transformers folder."""
+    modules = _json(folder / "modules.json", "modules.json")
+    if modules is None:
+        return None
+    if not isinstance(modules, list) or not modules or not all(isinstance(m, dict) for m in modules):
+        raise ModelUnavailable(f"{folder.name!r}: modules.json is not a list of modules.")
+    kinds = [str(m.get("type", "")) for m in modules]
+    others = [k for k in kinds if k not in ST_MODULES]
+    if others or kinds[0] != ST_MODULES[0]:
+        shown = others[0] if others else kinds[0]
+        raise ModelUnavailable(f"{folder.name!r}: the sentence-transformers module {shown!r} is not supported (a "
+                               "Transformer, then Pooling and optionally Normalize, are).")
+    transformer = (folder / str(modules[0].get("path", ""))).resolve()
+    if folder.resolve() not in (transformer, *transformer.parents):
+        raise ModelUnavailable(f"{folder.name!r}: a module path leaves the folder.")
+    pooling = "mean"
+    for module in modules:
+        if str(module.get("type", "")).endswith("Pooling"):
+            config = _json(folder / str(module.get("path", "")) / "config.json", "the pooling config") or {}
+            pooling = "cls" if config.get("pooling_mode_cls_token") else "max" if config.get(
+                "pooling_mode_max_tokens") else "mean"
+    normalize = any(k.endswith("Normalize") for k in kinds)
+    settings = _json(folder / "sentence_bert_config.json", "sentence_bert_config.json") or {}
+    length = settings.get("max_seq_length") if isinstance(settings, dict) else None
+    return transformer, pooling, normalize, length if isinstance(length, int) else None
+
+
+def _weights(folder: Path, shown: str, max_bytes: int) -> int:
+    """The safetensors weights' total size, refusing pickles, missing weights and sizes over the cap."""
+    tensors = sorted(folder.glob("*.safetensors"))
+    if not tensors:
+        pickles = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLES)
+        if pickles:
+            raise ModelUnavailable(f"{shown!r} holds only pickled weights ({pickles[0]}), which are never loaded: "
+                                   "safetensors weights (model.safetensors) are needed; re-save it with "
+                                   "save_pretrained(safe_serialization=True).")
+        raise ModelUnavailable(f"{shown!r} has no model weights (model.safetensors).")
+    total = sum(p.stat().st_size for p in tensors)
+    if total > max_bytes:
+        raise ModelUnavailable(f"{shown!r} has {total / 2**30:.2f} GB of weights; the limit is "
+                               f"{max_bytes / 2**30:.2f} GB ({MAX_BYTES_ENV}).")
+    return total
+
+
+def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None, shown: str | None = None) -> Checkpoint:
+    """Check a folder before anything of it is loaded: one ``ModelUnavailable`` sentence for anything refused."""
+    folder = Path(path).expanduser()
+    shown = shown or folder.name or str(folder)
+    if not folder.is_dir():
+        raise ModelUnavailable(f"{shown!r} is not a folder.")
+    max_bytes = max_bytes_setting() if max_bytes is None else max_bytes
+    st = _sentence_transformers(folder)
+    transformer = st[0] if st else folder
+    config = _json(transformer / "config.json", "config.json")
+    if not isinstance(config, dict):
+        raise ModelUnavailable(f"{shown!r} has no config.json: give a folder written by save_pretrained.")
+    tokenizer_config = _json(transformer / "tokenizer_config.json", "tokenizer_config.json") or {}
+    if "auto_map" in config or (isinstance(tokenizer_config, dict) and "auto_map" in tokenizer_config):
+        raise ModelUnavailable(f"{shown!r} asks for custom code (auto_map in its config), and the studio never runs "
+                               "code from a model's folder.")
+    model_type = str(config.get("model_type", ""))
+    if model_type not in SUPPORTED:
+        raise ModelUnavailable(f"{shown!r} is a {model_type or 'model of unknown type'} model; the supported "
+                               f"architectures are {', '.join(NAMES[t] for t in SUPPORTED)}.")
+    size = _weights(transformer, shown, max_bytes)
+    id2label = config.get("id2label") or {}
+    labels = tuple(str(id2label.get(str(i), id2label.get(i, f"LABEL_{i}"))) for i in range(len(id2label))) \
+        if isinstance(id2label, dict) else ()
+    classifier = any(str(a).endswith("ForSequenceClassification") for a in config.get("architectures") or [])
+    if st:
+        tasks = (EMBEDDING,)
+    elif classifier:
+        tasks = (CLASSIFICATION, ZERO_SHOT, EMBEDDING) if _is_nli(labels) else (CLASSIFICATION, EMBEDDING)
+    else:
+        tasks = (EMBEDDING,)
+    return Checkpoint(path=folder.resolve(), model_type=model_type, tasks=tasks, labels=labels, weights_bytes=size,
+                      transformer=transformer.resolve(), pooling=st[1] if st else None,
+                      normalize=st[2] if st else False, max_seq_length=st[3] if st else None)
+
+
+def load_checkpoint(path: str | os.PathLike, *, task: str | None = None, name: str | None = None,
+                    source: str | None = None, revision: str | None = None, max_bytes: int | None = None) -> TextModel:
+    """The model in a folder (see the module's docstring), as ``task`` (default: the inferred one)."""
+    from . import loaders
+
+    checkpoint = inspect_checkpoint(path, max_bytes=max_bytes, shown=name)
+    chosen = task or checkpoint.task
+    if chosen not in checkpoint.tasks:
+        shown = repr(name or checkpoint.path.name)
+        why = {ZERO_SHOT: f"{shown} is not an NLI model: its labels do not include entailment and contradiction, so "
+                          "it cannot be a zero-shot model",
+               CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model"}.get(
+            chosen, f"{shown} cannot be a {chosen} model")
+        raise ModelUnavailable(f"{why}; it can be {' or '.join(checkpoint.tasks)}.")
+    info = ModelInfo(name=name or checkpoint.path.name, task=chosen, source=source or str(checkpoint.path),
+                     revision=revision, description=f"{NAMES[checkpoint.model_type]} {chosen} model from "
+                                                    f"{source or checkpoint.path.name}")
+    if chosen == EMBEDDING:
+        return loaders.embedding_from_folder(info, checkpoint)
+    if chosen == ZERO_SHOT:
+        return loaders.nli_from_folder(info, checkpoint)
+    return loaders.classifier_from_folder(info, checkpoint)
+
+
+def is_path(name: object) -> bool:
+    """Whether a model name is a local folder given as a path: a ``Path``, or text that says it is one
+    ("./x", "../x", "/x", "~/x"). A bare "owner/name" is a Hub id, never read from the working directory."""
+    if isinstance(name, os.PathLike):
+        return True
+    if not isinstance(name, str):
+        return False
+    return name.startswith(("./", "../", "/", "~", ".\\", "..\\")) or os.path.isabs(name) or name in (".", "..")
+
+
+def describe(checkpoint: Checkpoint) -> str:
+    """One line on what a folder holds (the operator's start-up log)."""
+    return (f"{NAMES[checkpoint.model_type]}, {checkpoint.weights_bytes / 2**20:,.1f} MB of safetensors weights, "
+            f"can be {' or '.join(checkpoint.tasks)}")
+
+
+def check_not_a_path(name: object) -> None:
+    """The web app's guard: a user's model choice is never a path."""
+    if is_path(name):
+        raise InputError("Choose one of the listed models: a path is not a model name here.")

@@ -16,9 +16,11 @@ import gradio as gr
 from explain import METHODS, explain, load_plugins
 from explain.charts import embedding as embedding_charts
 from model import TASKS, get_task, list_models, load_model, quiet_logging
+from model.folders import parse_folder_argument, register_folder
 from model.hub import hub_reachable, limit_hub_waits
+from model.hub_models import HubModels
 from ui import attention, classify, dataset, embeddings, inside, train, zero_shot
-from ui.models import ModelLists
+from ui.models import ModelLists, allow_any_hub_model
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page
 from ui.progress import no_average_eta
 
@@ -92,16 +94,40 @@ def build() -> gr.Blocks:
     return demo
 
 
+def register_folders(arguments: list[str]) -> list:
+    """The operator's folders (``--model PATH[:task]``, ``STUDIO_MODELS``) as registry models; a refused
+    folder stops the start with its one sentence."""
+    specs = []
+    for argument in arguments:
+        path, task = parse_folder_argument(argument.strip())
+        try:
+            specs.append(register_folder(path, task))
+        except ValueError as err:
+            raise SystemExit(f"--model {argument}: {err}") from None
+    return specs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the Transformer explainability studio.")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--no-warm-up", action="store_true", help="load models on first use instead of at start")
+    parser.add_argument("--model", action="append", default=[], metavar="PATH[:task]",
+                        help="a local model folder (save_pretrained or sentence-transformers) offered in every tab of "
+                             "its task under the folder's name; repeatable; also STUDIO_MODELS=PATH[:task],... "
+                             "(safetensors only, never remote code; the page never takes a path from its users)")
+    parser.add_argument("--hub-models", choices=["listed", "any"], default="listed",
+                        help="any: users may type a Hugging Face Hub id in the model pickers, where the Hub answers "
+                             "(checked before download: safetensors, size cap, task; kept in a bounded LRU)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_logging()
     limit_hub_waits()
     load_plugins()
+    for spec in register_folders([*args.model, *filter(None, os.environ.get("STUDIO_MODELS", "").split(","))]):
+        log.info("local model %s (%s): %s", spec.name, spec.task, spec.description)
+    if args.hub_models == "any":
+        allow_any_hub_model(HubModels())
     started = time.perf_counter()
     demo = build()
     if not args.no_warm_up:

@@ -206,3 +206,36 @@ def check_not_a_path(name: object) -> None:
     """The web app's guard: a user's model choice is never a path."""
     if is_path(name):
         raise InputError("Choose one of the listed models: a path is not a model name here.")
+
+
+def parse_folder_argument(text: str) -> tuple[str, str | None]:
+    """``PATH[:task]`` (the operator's ``--model`` flag and ``STUDIO_MODELS``) -> (path, task or None)."""
+    from .tasks import TASKS
+
+    path, _, task = text.rpartition(":")
+    if path and task in TASKS:
+        return path, task
+    return text, None
+
+
+def register_folder(path: str | os.PathLike, task: str | None = None, name: str | None = None):
+    """Register a folder the operator named (``python app.py --model PATH[:task]``) as a model of the
+    registry: checked now (a refusal is one sentence at start-up), loaded on first use, listed by
+    every tab of its task under the folder's name (made unique with -2, -3 ... if taken)."""
+    import re
+
+    from .registry import REGISTRY, register_model
+
+    checkpoint = inspect_checkpoint(path)
+    chosen = task or checkpoint.task
+    if chosen not in checkpoint.tasks:
+        raise ModelUnavailable(f"{checkpoint.path.name!r} cannot be a {chosen} model; it can be "
+                               f"{' or '.join(checkpoint.tasks)}.")
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or checkpoint.path.name).strip("-.")[:60] or "model"
+    chosen_name, number = base, 1
+    while chosen_name in REGISTRY:
+        number += 1
+        chosen_name = f"{base}-{number}"
+    return register_model(chosen_name, task=chosen, origin="local", source=str(checkpoint.path),
+                          description=f"{describe(checkpoint)}; a local folder ({checkpoint.path.name})",
+                          load=lambda: load_checkpoint(checkpoint.path, task=chosen, name=chosen_name))

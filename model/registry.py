@@ -5,6 +5,7 @@ Hub ids (``owner/name``) and need ``task=``; they are validated so no name becom
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,8 @@ def register_model(name: str, *, task: str, load: Callable[[], TextModel], descr
     if name in REGISTRY:
         raise InputError(f"A model named {name!r} is already registered.")
     spec = ModelSpec(name, task, "plugin", source, description or f"{name} ({task})", origin=origin, load=load)
+    if origin not in ORIGIN_ORDER:
+        raise InputError(f"origin must be one of {', '.join(ORIGIN_ORDER)}.")
     REGISTRY[name] = spec
     return spec
 
@@ -115,7 +118,10 @@ def resolve(name: object, task: str | None = None) -> ModelSpec:
         return spec
     hub_id = check_hub_id(name)
     if task is None:
-        raise InputError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task ({', '.join(TASKS)}).")
+        here = " (a folder of that name is here: to load it, give it as a path, ./" + hub_id + ")" \
+            if os.path.isdir(hub_id) else ""
+        raise InputError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task "
+                         f"({', '.join(TASKS)}){here}.")
     kind = get_task(task).HUB_KIND
     if kind is None:
         raise InputError(f"Models of the {task} task cannot be loaded from the Hub.")

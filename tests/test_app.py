@@ -54,3 +54,61 @@ def test_a_request_before_its_model_is_loaded_says_so(monkeypatch):
     monkeypatch.setattr(models, "load_model", lambda name, task=None: "the model")
     assert models.resolve("minilm-embed", "embedding", lambda value, desc: messages.append(desc)) == "the model"
     assert messages == ["Loading minilm-embed (first use since the server started)…"]
+
+
+def test_the_operators_folders_appear_in_every_tab_of_their_task(tmp_path):
+    """python app.py --model PATH[:task] (and STUDIO_MODELS): the folder's model, under its name, in every
+    list of its task; explained like the others."""
+    import app
+    from model import unregister_model
+    from model.loading import forget
+    from tests.tiny_architectures import build
+    from ui.classify import classify
+
+    folder = build(tmp_path / "my-roberta", "roberta")
+    nli = build(tmp_path / "my-nli", "deberta-v2", head="nli")
+    specs = app.register_folders([str(folder), f"{nli}:zero-shot"])
+    try:
+        assert [(s.name, s.task, s.origin) for s in specs] == [("my-roberta", "classification", "local"),
+                                                                ("my-nli", "zero-shot", "local")]
+        components = app.build().config["components"]
+        lists = [[list(c) for c in component["props"]["choices"]] for component in components
+                 if component["type"] == "dropdown" and any(
+                     str(c[1]) in ("intent-minilm", "minilm-zeroshot") for c in component["props"]["choices"])]
+        with_roberta = [choices for choices in lists if ["my-roberta (local folder)", "my-roberta"] in choices]
+        with_nli = [choices for choices in lists if ["my-nli (local folder)", "my-nli"] in choices]
+        assert len(with_roberta) == 4 and len(with_nli) == 3  # classification tabs; zero-shot, Attention, Inside
+        label, bars, *_ = classify("the movie was very good", "my-roberta", "occlusion", "", 0,
+                                   progress=lambda *a, **k: None)
+        assert set(label) == {"NEGATIVE", "POSITIVE"} and bars.data[0].type == "bar"
+        again = app.register_folders([str(folder)])  # the same folder twice: a second, distinct name
+        assert again[0].name == "my-roberta-2"
+        specs += again
+    finally:
+        for spec in specs:
+            unregister_model(spec.name)
+            forget(spec.name)
+
+
+@pytest.mark.slow
+def test_a_refused_folder_stops_the_start_with_one_sentence(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = subprocess.run([sys.executable, "app.py", "--model", str(tmp_path / "empty"), "--no-warm-up"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode != 0 and run.stderr.strip().splitlines()[-1] == (
+        f"--model {tmp_path / 'empty'}: 'empty' has no config.json: give a folder written by save_pretrained.")
+
+
+@pytest.mark.slow
+def test_the_cli_takes_a_folder(tmp_path):
+    import json
+
+    from tests.tiny_architectures import build
+
+    build(tmp_path / "checkpoint", "electra")
+    run = subprocess.run([sys.executable, "-m", "explain", "--model", "./checkpoint", "--method", "occlusion",
+                          "--text", "the movie was very good", "--no-attention"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["model"] == "checkpoint" and data["labels"] == ["NEGATIVE", "POSITIVE"]

@@ -23,8 +23,11 @@ def _env() -> dict:
 
 @pytest.fixture
 def plugin():
-    from explain import load_plugins
+    from explain import load_plugins, unregister_method
 
+    unregister_method("toy")  # (another test may have imported and unregistered the toy method: start afresh)
+    sys.modules.pop("tests.toy_plugin", None)
+    sys.modules.pop("tests.toy_method", None)
     assert load_plugins("tests.toy_plugin") == ["tests.toy_plugin"]
     import tests.toy_plugin as module
 

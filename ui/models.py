@@ -1,14 +1,19 @@
 """The page's model lists, all from one place: the registry (bundled models, the operator's folders,
 plugin models, and Hub models where the Hub answered at start-up) and the models trained here.
 Training a model refreshes every list of its task. Only names offered here reach ``load_model``
-from the page: no string a user sends becomes a Hub id or a path."""
+from the page, and no string a user sends becomes a path; where the operator allows any Hub model
+(``--hub-models any``, with the Hub reachable), a typed Hub id goes through ``model.hub_models``:
+its metadata checked before the download, the models kept in a bounded LRU."""
 from __future__ import annotations
 
 import gradio as gr
 
 from model import REGISTRY, is_loaded, list_models, load_model
 from model.errors import InputError
+from model.folders import is_path
+from model.hub_models import HubModels
 from model.trained import TRAINED
+from model.validation import check_hub_id
 
 ORIGIN = {"bundled": "", "local": " (local folder)", "plugin": " (plugin)", "hub": " (Hugging Face Hub)"}
 
@@ -34,8 +39,27 @@ def default(tasks: tuple[str, ...]) -> str | None:
     return None
 
 
+HUB: HubModels | None = None  # set by the app where any Hub model may be typed
+
+
+def allow_any_hub_model(hub_models: HubModels | None) -> None:
+    """Let users type Hub ids in the model pickers (the operator's ``--hub-models any``); None: listed models only."""
+    global HUB
+    HUB = hub_models
+
+
 def resolve(name: object, task: str | None = None, progress=None):
-    """The model a listed name stands for (``task`` None: any task); one sentence for anything else."""
+    """The model a listed name stands for (``task`` None: any task), or a typed Hub id where allowed; one
+    sentence for anything else."""
+    if isinstance(name, str) and HUB is not None and name not in REGISTRY and TRAINED.get(name) is None \
+            and not is_path(name):
+        def downloaded(done: int, total: int) -> None:
+            if progress is not None:
+                progress((done, total or None), desc=f"Downloading {name} from the Hugging Face Hub", unit="files")
+
+        if progress is not None:
+            progress(None, desc=f"Checking {name} on the Hugging Face Hub…")
+        return HUB.get(check_hub_id(name), task, progress=downloaded)
     if not isinstance(name, str) or (name not in REGISTRY and TRAINED.get(name) is None):
         raise InputError("Choose one of the listed models (a model trained here is kept while the server runs, "
                          "unless newer ones take its place).")
@@ -54,6 +78,9 @@ class ModelLists:
     def dropdown(self, tasks: tuple[str, ...], label: str = "Model", **kwargs) -> gr.Dropdown:
         offered = choices(tasks, self.online)
         value = kwargs.pop("value", default(tasks) or (offered[0][1] if offered else None))
+        if HUB is not None and self.online:  # the operator allows any Hub model: it can be typed
+            kwargs.setdefault("allow_custom_value", True)
+            kwargs.setdefault("info", "or type a Hugging Face Hub id (owner/name): its metadata is checked first")
         component = gr.Dropdown(offered, value=value, label=label, **kwargs)
         self.dropdowns.append((component, tasks))
         return component

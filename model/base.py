@@ -107,12 +107,7 @@ class TextModel:
     def attention_shape(self) -> tuple[int, int]:
         """(layers, heads) of the self-attention ``attentions`` returns: the one place the page's
         layer and head controls and Inside the Transformer read them (an encoder-decoder's encoder)."""
-        config = self.transformer.config
-        layers = getattr(config, "num_hidden_layers", None) or getattr(config, "encoder_layers", None) \
-            or getattr(config, "n_layers", None)
-        heads = getattr(config, "num_attention_heads", None) or getattr(config, "encoder_attention_heads", None) \
-            or getattr(config, "n_heads", None)
-        return int(layers), int(heads)
+        return layers_and_heads(self.transformer.config)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, task={self.task!r}, device={self.device})"
@@ -268,6 +263,15 @@ class TextModel:
         result = np.empty_like(sorted_out)
         result[order] = sorted_out
         return result
+
+
+def layers_and_heads(config) -> tuple[int, int]:
+    """(encoder layers, attention heads) from a Hugging Face config, whatever the architecture calls them."""
+    layers = getattr(config, "num_hidden_layers", None) or getattr(config, "encoder_layers", None) \
+        or getattr(config, "n_layers", None)
+    heads = getattr(config, "num_attention_heads", None) or getattr(config, "encoder_attention_heads", None) \
+        or getattr(config, "n_heads", None)
+    return int(layers), int(heads)
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -23,6 +24,17 @@ from .zero_shot import NLIZeroShot, SimilarityZeroShot
 log = logging.getLogger(__name__)
 
 MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
+_IMPORTS = threading.Lock()
+
+
+def transformers_classes(*names: str) -> tuple:
+    """transformers' classes by name, imported under one lock: its lazy module is not safe when two threads
+    ask for the same class for the first time at once (seen here: "cannot import name 'AutoModel'" when the
+    page's first events loaded two models together)."""
+    with _IMPORTS:
+        import transformers
+
+        return tuple(getattr(transformers, name) for name in names)
 
 
 # ---------------------------------------------------------------------------- file access
@@ -116,7 +128,7 @@ def intent_label_name(class_id: str, label_map: dict) -> str:
 
 
 def _minilm_encoder() -> tuple[SentenceEncoder, object, object]:
-    from transformers import AutoModel, AutoTokenizer
+    AutoModel, AutoTokenizer = transformers_classes("AutoModel", "AutoTokenizer")  # noqa: N806 - classes
 
     path = bundled_minilm_path()
     transformer = AutoModel.from_pretrained(path, use_safetensors=True, attn_implementation=_attention_impl())
@@ -180,7 +192,7 @@ def _load(cls, folder, what: str):
 
 
 def _folder_tokenizer(folder, what: str):
-    from transformers import AutoTokenizer
+    (AutoTokenizer,) = transformers_classes("AutoTokenizer")  # noqa: N806 - a class
 
     try:
         return AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False, local_files_only=True)
@@ -189,7 +201,7 @@ def _folder_tokenizer(folder, what: str):
 
 
 def classifier_from_folder(info: ModelInfo, checkpoint) -> ClassifierModel:
-    from transformers import AutoModelForSequenceClassification
+    (AutoModelForSequenceClassification,) = transformers_classes("AutoModelForSequenceClassification")  # noqa: N806
 
     model = _load(AutoModelForSequenceClassification, checkpoint.transformer, repr(info.name))
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
@@ -208,7 +220,7 @@ def entailment_index(label2id: dict) -> int:
 
 
 def nli_from_folder(info: ModelInfo, checkpoint) -> NLIZeroShot:
-    from transformers import AutoModelForSequenceClassification
+    (AutoModelForSequenceClassification,) = transformers_classes("AutoModelForSequenceClassification")  # noqa: N806
 
     model = _load(AutoModelForSequenceClassification, checkpoint.transformer, repr(info.name))
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
@@ -219,7 +231,7 @@ def nli_from_folder(info: ModelInfo, checkpoint) -> NLIZeroShot:
 def embedding_from_folder(info: ModelInfo, checkpoint) -> EmbeddingModel:
     """A sentence-transformers folder (its pooling, and Normalize if listed) or a bare encoder (mean pooling,
     not normalised)."""
-    from transformers import AutoModel
+    (AutoModel,) = transformers_classes("AutoModel")  # noqa: N806 - a class
 
     transformer = _load(AutoModel, checkpoint.transformer, repr(info.name))
     if getattr(transformer.config, "is_encoder_decoder", False):  # (BART: the encoder reads the text)

@@ -83,3 +83,20 @@ def client(launched):
     from gradio_client import Client
 
     return Client(launched[1], verbose=False)
+
+
+@pytest.fixture(scope="session")
+def folders(tmp_path_factory) -> dict:
+    """A tiny classifier of every architecture, NLI classifiers, sentence-transformers folders, bare encoders."""
+    from tests.tiny_architectures import ARCHITECTURES, build, sentence_transformers_folder
+
+    root = tmp_path_factory.mktemp("checkpoints")
+    out = {kind: build(root / kind, kind) for kind in ARCHITECTURES}
+    for kind in ("deberta-v2", "roberta", "xlm-roberta", "bart"):
+        out[f"{kind}-nli"] = build(root / f"{kind}-nli", kind, head="nli", seed=1)
+    for kind in ("mpnet", "bert", "xlm-roberta"):
+        out[f"{kind}-st"] = sentence_transformers_folder(root / f"{kind}-st", kind)
+    out["bert-st-cls"] = sentence_transformers_folder(root / "bert-st-cls", "bert", pooling="cls", normalize=False)
+    for kind in ("electra", "modernbert"):
+        out[f"{kind}-encoder"] = build(root / f"{kind}-encoder", kind, head="encoder", seed=2)
+    return out

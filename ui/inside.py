@@ -46,13 +46,15 @@ def _layer_head(model, layer, head) -> tuple[int, int]:
             min(max(whole(head, "head", -10**6, 10**6), 1), heads) - 1)
 
 
-def _proof(steps, summed, flow, head_index: int, tokenized, model) -> str:
+def _proof(steps, summed, flow, head_index: int, tokenized, model, parts) -> str:
     lines = [f"**This is the model's own computation**: P equals the model's attention probabilities to "
              f"{steps.p_difference:.1e} and A equals head {head_index + 1}'s slice of its attention output to "
              f"{steps.a_difference:.1e} (largest absolute differences, within what float32 rounding in the model "
-             f"allows: {steps.p_bound:.1e} and {steps.a_bound:.1e}); LayerNorm(token + position"
-             f"{' + type' if summed.type is not None else ''}) equals the model's embedding output to "
-             f"{summed.difference:.1e}.",
+             f"allows: {steps.p_bound:.1e} and {steps.a_bound:.1e}); {summed.steps} equals the model's embedding "
+             f"output to {summed.difference:.1e}.",
+             f"Positions: {parts.position_description}."
+             + (" " + "; ".join(steps.notes) + "." if steps.notes else "")
+             + (" ALBERT: every layer runs the same shared weights." if parts.shared else ""),
              f"`last_hidden_state` has shape `{flow.last_hidden_state_shape}` (batch, tokens, hidden) for this "
              "text; the layer lens's last point is the model's prediction."]
     if tokenized.truncated:
@@ -71,18 +73,16 @@ def compute(text: str, model_name: str, layer, head, extra: str, query=None, pro
     flow = internals.layer_flow(model, text)
     lens = internals.layer_lens(model, text, **_lens_arguments(model, extra))
     parts = internals.anatomy(model)
-    length = min(POSITIONS, parts.position_embeddings.num_embeddings if parts.position_embeddings else POSITIONS)
-    encoding = internals.sinusoidal_encoding(length, parts.hidden)
+    encoding = internals.sinusoidal_encoding(POSITIONS, parts.hidden)
     summed = internals.embedding_sum(model, text)
-    learned = inside_charts.learned_positions(internals.position_embeddings(model), length) \
-        if parts.position_embeddings is not None else None
+    positions = inside_charts.positions(internals.position_view(model, POSITIONS), POSITIONS)
     chosen = query if isinstance(query, int) and 0 <= query < len(steps.tokens) else (1 if len(steps.tokens) > 1 else 0)
     path = write_inside(model.name, text, steps, encoding, summed, flow, lens)
-    return (_proof(steps, summed, flow, head_index, model.tokenize(text), model), inside_charts.layer_input(steps),
+    return (_proof(steps, summed, flow, head_index, model.tokenize(text), model, parts), inside_charts.layer_input(steps),
             inside_charts.queries_keys_values(steps), inside_charts.scores_and_weights(steps),
             inside_charts.head_output(steps),
             gr.Dropdown(choices=[(f"{i}: {t}", i) for i, t in enumerate(steps.tokens)], value=chosen),
-            inside_charts.query_key(steps, chosen), inside_charts.sinusoidal(encoding), learned,
+            inside_charts.query_key(steps, chosen), inside_charts.sinusoidal(encoding), positions,
             inside_charts.flow(flow), inside_charts.token_similarity(flow, layer_index + 1), inside_charts.lens(lens),
             path)
 
@@ -127,9 +127,10 @@ def inside_shape(model_name: str):
 
 def render(page: Page) -> None:
     gr.Markdown("How the encoder computes, recomputed from the chosen model's own weights and checked against what "
-                "the model itself computed: self-attention step by step, position encodings, the feed-forward "
-                f"layers and a layer lens. BERT-style encoders and DistilBERT; texts up to {MAX_CHARS:,} characters "
-                "(the model reads at most its maximum number of tokens, and the page says when it cuts).")
+                "the model itself computed: self-attention step by step (with what each architecture adds to the "
+                "scores), the positions it uses, the feed-forward layers and a layer lens. "
+                f"{internals.COVERED}; texts up to {MAX_CHARS:,} characters (the model reads at most its maximum "
+                "number of tokens, and the page says when it cuts).")
     with gr.Row():
         text = gr.Textbox(label="Text", lines=2, value="The bank raised interest rates again.", max_length=MAX_CHARS)
         with gr.Column():
@@ -149,11 +150,14 @@ def render(page: Page) -> None:
     output = gr.Plot(label="A = PV: the head's output (tokens × d_k)")
     query = gr.Dropdown([], label="Query token (for the view below)", allow_custom_value=True)
     query_key = gr.Plot(label="One query against every key: the products that make each score")
-    gr.Markdown("### Positions\nSelf-attention alone does not know word order: the model adds a position vector to "
-                "each token's embedding. The original Transformer used fixed sinusoids (left: their dot product "
-                "depends only on the distance between positions); BERT-style models learn their own table (right).")
+    gr.Markdown("### Positions\nSelf-attention alone does not know word order. The original Transformer added fixed "
+                "sinusoids to the embeddings (first chart: their dot product depends only on the distance between "
+                "positions). The second chart shows what the chosen model really uses: a learned table of absolute "
+                "positions (BERT-style models, BART), a learned bias per bucket of relative distance (MPNet), "
+                "relative-position embeddings read by extra score terms (DeBERTa), or rotary angles with local "
+                "windows (ModernBERT).")
     sinusoid = gr.Plot(label="Sinusoidal position encoding (the formula)")
-    learned = gr.Plot(label="The model's learned position embeddings")
+    learned = gr.Plot(label="The positions this model uses")
     gr.Markdown("### Feed-forward layers and hidden states")
     flow = gr.Plot(label="Per layer and token: the residual stream and what each block adds")
     similarity = gr.Plot(label="Token-to-token similarity after the chosen layer (follows the Layer slider)")

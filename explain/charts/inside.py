@@ -10,10 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from model.internals import AttentionSteps, LayerFlow, LayerLens, position_similarity
+from model.internals import AttentionSteps, LayerFlow, LayerLens, PositionView, position_similarity
 
 from .embedding import project
-from .style import DIVERGING, PALETTE, SEQUENTIAL, layout, number, plain, short, unique_ticks
+from .style import DIVERGING, PALETTE, SEQUENTIAL, SERIES, layout, number, plain, short, unique_ticks
 
 MAX_HEIGHT = 760  # a long text makes the cells thinner, not the page taller
 
@@ -65,20 +65,46 @@ def queries_keys_values(steps: AttentionSteps) -> go.Figure:
 
 
 def scores_and_weights(steps: AttentionSteps) -> go.Figure:
+    """S and P; where the architecture adds terms to Q Kᵀ (DeBERTa's content→position and
+    position→content, MPNet's relative bias) the terms come first, in a row above, on one scale with S."""
     ticks = _ticks(steps.tokens)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("S = Q Kᵀ / √d_k (+ mask)", "P = softmax(S), row by row"),
-                        horizontal_spacing=0.16)
-    scores = np.where(np.isfinite(steps.S), steps.S, np.nan)
-    fig.add_trace(_heat(scores, ticks, ticks, name="S", colorbar={"x": 0.43, "len": 0.9, "thickness": 14}), 1, 1)
-    fig.add_trace(_heat(steps.P, ticks, ticks, colours=SEQUENTIAL, centre=False, name="P", zmin=0,
-                        zmax=float(steps.P.max()), colorbar={"x": 1.0, "len": 0.9}), 1, 2)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_yaxes(title_text="query token", row=1, col=1)  # (only left: the right one met the colour bar)
-    fig.update_xaxes(title_text="key token", tickangle=-45)
     n = len(steps.tokens)
+    extra = list(steps.terms) if len(steps.terms) > 1 else []
+    scores = np.where(np.isfinite(steps.S), steps.S, np.nan)
+    p_title = "P = softmax(S), row by row"
+    if not extra:
+        fig = make_subplots(rows=1, cols=2, subplot_titles=("S = Q Kᵀ / √d_k (+ mask)", p_title),
+                            horizontal_spacing=0.16)
+        fig.add_trace(_heat(scores, ticks, ticks, name="S", colorbar={"x": 0.43, "len": 0.9, "thickness": 14}), 1, 1)
+        fig.add_trace(_heat(steps.P, ticks, ticks, colours=SEQUENTIAL, centre=False, name="P", zmin=0,
+                            zmax=float(steps.P.max()), colorbar={"x": 1.0, "len": 0.9}), 1, 2)
+        height = token_height(n, 30, 220, 380)
+    else:
+        cols = max(len(extra), 2)
+        titles = [*extra, *[""] * (cols - len(extra)), "S = " + " + ".join(extra) + " (+ mask)", p_title]
+        fig = make_subplots(rows=2, cols=cols, subplot_titles=titles, horizontal_spacing=0.06, vertical_spacing=0.14,
+                            specs=[[{} for _ in range(cols)], [{} for _ in range(cols)]])
+        bound = max([float(np.nanmax(np.abs(scores))) if np.isfinite(scores).any() else 1.0,
+                     *(float(np.abs(term).max()) for term in steps.terms.values())])
+        for col, name in enumerate(extra, start=1):
+            fig.add_trace(go.Heatmap(z=steps.terms[name], x=ticks, y=ticks, colorscale=DIVERGING, zmin=-bound,
+                                     zmax=bound, showscale=False,
+                                     hovertemplate=f"{plain(name)}<br>query %{{y}} · key %{{x}}<br>%{{z:.5g}}"
+                                                   "<extra></extra>"), 1, col)
+        fig.add_trace(_heat(scores, ticks, ticks, centre=False, name="S", zmin=-bound, zmax=bound,
+                            colorbar={"x": 1.0, "y": 0.79, "len": 0.4, "thickness": 12}), 2, 1)
+        fig.add_trace(_heat(steps.P, ticks, ticks, colours=SEQUENTIAL, centre=False, name="P", zmin=0,
+                            zmax=float(steps.P.max()), colorbar={"x": 1.0, "y": 0.21, "len": 0.4, "thickness": 12}), 2, 2)
+        for col in range(2, cols + 1):
+            fig.update_yaxes(showticklabels=False, row=1, col=col)
+            fig.update_yaxes(showticklabels=False, row=2, col=col)
+        height = min(1400, 2 * token_height(n, 24, 120, 300) + 120)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(title_text="query token", col=1)  # (only left: the others met the colour bars)
+    fig.update_xaxes(tickangle=-45)
     layout(fig, f"Scores and attention weights · layer {steps.layer + 1}, head {steps.head + 1}",
-            f"each {n} × {n} · P matches the model's own attention probabilities to {steps.p_difference:.1e}",
-            height=token_height(n, 30, 220, 380), margin={"l": 10, "r": 10, "t": 100, "b": 10})
+           f"each {n} × {n} (rows: the query token, columns: the key token) · P matches the model's own attention "
+           f"probabilities to {steps.p_difference:.1e}", height=height, margin={"l": 10, "r": 10, "t": 100, "b": 10})
     return fig
 
 
@@ -93,21 +119,27 @@ def head_output(steps: AttentionSteps) -> go.Figure:
 
 
 def query_key(steps: AttentionSteps, query: int) -> go.Figure:
-    """bertviz's neuron view: q_d k_d / √d_k per key token and dimension; each row adds up to S[q, k]."""
+    """bertviz's neuron view: q_d k_d / scale per key token and dimension; each row adds up to the content
+    term of S[q, k] (all of S for models that add no other term)."""
     parts = steps.contributions(query)
     ticks = _ticks(steps.tokens)
+    only_content = len(steps.terms) == 1
+    total = "sum = S[q, k]" if only_content else "sum = content term of S[q, k]"
     fig = make_subplots(rows=1, cols=2, column_widths=[0.78, 0.22], shared_yaxes=True, horizontal_spacing=0.02,
-                        subplot_titles=("q · k, dimension by dimension", "sum = S[q, k]"))
-    fig.add_trace(_heat(parts, _dims(parts.shape[1]), ticks, name="q_d k_d / √d_k", showscale=False), 1, 1)
-    fig.add_trace(go.Bar(x=parts.sum(1), y=ticks, orientation="h", marker_color=PALETTE[3],
-                         customdata=steps.P[query], hovertemplate="%{y}: S = %{x:.4g} · P = %{customdata:.3f}"
-                                                                  "<extra></extra>"), 1, 2)
+                        subplot_titles=("q · k, dimension by dimension", total))
+    fig.add_trace(_heat(parts, _dims(parts.shape[1]), ticks, name=f"q_d k_d / {steps.content_scale:.3g}",
+                        showscale=False), 1, 1)
+    fig.add_trace(go.Bar(x=parts.sum(1), y=ticks, orientation="h", marker_color=SERIES[0],
+                         customdata=np.stack([steps.S[query], steps.P[query]], 1),
+                         hovertemplate="%{y}: content %{x:.4g} · S = %{customdata[0]:.4g} · P = %{customdata[1]:.3f}"
+                                       "<extra></extra>"), 1, 2)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(showticklabels=False, row=1, col=1)
+    extra = "" if only_content else " · the other terms of S are in the chart above"
     layout(fig, f"Query {short(steps.tokens[query], 20)} against every key",
-            f"layer {steps.layer + 1}, head {steps.head + 1} · token {query} as the query · hover a bar for its weight P",
-            height=token_height(len(steps.tokens), 24, 160, 320), showlegend=False,
-            margin={"l": 10, "r": 10, "t": 100, "b": 30})
+           f"layer {steps.layer + 1}, head {steps.head + 1} · token {query} as the query · hover a bar for S and "
+           f"its weight P{extra}", height=token_height(len(steps.tokens), 24, 160, 320), showlegend=False,
+           margin={"l": 10, "r": 10, "t": 100, "b": 30})
     return fig
 
 
@@ -150,6 +182,58 @@ def learned_positions(table: np.ndarray, length: int) -> go.Figure:
             f"{table.shape[1]} · added to the token embeddings: X = LayerNorm(token + position (+ type))",
             height=480, showlegend=False, margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
+
+
+def positions(view: PositionView, length: int = 64) -> go.Figure:
+    """What the model uses for word order, drawn for its kind: a learned table, relative buckets with their
+    bias per head, DeBERTa's bucketed relative embeddings, or rotary angles and the local window."""
+    if view.kind == "learned":
+        return learned_positions(view.table, min(length, len(view.table)))
+    if view.kind == "relative buckets":
+        fig = make_subplots(rows=1, cols=2, subplot_titles=("bucket of each relative distance",
+                                                            "learned bias of each head"), horizontal_spacing=0.1)
+        fig.add_trace(go.Scatter(x=view.distances, y=view.buckets, mode="lines+markers", line={"color": PALETTE[3]},
+                                 hovertemplate="distance %{x}: bucket %{y}<extra></extra>", showlegend=False), 1, 1)
+        for head, bias in enumerate(view.bias):
+            fig.add_trace(go.Scatter(x=view.distances, y=bias, mode="lines", name=f"head {head + 1}",
+                                     line={"color": PALETTE[head % len(PALETTE)]},
+                                     hovertemplate=f"head {head + 1}<br>distance %{{x}}: bias %{{y:.4g}}<extra></extra>"),
+                          1, 2)
+        fig.update_xaxes(title_text="key position − query position")
+        return layout(fig, "Relative positions: buckets and a bias per head", view.description, height=440,
+                      margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    if view.kind == "disentangled":
+        fig = make_subplots(rows=1, cols=2, subplot_titles=("bucket of each relative distance (log buckets)",
+                                                            "cosine similarity of the relative embeddings"),
+                            horizontal_spacing=0.12)
+        fig.add_trace(go.Scatter(x=view.distances, y=view.buckets, mode="lines+markers", line={"color": PALETTE[3]},
+                                 hovertemplate="distance %{x}: bucket %{y}<extra></extra>", showlegend=False), 1, 1)
+        rows = list(range(len(view.table)))
+        fig.add_trace(_heat(position_similarity(view.table), rows, rows, name="cosine",
+                            colorbar={"x": 1.0, "len": 0.9}), 1, 2)
+        fig.update_xaxes(title_text="key position − query position", row=1, col=1)
+        fig.update_yaxes(autorange="reversed", row=1, col=2)
+        return layout(fig, "Disentangled relative positions (DeBERTa)", view.description, height=440,
+                      margin={"l": 10, "r": 10, "t": 100, "b": 40})
+    kinds = list(view.angles)
+    fig = make_subplots(rows=1, cols=len(kinds) + 1, horizontal_spacing=0.08,
+                        subplot_titles=[f"cos(angle) · {k.replace('_', ' ')}" for k in kinds] + ["what each layer reads"])
+    for col, kind in enumerate(kinds, start=1):
+        angles = view.angles[kind]
+        fig.add_trace(go.Heatmap(z=np.cos(angles), colorscale=DIVERGING, zmin=-1, zmax=1, showscale=col == 1,
+                                 hovertemplate="position %{y} · dimension pair %{x}<br>cos %{z:.3f}<extra></extra>"),
+                      1, col)
+        fig.update_xaxes(title_text="dimension pair", row=1, col=col)
+        fig.update_yaxes(title_text="position", autorange="reversed", row=1, col=col)
+    local = [i + 1 for i, k in enumerate(view.layer_types) if k == "sliding_attention"]
+    fig.add_trace(go.Bar(x=[f"{i + 1}" for i in range(len(view.layer_types))],
+                         y=[2 * view.window + 1 if k == "sliding_attention" else None for k in view.layer_types],
+                         marker_color=SERIES[0], hovertemplate="layer %{x}: each token reads %{y} tokens<extra></extra>",
+                         showlegend=False), 1, len(kinds) + 1)
+    fig.update_xaxes(title_text="layer", row=1, col=len(kinds) + 1)
+    return layout(fig, "Rotary positions and local windows (ModernBERT)",
+                  f"{view.description}; local layers ({', '.join(map(str, local)) or 'none'}) read ±{view.window} "
+                  "tokens, the others every token", height=460, margin={"l": 10, "r": 10, "t": 100, "b": 40})
 
 
 def flow(result: LayerFlow) -> go.Figure:

@@ -17,26 +17,11 @@ from explain.registry import own_params
 from model import load_model
 from model.errors import ModelUnavailable
 from model.folders import SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
-from tests.tiny_architectures import ARCHITECTURES, build, sentence_transformers_folder
+from tests.tiny_architectures import ARCHITECTURES
 
 TEXTS = ["the movie was very good", "the food was awful and the service was bad", "a cat"]
 TEXT = "the movie was very good but the food was awful"
 BUDGET = {"max_evals": 100, "num_samples": 100, "steps": 32}
-
-
-@pytest.fixture(scope="session")
-def folders(tmp_path_factory) -> dict[str, Path]:
-    """A tiny classifier of every architecture, NLI classifiers, sentence-transformers folders, bare encoders."""
-    root = tmp_path_factory.mktemp("checkpoints")
-    out = {kind: build(root / kind, kind) for kind in ARCHITECTURES}
-    for kind in ("deberta-v2", "roberta", "xlm-roberta", "bart"):
-        out[f"{kind}-nli"] = build(root / f"{kind}-nli", kind, head="nli", seed=1)
-    for kind in ("mpnet", "bert", "xlm-roberta"):
-        out[f"{kind}-st"] = sentence_transformers_folder(root / f"{kind}-st", kind)
-    out["bert-st-cls"] = sentence_transformers_folder(root / "bert-st-cls", "bert", pooling="cls", normalize=False)
-    for kind in ("electra", "modernbert"):
-        out[f"{kind}-encoder"] = build(root / f"{kind}-encoder", kind, head="encoder", seed=2)
-    return out
 
 
 def test_every_listed_architecture_is_covered():

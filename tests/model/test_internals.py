@@ -10,9 +10,9 @@ import torch
 from model import load_model
 from model.errors import InputError
 from model.internals import (
-    _capturing,
     anatomy,
     attention_steps,
+    capturing,
     embedding_sum,
     layer_flow,
     layer_lens,
@@ -49,7 +49,7 @@ def test_attention_steps_are_the_models_own(encoder):
         np.testing.assert_allclose(steps.P.sum(1), 1.0, atol=1e-12)
         # Q is the layer's own Linear on X (computed here by torch, apart from the recomputation)
         with torch.no_grad():
-            q = parts.query[layer](torch.from_numpy(steps.X).float().to(encoder.device)).cpu().numpy()
+            q = parts.projections[layer][0](torch.from_numpy(steps.X).float().to(encoder.device)).cpu().numpy()
         np.testing.assert_allclose(steps.Q, q[:, head * d_k:(head + 1) * d_k], atol=1e-4)
         for query in (0, n - 1):  # the query/key view adds up to the scores
             np.testing.assert_allclose(steps.contributions(query).sum(1), steps.S[query], atol=1e-10)
@@ -148,7 +148,7 @@ def test_hooks_act_only_for_their_own_thread():
         embeds = model.input_embeddings()(ids)
         plain = spec.score(embeds, mask, ids)
         seen = {}
-        with _capturing() as capture:
+        with capturing() as capture:
             for layer in parts.layers:
                 capture.pass_through(layer)
             here = spec.score(embeds, mask, ids)
@@ -184,6 +184,11 @@ def test_bad_layer_head_and_architecture(hub_cache):
         attention_steps(model, TEXT, 0, -1)
     with pytest.raises(InputError, match="The text is empty"):
         attention_steps(model, "  ", 0, 0)
-    bart = load_model("tiny/bart-sst", task="classification", cache_dir=hub_cache)
-    with pytest.raises(InputError, match="is a bart model; Inside the Transformer covers BERT-style encoders"):
-        attention_steps(bart, TEXT, 0, 0)
+    from types import SimpleNamespace
+
+    from transformers import GPT2Config, GPT2Model
+
+    other = SimpleNamespace(name="tiny-gpt2", transformer=GPT2Model(GPT2Config(n_layer=1, n_embd=8, n_head=2)))
+    with pytest.raises(InputError, match="is a gpt2 model; Inside the Transformer covers BERT, RoBERTa, XLM-RoBERTa, "
+                                         "ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT"):
+        anatomy(other)

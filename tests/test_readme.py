@@ -26,8 +26,8 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "bash", "python", "python", "bash",
-                                                    "python", "python", "bash", "python"]
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "python",
+                                                    "bash", "python", "python", "bash", "python"]
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -37,8 +37,17 @@ def run_python(code: str, cwd: Path) -> str:
 
 
 @pytest.mark.slow
+def test_the_your_own_model_block(tmp_path):
+    lines = run_python(BLOCKS[1][1], tmp_path).splitlines()
+    assert lines[0] == "classification ['bad', 'good']"
+    assert lines[1].startswith("[('") and len(eval(lines[1])) == 2  # two (word, value) pairs
+    assert lines[2] == "embedding (1, 384)"
+    assert (tmp_path / "my-checkpoint" / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
 def test_the_python_library_block(tmp_path):
-    out = run_python(BLOCKS[1][1], tmp_path)
+    out = run_python(BLOCKS[2][1], tmp_path)
     lines = out.splitlines()
     assert lines[0] == "transfer" and lines[1].startswith("Explanation(method='shap', model='intent-minilm'")
     assert "top=['transfer' +0.251, 'savings' +0.175, '$' +0.135]" in lines[1]
@@ -47,14 +56,14 @@ def test_the_python_library_block(tmp_path):
 
 @pytest.mark.slow
 def test_the_gradio_client_block(launched):
-    code = BLOCKS[2][1].replace('Client("http://127.0.0.1:7860")', f'Client("{launched[1]}", verbose=False)')
+    code = BLOCKS[3][1].replace('Client("http://127.0.0.1:7860")', f'Client("{launched[1]}", verbose=False)')
     out = run_python(code, ROOT)
     assert out.startswith("transfer ") and "-words.csv" in out and "-tokens.csv" in out
 
 
 @pytest.mark.slow
 def test_the_cli_block(tmp_path):
-    for line in BLOCKS[3][1].strip().splitlines():
+    for line in BLOCKS[4][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -64,7 +73,7 @@ def test_the_cli_block(tmp_path):
 
 @pytest.mark.slow
 def test_the_scorecard_block():
-    lines = run_python(BLOCKS[4][1], ROOT).splitlines()
+    lines = run_python(BLOCKS[5][1], ROOT).splitlines()
     comprehensiveness, random_comprehensiveness = map(float, lines[0].split())
     sufficiency, random_sufficiency = map(float, lines[1].split())
     assert comprehensiveness > random_comprehensiveness and sufficiency < random_sufficiency
@@ -78,12 +87,12 @@ def with_assets(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_the_dataset_blocks(tmp_path):
-    lines = run_python(BLOCKS[5][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(BLOCKS[6][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
     assert float(lines[0].split()[1][:-1]) > 80
     assert lines[1].startswith("{'group': 'all', 'class': '', 'word': ")
     assert lines[2].startswith("['")
-    for line in BLOCKS[6][1].strip().splitlines():
+    for line in BLOCKS[7][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -97,7 +106,7 @@ def test_the_dataset_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_inside_block():
-    lines = run_python(BLOCKS[7][1], ROOT).splitlines()
+    lines = run_python(BLOCKS[8][1], ROOT).splitlines()
     assert lines[0] == "(9, 32) (9, 9) True True"
     assert lines[1] == "[0.841, 0.54, 0.046, 0.999, 0.002, 1.0]"
     assert lines[2].endswith("'timer']")
@@ -105,11 +114,11 @@ def test_the_inside_block():
 
 @pytest.mark.slow
 def test_the_train_blocks(tmp_path):
-    lines = run_python(BLOCKS[8][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(BLOCKS[9][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"held-out accuracy \d+\.\d% on 60 rows", lines[0])
     assert lines[1].startswith("Explanation(method='shap', model='my-intents'") and "target='balance'" in lines[1]
     assert lines[2] == "play_music"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[9][1].strip()], capture_output=True, text=True,
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[10][1].strip()], capture_output=True, text=True,
                          cwd=tmp_path, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == ["model.safetensors", "studio-model.json"]
@@ -117,5 +126,5 @@ def test_the_train_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_add_a_method_block():
-    out = run_python(BLOCKS[10][1], ROOT)
+    out = run_python(BLOCKS[11][1], ROOT)
     assert out.startswith("Explanation(method='loo', model='intent-minilm'")

@@ -102,31 +102,39 @@ TOKENIZERS = {"bert": _wordpiece, "distilbert": _wordpiece, "electra": _wordpiec
 
 
 # ----------------------------------------------------------------------------- configs
-def _config(kind: str, tokenizer, **extra):
-    """A tiny config of the architecture, sized to the tokenizer, its ids taken from it."""
+def _config(kind: str, tokenizer, size: dict | None = None, **extra):
+    """A tiny config of the architecture (``size``: hidden_size, num_hidden_layers, num_attention_heads,
+    intermediate_size; default ``SIZE``), sized to the tokenizer, its ids taken from it."""
     import transformers
 
     vocab = max(len(tokenizer), max(tokenizer.all_special_ids) + 1)  # (room for every special id the tokenizer uses)
     ids = {"pad_token_id": tokenizer.pad_token_id}
+    size = {**SIZE, **(size or {})}
+    hidden, layers, heads, inner = (size[k] for k in ("hidden_size", "num_hidden_layers", "num_attention_heads",
+                                                      "intermediate_size"))
+    init = size.pop("initializer_range", 0.2)  # (large for the tests' tiny models: visible differences)
     if kind == "distilbert":
-        return transformers.DistilBertConfig(vocab_size=vocab, dim=32, n_layers=2, n_heads=2, hidden_dim=48,
-                                             max_position_embeddings=MAX_POSITIONS, initializer_range=0.2, **ids,
-                                             **extra)
+        return transformers.DistilBertConfig(vocab_size=vocab, dim=hidden, n_layers=layers, n_heads=heads,
+                                             hidden_dim=inner, max_position_embeddings=MAX_POSITIONS,
+                                             initializer_range=init, **ids, **extra)
     if kind == "bart":
-        return transformers.BartConfig(vocab_size=vocab, d_model=16, encoder_layers=2, decoder_layers=1,
-                                       encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-                                       decoder_ffn_dim=32, max_position_embeddings=MAX_POSITIONS,
+        small = hidden == SIZE["hidden_size"]  # (the tests' BART is smaller still)
+        return transformers.BartConfig(vocab_size=vocab, d_model=16 if small else hidden, encoder_layers=layers,
+                                       decoder_layers=1, encoder_attention_heads=heads, decoder_attention_heads=heads,
+                                       encoder_ffn_dim=32 if small else inner, decoder_ffn_dim=32 if small else inner,
+                                       max_position_embeddings=MAX_POSITIONS,
                                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                                       decoder_start_token_id=tokenizer.eos_token_id, init_std=0.2, **ids, **extra)
+                                       decoder_start_token_id=tokenizer.eos_token_id, init_std=init, **ids, **extra)
     if kind == "modernbert":
-        return transformers.ModernBertConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=3,
-                                             num_attention_heads=2, intermediate_size=48,
+        return transformers.ModernBertConfig(vocab_size=vocab, hidden_size=hidden,
+                                             num_hidden_layers=3 if hidden == SIZE["hidden_size"] else layers,
+                                             num_attention_heads=heads, intermediate_size=inner,
                                              max_position_embeddings=MAX_POSITIONS, global_attn_every_n_layers=2,
-                                             local_attention=8, initializer_range=0.2,
+                                             local_attention=8, initializer_range=init,
                                              cls_token_id=tokenizer.cls_token_id, sep_token_id=tokenizer.sep_token_id,
                                              bos_token_id=tokenizer.cls_token_id, eos_token_id=tokenizer.sep_token_id,
                                              **ids, **extra)
-    common = {**SIZE, "vocab_size": vocab, "initializer_range": 0.2, **ids, **extra}
+    common = {**size, "vocab_size": vocab, "initializer_range": init, **ids, **extra}
     if kind in ("roberta", "xlm-roberta"):
         cls = transformers.RobertaConfig if kind == "roberta" else transformers.XLMRobertaConfig
         return cls(max_position_embeddings=MAX_POSITIONS + 2, bos_token_id=tokenizer.bos_token_id,
@@ -136,9 +144,9 @@ def _config(kind: str, tokenizer, **extra):
                                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                                         **common)
     if kind == "electra":
-        return transformers.ElectraConfig(embedding_size=16, max_position_embeddings=MAX_POSITIONS, **common)
+        return transformers.ElectraConfig(embedding_size=hidden // 2, max_position_embeddings=MAX_POSITIONS, **common)
     if kind == "albert":
-        return transformers.AlbertConfig(embedding_size=16, max_position_embeddings=MAX_POSITIONS,
+        return transformers.AlbertConfig(embedding_size=hidden // 2, max_position_embeddings=MAX_POSITIONS,
                                          num_hidden_groups=1, inner_group_num=1, **common)
     if kind == "deberta-v2":  # as DeBERTa-v3: relative attention with log buckets, c2p and p2c, shared keys
         return transformers.DebertaV2Config(max_position_embeddings=MAX_POSITIONS, relative_attention=True,
@@ -148,9 +156,9 @@ def _config(kind: str, tokenizer, **extra):
     return transformers.BertConfig(max_position_embeddings=MAX_POSITIONS, **common)
 
 
-def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0) -> Path:
+def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size: dict | None = None) -> Path:
     """Write a tiny ``kind`` checkpoint to ``folder``: a sequence classifier over ``SENTIMENT`` ("classifier"),
-    over ``NLI`` labels ("nli"), or the bare encoder ("encoder")."""
+    over ``NLI`` labels ("nli"), or the bare encoder ("encoder"); ``size`` overrides ``SIZE``."""
     from transformers import AutoModel, AutoModelForSequenceClassification
 
     folder = Path(folder)
@@ -159,10 +167,10 @@ def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0) -> P
     tokenizer.save_pretrained(str(folder))
     torch.manual_seed(seed)
     if head == "encoder":
-        model = AutoModel.from_config(_config(kind, tokenizer))
+        model = AutoModel.from_config(_config(kind, tokenizer, size))
     else:
         labels = NLI if head == "nli" else SENTIMENT
-        config = _config(kind, tokenizer, num_labels=len(labels), id2label=labels,
+        config = _config(kind, tokenizer, size, num_labels=len(labels), id2label=labels,
                          label2id={v: k for k, v in labels.items()})
         model = AutoModelForSequenceClassification.from_config(config)
     model.save_pretrained(str(folder), safe_serialization=True)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from model import REGISTRY, is_loaded, list_models, load_model
 from model.errors import InputError
-from model.folders import is_path
+from model.folders import check_not_a_path, is_path
 from model.hub_models import HubModels
 from model.trained import TRAINED
 from model.validation import check_hub_id
@@ -60,6 +60,7 @@ def resolve(name: object, task: str | None = None, progress=None):
         if progress is not None:
             progress(None, desc=f"Checking {name} on the Hugging Face Hub…")
         return HUB.get(check_hub_id(name), task, progress=downloaded)
+    check_not_a_path(name)
     if not isinstance(name, str) or (name not in REGISTRY and TRAINED.get(name) is None):
         raise InputError("Choose one of the listed models (a model trained here is kept while the server runs, "
                          "unless newer ones take its place).")

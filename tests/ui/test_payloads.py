@@ -110,3 +110,58 @@ def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
         assert URL_LABEL in shown  # the label as text, not a link
     for close in page.locator("[data-testid='toast-close']").all():
         close.click()
+
+
+def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache, monkeypatch):
+    """With --hub-models any the model pickers take typed text: a payload there is one literal sentence, an
+    address is never fetched, a path is never read."""
+    import app
+    from model.hub_models import HubModels
+    from tests.model.test_hub_models import local_facts
+    from ui import models
+
+    models.allow_any_hub_model(HubModels(cache_dir=hub_cache, facts=local_facts(hub_cache)))
+    monkeypatch.setattr(app, "hub_reachable", lambda: True)  # (offered where the Hub answers: the cache stands in)
+    demo = app.build()
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.requests, page.dialogs = [], []
+            page.on("request", lambda request: page.requests.append(request.url))
+            page.goto(url, wait_until="load")
+            page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
+            panel = page.locator("[role=tabpanel]:visible")
+            expected = {PAYLOAD: "neither a known model name nor a Hugging Face Hub id",
+                        "./tiny/distilbert-sst": "Choose one of the listed models: a path is not a model name here",
+                        URL_LABEL + "model": "neither a known model name nor a Hugging Face Hub id"}
+            toasts = page.locator("[data-testid='toast-body']")
+            for typed, sentence in expected.items():
+                field = panel.get_by_label("Model").first
+                field.click()
+                field.fill(typed)
+                field.press("Enter")
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(1000)  # (the typed value is committed, and its class list asked for)
+                panel.get_by_role("button", name="Explain", exact=True).click()
+                for _ in range(120):  # the class list's warning, then the Explain button's error
+                    if any(text.startswith("Error") for text in toasts.all_inner_texts()):
+                        break
+                    page.wait_for_timeout(250)
+                page.wait_for_timeout(800)
+                message = " ".join(toasts.all_inner_texts())
+                assert sentence in message, message
+                assert typed in message or sentence.startswith("Choose"), message  # quoted literally where quoted
+                _no_markup_from_the_payloads(page)
+                for close in toasts.locator("[data-testid='toast-close']").all():
+                    close.click()
+                for _ in range(40):  # (gone before the next value)
+                    if toasts.count() == 0:
+                        break
+                    page.wait_for_timeout(250)
+            browser.close()
+    finally:
+        demo.close()
+        models.allow_any_hub_model(None)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from model import load_model
+from model import load_model, windows
 from model.base import TextModel
 from model.errors import InputError
 from model.tasks import TASKS, Target, TargetSpec, Task, get_task
@@ -25,11 +25,11 @@ from model.validation import check_seconds, check_text, check_texts, check_whole
 from .base import Method, MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
+from .features import sentences_of, words_of
 from .metrics import Scorecard, score
 from .metrics.scorecard import DRAWS
 from .registry import METHODS, get_method, resolve_params
 from .runner import Job, run
-from .words import group_words
 
 SECONDS_DEFAULT = 120.0
 SECONDS_LIMIT = 600.0
@@ -50,7 +50,8 @@ def _versions() -> dict[str, str]:
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
             pair: str | None = None, seed: int = 0, seconds: float | None = SECONDS_DEFAULT,
             progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
-            cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, **kwargs) -> Explanation:
+            cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window_reuse: bool = True,
+            **kwargs) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
@@ -64,10 +65,17 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     request is answered from ``cache`` (``meta["cached"]`` is then True); ``cache=None`` or
     ``use_cache=False`` always recomputes. ``evaluate=True`` (or a list of metric names) puts the
     scorecard (``explain.evaluate``) in ``meta["scores"]``.
+
+    A text longer than the model reads is read whole as overlapping windows (``long_text="window"``,
+    the default; "truncate" cuts it) whose outputs combine by one rule (``model.windows``); every
+    method explains that combined output. ``window_reuse=False`` runs every window of every
+    evaluation instead of only the windows an evaluation changed: the same numbers, more forwards
+    (``meta["windows"]`` counts both).
     """
     check_text(text)
     return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed, seconds=seconds,
-                        progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache, **kwargs)[0]
+                        progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache,
+                        window_reuse=window_reuse, **kwargs)[0]
 
 
 def split_arguments(method: type[Method], task: Task, given: dict) -> tuple[dict, dict]:
@@ -100,7 +108,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
                  pair: str | None = None, seed: int = 0, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
-                 **kwargs) -> list[Explanation]:
+                 window_reuse: bool = True, **kwargs) -> list[Explanation]:
     """``explain`` for many texts with the same settings, in input order.
 
     Up to ``window`` explanations run in lockstep and their perturbed inputs share model calls.
@@ -117,6 +125,8 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     texts = check_texts(texts)
     seed = check_whole("seed", seed, 0, 2**32 - 1)
     window = check_whole("window", window, 1, 1024)
+    if not isinstance(window_reuse, (bool, np.bool_)):
+        raise InputError("window_reuse must be True or False.")
     task = get_task(model.task)
     params, options = split_arguments(cls, task, kwargs)
     seconds = check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)")
@@ -125,7 +135,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     cache = cache if use_cache else None
     if not isinstance(evaluate, (bool, list, tuple)):
         raise InputError("evaluate must be True, False or a list of metric names.")
-    settings = freeze_key((method, target, labels, pair, seed, options, params, evaluate))
+    settings = freeze_key((method, target, labels, pair, seed, options, params, evaluate, bool(window_reuse)))
     try:
         hash(settings)
     except TypeError:  # odd argument types: no caching; validation below names the problem
@@ -144,32 +154,35 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
 
     targeted = cls.NEEDS_TARGET or target is not None or task.has_target(labels=labels, pair=pair)
     spec = task.spec(model, target=target, labels=labels, pair=pair, options=options) if targeted else None
-    if not targeted:
-        options = {}  # nothing is scored, so no option applies
+    if not targeted:  # nothing is scored, so only the options of how the text is read apply
+        options = {k: v for k, v in options.items() if k in windows.READING_NAMES}
     explainer = cls()
-    tokenized = {i: model.tokenize(texts[i]) for i in todo}
+    long_text = options.get("long_text", "window")
+    tokenized = {i: model.tokenize(texts[i], long_text=long_text) for i in todo}
     targets: dict[int, Target | None] = {i: None for i in todo}
-    if spec is not None:
-        full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
-        targets = {i: spec.target(row) for i, row in zip(todo, full_outputs)}
-    jobs = []
-    for i in todo:
-        columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
-        job = Job(explainer.explain(model, tokenized[i], targets[i], params=params, seed=seed), columns)
-        if targets[i] is not None:
-            job.seed(tokenized[i].ids, targets[i].output)
-        jobs.append(job)
-    planned = sum(explainer.planned_evaluations(model, tokenized[i], params,
-                                                len(targets[i].names) if targets[i] is not None else 0)
-                  for i in todo)
-    method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
-                         progress=(lambda done: progress(done, max(done, planned))) if progress else None,
-                         chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
+    with windows.session(reuse=bool(window_reuse)) as memo:
+        if spec is not None:
+            full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
+            targets = {i: spec.target(row) for i, row in zip(todo, full_outputs)}
+        jobs = []
+        for i in todo:
+            columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
+            job = Job(explainer.explain(model, tokenized[i], targets[i], params=params, seed=seed), columns)
+            if targets[i] is not None:
+                job.seed(tokenized[i].ids, targets[i].output)
+            jobs.append(job)
+        planned = sum(explainer.planned_evaluations(model, tokenized[i], params,
+                                                    len(targets[i].names) if targets[i] is not None else 0)
+                      for i in todo)
+        method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
+                             progress=(lambda done: progress(done, max(done, planned))) if progress else None,
+                             chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
     elapsed = (time.perf_counter() - started) / len(todo)
     for i, job, result in zip(todo, jobs, method_results):
         results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
             "params": params, "options": options, "seed": seed, "seconds": round(elapsed, 4),
-            "model_evaluations": job.evaluations + (targets[i] is not None)})  # + the unperturbed text
+            "model_evaluations": job.evaluations + (targets[i] is not None),  # + the unperturbed text
+            **_windows_meta(model, tokenized[i], options, labels, memo, job, bool(window_reuse))})
         if evaluate is not False:
             card = score(results[i], None if evaluate is True else list(evaluate), model=model, seed=seed,
                          rerun=rerun(results[i], model))
@@ -209,9 +222,25 @@ def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal
 
 
 
+def _windows_meta(model, tokenized: Tokenized, options: dict, labels, memo: windows.Session, job: Job,
+                  reuse: bool) -> dict:
+    """How a text longer than the model was read: its windows, and the window forwards its
+    evaluations ran (and would have run without reuse)."""
+    reading = getattr(model, "windows_read", None)
+    spans = reading(tokenized.ids, labels=labels, **options) if reading is not None else []
+    if len(spans) < 2:
+        return {}
+    run_, needed = memo.tally(job.memo)
+    return {"windows": {"count": len(spans), "spans": [list(span) for span in spans],
+                        "window_tokens": int(model.max_length),
+                        "overlap": windows.effective_overlap(options.get("window_overlap", "auto"),
+                                                             spans[0][1] - spans[0][0]),
+                        "reuse": reuse, "forwards": run_, "forwards_without_reuse": needed}}
+
+
 def _package(model: TextModel, cls: type[Method], spec: TargetSpec | None, tokenized: Tokenized,
              target: Target | None, result: MethodResult, pair: str | None, meta: dict) -> Explanation:
-    words = group_words(tokenized.text, tokenized.offsets, tokenized.special)
+    words = list(words_of(tokenized))
     names = target.names if target is not None else ()
     attributions = np.asarray(result.attributions, dtype=np.float64).reshape(len(tokenized), len(names))
     word_attributions = np.array([attributions[list(w.tokens)].sum(axis=0) for w in words]).reshape(
@@ -231,5 +260,5 @@ def _package(model: TextModel, cls: type[Method], spec: TargetSpec | None, token
         attributions=attributions, word_attributions=word_attributions,
         base_values=np.asarray(result.base_values, dtype=np.float64),
         outputs=target.output if target is not None else np.zeros(0), meta=meta, pair=pair,
-        attention=result.attention, rollout=result.rollout, kind=cls.KIND,
+        attention=result.attention, rollout=result.rollout, kind=cls.KIND, sentences=sentences_of(tokenized),
     )

@@ -14,6 +14,11 @@ averaged, identity added for the residual stream (0.5 A + 0.5 I), rows re-normal
 layers multiplied (first layer rightmost). Attention needs no target: for single-text models it is
 the same for every label; a cross-encoder (``model.pair_input``) reads the text with each label's
 hypothesis, so each label gets its own forward pass.
+
+A text read as several windows (``model.windows``) has no attention matrix of its own: each window
+is read in its own forward pass, and a token's value is the mean over the windows of what it
+receives in each (0 from windows without it), the same averaging as the windows' outputs. No
+heatmap is kept then.
 """
 from __future__ import annotations
 
@@ -79,6 +84,9 @@ class _AttentionBase(Method):
         n = len(tokenized)
         names = target.names if target is not None else ()
         options = target.options if target is not None else {}
+        reads = self._windows(model, tokenized, names, options)
+        if reads is not None:
+            return self._windowed(model, n, names, reads)
         pairs = [model.pair_input(tokenized.ids, name, **options) for name in names]
         meta: dict = {}
         if pairs and pairs[0] is not None:  # a cross-encoder: the text read with each label's hypothesis
@@ -113,6 +121,68 @@ class _AttentionBase(Method):
                      "heads": int(matrices[0].shape[1]), "text_pair": positions is not None})
         return MethodResult(attributions=attributions, base_values=np.zeros(len(names)), meta=meta,
                             attention=stored, rollout=mixed[0] if self.use_rollout else None)
+
+
+    @staticmethod
+    def _windows(model, tokenized: Tokenized, names, options) -> list[list[tuple]] | None:
+        """Per label (or once, for a model that reads the text alone) the windows read, each as
+        (ids, token types, the window position of every token of the text or None); None when the
+        text is read in one forward pass."""
+        n = len(tokenized)
+        single = model.adapter.single
+        pair_windows = getattr(model, "pair_windows", None)
+        if names and pair_windows is not None:
+            per_label = [pair_windows(tokenized.ids, name, **options) for name in names]
+            if all(len(w) == 1 for w in per_label):
+                return None
+            pair = model.adapter.pair
+            return [[(built, types, _window_positions(n, a, b, len(single.prefix), len(single.suffix),
+                                                      len(pair.prefix), len(pair.middle)))
+                     for (a, b), built, types in windows_] for windows_ in per_label]
+        if options.get("long_text") == "truncate" or n <= model.max_length:
+            return None
+        spans = model.window_spans(n, options.get("window_overlap", "auto"))
+        ids = list(tokenized.ids)
+        head, tail = ids[: len(single.prefix)], ids[n - len(single.suffix):]
+        return [[(head + ids[a:b] + tail, None, _window_positions(n, a, b, len(single.prefix), len(single.suffix),
+                                                                 len(single.prefix), len(single.suffix)))
+                 for a, b in spans]]
+
+    def _windowed(self, model, n: int, names, reads: list[list[tuple]]) -> MethodResult:
+        columns = []
+        for windows_ in reads:
+            total = np.zeros(n)
+            for ids, types, positions in windows_:
+                attention = model.attentions(ids, types)
+                matrix = rollout(attention) if self.use_rollout else attention[-1].astype(np.float64).mean(axis=0)
+                read = received(matrix, model.readout)
+                total += np.array([read[p] if p is not None else 0.0 for p in positions])
+            columns.append(total / len(windows_))
+        attributions = np.zeros((n, len(names)))
+        for j in range(len(names)):
+            attributions[:, j] = columns[j if len(columns) > 1 else 0]
+        layers, heads = model.attention_shape
+        meta = {"readout": model.readout, "layers": layers, "heads": heads, "text_pair": reads[0][0][1] is not None,
+                "note": f"Read as {len(reads[0])} windows: each token's value is the mean over the windows of the "
+                        "attention it receives in each; a text read in pieces has no one attention matrix, so "
+                        "no heatmap is drawn."}
+        return MethodResult(attributions=attributions, base_values=np.zeros(len(names)), meta=meta)
+
+
+def _window_positions(n: int, a: int, b: int, text_prefix: int, text_suffix: int, window_prefix: int,
+                      window_closing: int) -> list[int | None]:
+    """Where each of the text's ``n`` tokens sits in a window holding its tokens ``a..b``: the
+    text's leading special tokens at the window's own, the held tokens after the window's leading
+    specials, the text's closing specials on the tokens that close the held text in the window
+    (its end, or a pair's separator), every other token nowhere."""
+    positions: list[int | None] = [None] * n
+    for i in range(min(text_prefix, window_prefix)):
+        positions[i] = i
+    for k in range(a, b):
+        positions[k] = window_prefix + k - a
+    for j in range(min(text_suffix, window_closing)):
+        positions[n - text_suffix + j] = window_prefix + b - a + j
+    return positions
 
 
 class AttentionMethod(_AttentionBase):

@@ -1,7 +1,8 @@
 """The one result type of every method and task, with a JSON round-trip.
 
 Parallel arrays in the style of shap's Explanation: ``attributions[i, j]`` is token i's
-contribution to target j; ``word_attributions`` sums them per word. Additive methods (SHAP)
+contribution to target j; ``word_attributions`` sums them per word and ``sentence_attributions``
+per sentence (``sentences``: text, start, end, tokens, paragraph). Additive methods (SHAP)
 satisfy ``attributions.sum(0) + base_values == outputs``. Charts only read this; they never
 recompute anything.
 
@@ -23,9 +24,11 @@ from model.errors import InputError
 from model.tasks import TASKS, get_task
 
 _HAS_WORD_CHAR = re.compile(r"\w")
+# 4: ``sentences`` are stored and long texts are read as windows (``options.long_text``; earlier
+#    explanations read the truncated text, and load with long_text="truncate");
 # 3: meta keeps the method's ``params`` and the task's ``options`` apart (2 had both in params);
 # 2: ``rollout`` and ``kind`` are fields (1 kept rollout in meta). Every earlier version still loads.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class FrozenDict(Mapping):
@@ -114,6 +117,21 @@ class Word(_Row):
         return bool(_HAS_WORD_CHAR.search(self.text))
 
 
+@dataclass(frozen=True)
+class Sentence(_Row):
+    """A sentence of the explained text (``text[start:end]``): its tokens (those of its words) and
+    the paragraph it belongs to (0, 1, ...; paragraphs are separated by blank lines)."""
+
+    text: str
+    start: int
+    end: int
+    tokens: tuple[int, ...]
+    paragraph: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
+
+
 def received(matrix: np.ndarray, readout: str) -> np.ndarray:
     """(n, n) attention (rows attend to columns) -> (n,): what the positions the model's output
     reads ("first" token, every position for "mean" pooling, the "last" token) give each column."""
@@ -156,6 +174,8 @@ class Explanation:
     attention: np.ndarray | None = None  # (layers, heads, n_tokens, n_tokens) for attention methods
     rollout: np.ndarray | None = None  # (n_tokens, n_tokens) for rollout
     kind: str = "attribution"  # "attribution" (signed contributions) or "attention" (non-negative weights)
+    sentences: tuple[Sentence, ...] = ()  # found from the text and words when not given
+    sentence_attributions: np.ndarray = field(init=False, repr=False)  # (n_sentences, n_targets), summed from tokens
 
     def __post_init__(self):
         for name in ("probabilities", "base_values", "outputs"):
@@ -167,6 +187,11 @@ class Explanation:
                 object.__setattr__(self, name, _frozen(getattr(self, name), np.float32))
         object.__setattr__(self, "tokens", tuple(_row(Token, t) for t in self.tokens))
         object.__setattr__(self, "words", tuple(_row(Word, w) for w in self.words))
+        if not self.sentences and self.words:
+            from .sentences import group_sentences  # (it imports this module)
+
+            object.__setattr__(self, "sentences", group_sentences(self.text, self.words))
+        object.__setattr__(self, "sentences", tuple(_row(Sentence, s) for s in self.sentences))
         object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "targets", tuple(self.targets))
         object.__setattr__(self, "meta", freeze(self.meta))
@@ -177,6 +202,10 @@ class Explanation:
             raise InputError("word_attributions must have one row per word and one column per target.")
         if self.kind not in ("attribution", "attention"):
             raise InputError("kind must be 'attribution' or 'attention'.")
+        if any(t < 0 or t >= n_tokens for s in self.sentences for t in s.tokens):
+            raise InputError("A sentence names a token the explanation does not have.")
+        summed = np.array([self.attributions[list(s.tokens)].sum(axis=0) for s in self.sentences])
+        object.__setattr__(self, "sentence_attributions", _frozen(summed.reshape(len(self.sentences), n_targets)))
 
     def __repr__(self) -> str:
         """A short summary; the arrays are one attribute away."""
@@ -198,6 +227,12 @@ class Explanation:
         if target not in self.targets:
             raise InputError(f"{target!r} is not one of the explained targets ({', '.join(map(repr, self.targets))}).")
         return self.targets.index(target)
+
+    def top_sentences(self, k: int = 5, target: str | int = 0) -> list[tuple[str, float]]:
+        """The k sentences with the largest |attribution| for one target."""
+        column = self.sentence_attributions[:, self.target_index(target)]
+        order = np.argsort(-np.abs(column), kind="stable")[:k]
+        return [(self.sentences[i].text, float(column[i])) for i in order]
 
     def top_words(self, k: int = 10, target: str | int = 0) -> list[tuple[str, float]]:
         """The k words with the largest |attribution| for one target."""
@@ -227,12 +262,13 @@ class Explanation:
             out[f.name] = value.tolist() if isinstance(value, np.ndarray) else thaw(value)
         out["tokens"] = [t.to_dict() for t in self.tokens]
         out["words"] = [w.to_dict() for w in self.words]
+        out["sentences"] = [s.to_dict() for s in self.sentences]
         return json.loads(json.dumps(out, default=_json_default))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Explanation:
         """Load ``to_dict`` output of this or an earlier schema version."""
-        if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, SCHEMA_VERSION):
+        if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, 3, SCHEMA_VERSION):
             raise InputError("This is not an explanation saved by this version of the studio.")
         data = dict(data)
         if data["schema_version"] == 1:  # rollout lived in meta; attention methods had no kind
@@ -247,7 +283,13 @@ class Explanation:
             meta["options"] = {k: params.pop(k) for k in list(params) if k in names}
             meta["params"] = params
             data["meta"] = meta
-        kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        if data["schema_version"] < 4:  # read truncated; sentences are found from the text (below)
+            meta = dict(data.get("meta") or {})
+            names = {p.name for p in get_task(data.get("task")).OPTIONS} if data.get("task") in TASKS else set()
+            if "long_text" in names:
+                meta["options"] = {**dict(meta.get("options") or {}), "long_text": "truncate"}
+            data["meta"] = meta
+        kwargs = {f.name: data[f.name] for f in fields(cls) if f.init and f.name in data}
         n_targets = len(kwargs.get("targets", []))
         for name, rows in (("attributions", "tokens"), ("word_attributions", "words")):
             kwargs[name] = np.array(kwargs[name], dtype=np.float64).reshape(len(kwargs.get(rows, [])), n_targets)

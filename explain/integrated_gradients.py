@@ -45,6 +45,18 @@ def baseline_ids(model, tokenized: Tokenized, baseline: str) -> list[int]:
     return [i if special else filler for i, special in zip(tokenized.ids, tokenized.special)]
 
 
+def rows_per_input(model, tokenized: Tokenized, target: Target) -> int:
+    """Sequences the network reads for one input: its windows (``model.windows``), beside every
+    candidate's hypothesis for a cross-encoder; what IG's internal batches are divided by."""
+    read = getattr(model, "windows_read", None)
+    if read is None:
+        return 1
+    options = dict(target.options)
+    if getattr(model, "pair_windows", None) is not None and target.labels:
+        return sum(len(read(tokenized.ids, labels=[label], **options)) for label in target.labels)
+    return len(read(tokenized.ids, **options))
+
+
 def completeness_gap(total: float, output: float, base: float) -> float:
     """|sum of attributions - (f(x) - f(baseline))|, relative to |f(x) - f(baseline)|."""
     change = output - base
@@ -105,6 +117,8 @@ class IntegratedGradientsMethod(Method):
             bases = np.asarray((yield [tuple(base)])[0], dtype=np.float64)
         attributions = np.zeros((len(tokenized), len(target.names)))
         gaps, steps_used = [], []
+        # path points per batch: the model's batch in sequences, over the sequences one point reads
+        points = max(1, model.batch_size // rows_per_input(model, tokenized, target))
         for j, column in enumerate(target.columns):
             def on_embeddings(inputs, attention_mask, input_ids, column=int(column)):
                 return target.score(inputs, attention_mask, input_ids)[:, column]
@@ -114,7 +128,7 @@ class IntegratedGradientsMethod(Method):
                 with autocast:
                     result = IntegratedGradients(on_embeddings).attribute(
                         embeds, baselines=base_embeds, additional_forward_args=(mask, ids), n_steps=steps,
-                        method=params["integration"], internal_batch_size=model.batch_size)
+                        method=params["integration"], internal_batch_size=points)
                 scores = result.detach().double().sum(-1)[0].cpu().numpy()
                 gap = completeness_gap(float(scores.sum()), float(target.output[j]), float(bases[j]))
                 yield Computed(steps)

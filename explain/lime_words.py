@@ -1,11 +1,13 @@
-"""LIME over words (default) or tokens, perturbing token ids.
+"""LIME over words (default), tokens, sentences or paragraphs, perturbing token ids.
 
 Samples are drawn exactly as ``lime.lime_text.LimeTextExplainer`` draws them (same RNG calls for
 a seed: how many features to drop, then which), weighted by lime's exponential kernel on the
 cosine distance, and fitted by ``lime.lime_base.LimeBase`` (weighted ridge). Features follow
 LIME's defaults: distinct words (``\\w+`` runs; dropping a word drops every occurrence), removed
 from the input. Removal is done on token ids, so masked text is never re-tokenised; identical
-perturbations are evaluated once.
+perturbations are evaluated once. ``granularity="auto"`` is words for a text the model reads at once
+and sentences for a longer one. On a text read as windows, lime's removal shifts every window after
+the first removed feature, so no window output is reused; ``masking="mask"`` keeps them aligned.
 """
 from __future__ import annotations
 
@@ -16,29 +18,32 @@ import numpy as np
 from model.tasks import Target
 from model.tokens import Tokenized
 
+from . import features as granularity_
 from .base import Method, MethodResult, Param, Steps
-from .words import group_words
 
 NUM_SAMPLES_DEFAULT = 1000
 NUM_SAMPLES_LIMIT = 20_000
 KERNEL_WIDTH = 25  # LimeTextExplainer's default
 SAMPLES_PER_FEATURE = 10  # fewer samples a feature than this and the fit is said to be unreliable
-FEATURES_HELP = "what is hidden and shown: words (LIME: each distinct word) or single tokens"
 
 
 def _kernel(distances: np.ndarray, kernel_width: float) -> np.ndarray:
     return np.sqrt(np.exp(-(distances ** 2) / kernel_width ** 2))
 
 
-def lime_features(tokenized: Tokenized, features: str) -> list[tuple[str, list[int]]]:
-    """(name, token positions) per feature: distinct words, or every content token."""
-    if features == "token":
+def lime_features(tokenized: Tokenized, granularity: str) -> list[tuple[str, list[int]]]:
+    """(name, token positions) per feature: distinct words (lime's: every occurrence of a word is
+    one feature), every content token, sentence or paragraph."""
+    if granularity == "token":
         return [(tokenized.tokens[i], [i]) for i in tokenized.content_positions]
-    by_word: dict[str, list[int]] = {}
-    for word in group_words(tokenized.text, tokenized.offsets, tokenized.special):
-        if word.is_word:
-            by_word.setdefault(word.text, []).extend(word.tokens)
-    return list(by_word.items())
+    if granularity == "word":
+        by_word: dict[str, list[int]] = {}
+        for word in granularity_.words_of(tokenized):
+            if word.is_word:
+                by_word.setdefault(word.text, []).extend(word.tokens)
+        return list(by_word.items())
+    return [(tokenized.text[tokenized.offsets[u[0]][0]: tokenized.offsets[u[-1]][1]], list(u))
+            for u in granularity_.units(tokenized, granularity)]
 
 
 class LimeMethod(Method):
@@ -50,7 +55,7 @@ class LimeMethod(Method):
         Param("num_samples", "int", NUM_SAMPLES_DEFAULT, 10, NUM_SAMPLES_LIMIT,
               "perturbed samples LIME draws (identical ones are evaluated once)", budget=True,
               label="LIME samples", ui_high=5000, step=100),
-        Param("features", "choice", "word", help=FEATURES_HELP, choices=("word", "token"), label="Features"),
+        granularity_.GRANULARITY,
         Param("masking", "choice", "remove", help="how a feature is hidden: its tokens removed, or replaced "
               "by the mask token", choices=("remove", "mask"), label="LIME masking"),
     )
@@ -66,13 +71,13 @@ class LimeMethod(Method):
 
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         num_samples = params["num_samples"]
-        mode = params["features"]
+        mode = granularity_.resolve(params["granularity"], model, tokenized, "word")
         masking = params["masking"]
         features = lime_features(tokenized, mode)
         n_tokens, n_targets = len(tokenized), len(target.names)
         if not features:  # nothing to perturb (only punctuation): every attribution is zero
             return MethodResult(np.zeros((n_tokens, n_targets)), np.asarray(target.output, dtype=np.float64),
-                                {"surrogate_r2": [None] * n_targets, "features": 0})
+                                {"surrogate_r2": [None] * n_targets, "features": 0, "granularity": mode})
         # Imported here: lime and scikit-learn take ~0.9 s to import, which the app's start need not wait for.
         import sklearn.metrics
         from lime.lime_base import LimeBase
@@ -97,12 +102,15 @@ class LimeMethod(Method):
                 positions = features[feature][1]
                 attributions[positions, column] += weight / len(positions)
         meta = {"surrogate_r2": scores, "surrogate_prediction": local, "features": len(features),
-                "feature_type": mode, "masking": masking, "samples": num_samples}
+                "granularity": mode, "masking": masking, "samples": num_samples}
         if num_samples < SAMPLES_PER_FEATURE * len(features):
             meta["note"] = (f"Only {num_samples:,} samples for {len(features)} features: a linear fit with nearly as "
                             "many weights as samples matches them almost whatever the model does, so its R² "
                             "overstates the fit and the weights are unreliable; use at least "
                             f"{SAMPLES_PER_FEATURE * len(features):,} samples ({SAMPLES_PER_FEATURE} per feature).")
+        if masking == "remove" and not granularity_.fits(model, tokenized):
+            meta["hiding"] = ("Features were removed (lime's way), which shifts every later window of this long text, "
+                              "so few window outputs could be reused; masking='mask' keeps the windows aligned.")
         return MethodResult(attributions=attributions, base_values=np.array(intercepts), meta=meta)
 
 

@@ -12,6 +12,7 @@ from model.tasks import TASKS
 from .attention import AttentionMethod, RolloutMethod
 from .base import Method, Param
 from .gradient_input import GradientInputMethod
+from .hierarchical import HierarchicalMethod
 from .integrated_gradients import IntegratedGradientsMethod
 from .lime_words import LimeMethod
 from .occlusion import OcclusionMethod
@@ -21,7 +22,7 @@ METHODS: dict[str, type[Method]] = {}
 
 # explain()'s own keywords: a method parameter may not take one of these names (nor a task option's).
 RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "seconds", "progress",
-                      "cache", "use_cache", "window", "evaluate"})
+                      "cache", "use_cache", "window", "evaluate", "window_reuse"})
 
 
 def reserved() -> frozenset[str]:
@@ -96,5 +97,5 @@ def own_params(cls: type[Method], values: dict) -> dict:
 
 
 for _cls in (ShapMethod, LimeMethod, IntegratedGradientsMethod, GradientInputMethod, OcclusionMethod, AttentionMethod,
-             RolloutMethod):
+             RolloutMethod, HierarchicalMethod):
     register_method(_cls)

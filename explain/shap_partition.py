@@ -10,59 +10,30 @@ same nodes are refined in the same order and the values equal shap's (tie-breaks
 known before any output (the whole tree when it fits ``max_evals``, else the first rounds) go
 to the model in one first batch. Why not call shap itself: its per-mask string masking,
 re-tokenising and small batches cost ~1.5-3x the model's own forward time (``python -m bench``).
+
+``granularity``: token (shap's tree over tokens, on a text the model reads at once), word,
+sentence or paragraph; "auto" is token for such a text and sentence for a longer one. Beyond
+token level on one window the tree has hard paragraph and sentence boundaries
+(``explain.trees.document_tree``): a sentence is a group before its words are. A feature's value
+is shared evenly by its tokens, so token, word and sentence values all add up to the same total.
 """
 from __future__ import annotations
 
 import functools
 import heapq
-import re
 
 import numpy as np
 
 from model.tasks import Target
 from model.tokens import Tokenized
 
+from . import features as granularity_
 from .base import Method, MethodResult, Param, Steps
+from .trees import Tree, document_tree, shap_token_tree
 
 MAX_EVALS_DEFAULT = 500
 MAX_EVALS_LIMIT = 20_000
 ROUND_MASKS = 64  # masks per round, as shap's batch_size=64; the forward floor is flat from 16 to 256
-
-_SPACE_END = re.compile(r"^.*\W$")
-_LETTER_START = re.compile(r"^[A-Za-z]")
-
-
-def text_segments(tokenized: Tokenized) -> list[str]:
-    """Each token's substring with its trailing gap, as ``shap.maskers.Text.token_segments``."""
-    text, offsets = tokenized.text, tokenized.offsets
-    parts = [text[offsets[i][0]: max(offsets[i][1], offsets[i + 1][0])] for i in range(len(offsets) - 1)]
-    parts.append(text[offsets[-1][0]: offsets[-1][1]])
-    return parts
-
-
-@functools.lru_cache(maxsize=32)
-def partition_clustering(tokenized: Tokenized, sep_token: str | None) -> np.ndarray:
-    """The token hierarchy of ``shap.maskers.Text.clustering`` (its heuristic merge rules), read-only.
-
-    Cached: the progress plan and the explanation both need it, and on a 256-token text it takes
-    ~45 ms (``Tokenized`` is a frozen dataclass, so it is its own key)."""
-    from shap.maskers._text import partition_tree
-
-    segments = text_segments(tokenized)
-    tokens: list[str] = []
-    for i, segment in enumerate(segments):
-        if i > 0 and _SPACE_END.match(segments[i - 1]) is None and _LETTER_START.match(segment) is not None \
-                and tokens[i - 1] != "":
-            tokens.append("##" + segment.strip())
-        else:
-            tokens.append(segment.strip())
-    tree = np.zeros((0, 4))
-    if len(tokens) > 1:
-        tree = partition_tree(tokens, [sep_token] if sep_token else [])
-        tree[:, 2] = tree[:, 3] / tree[:, 3].max()
-    tree.setflags(write=False)
-    return tree
-
 
 def _leaf_masks(clustering: np.ndarray, n: int) -> list[np.ndarray]:
     """For every node of the tree (leaves 0..n-1, then clusters), the boolean mask of its leaves."""
@@ -72,16 +43,21 @@ def _leaf_masks(clustering: np.ndarray, n: int) -> list[np.ndarray]:
     return masks
 
 
-def lower_credit(values: np.ndarray, clustering: np.ndarray, n: int) -> None:
-    """Push each cluster's credit down to its leaves in proportion to their sizes (shap's rule)."""
+def lower_credit(values: np.ndarray, clustering: np.ndarray, n: int, weights: np.ndarray | None = None) -> None:
+    """Push each cluster's credit down to its leaves in proportion to their sizes (shap's rule), or
+    to the children's ``weights`` (per node) when given."""
     incoming = np.zeros_like(values)
     for node in range(len(values) - 1, -1, -1):
         values[node] += incoming[node]
         if node >= n:
             left, right, _, size = clustering[node - n]
             left, right = int(left), int(right)
-            left_size = clustering[left - n, 3] if left >= n else 1
-            right_size = clustering[right - n, 3] if right >= n else 1
+            if weights is None:
+                left_size = clustering[left - n, 3] if left >= n else 1
+                right_size = clustering[right - n, 3] if right >= n else 1
+            else:
+                left_size, right_size = weights[left], weights[right]
+                size = left_size + right_size
             incoming[left] += values[node] * left_size / size
             incoming[right] += values[node] * right_size / size
 
@@ -142,7 +118,8 @@ class ShapMethod(Method):
                    "the output minus the output with every token hidden.")
     PARAMS = (Param("max_evals", "int", MAX_EVALS_DEFAULT, 10, MAX_EVALS_LIMIT,
                     "masked inputs SHAP may evaluate; below what the partition tree needs, groups of words "
-                    "share one value", budget=True, label="SHAP max evaluations", ui_high=5000, step=50),)
+                    "share one value", budget=True, label="SHAP max evaluations", ui_high=5000, step=50),
+              granularity_.GRANULARITY)
     ADDITIVE = True
     SEEDED = True  # tie-breaks of the refinement order (they matter only when max_evals truncates the tree)
     COLOUR = "#7b2ff7"
@@ -159,20 +136,15 @@ class ShapMethod(Method):
 
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         """The masks of the whole tree, or max_evals when that is fewer."""
-        clustering = partition_clustering(tokenized, model.tokenizer.sep_token)
-        return min(params["max_evals"], full_tree_masks(clustering, len(tokenized)))
+        tree = feature_tree(model, tokenized, params["granularity"])
+        return min(params["max_evals"], full_tree_masks(tree.clustering, tree.size))
 
     def explain(self, model, tokenized: Tokenized, target: Target, *, params: dict, seed: int) -> Steps:
         max_evals = params["max_evals"]
-        ids = np.array(tokenized.ids)
-        keep = np.array(tokenized.special)
-        n = len(ids)
-        mask_id = model.mask_token_id
-
-        def masked(mask: np.ndarray) -> tuple[int, ...]:
-            return tuple(np.where(mask | keep, ids, mask_id).tolist())
-
-        clustering = partition_clustering(tokenized, model.tokenizer.sep_token)
+        granularity = granularity_.resolve(params["granularity"], model, tokenized, "token")
+        tree = feature_tree(model, tokenized, granularity)
+        masked = feature_masker(model, tokenized, tree)
+        clustering, n = tree.clustering, tree.size
         leaf_masks = _leaf_masks(clustering, n)
         budget = max_evals - 2  # shap spends two on the empty and full inputs
         # One first batch: the empty input and every mask known in advance (the memo answers them later).
@@ -184,49 +156,109 @@ class ShapMethod(Method):
         if n == 1:
             dvalues[0] = f11 - f00
         else:
-            spent = yield from self._owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed)
+            root = [(np.zeros(n, bool), f00, f11, 2 * n - 2, 1.0)]
+            spent, _ = yield from owen(masked, clustering, leaf_masks, n, root, dvalues, budget,
+                                       np.random.default_rng(seed))
         values = dvalues.copy()
         lower_credit(values, clustering, n)
         needed = full_tree_masks(clustering, n) + 1  # the max_evals at which the tree is exhausted
         meta = {"partition_tree_exhausted": bool(spent < budget), "masked_inputs": spent + 2,
-                "evaluations_needed": needed}
+                "evaluations_needed": needed, "granularity": granularity, "features": n}
         if not meta["partition_tree_exhausted"]:
-            meta["note"] = (f"Coarse: {max_evals:,} of the {needed:,} evaluations needed for word-level values were "
-                            "allowed, so groups of words share one value; raise max evaluations.")
-        return MethodResult(attributions=values[:n], base_values=f00, meta=meta)
+            unit = {"token": "word", "word": "word"}.get(granularity, granularity)
+            meta["note"] = (f"Coarse: {max_evals:,} of the {needed:,} evaluations needed for {unit}-level values "
+                            f"were allowed, so groups of {unit}s share one value; raise max evaluations"
+                            + (" or explain by sentence." if granularity in ("token", "word") and
+                               not granularity_.fits(model, tokenized) else "."))
+        return MethodResult(attributions=spread(values[:n], tree, len(tokenized)), base_values=f00, meta=meta)
 
-    @staticmethod
-    def _owen(masked, clustering, leaf_masks, n, f00, f11, dvalues, budget, seed):
-        """shap's ``owen`` loop (fixed_context=None) with rounds of ``ROUND_MASKS`` masks; returns
-        how many masks it asked for."""
-        rng = np.random.default_rng(seed)  # tie-breaks, as shap's np.random.randn() (but seeded)
-        counter = 0
-        queue = [(0.0, 0.0, counter, (np.zeros(n, bool), f00, f11, 2 * n - 2, 1.0))]
-        spent = 0
-        while queue:
-            if spent >= budget:
-                for *_, (_m00, a, b, node, weight) in queue:
-                    dvalues[node] += (b - a) * weight
-                return spent
-            batch, masks = [], []
-            while queue and len(masks) < ROUND_MASKS and spent + len(masks) < budget:
-                m00, a, b, node, weight = heapq.heappop(queue)[3]
-                if node < n:
-                    dvalues[node] += (b - a) * weight
-                    continue
-                left, right = int(clustering[node - n, 0]), int(clustering[node - n, 1])
-                m10, m01 = m00 | leaf_masks[left], m00 | leaf_masks[right]
-                batch.append((m00, m10, m01, a, b, node, left, right, weight))
-                masks += [masked(m10), masked(m01)]
-            if not batch:
+
+
+def feature_tree(model, tokenized: Tokenized, granularity: str) -> Tree:
+    """SHAP's partition tree at this granularity ("auto" resolved as ``explain.features`` says)."""
+    granularity = granularity_.resolve(granularity, model, tokenized, "token")
+    if granularity == "token" and granularity_.fits(model, tokenized):
+        return shap_token_tree(tokenized, model.tokenizer.sep_token)
+    return _document_tree(tokenized, granularity, model.tokenizer.sep_token)
+
+
+@functools.lru_cache(maxsize=16)
+def _document_tree(tokenized: Tokenized, granularity: str, sep_token: str | None) -> Tree:
+    return document_tree(tokenized, list(granularity_.words_of(tokenized)),
+                         list(granularity_.sentences_of(tokenized)), granularity, sep_token)
+
+
+def feature_masker(model, tokenized: Tokenized, tree: Tree):
+    """mask over the tree's features -> the token ids with the hidden features' tokens masked
+    (special tokens are never hidden)."""
+    ids = np.array(tokenized.ids)
+    keep = np.array(tokenized.special)
+    mask_id = model.mask_token_id
+    owner = np.zeros(len(ids), dtype=int)
+    for feature, positions in enumerate(tree.features):
+        owner[list(positions)] = feature
+    if len(tree.features) == len(ids) and all(f == (i,) for i, f in enumerate(tree.features)):
+        def masked(mask: np.ndarray) -> tuple[int, ...]:  # one feature per token (shap's own tree)
+            return tuple(np.where(mask | keep, ids, mask_id).tolist())
+    else:
+        def masked(mask: np.ndarray) -> tuple[int, ...]:
+            return tuple(np.where(mask[owner] | keep, ids, mask_id).tolist())
+    return masked
+
+
+def spread(values: np.ndarray, tree: Tree, n_tokens: int) -> np.ndarray:
+    """Feature values (n_features, k) -> token values (n_tokens, k), each feature's value shared
+    evenly by its tokens (so sums over words or sentences are unchanged)."""
+    out = np.zeros((n_tokens, values.shape[1]))
+    for feature, positions in enumerate(tree.features):
+        out[list(positions)] += values[feature] / len(positions)
+    return out
+
+
+def owen(masked, clustering, leaf_masks, n, start, dvalues, budget, rng, defer=frozenset()):
+    """shap's ``owen`` loop (fixed_context=None) with rounds of ``ROUND_MASKS`` masks, from the
+    queue items ``start`` ((m00, f00, f11, node, weight) each). Nodes in ``defer`` are not expanded:
+    their items are returned for a later pass (coarse to fine). Returns (masks asked for, deferred)."""
+    counter = 0
+    queue = []
+    for item in start:  # (rng draws only for pushed children: the root's tie-break is 0, as shap's)
+        queue.append((-float(np.max(np.abs(item[2] - item[1]))) * item[4] if len(start) > 1 else 0.0, 0.0,
+                      counter, item))
+        counter += 1
+    heapq.heapify(queue)
+    spent = 0
+    deferred = []
+    while queue:
+        if spent >= budget:
+            for *_, item in queue:
+                if item[3] in defer:
+                    deferred.append(item)
+                else:
+                    dvalues[item[3]] += (item[2] - item[1]) * item[4]
+            return spent, deferred
+        batch, masks = [], []
+        while queue and len(masks) < ROUND_MASKS and spent + len(masks) < budget:
+            item = heapq.heappop(queue)[3]
+            m00, a, b, node, weight = item
+            if node in defer:
+                deferred.append(item)
                 continue
-            outputs = yield masks
-            spent += len(masks)
-            for i, (m00, m10, m01, a, b, _node, left, right, weight) in enumerate(batch):
-                f10, f01 = outputs[2 * i], outputs[2 * i + 1]
-                half = weight / 2
-                for item in ((m00, a, f10, left), (m00, a, f01, right), (m01, f01, b, left), (m10, f10, b, right)):
-                    counter += 1
-                    priority = -float(np.max(np.abs(item[2] - item[1]))) * half
-                    heapq.heappush(queue, (priority, float(rng.standard_normal()), counter, (*item, half)))
-        return spent
+            if node < n:
+                dvalues[node] += (b - a) * weight
+                continue
+            left, right = int(clustering[node - n, 0]), int(clustering[node - n, 1])
+            m10, m01 = m00 | leaf_masks[left], m00 | leaf_masks[right]
+            batch.append((m00, m10, m01, a, b, node, left, right, weight))
+            masks += [masked(m10), masked(m01)]
+        if not batch:
+            continue
+        outputs = yield masks
+        spent += len(masks)
+        for i, (m00, m10, m01, a, b, _node, left, right, weight) in enumerate(batch):
+            f10, f01 = outputs[2 * i], outputs[2 * i + 1]
+            half = weight / 2
+            for item in ((m00, a, f10, left), (m00, a, f01, right), (m01, f01, b, left), (m10, f10, b, right)):
+                counter += 1
+                priority = -float(np.max(np.abs(item[2] - item[1]))) * half
+                heapq.heappush(queue, (priority, float(rng.standard_normal()), counter, (*item, half)))
+    return spent, deferred

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import onnx_runtime
+from . import onnx_runtime, windows
 from .device import default_batch_size, memory_rows, pick_device, pick_dtype, run_in_batches
 from .errors import InputError
 from .locks import SharedLock
 from .tokens import Tokenized, TokenizerAdapter
 from .validation import check_texts
+from .windows import Reading
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +114,19 @@ class TextModel:
         return f"{type(self).__name__}(name={self.name!r}, task={self.task!r}, device={self.device})"
 
     # ------------------------------------------------------------------ public API
-    def tokenize(self, text: str) -> Tokenized:
-        """Token ids (special tokens included), char offsets, truncated flag."""
-        return self.adapter.tokenize(text)
+    def tokenize(self, text: str, long_text: str = "window") -> Tokenized:
+        """Token ids (special tokens included), char offsets, truncated flag. ``long_text="window"``
+        keeps every token (the model reads a longer text as windows, see ``model.windows``);
+        "truncate" keeps the first ones the model reads at once, as the model alone would."""
+        reading = Reading.pop({"long_text": long_text})
+        return self.adapter.tokenize(text, whole=reading.long_text == "window")
 
     def predict(self, texts, labels=None, **options) -> np.ndarray:
-        """Probabilities (n, n_labels) or embeddings (n, dim) for raw texts."""
+        """Probabilities (n, n_labels) or embeddings (n, dim) for raw texts. Options: the task's
+        (``model.tasks``), and how a long text is read (``long_text``, ``window_overlap``)."""
         texts = check_texts(texts)
-        return self.predict_ids([self.tokenize(t).ids for t in texts], labels, **options)
+        long_text = Reading.pop(dict(options)).long_text
+        return self.predict_ids([self.tokenize(t, long_text).ids for t in texts], labels, **options)
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         """Same as ``predict`` from token ids (as ``tokenize`` returns them, possibly perturbed)."""
@@ -147,11 +153,137 @@ class TextModel:
         return self.transformer.get_input_embeddings()
 
     def id_tensors(self, seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Right-padded ids and their attention mask on the model's device (for gradient methods)."""
+        """Right-padded ids and their attention mask on the model's device (for gradient methods);
+        a sequence may be longer than the model reads (``predict_embeds`` reads it as windows)."""
         seqs = as_id_lists(list(seqs))
-        self._check_lengths(seqs)
+        self._check_vocabulary(seqs)
+        for seq in seqs:
+            if len(seq) > self.max_length:
+                self._content(seq)  # a long input must carry the special tokens, to be cut into windows
         tensors = self._tensors(seqs, None)
         return tensors["input_ids"], tensors["attention_mask"]
+
+    # ------------------------------------------------------------------ windows (see model/windows.py)
+    @property
+    def window_size(self) -> int:
+        """Content tokens one window holds: the maximum length less the special tokens."""
+        return self.adapter.max_content
+
+    def window_spans(self, n_tokens: int, overlap: int | str = "auto") -> list[tuple[int, int]]:
+        """Positions (start, end) of each window's content in a sequence of ``n_tokens`` tokens as
+        ``tokenize`` returns it (special tokens included); one span for a text that fits."""
+        prefix = len(self.adapter.single.prefix)
+        content = n_tokens - prefix - len(self.adapter.single.suffix)
+        size = self.window_size
+        return [(prefix + start, prefix + start + min(size, content))
+                for start in windows.window_starts(content, size, overlap)]
+
+    def windows_read(self, ids: Sequence[int], labels=None, **options) -> list[tuple[int, int]]:
+        """The (start, end) positions in ``ids`` (as ``tokenize`` returns them) of the text each
+        window the model reads for this input holds, under the call's options: one span for a
+        text that fits (or is truncated)."""
+        reading = Reading.pop(dict(options))
+        n = len(ids)
+        if n <= self.max_length or reading.long_text == "truncate":
+            prefix = len(self.adapter.single.prefix)
+            return [(prefix, min(n, self.max_length) - len(self.adapter.single.suffix))]
+        return self.window_spans(n, reading.overlap)
+
+    def _content(self, seq: list[int]) -> list[int]:
+        """The content of a full sequence longer than the model reads, checked to carry the model's
+        own special tokens at both ends (so that it can be read as windows)."""
+        prefix, suffix = list(self.adapter.single.prefix), list(self.adapter.single.suffix)
+        if seq[: len(prefix)] != prefix or (suffix and seq[len(seq) - len(suffix):] != suffix):
+            raise InputError(f"A token sequence has {len(seq)} tokens, more than this model reads at once "
+                             f"({self.max_length}); to be read as windows it must start and end with the "
+                             "model's special tokens, as tokenize returns them.")
+        return seq[len(prefix): len(seq) - len(suffix)]
+
+    def _windows_of(self, seq: list[int], reading: Reading) -> list[list[int]]:
+        """The sequences the model reads for one input: the input itself when it fits, else its
+        windows (or, with long_text="truncate", its first window), each with the special tokens."""
+        if len(seq) <= self.max_length:
+            return [seq]
+        content = self._content(seq)
+        prefix, suffix = list(self.adapter.single.prefix), list(self.adapter.single.suffix)
+        size = self.window_size
+        starts = [0] if reading.long_text == "truncate" else windows.window_starts(len(content), size, reading.overlap)
+        return [prefix + content[s: s + size] + suffix for s in starts]
+
+    def _combine(self, outputs: torch.Tensor) -> torch.Tensor:
+        """One input's output from its windows' network outputs (windows, d) -> (d,): the mean
+        (of logits: classifiers, NLI; of unit vectors: similarity zero-shot). Embeddings override."""
+        return outputs.mean(dim=0)
+
+    def _read(self, seqs: list[list[int]], reading: Reading) -> np.ndarray:
+        """Network outputs for single-sequence inputs of any length (see ``_read_parts``)."""
+        return self._read_parts([[(w, None) for w in self._windows_of(s, reading)] for s in seqs],
+                                [windows.input_key(s) for s in seqs])
+
+    def _read_parts(self, parts: list[list[tuple[list[int], list[int] | None]]], keys: list[bytes]) -> np.ndarray:
+        """Network outputs, one row per input given as its windows ((ids, token types) each): an
+        input of one window is run as it is; a longer one's windows are run (those the current
+        window session lacks) and combined by ``_combine`` (float64)."""
+        long = [i for i, p in enumerate(parts) if len(p) > 1]
+        typed = any(types is not None for p in parts for _, types in p)
+
+        def run(chosen: list[tuple[list[int], list[int] | None]]) -> np.ndarray:
+            return self._run([ids for ids, _ in chosen], [types for _, types in chosen] if typed else None)
+
+        if not long:
+            return run([p[0] for p in parts])
+        result: list[np.ndarray | None] = [None] * len(parts)
+        short = [i for i in range(len(parts)) if len(parts[i]) == 1]
+        if short:
+            for i, row in zip(short, run([parts[i][0] for i in short])):
+                result[i] = row.astype(np.float64)
+        memo = windows.current()
+        distinct, window_keys, rows, known = windows.plan([parts[i] for i in long], [keys[i] for i in long], memo)
+        fresh = [k for k in range(len(distinct)) if k not in known]
+        outputs: dict[int, np.ndarray] = dict(known)
+        if fresh:
+            computed = run([distinct[k] for k in fresh])
+            outputs.update(zip(fresh, computed))
+            windows.remember(memo, [window_keys[k] for k in fresh], computed)
+        for i, row in zip(long, rows):
+            stacked = torch.from_numpy(np.stack([outputs[k] for k in row]).astype(np.float64))
+            result[i] = self._combine(stacked).numpy()
+        return np.stack(result)
+
+    def _read_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
+                     reading: Reading) -> torch.Tensor:
+        """``_network_embeds`` for inputs of any length: a row longer than the model reads is cut
+        into its windows (the same as ``_windows_of``, on the embeddings) and combined by
+        ``_combine``, with gradients flowing to every window's tokens."""
+        lengths = attention_mask.sum(1).tolist()
+        if max(lengths) <= self.max_length:
+            return self._network_embeds(embeds, attention_mask, ids)
+        rows = []
+        for row, length in enumerate(lengths):
+            row_ids = ids[row, :length]
+            if length <= self.max_length:
+                rows.append(self._network_embeds(embeds[row:row + 1, :length], attention_mask[row:row + 1, :length],
+                                                 row_ids[None])[0])
+                continue
+            outputs = self._network_embeds(*self._window_embeds(embeds[row, :length], row_ids, reading))
+            rows.append(outputs[0] if len(outputs) == 1 else self._combine(outputs))
+        return torch.stack(rows)
+
+    def _window_embeds(self, embeds: torch.Tensor, ids: torch.Tensor, reading: Reading):
+        """(window embeddings, mask, ids) of one long input's windows, sliced from its embeddings."""
+        prefix, suffix = len(self.adapter.single.prefix), len(self.adapter.single.suffix)
+        n = len(ids)
+        content = n - prefix - suffix
+        size = self.window_size
+        starts = [0] if reading.long_text == "truncate" else windows.window_starts(content, size, reading.overlap)
+        pieces, id_rows = [], []
+        for start in starts:
+            keep = torch.cat([torch.arange(prefix), torch.arange(prefix + start, prefix + start + size),
+                              torch.arange(n - suffix, n)]).to(ids.device)
+            pieces.append(embeds[keep])
+            id_rows.append(ids[keep])
+        window_ids = torch.stack(id_rows)
+        return torch.stack(pieces), torch.ones_like(window_ids), window_ids
 
     def attentions(self, ids: Sequence[int], token_type_ids: Sequence[int] | None = None) -> np.ndarray:
         """Attention weights (layers, heads, n, n) of every layer and head from one eager forward."""
@@ -180,7 +312,11 @@ class TextModel:
     def _check_lengths(self, seqs: list[list[int]]) -> None:
         longest = max(len(s) for s in seqs)
         if longest > self.max_length:
-            raise InputError(f"A token sequence has {longest} tokens; this model reads at most {self.max_length}.")
+            raise InputError(f"A token sequence has {longest} tokens; this model reads at most {self.max_length} "
+                             "at once.")
+        self._check_vocabulary(seqs)
+
+    def _check_vocabulary(self, seqs: list[list[int]]) -> None:
         vocab = self.transformer.config.vocab_size
         if any(i < 0 or i >= vocab for s in seqs for i in s):
             raise InputError(f"A token id is outside this model's vocabulary of {vocab}.")

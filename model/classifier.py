@@ -7,6 +7,7 @@ import torch
 from .base import TextModel, as_float64, as_id_lists
 from .embedding import SentenceEncoder, reject_extras
 from .errors import InputError
+from .windows import Reading
 
 
 class IntentNetwork(torch.nn.Module):
@@ -97,17 +98,20 @@ class ClassifierModel(TextModel):
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
 
     def predict_ids(self, id_batch, labels=None, output: str = "probability", **options) -> np.ndarray:
-        """Probabilities (n, n_labels), or with ``output="logit"`` the logits."""
+        """Probabilities (n, n_labels), or with ``output="logit"`` the logits (a long text: the
+        mean of its windows' logits, see ``model.windows``)."""
+        reading = Reading.pop(options)
         reject_extras(self.task, labels, options)
         check_output(output)
-        logits = self._run(as_id_lists(id_batch))
+        logits = self._read(as_id_lists(id_batch), reading)
         return self._answer(as_float64(logits), output).numpy().astype(np.float32)
 
     def predict_embeds(self, embeds, attention_mask, ids, labels=None, output: str = "probability",
                        **options) -> torch.Tensor:
+        reading = Reading.pop(options)
         reject_extras(self.task, labels, options)
         check_output(output)
-        return self._answer(self._network_embeds(embeds, attention_mask, ids), output)
+        return self._answer(self._read_embeds(embeds, attention_mask, ids, reading), output)
 
     def label_index(self, label: str) -> int:
         """Column of a label name, or one InputError sentence."""

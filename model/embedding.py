@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from .base import TextModel, as_id_lists, mean_pool
 from .errors import InputError
+from .windows import Reading
 
 POOLING_MODES = ("mean", "cls", "max")
 
@@ -61,10 +62,16 @@ class EmbeddingModel(TextModel):
     task = "embedding"
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        reading = Reading.pop(options)
         reject_extras(self.task, labels, options)
-        return self._run(as_id_lists(id_batch))
+        return self._read(as_id_lists(id_batch), reading).astype(np.float32)
 
     def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        reading = Reading.pop(options)
         reject_extras(self.task, labels, options)
-        return self._network_embeds(embeds, attention_mask, ids)
+        return self._read_embeds(embeds, attention_mask, ids, reading)
+
+    def _combine(self, outputs: torch.Tensor) -> torch.Tensor:
+        """A document's vector: the normalised mean of its windows' normalised vectors."""
+        return F.normalize(F.normalize(outputs, p=2, dim=-1).mean(dim=0), p=2, dim=-1)
 

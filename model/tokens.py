@@ -78,6 +78,11 @@ class TokenizerAdapter:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         self.mask_id = tokenizer.mask_token_id
         self.uses_token_types = "token_type_ids" in getattr(tokenizer, "model_input_names", [])
+        # Long texts are tokenized whole on purpose (the model reads them as windows): silence the
+        # tokenizer's "longer than the specified maximum sequence length" warning, said once per tokenizer.
+        warned = getattr(tokenizer, "deprecation_warnings", None)
+        if isinstance(warned, dict):
+            warned["sequence-length-is-longer-than-the-specified-maximum"] = True
 
     @property
     def pair(self) -> _Template:
@@ -90,8 +95,9 @@ class TokenizerAdapter:
         """Content tokens that fit beside the single-sequence special tokens."""
         return self.max_length - len(self.single.prefix) - len(self.single.suffix)
 
-    def tokenize(self, text: str) -> Tokenized:
-        """Tokens with char offsets; texts over the limit keep their first ``max_content`` tokens."""
+    def tokenize(self, text: str, whole: bool = False) -> Tokenized:
+        """Tokens with char offsets; texts over the limit keep their first ``max_content`` tokens,
+        or with ``whole`` every token (the model then reads the text as windows)."""
         check_text(text)
         # split_special_tokens: a literal "[SEP]" in user text is text, not a control token.
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, split_special_tokens=True)
@@ -99,8 +105,9 @@ class TokenizerAdapter:
         offsets = [tuple(map(int, span)) for span in enc["offset_mapping"]]
         if not content:
             raise InputError("The text has no tokens this model can read (only spaces or control characters?).")
-        truncated = len(content) > self.max_content
-        content, offsets = content[: self.max_content], offsets[: self.max_content]
+        truncated = not whole and len(content) > self.max_content
+        if truncated:
+            content, offsets = content[: self.max_content], offsets[: self.max_content]
         prefix, suffix = self.single.prefix, self.single.suffix
         ids = (*prefix, *content, *suffix)
         spans = ((0, 0),) * len(prefix) + tuple(offsets) + ((0, 0),) * len(suffix)

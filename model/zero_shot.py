@@ -26,6 +26,7 @@ import torch
 from .base import TextModel, as_float64, as_id_lists
 from .errors import InputError
 from .validation import check_labels, check_template
+from .windows import Reading, input_key, window_starts
 
 SIMILARITY_TEMPLATE = "This text is about {}."
 SIMILARITY_TEMPERATURE = 0.05  # softmax across labels
@@ -67,7 +68,7 @@ class SimilarityZeroShot(ZeroShotModel):
         with self._cache_lock:
             missing = [s for s in dict.fromkeys(sentences) if s not in self._hypothesis_cache]
         if missing:
-            ids = [self.tokenize(s).ids for s in missing]
+            ids = [self.tokenize(s, long_text="truncate").ids for s in missing]
             vectors = self._run([list(i) for i in ids])
             with self._cache_lock:
                 if len(self._hypothesis_cache) > 10_000:
@@ -104,13 +105,17 @@ class SimilarityZeroShot(ZeroShotModel):
         return torch.softmax(cosine / temperature, dim=-1)
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        """Label scores; a long text's vector is the mean of its windows' unit vectors, so each
+        cosine (the logit, up to the temperature) is the mean of the windows' cosines."""
+        reading = Reading.pop(options)
         hypotheses, *settings = self._settings(labels, options)
-        texts = self._run(as_id_lists(id_batch))
+        texts = self._read(as_id_lists(id_batch), reading)
         return self._answer(as_float64(texts), as_float64(hypotheses), *settings).numpy().astype(np.float32)
 
     def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        reading = Reading.pop(options)
         hypotheses, *settings = self._settings(labels, options)
-        texts = self._network_embeds(embeds, attention_mask, ids)
+        texts = self._read_embeds(embeds, attention_mask, ids, reading)
         return self._answer(texts, torch.from_numpy(hypotheses).to(texts.device), *settings)
 
 
@@ -126,12 +131,56 @@ class NLIZeroShot(ZeroShotModel):
 
     def pair_input(self, ids, label: str, hypothesis_template: str | None = None,
                    **options) -> tuple[list[int], list[int]]:
+        """The (text, hypothesis) pair of the text's first window (the whole text when it fits)."""
+        Reading.pop(options)
         template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
         return self._pair(ids, template.format(label))
 
+    def pair_windows(self, ids, label: str, hypothesis_template: str | None = None,
+                     **options) -> list[tuple[tuple[int, int], list[int], list[int]]]:
+        """Every window of the text beside one label's hypothesis: ((start, end) of the window's
+        text tokens in ``ids``, pair ids, pair token types)."""
+        reading = Reading.pop(options)
+        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
+        hypothesis = self.adapter.encode_content(template.format(label))
+        content = self._text_content(list(ids))
+        skip = len(self.adapter.single.prefix)
+        return [((skip + start, skip + start + used), built, types)
+                for start, used, built, types in self._pair_windows(content, hypothesis, reading)]
+
+    def windows_read(self, ids, labels=None, **options) -> list[tuple[int, int]]:
+        """Beside the first label's hypothesis (the room for the text depends on the hypothesis)."""
+        if not labels:
+            return super().windows_read(ids, **options)
+        return [span for span, _, _ in self.pair_windows(ids, labels[0], **options)]
+
     def _pair(self, ids, hypothesis: str) -> tuple[list[int], list[int]]:
         """(text, hypothesis) as the pipeline builds it, the text truncated to fit."""
-        return self.adapter.build_pair(self.adapter.content_ids(ids), self.adapter.encode_content(hypothesis))
+        return self.adapter.build_pair(self._text_content(list(ids)), self.adapter.encode_content(hypothesis))
+
+    def _text_content(self, ids: list[int]) -> list[int]:
+        return self._content(ids) if len(ids) > self.max_length else self.adapter.content_ids(ids)
+
+    def _room(self, hypothesis: list[int]) -> int:
+        """Text tokens a window holds beside this hypothesis."""
+        t = self.adapter.pair
+        room = self.max_length - len(t.prefix) - len(t.middle) - len(t.suffix) - len(hypothesis)
+        if room < 1:
+            raise InputError("The hypothesis is too long to fit beside the text in this model.")
+        return room
+
+    def _pair_windows(self, content: list[int], hypothesis: list[int], reading: Reading):
+        """(start, text tokens used, ids, types) of each window of the text beside the hypothesis:
+        one pair (the text cut to fit, as the pipeline does) unless the text is longer than the
+        room beside the hypothesis and long texts are read as windows."""
+        room = self._room(hypothesis)
+        starts = [0] if reading.long_text == "truncate" else window_starts(len(content), room, reading.overlap)
+        out = []
+        for start in starts:
+            piece = content[start: start + room]
+            built, types = self.adapter.build_pair(piece, hypothesis)
+            out.append((start, len(piece), built, types))
+        return out
 
     def _answer(self, logits: torch.Tensor, n_labels: int, multi_label: bool) -> torch.Tensor:
         """NLI logits (n, labels, classes) -> label scores, as ZeroShotClassificationPipeline."""
@@ -147,40 +196,51 @@ class NLIZeroShot(ZeroShotModel):
         return [template.format(label) for label in labels], multi_label
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        """Each label's score; a text longer than the room beside a hypothesis is read as windows,
+        each with the hypothesis, whose NLI logits are averaged (see ``model.windows``)."""
+        reading = Reading.pop(options)
         hypotheses, multi_label = self._settings(labels, options)
         rows = as_id_lists(id_batch)
-        pairs = [self._pair(ids, h) for ids in rows for h in hypotheses]
-        logits = self._run([ids for ids, _ in pairs], types=[types for _, types in pairs])
-        logits = as_float64(logits).reshape(len(rows), len(hypotheses), -1)
+        encoded = [self.adapter.encode_content(h) for h in hypotheses]
+        parts, keys = [], []
+        for ids in rows:
+            content, key = self._text_content(ids), input_key(ids)
+            for hypothesis in encoded:
+                parts.append([(built, types) for *_, built, types in self._pair_windows(content, hypothesis, reading)])
+                keys.append(key)
+        logits = as_float64(self._read_parts(parts, keys)).reshape(len(rows), len(hypotheses), -1)
         return self._answer(logits, len(hypotheses), multi_label).numpy().astype(np.float32)
 
     def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
-        """Each text's content embeddings placed into every (text, hypothesis) pair.
+        """Each text's content embeddings placed into every (text window, hypothesis) pair.
 
         The special tokens and the hypothesis are embedded through ``forward`` of the embedding
         layer (no hooks fire), so only the text's own embeddings carry gradients.
         """
+        reading = Reading.pop(options)
         hypotheses, multi_label = self._settings(labels, options)
         embedding = self.input_embeddings()
         lengths = attention_mask.sum(1).tolist()
         skip = len(self.adapter.single.prefix)  # the text's content starts here in ``ids``...
         start = len(self.adapter.pair.prefix)  # ...and here in the pair
-        fixed = len(self.adapter.pair.prefix) + len(self.adapter.pair.middle) + len(self.adapter.pair.suffix)
-        hypothesis_lengths = [len(self.adapter.encode_content(h)) for h in hypotheses]
-        pair_embeds, pair_ids, pair_types = [], [], []
+        encoded = [self.adapter.encode_content(h) for h in hypotheses]
+        pair_embeds, pair_ids, pair_types, groups = [], [], [], []
         for row, length in enumerate(lengths):
-            row_ids = ids[row, :length].tolist()
-            for hypothesis, hypothesis_length in zip(hypotheses, hypothesis_lengths):
-                built, types = self._pair(row_ids, hypothesis)
-                used = len(built) - fixed - hypothesis_length  # content tokens kept after truncation
-                constant = embedding.forward(torch.tensor([built], device=embeds.device))[0]
-                text_part = embeds[row, skip: skip + used].to(constant.dtype)
-                pair_embeds.append(torch.cat([constant[:start], text_part, constant[start + used:]]))
-                pair_ids.append(built)
-                pair_types.append(types)
+            content = self._text_content(ids[row, :length].tolist())
+            for hypothesis in encoded:
+                windows = self._pair_windows(content, hypothesis, reading)
+                groups.append(len(windows))
+                for offset, used, built, types in windows:
+                    constant = embedding.forward(torch.tensor([built], device=embeds.device))[0]
+                    text_part = embeds[row, skip + offset: skip + offset + used].to(constant.dtype)
+                    pair_embeds.append(torch.cat([constant[:start], text_part, constant[start + used:]]))
+                    pair_ids.append(built)
+                    pair_types.append(types)
         tensors = self._tensors(pair_ids, pair_types)
         width = tensors["input_ids"].shape[1]
         padded = torch.stack([torch.nn.functional.pad(e, (0, 0, 0, width - len(e))) for e in pair_embeds])
         logits = self._network_embeds(padded, tensors["attention_mask"], tensors["input_ids"],
                                       tensors.get("token_type_ids"))
-        return self._answer(logits.reshape(len(lengths), len(hypotheses), -1), len(hypotheses), multi_label)
+        combined = torch.stack([chunk[0] if len(chunk) == 1 else self._combine(chunk)
+                                for chunk in torch.split(logits, groups)])
+        return self._answer(combined.reshape(len(lengths), len(hypotheses), -1), len(hypotheses), multi_label)

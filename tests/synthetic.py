@@ -63,8 +63,8 @@ class AdditiveModel:
     def pad_token_id(self) -> int:
         return self.tokenizer.pad_token_id
 
-    def tokenize(self, text):
-        return self.adapter.tokenize(text)
+    def tokenize(self, text, long_text="window"):
+        return self.adapter.tokenize(text, whole=long_text == "window")
 
     def label_index(self, label):
         if label not in self.labels:

@@ -78,7 +78,8 @@ def compute(text: str, model_name: str, layer, head, extra: str, query=None, pro
     positions = inside_charts.positions(internals.position_view(model, POSITIONS), POSITIONS)
     chosen = query if isinstance(query, int) and 0 <= query < len(steps.tokens) else (1 if len(steps.tokens) > 1 else 0)
     path = write_inside(model.name, text, steps, encoding, summed, flow, lens)
-    return (_proof(steps, summed, flow, head_index, model.tokenize(text), model, parts), inside_charts.layer_input(steps),
+    read = model.tokenize(text, long_text="truncate")  # one forward: what the model reads at once
+    return (_proof(steps, summed, flow, head_index, read, model, parts), inside_charts.layer_input(steps),
             inside_charts.queries_keys_values(steps), inside_charts.scores_and_weights(steps),
             inside_charts.head_output(steps),
             gr.Dropdown(choices=[(f"{i}: {t}", i) for i, t in enumerate(steps.tokens)], value=chosen),

@@ -69,7 +69,7 @@ def capturing():
 def prepare(model: TextModel, text: str) -> tuple[list[str], dict[str, torch.Tensor], bool]:
     """The text's tokens, the model's input tensors, and whether the model cut the text."""
     check_text(text)
-    tokenized = model.tokenize(text)
+    tokenized = model.tokenize(text, long_text="truncate")  # one forward: what the model reads at once
     ids, mask = model.id_tensors([tokenized.ids])
     inputs = {"input_ids": ids, "attention_mask": mask}
     if model.adapter.uses_token_types:

@@ -82,7 +82,7 @@ def layer_lens(model: TextModel, text: str, *, target=None, labels=None, pair=No
     parts = anatomy(model)
     spec = get_task(model.task).spec(model, target=target, labels=labels, pair=pair, options=options)
     check_text(text)
-    tokenized = model.tokenize(text)
+    tokenized = model.tokenize(text, long_text="truncate")  # one forward: what the model reads at once
     ids, mask = model.id_tensors([tokenized.ids])
     rows = []
     with torch.no_grad():

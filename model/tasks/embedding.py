@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from ..base import as_float64
 from ..errors import InputError
 from ..validation import check_text
+from ..windows import READING
 from .base import TargetSpec, Task, wanted_names
 
 OUTPUT = "cosine similarity"
@@ -34,6 +35,7 @@ class Embedding(Task):
     HUB_KIND = "hub-embedding"
     TAKES = ("target", "pair")
     REQUIRES = ("pair",)
+    OPTIONS = READING
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         return pair is not None
@@ -47,19 +49,19 @@ class Embedding(Task):
     def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; an embedding model compares two texts.")
-        self.options(options)
+        options = self.options(options)
         if pair is None:
             raise InputError("Explaining an embedding model needs a second text (pair=...) to compare with.")
         check_text(pair, what="pair text")
         if target is not None and wanted_names(target) != [OUTPUT]:
             raise InputError(f"An embedding explanation has one target, {OUTPUT!r}.")
-        reference = as_float64(model.predict([pair]))
+        reference = as_float64(model.predict([pair], **options))
 
         def forward(batch):
-            return cosine(as_float64(model.predict_ids(batch)), reference).numpy()
+            return cosine(as_float64(model.predict_ids(batch, **options)), reference).numpy()
 
         def score(embeds, mask, ids):
-            return cosine(model.predict_embeds(embeds, mask, ids), reference)
+            return cosine(model.predict_embeds(embeds, mask, ids, **options), reference)
 
         return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
-                          wanted=None, default="all")
+                          wanted=None, default="all", options=options)

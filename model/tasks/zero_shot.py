@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import InputError
 from ..params import Param
 from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
+from ..windows import READING
 from .base import TargetSpec, Task, wanted_names
 
 
@@ -21,6 +22,7 @@ class ZeroShot(Task):
               "goes (default: the model's own)"),
         Param("multi_label", "bool", False, label="Several labels can be true",
               help="score each label on its own instead of as a share of 100%"),
+        *READING,
     )
 
     def has_target(self, *, labels=None, pair=None) -> bool:

@@ -62,11 +62,12 @@ def test_cache_can_be_passed_or_disabled(additive, monkeypatch):
         explain(additive, TEXT, "shap", target="score", cache={})
 
 
-def test_json_round_trip_and_schemas_1_and_2_still_load(additive):
+def test_json_round_trip_and_earlier_schemas_still_load(additive):
     e = explain(additive, TEXT, "shap", target="score", cache=None)
     data = json.loads(e.to_json())
-    assert data["schema_version"] == 3 and data["kind"] == "attribution" and data["rollout"] is None
-    assert data["meta"]["params"] == {"max_evals": 500} and data["meta"]["options"] == {"output": "probability"}
+    assert data["schema_version"] == 4 and data["kind"] == "attribution" and data["rollout"] is None
+    assert data["meta"]["params"] == {"max_evals": 500, "granularity": "auto"}
+    assert data["meta"]["options"] == {"output": "probability", "long_text": "window", "window_overlap": "auto"}
     assert data["words"][0] == {"text": "the", "start": 0, "end": 3, "tokens": [1]}
     back = Explanation.from_dict(data)
     assert back.to_dict() == e.to_dict()
@@ -79,7 +80,14 @@ def test_json_round_trip_and_schemas_1_and_2_still_load(additive):
     two = dict(data, schema_version=2, meta={**data["meta"], "params": {"max_evals": 500, "output": "logit"}})
     del two["meta"]["options"]
     loaded = Explanation.from_dict(two)
-    assert loaded.meta["params"] == {"max_evals": 500} and loaded.meta["options"] == {"output": "logit"}
+    assert loaded.meta["params"] == {"max_evals": 500}
+    assert loaded.meta["options"] == {"output": "logit", "long_text": "truncate"}  # read truncated before 4
+    # schema 3 stored no sentences: they are found from the text again, their values summed from tokens
+    three = dict(data, schema_version=3)
+    del three["sentences"]
+    loaded = Explanation.from_dict(three)
+    assert loaded.sentences == e.sentences and loaded.meta["options"]["long_text"] == "truncate"
+    np.testing.assert_array_equal(loaded.sentence_attributions, e.sentence_attributions)
     with pytest.raises(InputError, match="not an explanation"):
         Explanation.from_dict({"schema_version": 99})
 

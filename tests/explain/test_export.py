@@ -36,5 +36,6 @@ def test_repeated_words_carry_their_occurrence(additive, tmp_path):
     words = rows(write_files(e, "classify", folder=str(tmp_path))[1])
     assert [(r["word"], r["occurrence"]) for r in words if r["word"] in ("the", "was")] == [
         ("the", "1"), ("was", "1"), ("the", "2"), ("was", "2")]
-    assert json.loads(words[0]["options"]) == {"output": "probability"} and json.loads(words[0]["parameters"]) == {
-        "features": "word"}
+    assert json.loads(words[0]["options"]) == {"output": "probability", "long_text": "window",
+                                               "window_overlap": "auto"}
+    assert json.loads(words[0]["parameters"]) == {"granularity": "auto"}

@@ -40,7 +40,7 @@ def test_linear_model_gives_its_weights(additive, method, kwargs):
 @pytest.mark.parametrize("features", ["word", "token"])
 def test_occlusion_equals_the_explicit_loop(additive, features):
     text = "good good movie, unbelievably awful food"
-    e = explain(additive, text, "occlusion", target="score", features=features, cache=None)
+    e = explain(additive, text, "occlusion", target="score", granularity=features, cache=None)
     tokenized = additive.tokenize(text)
     full = additive.predict_ids([tokenized.ids])[0, 0]
     for word in e.words:

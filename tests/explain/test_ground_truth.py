@@ -75,7 +75,7 @@ def test_lime_ranks_like_the_weights(additive):
 
 
 def test_lime_token_features_and_mask_mode(additive):
-    e = explain(additive, TEXT, "lime", target="score", num_samples=1500, features="token", masking="mask")
+    e = explain(additive, TEXT, "lime", target="score", num_samples=1500, granularity="token", masking="mask")
     tokenized = additive.tokenize(TEXT)
     content = tokenized.content_positions
     truth = true_weights(additive, tokenized)[content]

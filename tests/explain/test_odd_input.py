@@ -8,7 +8,7 @@ from explain import METHODS, explain
 from explain.registry import own_params
 
 ODD_TEXTS = {
-    "huge": "transfer money to my savings account please " * 2_200,  # 96,800 characters
+    "huge": "transfer money to my savings account please " * 455,  # 20,020 characters, read as windows
     "nul": "transfer\x00 money\x00",
     "zero-width": "trans\u200bfer\u200c mo\u200dney\ufeff",
     "rtl": "\u202eyenom refsnart\u202c and \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
@@ -23,7 +23,7 @@ BAD_TEXTS = {"empty": "", "spaces": "  \n\t ", "none": None, "number": 12, "only
              "too-long": "x" * 100_001}
 TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, "embed_model": {"pair": "send money"}}
 # The same matrix on tiny test-built models (the fast tier): a WordPiece BERT of each task and a
-# byte-level BART classifier, read at most 64 tokens (so "huge" and "long" are truncated).
+# byte-level BART classifier, read at most 64 tokens (so "huge" is read as over a hundred windows).
 TINY = {"tiny_classifier": {}, "tiny_nli": {"labels": ["money", "travel"]}, "tiny_encoder": {"pair": "send money"},
         "tiny_bart": {}}
 BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8}
@@ -95,7 +95,7 @@ def test_odd_text_is_answered(request, fixture, method, name):
     model = request.getfixturevalue(fixture)
     text = ODD_TEXTS[name]
     e = explain(model, text, method, **TASKS[fixture], **budget(method))
-    assert e.meta["truncated"] == (name == "huge")
+    assert not e.meta["truncated"] and (e.meta["windows"]["count"] > 1) == (name == "huge")
     check_answer(model, e, text, name, method)
     for word in e.words:
         assert text[word["start"]:word["end"]] == word["text"]

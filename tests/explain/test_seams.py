@@ -51,12 +51,12 @@ def test_parameters_are_validated_from_their_declarations(additive, toy):
     for bad in (1.5, "many", 0, 10**9):
         with pytest.raises(InputError, match="max_evals must be a whole number from 10 to 20,000"):
             explain(additive, TEXT, "shap", target="score", max_evals=bad)
-    with pytest.raises(InputError, match="features must be 'word' or 'token'; got 'char'"):
-        explain(additive, TEXT, "lime", target="score", features="char")
+    with pytest.raises(InputError, match="granularity must be 'auto' or 'token' or 'word' or 'sentence' or 'paragraph'; got 'char'"):
+        explain(additive, TEXT, "lime", target="score", granularity="char")
     # another method's parameter is refused, in one sentence naming the method's own
     with pytest.raises(InputError, match=r"'max_evals' is a parameter of shap, not of toy; toy takes toy_scale"):
         explain(additive, TEXT, "toy", target="score", max_evals=50, num_samples=100, cache=None)
-    with pytest.raises(InputError, match=r"'steps' is a parameter of ig, not of occlusion; occlusion takes features"):
+    with pytest.raises(InputError, match=r"'steps' is a parameter of ig, not of occlusion; occlusion takes granularity"):
         explain(additive, TEXT, "occlusion", target="score", steps=-5)
     # a task option of another task: says whose it is
     with pytest.raises(InputError, match="'multi_label' is an option of zero-shot models; this is a classification"):

@@ -50,9 +50,11 @@ def test_nli_single_label_uses_entailment_vs_contradiction(nli, pipeline):
 
 
 def test_nli_template_and_truncation(nli, pipeline):
+    """long_text="truncate" reads a long text as the pipeline does (its first tokens only)."""
     long_text = "good " * 200
-    ours = nli.predict([long_text, TEXTS[0]], labels=LABELS[:2], hypothesis_template="It is about {}.")
-    assert nli.tokenize(long_text).truncated
+    ours = nli.predict([long_text, TEXTS[0]], labels=LABELS[:2], hypothesis_template="It is about {}.",
+                       long_text="truncate")
+    assert nli.tokenize(long_text, long_text="truncate").truncated
     for text, row in zip([long_text, TEXTS[0]], ours):
         reference = pipeline(text, candidate_labels=LABELS[:2], hypothesis_template="It is about {}.")
         expected = [reference["scores"][reference["labels"].index(label)] for label in LABELS[:2]]

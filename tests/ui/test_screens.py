@@ -119,7 +119,7 @@ def test_gradient_methods_in_the_app_with_their_notes_and_parameters(client):
     fig = figure(client.predict("set a timer for ten minutes", "intent-minilm", "", 0, max_evals=200,
                                 num_samples=200, api_name="/compare_methods")[0])  # the default methods
     assert [t["name"] for t in fig["data"]] == ["SHAP", "LIME", "Integrated Gradients", "Occlusion", "Rollout"]
-    for method, kwargs in (("grad_input", {}), ("occlusion", {"features": "token"})):
+    for method, kwargs in (("grad_input", {}), ("occlusion", {"granularity": "token"})):
         label, bars, *_ = client.predict("my card was declined", "intent-minilm", method, "", 0, True,
                                          api_name="/classify", **kwargs)
         assert label["label"] == "card_declined" and figure(bars)["data"][0]["type"] == "bar"

@@ -9,13 +9,27 @@ from model.errors import BudgetExceeded, InputError, ModelUnavailable, ResourceE
 from .api import evaluate, explain, explain_many
 from .base import Method, MethodResult, Param
 from .cache import DEFAULT_CACHE, ExplanationCache
-from .explanation import Explanation, Token, Word
-from .metrics import METRICS, Agreement, Metric, MetricValue, Scorecard, compare, register_metric, unregister_metric
+from .counterfactuals import Counterfactual, Counterfactuals, Edit, counterfactuals
+from .explanation import Explanation, Sentence, Token, Word
+from .metrics import (
+    METRICS,
+    Agreement,
+    Metric,
+    MetricValue,
+    Plausibility,
+    Scorecard,
+    compare,
+    plausibility,
+    rationale_spans,
+    register_metric,
+    unregister_metric,
+)
 from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
 
-__all__ = ["Agreement", "BudgetExceeded", "DEFAULT_CACHE", "Explanation", "ExplanationCache", "InputError", "METHODS",
-           "METRICS", "Method", "MethodResult", "Metric", "MetricValue", "ModelUnavailable", "Param",
-           "ResourceExhausted", "Scorecard", "Token", "Word", "compare", "evaluate", "explain", "explain_many",
-           "get_method", "load_plugins", "register_method", "register_metric", "unregister_method",
-           "unregister_metric"]
+__all__ = ["Agreement", "BudgetExceeded", "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
+           "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
+           "ModelUnavailable", "Param", "Plausibility", "ResourceExhausted", "Scorecard", "Sentence", "Token", "Word", "compare",
+           "counterfactuals", "evaluate", "explain", "explain_many", "get_method", "load_plugins", "plausibility",
+           "rationale_spans", "register_method",
+           "register_metric", "unregister_method", "unregister_metric"]

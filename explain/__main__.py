@@ -1,4 +1,5 @@
-"""CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON.
+"""CLI: ``python -m explain --model intent-minilm --method shap --text "..."`` prints the JSON
+(``--text-file doc.txt`` explains a whole file as one text: a long document is read as windows).
 
 ``--file data.csv`` (CSV, JSON Lines, or one text per line; ``-`` for standard input) is dataset
 mode: every row is explained (``explain.dataset``), one JSON record per row goes to ``--out`` (or
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -51,13 +53,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", default=None, help=f"the task of a hub id: {', '.join(TASKS)}")
     parser.add_argument("--method", default="shap", choices=list(METHODS))
     parser.add_argument("--text", required=False, help="the text to explain")
+    parser.add_argument("--text-file", default=None, help="explain the whole of this UTF-8 file as one text (a long "
+                                                          "document is read as overlapping windows)")
     parser.add_argument("--file", default=None, help="dataset mode: explain every row of this UTF-8 file (.csv, "
                                                      ".jsonl, else one text per line; '-': stdin)")
     parser.add_argument("--target", default=None, help="label(s) to explain, comma-separated")
     parser.add_argument("--labels", default=None, help="zero-shot candidate labels, comma-separated")
     parser.add_argument("--pair", default=None, help="embedding: the second text")
+    parser.add_argument("--contrast", default=None, help="explain the target rather than this label (for similarity: "
+                                                         "closer to --pair than to this text)")
+    parser.add_argument("--counterfactuals", default=None, metavar="GENERATOR", choices=["ablation_flip", "hotflip",
+                                                                                        "word_replace"],
+                        help="print verified counterfactuals of --text (texts whose answer differs) instead of an "
+                             "explanation: ablation_flip, hotflip or word_replace (with --rules)")
+    parser.add_argument("--rules", default=None, help="word_replace: rules separated by ';' or new lines, like "
+                                                      "'great -> terrible | bad'")
+    parser.add_argument("--max-edits", type=int, default=3, help="counterfactuals: edits at most (1 to 5)")
+    parser.add_argument("--threshold", type=float, default=0.5, help="counterfactuals of a similarity: the "
+                                                                      "similarity to --pair whose crossing counts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
+    parser.add_argument("--no-window-reuse", action="store_true", help="run every window of every evaluation of a "
+                                                                       "long text (the same numbers, more forwards)")
     parser.add_argument("--evaluate", action="store_true", help="add the scorecard (every registered metric beside "
                                                                  "its random control) to meta.scores")
     parser.add_argument("--list", action="store_true", help="list the registry's models, methods and metrics and exit")
@@ -70,6 +87,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--text-column", default="text", help="the column (CSV) or field (JSON Lines) of the texts")
     data.add_argument("--label-column", default=None, help="the column of gold labels: adds accuracy, a confusion "
                                                            "matrix and the misclassified rows")
+    data.add_argument("--rationale-column", default=None, help="the column of each row's rationale (the words a "
+                      "person marked): a JSON list of [start, end] character spans, or phrases separated by '|'; "
+                      "adds ERASER's plausibility (token P/R/F1, IOU-F1, AUPRC) per method to the summary")
+    data.add_argument("--compare", default=None, metavar="METHODS", help="other methods, comma-separated, explained "
+                      "on the same rows: the summary's per-method table of plausibility and (with --evaluate) "
+                      "faithfulness")
+    data.add_argument("--methods-csv", default=None, help="write the per-method table as CSV here")
     data.add_argument("--format", default=None, choices=["csv", "jsonl", "text"], help="the file's format "
                       "(default from its suffix)")
     data.add_argument("--out", default=None, help="write one JSON record per row here (default standard output); "
@@ -77,7 +101,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--global", dest="global_csv", default=None, help="write the global word importance (per "
                       "class and overall) as CSV here")
     data.add_argument("--min-count", type=int, default=1, help="words seen fewer times are left out of --global")
-    data.add_argument("--limit", type=int, default=None, help="explain at most this many rows")
+    data.add_argument("--limit", type=int, default=None, help="explain at most this many rows (with "
+                                                                "--counterfactuals: return at most this many, default 5)")
     data.add_argument("--window", type=int, default=16, help="rows explained together (sharing model calls)")
     data.add_argument("--full", action="store_true", help="put each row's whole explanation in its record")
     data.add_argument("--engine", default="local", choices=["local", "ray"], help="ray: run the rows on Ray "
@@ -92,10 +117,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-ARGUMENT_FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair"}
+ARGUMENT_FLAGS = {"target": "--target", "labels": "--labels", "pair": "--pair", "contrast": "--contrast"}
 
 
-def check_flags(args: argparse.Namespace, task, method) -> None:
+def check_flags(args: argparse.Namespace, task, method, also=()) -> None:
     """The task's arguments and options and the method's parameters, checked in the CLI's own words
     (flags, not keyword arguments): a flag the model's task or the method does not use is an error."""
     from model.errors import InputError
@@ -105,7 +130,7 @@ def check_flags(args: argparse.Namespace, task, method) -> None:
 
     if args.text is not None:
         check_text(args.text)
-    given = {"target": args.target, "labels": args.labels, "pair": args.pair}
+    given = {"target": args.target, "labels": args.labels, "pair": args.pair, "contrast": args.contrast}
     for name, value in given.items():
         if value is not None and name not in task.TAKES:
             raise InputError(f"{ARGUMENT_FLAGS[name]} is not used by a {task.NAME} model.")
@@ -113,12 +138,15 @@ def check_flags(args: argparse.Namespace, task, method) -> None:
     for name in option_params():
         if getattr(args, name, None) is not None and name not in own_options:
             raise InputError(f"{flag(name)} is not used by a {task.NAME} model.")
-    own = {p.name for p in method.PARAMS}
+    own = {p.name for m in (method, *also) for p in m.PARAMS}
     for name in all_params():
         if getattr(args, name, None) is not None and name not in own:
             owner = next(m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS))
             takes = ", ".join(flag(n) for n in own) or "no parameters"
-            raise InputError(f"{flag(name)} is a parameter of {owner}, not of {method.NAME} (it takes {takes}).")
+            which = " or ".join(m.NAME for m in (method, *also))
+            raise InputError(f"{flag(name)} is a parameter of {owner}, not of {which} (they take {takes})."
+                             if also else f"{flag(name)} is a parameter of {owner}, not of {method.NAME} (it takes "
+                             f"{takes}).")
     if method.NEEDS_TARGET:
         for name in task.REQUIRES:
             if given[name] is None:
@@ -128,9 +156,10 @@ def check_flags(args: argparse.Namespace, task, method) -> None:
                                  f"{ARGUMENT_FLAGS[name]}.")
 
 
-def declared_values(args: argparse.Namespace, method) -> dict:
-    """The method's parameter flags and the task options the user gave, read as their kinds."""
-    declared = {**option_params(), **{p.name: p for p in method.PARAMS}}
+def declared_values(args: argparse.Namespace, method, also=()) -> dict:
+    """The method's (and the compared methods') parameter flags and the task options the user gave,
+    read as their kinds."""
+    declared = {**option_params(), **{p.name: p for m in (*also, method) for p in m.PARAMS}}
     return {name: param.parse(getattr(args, name)) for name, param in declared.items()
             if getattr(args, name, None) is not None}
 
@@ -181,21 +210,40 @@ def main(argv: list[str] | None = None) -> int:
         list_everything()
         return 0
     try:
+        if args.text_file is not None:
+            if args.text is not None:
+                raise InputError("Give the text with --text or --text-file, not both.")
+            args.text = read_text_file(args.text_file)
         if (args.text is None) == (args.file is None):
-            raise InputError("Give the text to explain with --text, or a file of texts with --file (not both).")
+            raise InputError("Give the text to explain with --text (or --text-file), or a file of texts with --file "
+                             "(not both).")
         model = load_model(args.model, task=args.task)
         method = get_method(args.method)
-        check_flags(args, get_task(model.task), method)
+        if (args.compare or args.rationale_column) and args.file is None:
+            raise InputError("--compare and --rationale-column are for dataset mode (--file).")
+        compared = [get_method(name.strip()) for name in (args.compare or "").split(",") if name.strip()]
+        check_flags(args, get_task(model.task), method, compared)
         targets = split_labels(args.target) if args.target else None
         settings = dict(labels=split_labels(args.labels) if args.labels is not None else None, pair=args.pair,
-                        seed=args.seed, **declared_values(args, method))
+                        seed=args.seed, **declared_values(args, method, compared))
         if args.file is not None:
             if targets:
                 raise InputError("--target is not used with --file: each row's prediction is explained.")
+            if args.contrast is not None or args.counterfactuals is not None:
+                raise InputError("--contrast and --counterfactuals are for one text (--text), not --file.")
             return run_file(args, model, settings)
-        explanation = explain(model, args.text, args.method,
-                              target=targets[0] if targets and len(targets) == 1 else targets,
-                              evaluate=args.evaluate, **settings)
+        if args.counterfactuals is not None:
+            return print_counterfactuals(args, model, targets, settings)
+        bar = Progress() if sys.stderr.isatty() else None
+        try:
+            explanation = explain(model, args.text, args.method,
+                                  target=targets[0] if targets and len(targets) == 1 else targets,
+                                  evaluate=args.evaluate, window_reuse=not args.no_window_reuse,
+                                  contrast=args.contrast,
+                                  progress=bar.update if bar is not None else None, **settings)
+        finally:
+            if bar is not None:
+                bar.close()
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -205,6 +253,63 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(data, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
+
+
+def print_counterfactuals(args: argparse.Namespace, model, targets, settings: dict) -> int:
+    """``--counterfactuals GENERATOR``: the search's JSON (the original answer, each verified
+    counterfactual with its edits, what was tried) on standard output."""
+    from model.errors import InputError
+
+    from .counterfactuals import counterfactuals
+
+    if targets and len(targets) > 1:
+        raise InputError("--counterfactuals lowers one target: give one label with --target.")
+    if args.contrast is not None:
+        raise InputError("--contrast is for explanations, not --counterfactuals.")
+    rules = [r for r in re.split(r"[;\n]", args.rules)] if args.rules is not None else None
+    options = {k: v for k, v in settings.items() if k in {p.name for p in option_params().values()}}
+    found = counterfactuals(model, args.text, target=targets[0] if targets else None, generator=args.counterfactuals,
+                            max_edits=args.max_edits, limit=args.limit or 5, rules=rules, labels=settings.get("labels"),
+                            pair=settings.get("pair"), threshold=args.threshold, seed=settings.get("seed", 0), **options)
+    json.dump(found.to_dict(), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def read_text_file(path: str) -> str:
+    """The whole of a UTF-8 file (the CLI's user names it; the web app never takes a path)."""
+    from model.errors import InputError
+    from model.validation import MAX_TEXT_CHARS, check_text
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(4 * MAX_TEXT_CHARS + 1)
+    except OSError as err:
+        raise InputError(f"--text-file {path!r} cannot be read ({err.strerror or err}).") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"--text-file {path!r} is not UTF-8 text.") from None
+    return check_text(text, what=f"text of {path}")
+
+
+class Progress:
+    """Model evaluations done of those planned, on one terminal line (a long text's can take minutes)."""
+
+    def __init__(self) -> None:
+        from .progress import Rate
+
+        self.rate, self.shown = Rate(), False
+
+    def update(self, done: int, planned: int) -> None:
+        rate = self.rate.per_second(done)
+        sys.stderr.write(f"\r{done:,}/{planned:,} evaluations · {rate:.0f}/s{self.rate.left(done, planned)} ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
 
 
 def run_file(args: argparse.Namespace, model, settings: dict) -> int:
@@ -238,6 +343,7 @@ def run_source(args: argparse.Namespace, model, settings: dict, source: str) -> 
     if writer.done:
         sys.stderr.write(f"resuming: {len(writer.done):,} rows already in {args.out}\n")
     run = explain_dataset(model, source, args.method, text_column=args.text_column, label_column=args.label_column,
+                          rationale_column=args.rationale_column, compare=(args.compare or "").split(","),
                           format=args.format, window=args.window, limit=args.limit, skip=writer.done,
                           evaluate=args.evaluate, **settings)
     results = iter(run) if args.engine == "local" else run_on_ray(
@@ -265,8 +371,32 @@ def run_source(args: argparse.Namespace, model, settings: dict, source: str) -> 
         summary = Summary.from_jsonl(writer.path)
     if args.global_csv:
         summary.write_csv(args.global_csv, min_count=args.min_count)
+    if args.methods_csv:
+        summary.write_method_csv(args.methods_csv)
     sys.stderr.write(describe(summary, done, time.perf_counter() - started) + "\n")
+    table = method_table_text(summary.method_table())
+    if table:
+        sys.stderr.write(table + "\n")
     return 0
+
+
+def method_table_text(rows: list[dict]) -> str:
+    """The per-method plausibility and faithfulness as an aligned text table ('' when none measured)."""
+    from .metrics.plausibility import MEASURES, TITLES
+
+    if not rows:
+        return ""
+    columns = [("method", "method"), ("rationale_rows", "rows"), *((m, TITLES[m]) for m in MEASURES),
+               ("scored_rows", "scored"), ("comprehensiveness", "compr. ↑"), ("sufficiency", "suff. ↓")]
+
+    def shown(value) -> str:
+        return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    cells = [[title for _, title in columns]] + [[shown(row[name]) for name, _ in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths)))
+             for line in cells]
+    return "plausibility against the rationales (ERASER) and faithfulness, per method:\n" + "\n".join(lines)
 
 
 def describe(summary, done: int, seconds: float) -> str:
@@ -277,6 +407,9 @@ def describe(summary, done: int, seconds: float) -> str:
         parts.append(f"accuracy {summary.accuracy:.1%} on {summary.labelled:,} labelled rows")
     for row in summary.errors[:3]:
         parts.append(row["error"])
+    if summary.rationale_error_count:
+        parts.append(f"{summary.rationale_error_count:,} rationales not read (first: "
+                     f"{summary.rationale_errors[0]['error']})")
     return "; ".join(parts)
 
 

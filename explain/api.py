@@ -48,7 +48,7 @@ def _versions() -> dict[str, str]:
 
 
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
-            pair: str | None = None, seed: int = 0, seconds: float | None = SECONDS_DEFAULT,
+            pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | None = SECONDS_DEFAULT,
             progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
             cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window_reuse: bool = True,
             **kwargs) -> Explanation:
@@ -56,6 +56,9 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
     every candidate. labels: zero-shot candidates. pair: the second text for embedding similarity.
+    contrast: why the target *rather than* this label (or, for similarity, closer to ``pair`` than to
+    this text): the explained output is then ``log p(target) - log p(contrast)`` (the logit difference of a
+    softmax classifier; the cosine difference for similarity), the prediction shown is unchanged.
     Methods that need no target (attention) run without labels or pair. ``**kwargs``: the method's
     parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap) and the task's options
     (``model.tasks.TASKS[model.task].OPTIONS``, e.g. ``output="logit"`` for a classifier,
@@ -73,7 +76,8 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     (``meta["windows"]`` counts both).
     """
     check_text(text)
-    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, seed=seed, seconds=seconds,
+    return explain_many(model, [text], method, target=target, labels=labels, pair=pair, contrast=contrast, seed=seed,
+                        seconds=seconds,
                         progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache,
                         window_reuse=window_reuse, **kwargs)[0]
 
@@ -105,7 +109,7 @@ def split_arguments(method: type[Method], task: Task, given: dict) -> tuple[dict
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
-                 pair: str | None = None, seed: int = 0, seconds: float | None = None,
+                 pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
                  window_reuse: bool = True, **kwargs) -> list[Explanation]:
@@ -135,7 +139,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     cache = cache if use_cache else None
     if not isinstance(evaluate, (bool, list, tuple)):
         raise InputError("evaluate must be True, False or a list of metric names.")
-    settings = freeze_key((method, target, labels, pair, seed, options, params, evaluate, bool(window_reuse)))
+    settings = freeze_key((method, target, labels, pair, contrast, seed, options, params, evaluate, bool(window_reuse)))
     try:
         hash(settings)
     except TypeError:  # odd argument types: no caching; validation below names the problem
@@ -152,8 +156,12 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     if not todo:
         return results
 
-    targeted = cls.NEEDS_TARGET or target is not None or task.has_target(labels=labels, pair=pair)
-    spec = task.spec(model, target=target, labels=labels, pair=pair, options=options) if targeted else None
+    targeted = cls.NEEDS_TARGET or target is not None or contrast is not None or task.has_target(labels=labels,
+                                                                                                 pair=pair)
+    if contrast is not None and "contrast" not in task.TAKES:
+        raise InputError(f"A {task.NAME} model cannot be explained against a contrast.")
+    spec = task.spec(model, target=target, labels=labels, pair=pair, options=options,
+                     **({"contrast": contrast} if contrast is not None else {})) if targeted else None
     if not targeted:  # nothing is scored, so only the options of how the text is read apply
         options = {k: v for k, v in options.items() if k in windows.READING_NAMES}
     explainer = cls()
@@ -162,8 +170,10 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     targets: dict[int, Target | None] = {i: None for i in todo}
     with windows.session(reuse=bool(window_reuse)) as memo:
         if spec is not None:
-            full_outputs = spec.forward([tokenized[i].ids for i in todo])  # every unperturbed text in one call
-            targets = {i: spec.target(row) for i, row in zip(todo, full_outputs)}
+            unperturbed = [tokenized[i].ids for i in todo]
+            full_outputs = spec.forward(unperturbed)  # every unperturbed text in one call
+            shown = spec.predict(unperturbed) if spec.predict is not None else [None] * len(todo)
+            targets = {i: spec.target(row, own) for i, row, own in zip(todo, full_outputs, shown)}
         jobs = []
         for i in todo:
             columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
@@ -182,6 +192,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
         results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
             "params": params, "options": options, "seed": seed, "seconds": round(elapsed, 4),
             "model_evaluations": job.evaluations + (targets[i] is not None),  # + the unperturbed text
+            **({"contrast": spec.contrast} if spec is not None and spec.contrast is not None else {}),
             **_windows_meta(model, tokenized[i], options, labels, memo, job, bool(window_reuse))})
         if evaluate is not False:
             card = score(results[i], None if evaluate is True else list(evaluate), model=model, seed=seed,
@@ -200,7 +211,8 @@ def rerun(explanation: Explanation, model: TextModel, target: int | str = 0) -> 
 
     def again(seed: int) -> Explanation:
         return explain(model, explanation.text, explanation.method, target=explanation.targets[j], seed=seed,
-                       cache=None, **task.arguments(labels=explanation.labels, pair=explanation.pair),
+                       cache=None, contrast=explanation.meta.get("contrast"),
+                       **task.arguments(labels=explanation.labels, pair=explanation.pair),
                        **dict(explanation.meta.get("options", {})), **dict(explanation.meta.get("params", {})))
     return again
 

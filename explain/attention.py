@@ -85,8 +85,17 @@ class _AttentionBase(Method):
         names = target.names if target is not None else ()
         options = target.options if target is not None else {}
         reads = self._windows(model, tokenized, names, options)
-        if reads is not None:
-            return self._windowed(model, n, names, reads)
+        result = self._windowed(model, n, names, reads) if reads is not None else \
+            self._in_one_pass(model, tokenized, names, options)
+        if target is not None and target.contrast is not None:
+            said = result.meta.get("note", "")
+            result.meta["note"] = (f"{said} " if said else "") + (
+                f"Attention is what the model reads, the same whatever is asked: explaining {', '.join(names)} rather "
+                f"than {target.contrast} changes nothing here.")
+        return result
+
+    def _in_one_pass(self, model, tokenized: Tokenized, names, options) -> MethodResult:
+        n = len(tokenized)
         pairs = [model.pair_input(tokenized.ids, name, **options) for name in names]
         meta: dict = {}
         if pairs and pairs[0] is not None:  # a cross-encoder: the text read with each label's hypothesis

@@ -1,4 +1,5 @@
-"""Downloads: an Explanation as JSON, a word-level CSV and a token-level CSV.
+"""Downloads: an Explanation as JSON, a word-level CSV and a token-level CSV (and, for a text of
+more than one sentence, a sentence-level CSV).
 
 The CSVs are long tables (one row per word or token and target), each row carrying what it
 explains (text, model, method, parameters, task options, seed, prediction, target, output, base
@@ -74,7 +75,11 @@ def _table(explanations: list[tuple[str | None, Explanation]], level: str, text_
     header_written = False
     for side, e in explanations:
         context = _context(e, side, text_file)
-        if level == "word":
+        if level == "sentence":
+            unit_columns = ["sentence_index", "sentence", "paragraph", "start", "end"]
+            units = [((i, s.text, s.paragraph, s.start, s.end), e.sentence_attributions[i])
+                     for i, s in enumerate(e.sentences)]
+        elif level == "word":
             unit_columns = ["word_index", "word", "occurrence", "start", "end"]
             counts = occurrences([w.text for w in e.words])
             units = [((i, w.text, counts[i], w.start, w.end), e.word_attributions[i]) for i, w in enumerate(e.words)]
@@ -103,6 +108,11 @@ def word_csv(e: Explanation, side: str | None = None) -> str:
     return _table([(side, e)], "word")
 
 
+def sentence_csv(e: Explanation, side: str | None = None) -> str:
+    """One row per (sentence, target): the sentence, its paragraph, span and attribution."""
+    return _table([(side, e)], "sentence")
+
+
 def token_csv(e: Explanation, side: str | None = None) -> str:
     """One row per (token, target), special tokens included."""
     return _table([(side, e)], "token")
@@ -111,9 +121,9 @@ def token_csv(e: Explanation, side: str | None = None) -> str:
 def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,
                 when: float | None = None) -> list[str]:
     """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` (and, for a
-    text longer than ``TEXT_IN_ROWS``, ``...-text.txt`` with the whole text, side by side for two)
-    into a fresh temporary folder. Several explanations of one view (the two sides of a
-    similarity) go into the same files, keyed by side."""
+    text longer than ``TEXT_IN_ROWS``, ``...-text.txt`` with the whole text, side by side for two; for a
+    text of several sentences, ``...-sentences.csv``) into a fresh temporary folder. Several
+    explanations of one view (the two sides of a similarity) go into the same files, keyed by side."""
     sides = explanations if isinstance(explanations, dict) else {None: explanations}
     first = next(iter(sides.values()))
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
@@ -134,6 +144,10 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
     for path, level in zip(paths[1:3], ("word", "token")):
         with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.write(_table(list(sides.items()), level, text_file))
+    if any(len(e.sentences) > 1 for e in sides.values()):
+        paths.append(os.path.join(folder, f"{stem}-sentences.csv"))
+        with open(paths[-1], "w", encoding="utf-8", newline="") as handle:
+            handle.write(_table(list(sides.items()), "sentence", text_file))
     return paths
 
 
@@ -155,6 +169,27 @@ def write_scorecard_files(cards, agreement, text: str, folder: str | None = None
         for name, value in card.values.items():
             writer.writerow([cell(text), card.method, cell(card.target), name, _number(value.value),
                              _number(value.random), value.lower_is_better, card.removal, value.note])
+    with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:
+        handle.write(out.getvalue())
+    return [stem + ".json", stem + ".csv"]
+
+
+def write_counterfactual_files(found, folder: str | None = None, when: float | None = None) -> list[str]:
+    """A counterfactual search as ``counterfactuals-<slug>-<time>.json`` (everything) and ``.csv`` (one
+    row per counterfactual: the new text, its edits, the new answer, the target's change)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    folder = tempfile.mkdtemp(prefix="counterfactuals-", dir=folder)
+    stem = os.path.join(folder, f"counterfactuals-{slug(found.original['text'])}-{stamp}")
+    with open(stem + ".json", "w", encoding="utf-8") as handle:
+        json.dump(found.to_dict(), handle, ensure_ascii=False)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["original", "original_prediction", "text", "edits", "prediction", "target", "target_change",
+                     "generator"])
+    for c in found:
+        writer.writerow([cell(_row_text(found.original["text"], None)), cell(found.original["prediction"]),
+                         cell(c.text), cell(c.describe()), cell(c.prediction), cell(c.target),
+                         f"{c.target_change:.8g}", c.generator])
     with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:
         handle.write(out.getvalue())
     return [stem + ".json", stem + ".csv"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from model.params import Param
 from model.tokens import Tokenized
 
@@ -44,6 +46,25 @@ def words_of(tokenized: Tokenized) -> tuple[Word, ...]:
 @functools.lru_cache(maxsize=64)
 def sentences_of(tokenized: Tokenized) -> tuple[Sentence, ...]:
     return tuple(group_sentences(tokenized.text, words_of(tokenized)))
+
+
+@functools.lru_cache(maxsize=64)
+def _word_index(tokenized: Tokenized) -> np.ndarray:
+    """The word of every token (-1: special tokens and tokens in no word)."""
+    out = np.full(len(tokenized), -1)
+    for index, word in enumerate(words_of(tokenized)):
+        out[list(word.tokens)] = index
+    return out
+
+
+def shares(tokenized: Tokenized, positions) -> np.ndarray:
+    """How a unit's value is shared by its tokens: evenly by its words, then evenly by each word's
+    tokens (one word: evenly by token; a sentence: each word the same, whatever its token count)."""
+    positions = np.asarray(positions, dtype=int)
+    words = _word_index(tokenized)[positions]
+    words = np.where(words < 0, -1 - positions, words)  # a token in no word counts as a word of its own
+    _, inverse, counts = np.unique(words, return_inverse=True, return_counts=True)
+    return 1.0 / (len(counts) * counts[inverse])
 
 
 def units(tokenized: Tokenized, granularity: str) -> list[tuple[int, ...]]:

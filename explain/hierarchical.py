@@ -125,7 +125,7 @@ class HierarchicalMethod(Method):
             meta["note"] = (f"The refined sentences needed {needed:,} evaluations for word-level values and "
                             f"{spent2:,} were left after the sentences, so groups of words share one value; raise "
                             "the evaluations.")
-        return MethodResult(attributions=spread(values[:n], words_tree, len(tokenized)), base_values=base, meta=meta)
+        return MethodResult(attributions=spread(values[:n], words_tree, tokenized), base_values=base, meta=meta)
 
 
 def _sentence_weights(clustering: np.ndarray, n: int, sentence_nodes) -> np.ndarray:

@@ -100,7 +100,7 @@ class LimeMethod(Method):
             local.append(float(np.ravel(local_pred)[0]))
             for feature, weight in weights:
                 positions = features[feature][1]
-                attributions[positions, column] += weight / len(positions)
+                attributions[positions, column] += weight * granularity_.shares(tokenized, positions)
         meta = {"surrogate_r2": scores, "surrogate_prediction": local, "features": len(features),
                 "granularity": mode, "masking": masking, "samples": num_samples}
         if num_samples < SAMPLES_PER_FEATURE * len(features):

@@ -1,8 +1,8 @@
 """Occlusion, leave-one-out: each word's (token's, sentence's, paragraph's) effect is the output
 change when it alone is hidden with the mask token. Exact and cheap (one model input per unit,
 through the runner: token ids, batched, each distinct input once), a useful reference beside SHAP.
-A unit's effect is shared evenly by its tokens, so a sentence's value is exactly the output minus
-the output without that sentence. Masking keeps the text's length, so on a text read as windows
+A unit's effect is shared evenly by its words, then by each word's tokens, so a sentence's value is
+exactly the output minus the output without that sentence. Masking keeps the text's length, so on a text read as windows
 hiding one sentence changes only the one or two windows that hold it: the others are reused.
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ class OcclusionMethod(Method):
                 inputs.append(tuple(hidden.tolist()))
             outputs = yield inputs
             for positions, row in zip(units, outputs):
-                attributions[list(positions)] = (np.asarray(target.output) - row) / len(positions)
+                attributions[list(positions)] = (np.asarray(target.output) - row) * granularity_.shares(
+                    tokenized, positions)[:, None]
         return MethodResult(attributions=attributions, base_values=np.zeros(len(target.names)),
                             meta={"granularity": granularity, "occluded": len(units)})

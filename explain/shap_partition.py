@@ -15,7 +15,8 @@ re-tokenising and small batches cost ~1.5-3x the model's own forward time (``pyt
 sentence or paragraph; "auto" is token for such a text and sentence for a longer one. Beyond
 token level on one window the tree has hard paragraph and sentence boundaries
 (``explain.trees.document_tree``): a sentence is a group before its words are. A feature's value
-is shared evenly by its tokens, so token, word and sentence values all add up to the same total.
+is shared evenly by its words, then by their tokens, so token, word and sentence values all add up to
+the same total.
 """
 from __future__ import annotations
 
@@ -170,7 +171,7 @@ class ShapMethod(Method):
                             f"were allowed, so groups of {unit}s share one value; raise max evaluations"
                             + (" or explain by sentence." if granularity in ("token", "word") and
                                not granularity_.fits(model, tokenized) else "."))
-        return MethodResult(attributions=spread(values[:n], tree, len(tokenized)), base_values=f00, meta=meta)
+        return MethodResult(attributions=spread(values[:n], tree, tokenized), base_values=f00, meta=meta)
 
 
 
@@ -206,12 +207,16 @@ def feature_masker(model, tokenized: Tokenized, tree: Tree):
     return masked
 
 
-def spread(values: np.ndarray, tree: Tree, n_tokens: int) -> np.ndarray:
-    """Feature values (n_features, k) -> token values (n_tokens, k), each feature's value shared
-    evenly by its tokens (so sums over words or sentences are unchanged)."""
-    out = np.zeros((n_tokens, values.shape[1]))
+def spread(values: np.ndarray, tree: Tree, tokenized: Tokenized) -> np.ndarray:
+    """Feature values (n_features, k) -> token values (n_tokens, k): each feature's value shared
+    evenly by its words, then by each word's tokens (``explain.features.shares``), so its sum over
+    the feature's tokens is unchanged."""
+    out = np.zeros((len(tokenized), values.shape[1]))
     for feature, positions in enumerate(tree.features):
-        out[list(positions)] += values[feature] / len(positions)
+        if len(positions) == 1:
+            out[positions[0]] += values[feature]
+        else:
+            out[list(positions)] += values[feature] * granularity_.shares(tokenized, positions)[:, None]
     return out
 
 

@@ -39,6 +39,7 @@ class Row:
     label: str | None = None
     clipped: bool = False
     error: str | None = None
+    rationale: object = None  # the rationale column's value as read (spans or phrases; explain reads it)
 
 
 def detect_format(path: str | os.PathLike, given: str | None = None) -> str:
@@ -82,7 +83,7 @@ def _check_utf8(path: Path) -> None:
                              "save it as UTF-8.") from None
 
 
-def _text(value, index: int, line: int, label, where: str) -> Row:
+def _text(value, index: int, line: int, label, where: str, rationale=None) -> Row:
     if value is None:
         return Row(index, line, error=f"{where}: no text.")
     if not isinstance(value, str):
@@ -96,10 +97,14 @@ def _text(value, index: int, line: int, label, where: str) -> Row:
     if label is not None and not isinstance(label, str):
         label = json.dumps(label) if isinstance(label, (dict, list)) else str(label)
     label = label.strip() if isinstance(label, str) else None
-    return Row(index, line, value[:MAX_TEXT_CHARS] if clipped else value, label or None, clipped)
+    if isinstance(rationale, str) and not rationale.strip():
+        rationale = None
+    return Row(index, line, value[:MAX_TEXT_CHARS] if clipped else value, label or None, clipped,
+               rationale=rationale)
 
 
-def _json_row(raw: str, index: int, line: int, text_column: str, label_column: str | None) -> Row:
+def _json_row(raw: str, index: int, line: int, text_column: str, label_column: str | None,
+              rationale_column: str | None = None) -> Row:
     """One JSON Lines record: its text and label, or why it cannot be read."""
     where = f"line {line}"
     try:
@@ -110,14 +115,16 @@ def _json_row(raw: str, index: int, line: int, text_column: str, label_column: s
         return Row(index, line, error=f"{where}: not a JSON object.")
     if text_column not in record:
         return Row(index, line, error=f"{where}: no {text_column!r} field.")
-    return _text(record[text_column], index, line, record.get(label_column) if label_column else None, where)
+    return _text(record[text_column], index, line, record.get(label_column) if label_column else None, where,
+                 record.get(rationale_column) if rationale_column else None)
 
 
 def _text_row(raw: str, index: int, line: int) -> Row:
     return _text(raw.strip(), index, line, None, f"line {line}")
 
 
-def _csv_rows(path: Path, text_column: str, label_column: str | None) -> Iterator[Row]:
+def _csv_rows(path: Path, text_column: str, label_column: str | None,
+              rationale_column: str | None = None) -> Iterator[Row]:
     _check_utf8(path)
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
@@ -130,9 +137,10 @@ def _csv_rows(path: Path, text_column: str, label_column: str | None) -> Iterato
         except csv.Error as err:
             raise InputError(f"{path.name!r} is not a readable CSV file ({err}).") from None
         columns = [c.strip() for c in header]
-        _check_columns(path.name, columns, text_column, label_column)
+        _check_columns(path.name, columns, text_column, label_column, rationale_column)
         text_at = columns.index(text_column)
         label_at = columns.index(label_column) if label_column else None
+        rationale_at = columns.index(rationale_column) if rationale_column else None
         index, line = 0, reader.line_num + 1
         while True:
             try:
@@ -151,22 +159,24 @@ def _csv_rows(path: Path, text_column: str, label_column: str | None) -> Iterato
                                              f"{len(columns)}.")
             else:
                 yield _text(fields[text_at], index, line, fields[label_at] if label_at is not None else None,
-                            f"line {line}")
+                            f"line {line}", fields[rationale_at] if rationale_at is not None else None)
             index += 1
             line = reader.line_num + 1
 
 
-def _check_columns(name: str, columns: list[str], text_column: str, label_column: str | None) -> None:
-    for what, column in (("text", text_column), ("label", label_column)):
+def _check_columns(name: str, columns: list[str], text_column: str, label_column: str | None,
+                   rationale_column: str | None = None) -> None:
+    for what, column in (("text", text_column), ("label", label_column), ("rationale", rationale_column)):
         if column is not None and column not in columns:
             shown = ", ".join(repr(c) for c in columns[:20])
             raise InputError(f"{name!r} has no {what} column {column!r}; its columns are {shown}.")
 
 
-def _line_rows(path: Path, kind: str, text_column: str, label_column: str | None) -> Iterator[Row]:
-    if kind == "text" and label_column:
-        raise InputError("A plain text file has one text per line and no label column: give a CSV or JSON Lines "
-                         "file for gold labels.")
+def _line_rows(path: Path, kind: str, text_column: str, label_column: str | None,
+               rationale_column: str | None = None) -> Iterator[Row]:
+    if kind == "text" and (label_column or rationale_column):
+        raise InputError(f"A plain text file has one text per line and no {'label' if label_column else 'rationale'} "
+                         "column: give a CSV or JSON Lines file for gold labels and rationales.")
     _check_utf8(path)  # as for CSV: a file in another encoding is refused whole, never read as garbage
     index = 0
     checked = False
@@ -179,13 +189,14 @@ def _line_rows(path: Path, kind: str, text_column: str, label_column: str | None
                 yield _text_row(decoded, index, line)
             else:
                 if not checked:
-                    _check_first_object(path.name, decoded, text_column, label_column)
+                    _check_first_object(path.name, decoded, text_column, label_column, rationale_column)
                     checked = True
-                yield _json_row(decoded, index, line, text_column, label_column)
+                yield _json_row(decoded, index, line, text_column, label_column, rationale_column)
             index += 1
 
 
-def _check_first_object(name: str, raw: str, text_column: str, label_column: str | None) -> None:
+def _check_first_object(name: str, raw: str, text_column: str, label_column: str | None,
+                        rationale_column: str | None = None) -> None:
     """A missing column is one sentence for the file, judged on its first line."""
     if raw.lstrip().startswith("["):
         raise InputError(f"{name!r} is a JSON array; give JSON Lines (one object per line).")
@@ -194,10 +205,11 @@ def _check_first_object(name: str, raw: str, text_column: str, label_column: str
     except json.JSONDecodeError:
         return  # that line's own error says so
     if isinstance(first, dict):
-        _check_columns(name, list(first), text_column, label_column)
+        _check_columns(name, list(first), text_column, label_column, rationale_column)
 
 
-def _object_rows(rows: Iterable, text_column: str, label_column: str | None) -> Iterator[Row]:
+def _object_rows(rows: Iterable, text_column: str, label_column: str | None,
+                 rationale_column: str | None = None) -> Iterator[Row]:
     for index, item in enumerate(rows):
         where = f"row {index}"
         if isinstance(item, str):
@@ -207,30 +219,32 @@ def _object_rows(rows: Iterable, text_column: str, label_column: str | None) -> 
                 yield Row(index, index + 1, error=f"{where}: no {text_column!r} field.")
             else:
                 yield _text(item[text_column], index, index + 1,
-                            item.get(label_column) if label_column else None, where)
+                            item.get(label_column) if label_column else None, where,
+                            item.get(rationale_column) if rationale_column else None)
         else:
             yield Row(index, index + 1, error=f"{where}: a {type(item).__name__}, not a text or a mapping.")
 
 
 def read_rows(source, *, text_column: str = "text", label_column: str | None = None, format: str | None = None,
-              max_bytes: int = MAX_FILE_BYTES) -> Iterator[Row]:
+              max_bytes: int = MAX_FILE_BYTES, rationale_column: str | None = None) -> Iterator[Row]:
     """Stream the rows of ``source``: a file path (format from its suffix: .csv, .jsonl/.json, else
     one text per line) or an iterable of texts or mappings. Whole-file problems raise before the
-    first row is yielded."""
+    first row is yielded. ``rationale_column``: a column read as it is into ``Row.rationale``."""
     if not isinstance(text_column, str) or not text_column:
         raise InputError("The text column must be a non-empty name.")
-    if label_column is not None and (not isinstance(label_column, str) or not label_column):
-        raise InputError("The label column must be a non-empty name or None.")
+    for what, column in (("label", label_column), ("rationale", rationale_column)):
+        if column is not None and (not isinstance(column, str) or not column):
+            raise InputError(f"The {what} column must be a non-empty name or None.")
     if isinstance(source, (str, os.PathLike)):
         path = _open_checked(source, max_bytes)
         kind = detect_format(path, format)
-        rows = _csv_rows(path, text_column, label_column) if kind == "csv" else \
-            _line_rows(path, kind, text_column, label_column)
+        rows = _csv_rows(path, text_column, label_column, rationale_column) if kind == "csv" else \
+            _line_rows(path, kind, text_column, label_column, rationale_column)
         first = next(rows, None)  # runs the file checks now, not at the first row consumed
         return _chain(first, rows)
     if isinstance(source, (bytes, bytearray, io.IOBase)) or not isinstance(source, Iterable):
         raise InputError("The rows must be a file path or a list of texts or of mappings (dicts).")
-    return _object_rows(source, text_column, label_column)
+    return _object_rows(source, text_column, label_column, rationale_column)
 
 
 def _chain(first: Row | None, rest: Iterator[Row]) -> Iterator[Row]:

@@ -26,8 +26,9 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "python",
-                                                    "bash", "python", "python", "bash", "python"]
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "bash",
+                                                    "python", "bash", "python", "python", "bash", "python", "python",
+                                                    "bash", "python"]
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -72,8 +73,42 @@ def test_the_cli_block(tmp_path):
 
 
 @pytest.mark.slow
+def test_the_long_document_blocks(tmp_path):
+    lines = run_python(BLOCKS[5][1], with_assets(tmp_path)).splitlines()
+    label, count, forwards, without = lines[0].split()
+    assert label == "urgent_attention_required" and int(count) == 10 and int(forwards) < int(without) == 780
+    assert lines[1].startswith("[('Fourth, I would like a written explanation of why the travel notice")
+    refined, words = lines[2].split(") ", 1)
+    assert len(eval(refined + ")")) == 3 and words.startswith("[('")
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[6][1].strip()], capture_output=True, text=True,
+                         cwd=tmp_path, env=ENV, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads((tmp_path / "complaint.json").read_text())
+    assert data["meta"]["windows"]["count"] == 10 and len(data["sentences"]) == 77
+    assert data["meta"]["params"]["granularity"] == "sentence"
+
+
+@pytest.mark.slow
+def test_the_contrast_and_counterfactual_blocks(tmp_path):
+    lines = run_python(BLOCKS[7][1], tmp_path).splitlines()
+    assert lines[0].startswith("card_declined report_lost_card ") and "('declined', " in lines[0]
+    found = eval(lines[1])
+    assert found and all(prediction != "card_declined" for _, prediction, _ in found)
+    assert ("my card was damaged at the grocery store", "damaged_card") in eval(lines[2])
+    for line in BLOCKS[8][1].strip().splitlines():
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
+                             env=ENV, timeout=600)
+        assert run.returncode == 0, (line, run.stderr[-2000:])
+    contrast = json.loads((tmp_path / "contrast.json").read_text())
+    assert contrast["meta"]["contrast"] == "report_lost_card" and contrast["targets"] == ["card_declined"]
+    search = json.loads((tmp_path / "counterfactuals.json").read_text())
+    assert search["original"]["prediction"] == "card_declined"
+    assert all(c["prediction"] != "card_declined" for c in search["counterfactuals"])
+
+
+@pytest.mark.slow
 def test_the_scorecard_block():
-    lines = run_python(BLOCKS[5][1], ROOT).splitlines()
+    lines = run_python(BLOCKS[9][1], ROOT).splitlines()
     comprehensiveness, random_comprehensiveness = map(float, lines[0].split())
     sufficiency, random_sufficiency = map(float, lines[1].split())
     assert comprehensiveness > random_comprehensiveness and sufficiency < random_sufficiency
@@ -87,12 +122,12 @@ def with_assets(tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 def test_the_dataset_blocks(tmp_path):
-    lines = run_python(BLOCKS[6][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(BLOCKS[10][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
     assert float(lines[0].split()[1][:-1]) > 80
     assert lines[1].startswith("{'group': 'all', 'class': '', 'word': ")
     assert lines[2].startswith("['")
-    for line in BLOCKS[7][1].strip().splitlines():
+    for line in BLOCKS[11][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -106,7 +141,7 @@ def test_the_dataset_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_inside_block():
-    lines = run_python(BLOCKS[8][1], ROOT).splitlines()
+    lines = run_python(BLOCKS[12][1], ROOT).splitlines()
     assert lines[0] == "(9, 32) (9, 9) True True"
     assert lines[1] == "[0.841, 0.54, 0.046, 0.999, 0.002, 1.0]"
     assert lines[2].endswith("'timer']")
@@ -114,11 +149,11 @@ def test_the_inside_block():
 
 @pytest.mark.slow
 def test_the_train_blocks(tmp_path):
-    lines = run_python(BLOCKS[9][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(BLOCKS[13][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"held-out accuracy \d+\.\d% on 60 rows", lines[0])
     assert lines[1].startswith("Explanation(method='shap', model='my-intents'") and "target='balance'" in lines[1]
     assert lines[2] == "play_music"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[10][1].strip()], capture_output=True, text=True,
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[14][1].strip()], capture_output=True, text=True,
                          cwd=tmp_path, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == ["model.safetensors", "studio-model.json"]
@@ -126,5 +161,5 @@ def test_the_train_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_add_a_method_block():
-    out = run_python(BLOCKS[11][1], ROOT)
+    out = run_python(BLOCKS[15][1], ROOT)
     assert out.startswith("Explanation(method='loo', model='intent-minilm'")

@@ -12,14 +12,15 @@ from explain.export import write_files, write_scorecard_files
 from explain.metrics import METRICS
 from model.errors import InputError
 from model.tasks import Classification
+from model.windows import READING_NAMES
 
-from . import explaining
+from . import document, explaining, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
 from .safe import markdown
 from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, method_row
+from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
 
 TASK = Classification.NAME
 TOP_WORDS = 40
@@ -27,15 +28,17 @@ TOP_WORDS = 40
 
 @handler
 def classify(text: str, model_name: str, method: str, target: str | None, seed: int, sort: bool = True,
-             progress=gr.Progress(), **values):
-    """Predict, explain one class, draw bars and a text heatmap, write the downloads."""
+             progress=gr.Progress(), contrast: str | None = None, **values):
+    """Predict, explain one class (rather than ``contrast``, when one is chosen), draw bars and a text
+    heatmap, write the downloads."""
     model = resolve(model_name, TASK, progress)
     get_method(method)
-    e = explaining.run(model, text, method, progress, seed, values, target=target or None)
+    e = explaining.run(model, text, method, progress, seed, values, target=target or None, contrast=contrast or None)
     e, card = explaining.scored(model, e, progress)
     notes = bullets([*explanation_notes(e), faithfulness(card)])
+    heat = None if e.meta.get("windows") else charts.text_heatmap(e)  # (the document view shades a long text)
     return (top_labels(e.labels, e.probabilities), charts.attribution_bars(e, sort=bool(sort), top=TOP_WORDS),
-            charts.text_heatmap(e), notes, write_files(e, "classify"), e.to_dict())
+            heat, notes, write_files(e, "classify"), e.to_dict())
 
 
 @handler
@@ -52,14 +55,15 @@ def default_compare() -> list[str]:
 
 @handler
 def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
-                    sort: bool = True, progress=gr.Progress(), **values):
+                    sort: bool = True, progress=gr.Progress(), contrast: str | None = None, **values):
     """The scorecard: several methods on the same input, words aligned (each method reads its own
     parameters), every metric beside a random ranking, and how far the methods agree."""
     model = resolve(model_name, TASK, progress)
     chosen = [get_method(m).NAME for m in (default_compare() if methods is None else methods)]
     if not chosen:
         raise InputError("Tick at least one method to compare.")
-    results = [explaining.run(model, text, m, progress, seed, values, target=target or None) for m in chosen]
+    results = [explaining.run(model, text, m, progress, seed, values, target=target or None,
+                              contrast=contrast or None) for m in chosen]
     cards = []
     for e in results:  # each method's normalised scores search among the others' rankings too
         others = [o.word_attributions[:, 0] for o in results if o is not e and o.targets]
@@ -81,16 +85,32 @@ def redraw_comparison(compared: list[dict] | None, sort: bool):
 
 @handler
 def class_labels(model_name: str):
-    """The target dropdown follows the chosen classifier's labels (just "predicted class" if the
-    model cannot be loaded: the Explain button then says why)."""
-    choices = [("predicted class", "")]
+    """The target and "rather than" dropdowns follow the chosen classifier's labels (just "predicted
+    class" / "nothing" if the model cannot be loaded: the Explain button then says why)."""
+    labels: list[str] = []
     try:
-        model = resolve(model_name, TASK)
-        choices += [(label, label) for label in sorted(model.labels)]
+        labels = sorted(resolve(model_name, TASK).labels)
     except ValueError as err:
         log.info("class labels of %r unavailable: %s", model_name, err)
         warn(err)
-    return gr.Dropdown(choices=choices, value="")
+    return (gr.Dropdown(choices=[("predicted class", ""), *((label, label) for label in labels)], value=""),
+            gr.Dropdown(choices=[(NO_CONTRAST, ""), *((label, label) for label in labels)], value=""))
+
+
+NO_CONTRAST = "nothing (why this class)"
+
+
+@handler
+def counterfactual_search(text: str, model_name: str, generator: str, max_edits, rules: str, target: str | None,
+                          progress=gr.Progress(), **values):
+    """Verified counterfactuals of the text: the smallest edits that change the predicted class."""
+    return whatif.search(TASK, text, model_name, generator, max_edits, rules, target, None, progress, values)
+
+
+@handler
+def what_if(text: str, edited: str, model_name: str, method: str, seed: int, progress=gr.Progress(), **values):
+    """The original and the edited text side by side: predictions, explanations, changed words."""
+    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, None, progress, values)
 
 
 def scorecard_help() -> str:
@@ -109,16 +129,23 @@ def render(page: Page) -> None:
         with gr.Column():
             model = page.models.dropdown((TASK,))
             target = gr.Dropdown([("predicted class", "")], value="", label="Explain class", allow_custom_value=True)
+            contrast = gr.Dropdown([(NO_CONTRAST, "")], value="", label="Rather than",
+                                   info="why this class rather than another: explains log p(class) − log p(other)",
+                                   allow_custom_value=True)
     method, params, seed = method_row()
-    options = {p.name: control(p) for p in Classification.OPTIONS}
+    options = {p.name: control(p) for p in Classification.OPTIONS if p.name not in READING_NAMES}
+    options.update(reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES]))
     sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
     run = gr.Button("Explain", variant="primary")
     gr.Examples(EXAMPLES["classify"], [text_box], label="Examples")
+    long_example_button(text_box)
     label = gr.Label(label="Prediction", num_top_classes=TOP_K)
     bars = gr.Plot(label="Word contributions")
     heat = gr.Plot(label="Text heatmap")
     notes = gr.Markdown()
+    doc = document.render()
     files = downloads("Download: JSON, words CSV, tokens CSV")
+    edit = whatif.render()
     shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
     with gr.Accordion("Compare methods on this text: the scorecard", open=False):
         which = gr.CheckboxGroup([(method_label(m), m) for m in METHODS], value=default_compare(),
@@ -134,16 +161,28 @@ def render(page: Page) -> None:
         card_files = downloads("Download the scorecard: JSON, CSV", height=130)
         compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
     inputs_kwargs = {**params, **options}
+    explain_kwargs = {**inputs_kwargs, "contrast": contrast}
     outputs = [label, bars, heat, notes, files, shown]
     compare_outputs = [compared, table, curves, agreement, card_files, compared_shown]
-    run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=inputs_kwargs,
-              api_name="classify")
+    run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=explain_kwargs,
+              api_name="classify").success(document.follow, shown, [bars, heat, *doc.outputs], api_name=False,
+                                           queue=False)
     compare_button.click(compare_methods, [text_box, model, target, seed, which, sort], compare_outputs,
-                         inputs_kwargs=inputs_kwargs, api_name="compare_methods")
+                         inputs_kwargs=explain_kwargs, api_name="compare_methods")
     sort.change(redraw_bars, [shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
+    document.wire(doc, shown)
     sort.change(redraw_comparison, [compared_shown, sort], compared, api_name=False, queue=False,
                 show_progress="hidden")
-    model.change(class_labels, model, target, api_name="class_labels")
-    page.demo.load(class_labels, model, target, api_name=False, queue=False)
-    clear_on_change([text_box, model, method, target, seed, *inputs_kwargs.values()], outputs)
+    model.change(class_labels, model, [target, contrast], api_name="class_labels")
+    page.demo.load(class_labels, model, [target, contrast], api_name=False, queue=False)
+    search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
+    edit.find.click(counterfactual_search, [text_box, model, edit.generator, edit.max_edits, edit.rules, target],
+                    search_outputs, inputs_kwargs=options, api_name="counterfactuals")
+    edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
+    edit.compare.click(what_if, [text_box, edit.edited, model, method, seed], compare_edit_outputs,
+                       inputs_kwargs=inputs_kwargs, api_name="what_if")
+    clear_on_change([text_box, model, target, edit.generator, edit.max_edits, edit.rules], search_outputs)
+    clear_on_change([text_box, edit.edited, model, method, seed, *inputs_kwargs.values()], compare_edit_outputs)
+    clear_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], outputs)
+    document.hide_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], doc)
     clear_on_change([text_box, model, target, seed, which, *inputs_kwargs.values()], compare_outputs)

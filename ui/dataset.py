@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from explain import METHODS, get_method
+from explain import METHODS, Explanation, get_method
 from explain.charts import dataset as dataset_charts
 from explain.charts.style import method_label
 from explain.dataset import DatasetRun, RowResult, columns_of, explain_dataset
@@ -17,14 +17,16 @@ from explain.dataset.writing import RowWriter
 from model.errors import InputError
 from model.tasks import Classification, Embedding
 from model.validation import counted
+from model.windows import READING_NAMES
 
-from .explaining import method_values
+from . import document
+from .explaining import method_values, task_options
 from .handlers import handler, info
 from .models import default, resolve
 from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, Page
 from .progress import reporter
 from .safe import markdown
-from .widgets import Slider, clear_on_change, downloads, method_row, whole
+from .widgets import Slider, clear_on_change, downloads, method_row, reading_controls, whole
 
 TASK = Classification.NAME
 MAX_ROWS = 2_000
@@ -78,7 +80,8 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     run = explain_dataset(model, path, method, text_column=text_column or "text", label_column=gold, limit=limit,
                           max_bytes=MAX_UPLOAD_BYTES, seconds=SECONDS,
                           progress=reporter(progress, f"{label}: rows explained", unit="rows"),
-                          seed=whole(seed, "seed", 0, 2**32 - 1), evaluate=bool(score), **method_values(method, values))
+                          seed=whole(seed, "seed", 0, 2**32 - 1), evaluate=bool(score),
+                          **task_options(model, values), **method_values(method, values))
     if run.total == 0:
         raise InputError("The file has no rows to explain.")
     folder = Path(tempfile.mkdtemp(prefix="dataset-"))
@@ -87,17 +90,19 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     with RUNS_LOCK:
         RUNS[key] = run
     records = []
+    explanations = folder / f"{stem}-explanations.jsonl"  # every row's whole explanation, for the document view
     try:
         progress((0, run.total), desc=f"{label}: rows explained", unit="rows")
-        with RowWriter(folder / f"{stem}-rows.jsonl") as writer:
+        with RowWriter(folder / f"{stem}-rows.jsonl") as writer, RowWriter(explanations) as full:
             for result in run:
                 writer.write(result)
+                full.write(result, full=True)
                 records.append(result.to_record())
     finally:
         with RUNS_LOCK:
             RUNS.pop(key, None)
     summary = run.summary
-    files = [folder / f"{stem}-summary.json", folder / f"{stem}-rows.jsonl", folder / f"{stem}-global.csv"]
+    files = [folder / f"{stem}-summary.json", folder / f"{stem}-rows.jsonl", folder / f"{stem}-global.csv", explanations]
     files[0].write_text(json.dumps(summary.to_dict(), ensure_ascii=False), encoding="utf-8")
     summary.write_csv(files[2])
     explained = [r for r in records if not r["error"]]
@@ -110,12 +115,57 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
                                                     [r["prediction"] for r in explained],
                                                     [r["correct"] for r in explained], embedder.info.name)
     wrong = [r for r in records if r["correct"] is False]
-    return (summary_text(run, len(records)), {"headers": COLUMNS, "data": _rows(records)},
+    return (summary_text(run, len(records), records), {"headers": COLUMNS, "data": _rows(records)},
             dataset_charts.global_importance(summary), dataset_charts.confusion(summary),
-            {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files])
+            {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files], str(explanations))
 
 
-def summary_text(run: DatasetRun, done: int) -> str:
+@handler
+def dataset_documents(path: str | None):
+    """After a run (chained, so the API's outputs stay what they were): the rows to open as documents,
+    longest first, and the first one read as windows opened."""
+    records = []
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            records = [{k: v for k, v in json.loads(line).items() if k != "explanation"} for line in handle]
+    choices = document_rows(records)
+    first = choices[0][1] if choices and any(r.get("windows", 1) > 1 for r in records) else None
+    return [gr.Dropdown(choices=choices, value=first), *row_document(path, first)]
+
+
+def document_rows(records: list[dict]) -> list[tuple[str, int]]:
+    """Rows to view as documents: the longest first (those read as windows), then in file order."""
+    explained = [r for r in records if not r["error"]]
+    explained.sort(key=lambda r: (-r.get("windows", 1), -len(r.get("sentences") or ()), r["row"]))
+    out = []
+    for r in explained:
+        text = (r["text"] or "").replace("\n", " ")
+        start = text if len(text) <= 70 else text[:69] + "…"
+        windows = r.get("windows", 1)
+        out.append((f"row {r['row']}{f' ({windows} windows)' if windows > 1 else ''}: {start}", int(r["row"])))
+    return out
+
+
+def _explanation_of(path: str | None, row) -> Explanation | None:
+    """The whole explanation of one row, read back from the run's explanations file."""
+    if not path or row is None:
+        return None
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            if int(record.get("row", -1)) == int(row) and record.get("explanation"):
+                return Explanation.from_dict(record["explanation"])
+    return None
+
+
+@handler
+def row_document(path: str | None, row):
+    """The document view of one row (its sentences shaded, ranked, and the words of the top one)."""
+    e = _explanation_of(path, row)
+    return [e.to_dict() if e is not None else None, *document.show(e, 0, force=True)]
+
+
+def summary_text(run: DatasetRun, done: int, records: list[dict] = ()) -> str:
     """What the run did, in a few safe Markdown lines: rows explained of rows read, why it stopped, errors."""
     s = run.summary
     explained = done - s.error_count
@@ -134,6 +184,10 @@ def summary_text(run: DatasetRun, done: int) -> str:
     if s.clipped or s.truncated:
         lines.append(f"{counted(s.clipped + s.truncated, 'row')} {'was' if s.clipped + s.truncated == 1 else 'were'} "
                      "cut to the model's input length.")
+    windowed = sum(1 for r in records if r.get("windows", 1) > 1)
+    if windowed:
+        lines.append(f"{counted(windowed, 'row')} {'was' if windowed == 1 else 'were'} longer than the model reads at "
+                     "once and read whole as overlapping windows (see them below, in the document view).")
     card = dataset_charts.scores_line(s)
     if card:
         lines.append(card)
@@ -180,6 +234,7 @@ def render(page: Page) -> None:
             score = gr.Checkbox(label="Score each row's faithfulness (about 50 more model calls a row)")
     targeted = [m for m, cls in METHODS.items() if cls.NEEDS_TARGET]
     method, params, seed = method_row(methods=targeted)
+    reading = reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES])
     with gr.Row():
         run = gr.Button("Explain the file", variant="primary")
         stop = gr.Button("Cancel (keep the rows done)", variant="stop")
@@ -193,9 +248,18 @@ def render(page: Page) -> None:
         projection = gr.Plot(label="Rows embedded (colour by class or correctness)")
     wrong = gr.Dataframe(headers=COLUMNS, label="Misclassified rows", interactive=False, wrap=True, max_height=320,
                          datatype=TYPES, column_widths=WIDTHS)
-    outputs = [summary, table, importance, confusion, wrong, projection, files]
+    row_choice = gr.Dropdown([], label="View a row as a document (longest first)", interactive=True)
+    doc = document.render("The row by sentence, for its predicted class")
+    explanations, shown = gr.State(None), gr.State(None)  # the run's explanations file; the row on screen
+    results = [summary, table, importance, confusion, wrong, projection, files, explanations]
     upload.change(dataset_columns, upload, [text_column, label_column], api_name="dataset_columns")
-    run.click(dataset, [upload, text_column, label_column, model, method, seed, limit, score], outputs,
-              inputs_kwargs=params, api_name="dataset", concurrency_limit=1)
+    run.click(dataset, [upload, text_column, label_column, model, method, seed, limit, score], results,
+              inputs_kwargs={**params, **reading}, api_name="dataset", concurrency_limit=1).success(
+        dataset_documents, explanations, [row_choice, shown, *doc.outputs], api_name=False)
+    row_choice.input(row_document, [explanations, row_choice], [shown, *doc.outputs], api_name=False)
+    document.wire(doc, shown)
     stop.click(dataset_cancel, None, None, api_name="dataset_cancel", queue=False)
-    clear_on_change([upload, text_column, label_column, model, method, seed, limit, score, *params.values()], outputs)
+    inputs = [upload, text_column, label_column, model, method, seed, limit, score, *params.values(),
+              *reading.values()]
+    clear_on_change(inputs, [*results, row_choice, shown])
+    document.hide_on_change(inputs, doc)

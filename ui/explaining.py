@@ -29,12 +29,28 @@ def method_values(method: str, values: dict) -> dict:
     return {name: declared[name].parse(value) for name, value in own_params(cls, values).items()}
 
 
+def windows_read(model, text: str, options: dict, labels=None) -> int:
+    """How many windows the model reads the text as (1 when it fits, or for a text it cannot read:
+    ``explain`` then says why)."""
+    try:
+        ids = model.tokenize(text, long_text=options.get("long_text", "window")).ids
+        return len(model.windows_read(ids, labels=labels, **options))
+    except (ValueError, TypeError, AttributeError):
+        return 1
+
+
 def run(model, text: str, method: str, progress, seed, values: dict, **request):
-    """``explain`` with the tab's settings; ``request``: target / labels / pair and fixed options."""
+    """``explain`` with the tab's settings; ``request``: target / labels / pair and fixed options.
+    Progress counts model evaluations, each of which reads every window of a long text."""
     cls = get_method(method)
-    return explain(model, text, method, progress=reporter(progress, method_label(cls.NAME)),
+    options = task_options(model, values)
+    label = method_label(cls.NAME)
+    windows = windows_read(model, text, options, request.get("labels"))
+    if windows > 1:
+        label += f" on {windows} windows"
+    return explain(model, text, method, progress=reporter(progress, label),
                    seconds=SECONDS_PER_EXPLANATION, seed=whole(seed, "seed", 0, 2**32 - 1), **request,
-                   **{**task_options(model, values), **method_values(method, values)})
+                   **{**options, **method_values(method, values)})
 
 
 def scored(model, e, progress, target: int = 0, metrics=HEADLINE, references=()):

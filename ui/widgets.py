@@ -51,12 +51,21 @@ def control(param: Param, visible: bool = True):
         return gr.Textbox(value=param.default or "", max_length=int(param.high), placeholder="(the model's default)",
                           **common)
     if param.also:  # a number or a word ("auto"): presets to pick from, any value typed in
-        presets = [param.default * 2 ** k for k in range(-1, 5)]
-        shown = [int(v) if param.kind == "int" else v for v in presets if param.low <= v <= param.high]
+        base = param.default if isinstance(param.default, (int, float)) else (param.ui_high or param.high) / 2
+        presets = [base * 2 ** k for k in range(-1, 5)]
+        top = param.ui_high or param.high
+        shown = [int(v) if param.kind == "int" else v for v in presets if param.low <= v <= top]
         return gr.Dropdown([*param.also, *(str(v) for v in shown)], value=str(param.default),
                            allow_custom_value=True, **common)
     step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
     return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+
+
+def reading_controls(params) -> dict:
+    """The task's long-text options (``model.windows.READING``) in a closed accordion, by name."""
+    with gr.Accordion("Long texts: read whole as overlapping windows, or cut at the model's length", open=False):
+        with gr.Row():
+            return {p.name: control(p) for p in params}
 
 
 def method_controls(default: str, methods: list[str] | None = None) -> dict:
@@ -85,6 +94,17 @@ def method_row(label: str = "Method", methods: list[str] | None = None):
         seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
     radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
     return radio, controls, seed
+
+
+def long_example_button(text_box: gr.Textbox) -> gr.Button:
+    """Fills the text box with the bundled long document (a customer complaint of about 1,600 words)."""
+    from .page import LONG_EXAMPLE
+
+    text = LONG_EXAMPLE.read_text(encoding="utf-8")
+    button = gr.Button(f"📄 Use the long example document ({len(text.split()):,} words: read as windows, explained "
+                       "by sentence)", size="md", elem_classes=["example-file"])
+    button.click(lambda: text, None, text_box, api_name=False, queue=False)
+    return button
 
 
 def downloads(label: str, height: int = 190) -> gr.File:

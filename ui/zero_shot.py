@@ -7,40 +7,73 @@ from explain.charts import explanation as charts
 from explain.export import write_files
 from model.tasks import ZeroShot
 from model.validation import MAX_LABELS, split_labels
+from model.windows import READING_NAMES
 
-from . import explaining
+from . import document, explaining, whatif
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, method_row
+from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
 
 TASK = ZeroShot.NAME
 ONE_LABEL = ("With one candidate label, its score is computed on its own (as in multi-label mode and as transformers' "
              "zero-shot pipeline does), not as a share of 100%.")
 
 
+POSITIONAL = [p for p in ZeroShot.OPTIONS if p.name not in READING_NAMES]  # (the long-text ones are keywords)
+
+
 def options(*values) -> dict:
     """The tab's option controls (positional in the API, in the task's declared order) as the task's options."""
-    return dict(zip((p.name for p in ZeroShot.OPTIONS), values))
+    return dict(zip((p.name for p in POSITIONAL), values))
 
 
 @handler
 def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str, seed: int,
-              progress=gr.Progress(), **values):
-    """Score candidate labels and explain every one of them."""
+              progress=gr.Progress(), contrast: str | None = None, **values):
+    """Score candidate labels and explain every one of them (rather than ``contrast``, when chosen)."""
     model = resolve(model_name, TASK, progress)
     chosen = {**values, **options(template or None, bool(multi_label))}
-    e = explaining.run(model, text, method, progress, seed, chosen, labels=split_labels(labels))
+    e = explaining.run(model, text, method, progress, seed, chosen, labels=split_labels(labels),
+                       contrast=contrast or None)
     best = int(e.probabilities.argmax())
     independent = bool(multi_label) or len(e.labels) == 1
     e, card = explaining.scored(model, e, progress, target=best)
     lines = [*explanation_notes(e, target=best), faithfulness(card, f"{e.labels[best]}: ")]
     if len(e.labels) == 1:
         lines.insert(0, ONE_LABEL)
+    heat = None if e.meta.get("windows") else charts.text_heatmap(e, best)  # (the document view shades a long text)
     return (top_labels(e.labels, e.probabilities, k=MAX_LABELS),
             charts.label_scores(list(e.labels), e.probabilities, independent), bullets(lines),
-            charts.target_small_multiples(e), charts.text_heatmap(e, best), write_files(e, "zero-shot"))
+            charts.target_small_multiples(e, level="sentence" if e.meta.get("granularity") in document.BY_SENTENCE
+                                          else "word"), heat, write_files(e, "zero-shot"), e.to_dict(), best)
+
+
+NO_CONTRAST = "nothing (why each label)"
+
+
+def contrast_choices(labels: str | None):
+    """The "rather than" choices follow the candidate labels typed (nothing chosen when they change)."""
+    try:
+        names = split_labels(labels) if labels and labels.strip() else []
+    except ValueError:
+        names = []
+    return gr.Dropdown(choices=[(NO_CONTRAST, ""), *((n, n) for n in names)], value="")
+
+
+@handler
+def counterfactual_search(text: str, labels: str, model_name: str, generator: str, max_edits, rules: str,
+                          progress=gr.Progress(), **values):
+    """Verified counterfactuals of the text: the smallest edits that change the top label."""
+    return whatif.search(TASK, text, model_name, generator, max_edits, rules, None, labels, progress, values)
+
+
+@handler
+def what_if(text: str, edited: str, labels: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
+            **values):
+    """The original and the edited text side by side: label scores, explanations, changed words."""
+    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, labels, progress, values)
 
 
 def labels_above_half(prediction: dict | None):
@@ -55,11 +88,16 @@ def render(page: Page) -> None:
         with gr.Column():
             labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
                                 value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
-            option_controls = [control(p) for p in ZeroShot.OPTIONS]
+            option_controls = [control(p) for p in POSITIONAL]
+            contrast = gr.Dropdown([(NO_CONTRAST, "")], value="", label="Rather than",
+                                   info="why each label rather than this one: explains log score − log score of this "
+                                        "label", allow_custom_value=True)
     model = page.models.dropdown((TASK,))
     method, params, seed = method_row()
+    reading = reading_controls([p for p in ZeroShot.OPTIONS if p.name in READING_NAMES])
     run = gr.Button("Classify and explain", variant="primary")
     gr.Examples(EXAMPLES["zero_shot"], [text_box, labels], label="Examples")
+    long_example_button(text_box)
     with gr.Row():
         label = gr.Label(label="Prediction (every label above 50% when they are scored on their own)",
                          num_top_classes=1)
@@ -67,8 +105,29 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     multiples = gr.Plot(label="Contributions per label")
     heat = gr.Plot(label="Text heatmap (top label)")
+    doc = document.render("The text by sentence, for the top label")
     files = downloads("Download: JSON, words CSV, tokens CSV")
-    outputs = [label, scores, notes, multiples, heat, files]
-    run.click(zero_shot, [text_box, labels, *option_controls, model, method, seed], outputs, inputs_kwargs=params,
-              api_name="zero_shot").success(labels_above_half, label, label, api_name=False, queue=False)
-    clear_on_change([text_box, labels, *option_controls, model, method, seed, *params.values()], outputs)
+    edit = whatif.render()
+    shown, shown_target = gr.State(None), gr.State(0)  # the explanation on screen and the label the view shows
+    results = [label, scores, notes, multiples, heat, files, shown, shown_target]
+    run.click(zero_shot, [text_box, labels, *option_controls, model, method, seed], results,
+              inputs_kwargs={**params, **reading, "contrast": contrast}, api_name="zero_shot").success(
+        labels_above_half, label, label, api_name=False, queue=False).success(
+        document.follow_heatmap, [shown, shown_target], [heat, *doc.outputs], api_name=False, queue=False)
+    document.wire(doc, shown, shown_target)
+    labels.change(contrast_choices, labels, contrast, api_name=False, queue=False, show_progress="hidden")
+    page.demo.load(contrast_choices, labels, contrast, api_name=False, queue=False)
+    search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
+    option_kwargs = {**reading, **{p.name: c for p, c in zip(POSITIONAL, option_controls)}}
+    edit.find.click(counterfactual_search, [text_box, labels, model, edit.generator, edit.max_edits, edit.rules],
+                    search_outputs, inputs_kwargs=option_kwargs, api_name="zero_shot_counterfactuals")
+    edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
+    edit.compare.click(what_if, [text_box, edit.edited, labels, model, method, seed], compare_edit_outputs,
+                       inputs_kwargs={**params, **option_kwargs}, api_name="zero_shot_what_if")
+    clear_on_change([text_box, labels, model, edit.generator, edit.max_edits, edit.rules, *option_controls],
+                    search_outputs)
+    clear_on_change([text_box, labels, edit.edited, model, method, seed, *option_controls, *params.values()],
+                    compare_edit_outputs)
+    inputs = [text_box, labels, *option_controls, contrast, model, method, seed, *params.values(), *reading.values()]
+    clear_on_change(inputs, results)
+    document.hide_on_change(inputs, doc)

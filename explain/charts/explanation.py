@@ -64,6 +64,9 @@ def _headline(e: Explanation, j: int | None) -> tuple[str, str]:
         return f"{label} · attention received", (f"prediction: {short(name, 40)} ({value})" if name != what else value)
     cls = METHODS.get(e.method)
     base = f" · base {number(e.base_values[j])}" if cls is not None and cls.ADDITIVE else ""
+    contrast = e.meta.get("contrast")
+    if contrast is not None:  # why A rather than B: the explained output is their log-probability difference
+        return f"{label} · why {short(name, 30)} rather than {short(contrast, 30)}", f"{value}{base}"
     return f"{label} · {short(name, 40)}", f"{value}{base}"
 
 
@@ -248,23 +251,35 @@ def label_scores(labels: list[str], scores, independent: bool = False) -> go.Fig
                    yaxis={"autorange": "reversed", "type": "category"}, height=max(260, 30 * len(labels) + 130))
 
 
-def target_small_multiples(e: Explanation) -> go.Figure:
-    """Word attributions for each target side by side, words aligned on a shared axis and every panel
-    on one value scale (equal bars mean equal values). Attention of a single-text model is the same
+def target_small_multiples(e: Explanation, *, level: str = "word", top: int | None = 60) -> go.Figure:
+    """Word (or sentence) attributions for each target side by side, aligned on a shared axis and every
+    panel on one value scale (equal bars mean equal values); beyond ``top`` units, the ``top`` with
+    the largest |value| for any label, in text order. Attention of a single-text model is the same
     for every label: one panel."""
     if e.kind == "attention" and not e.meta.get("text_pair"):
         return attribution_bars(e)
     n = len(e.targets)
+    if level == "sentence":
+        names, values_all = [s.text for s in e.sentences], e.sentence_attributions
+        spans = [(s.start, s.end) for s in e.sentences]
+        ticks = [f"S{i + 1} · {short(t, 28)}" for i, t in enumerate(names)]
+    else:
+        names, values_all = [w.text for w in e.words], e.word_attributions
+        spans = [(w.start, w.end) for w in e.words]
+        ticks = text_order_ticks(names)
+    rows = list(range(len(names)))
+    if top and len(rows) > top:
+        strongest = sorted(rows, key=lambda i: -float(np.abs(values_all[i]).max()))[:top]
+        rows = sorted(strongest)
     fig = make_subplots(rows=1, cols=n, shared_yaxes=True, shared_xaxes="all", horizontal_spacing=0.02,
                         subplot_titles=[f"{short(t, 18)} ({number(e.outputs[j])})" for j, t in enumerate(e.targets)])
-    ticks = text_order_ticks([w.text for w in e.words])
-    full = [[plain(w.text), w.start, w.end] for w in e.words]
+    full = [[plain(names[i][:200]), spans[i][0], spans[i][1]] for i in rows]
     for j in range(n):
-        values = e.word_attributions[:, j]
+        values = values_all[rows, j]
         colours = method_colour(e.method) if e.kind == "attention" else \
             [POSITIVE if v >= 0 else NEGATIVE for v in values]
-        fig.add_trace(go.Bar(x=values, y=ticks, orientation="h", name=plain(e.targets[j]), showlegend=False,
-                             marker_color=colours, customdata=full,
+        fig.add_trace(go.Bar(x=values, y=[ticks[i] for i in rows], orientation="h", name=plain(e.targets[j]),
+                             showlegend=False, marker_color=colours, customdata=full,
                              hovertemplate=f"{plain(e.targets[j])}<br>%{{customdata[0]}} · characters "
                                            "%{customdata[1]}–%{customdata[2]}<br>%{x:.4g}<extra></extra>"),
                       row=1, col=j + 1)
@@ -272,9 +287,12 @@ def target_small_multiples(e: Explanation) -> go.Figure:
     fig.update_xaxes(tickformat=AXIS_NUMBERS, nticks=4)
     what = "attention read with each label's hypothesis" if e.kind == "attention" else \
         f"contribution to each label's {plain(e.meta.get('output') or 'output')}"
-    peak = float(np.abs(e.word_attributions).max()) if e.word_attributions.size else 0.0
+    peak = float(np.abs(values_all).max()) if values_all.size else 0.0
     what += " · one scale for every label" + (f" (largest |value| {number(peak)})" if peak else "")
-    return layout(fig, f"{method_label(e.method)} per label", what, height=max(320, 22 * len(ticks) + 170))
+    if len(rows) < len(names):
+        what += f" · the {len(rows)} {level}s of largest |value| of {len(names)}, in text order"
+    return layout(fig, f"{method_label(e.method)} per label" + (" · by sentence" if level == "sentence" else ""),
+                  what, height=max(320, 22 * len(rows) + 170))
 
 
 def comparison(explanations: list[Explanation], target: int | str = 0, *, top: int | None = 25,

@@ -22,10 +22,14 @@ from pathlib import Path
 
 from model.errors import InputError
 
+from ..metrics.plausibility import MEASURES, Totals
+
 MISCLASSIFIED_KEPT = 1_000
 ERRORS_KEPT = 1_000
 TEXT_KEPT = 500  # characters of a misclassified row's text kept in the summary (the rows file has it all)
 TABLE_COLUMNS = ("group", "class", "word", "count", "mean_attribution", "mean_abs_attribution")
+FAITHFULNESS = ("comprehensiveness", "sufficiency")
+METHOD_COLUMNS = ("method", "rationale_rows", *MEASURES, "scored_rows", *FAITHFULNESS)
 
 
 def _record(result) -> Mapping:
@@ -50,6 +54,11 @@ class Summary:
         self.misclassified: list[dict] = []
         self.score_sums: dict[str, float] = {}
         self.scored = 0
+        self.plausible: dict[str, Totals] = {}  # per method: plausibility against the rows' rationales
+        self.method_scores: dict[str, dict[str, float]] = {}  # per method: faithfulness sums
+        self.method_scored: Counter = Counter()
+        self.rationale_errors: list[dict] = []
+        self.rationale_error_count = 0
 
     # ---------------------------------------------------------------- updating
     def add(self, result) -> None:
@@ -90,9 +99,17 @@ class Summary:
         scores = record.get("scores")
         if scores:
             self.scored += 1
-            for name, value in scores.items():
-                if isinstance(value, (int, float)) and math.isfinite(value):
-                    self.score_sums[name] = self.score_sums.get(name, 0.0) + value
+            _accumulate(self.score_sums, scores)
+        if record.get("rationale_error"):
+            self.rationale_error_count += 1
+            if len(self.rationale_errors) < ERRORS_KEPT:
+                self.rationale_errors.append({"row": record["row"], "error": record["rationale_error"]})
+        for method, measured in (record.get("methods") or {}).items():
+            if measured.get("plausibility"):
+                self.plausible.setdefault(method, Totals()).add(measured["plausibility"])
+            if measured.get("scores"):
+                self.method_scored[method] += 1
+                _accumulate(self.method_scores.setdefault(method, {}), measured["scores"])
 
     def update(self, results: Iterable) -> Summary:
         for result in results:
@@ -139,13 +156,39 @@ class Summary:
         """Each scorecard number's mean over the rows that were scored."""
         return {name: total / self.scored for name, total in self.score_sums.items()} if self.scored else {}
 
+    def method_table(self) -> list[dict]:
+        """Per method (the run's first, then those compared): ERASER's plausibility over the rows with
+        a rationale (instance-macro token precision, recall, F1; micro IOU-F1; mean AUPRC) beside
+        the mean headline faithfulness over the rows scored (None where not measured)."""
+        names = list(dict.fromkeys([*self.plausible, *self.method_scores]))
+        out = []
+        for name in names:
+            found = self.plausible[name].result() if name in self.plausible else {m: None for m in MEASURES}
+            scored = self.method_scored[name]
+            sums = self.method_scores.get(name, {})
+            out.append({"method": name, "rationale_rows": found.get("rows", 0),
+                        **{m: found[m] for m in MEASURES}, "scored_rows": scored,
+                        **{m: sums[m] / scored if scored and m in sums else None for m in FAITHFULNESS}})
+        return out
+
+    def write_method_csv(self, path: str | os.PathLike) -> Path:
+        """The per-method table as CSV."""
+        path = Path(path)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(METHOD_COLUMNS)
+            for row in self.method_table():
+                writer.writerow(["" if row[c] is None else row[c] for c in METHOD_COLUMNS])
+        return path
+
     def to_dict(self, min_count: int = 1) -> dict:
         classes, matrix = self.confusion_matrix()
         return {"rows": self.rows, "explained": self.rows - self.error_count, "errors": self.error_count,
                 "clipped": self.clipped, "truncated": self.truncated, "labelled": self.labelled,
                 "accuracy": self.accuracy, "confusion": {"classes": classes, "matrix": matrix},
                 "misclassified": self.misclassified, "scores": self.scores(), "scored_rows": self.scored,
-                "row_errors": self.errors}
+                "row_errors": self.errors, "methods": self.method_table(),
+                "rationale_errors": self.rationale_error_count}
 
     def write_csv(self, path: str | os.PathLike, min_count: int = 1) -> Path:
         """The global table as CSV (formula-looking cells quoted; words are user text)."""
@@ -158,6 +201,12 @@ class Summary:
             for row in self.table(min_count):
                 writer.writerow([cell(row[c]) for c in TABLE_COLUMNS])
         return path
+
+
+def _accumulate(sums: dict[str, float], scores: Mapping) -> None:
+    for name, value in scores.items():
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            sums[name] = sums.get(name, 0.0) + value
 
 
 def iter_records(path: str | os.PathLike) -> Iterable[dict]:

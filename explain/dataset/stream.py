@@ -28,7 +28,7 @@ from model.validation import check_labels, check_seconds, check_whole
 from ..api import evaluate as score_explanation
 from ..api import explain_many, split_arguments
 from ..explanation import Explanation
-from ..metrics import HEADLINE
+from ..metrics import HEADLINE, plausibility, rationale_spans
 from ..registry import get_method
 from .aggregate import Summary
 
@@ -55,8 +55,14 @@ class RowResult:
     values: tuple[float, ...] = ()
     clipped: bool = False
     truncated: bool = False
+    windows: int = 1  # how many windows the model read the row's text as
+    sentences: tuple[str, ...] = ()
+    sentence_values: tuple[float, ...] = ()
     scores: dict | None = None
     error: str | None = None
+    rationale: tuple[tuple[int, int], ...] = ()  # the row's rationale as character spans
+    rationale_error: str | None = None  # why the row's rationale could not be read (the row is explained)
+    methods: dict | None = None  # per method (the run's, then those compared): {"plausibility", "scores"}
     explanation: Explanation | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -68,6 +74,8 @@ class RowResult:
         """A JSON-ready row (``full``: with the whole explanation, less the attention tensor)."""
         record = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "explanation"}
         record["words"], record["values"] = list(self.words), list(self.values)
+        record["sentences"], record["sentence_values"] = list(self.sentences), list(self.sentence_values)
+        record["rationale"] = [list(span) for span in self.rationale]
         if full and self.explanation is not None:
             data = self.explanation.to_dict()
             data["attention"] = None
@@ -78,33 +86,90 @@ class RowResult:
     def from_record(cls, record: dict) -> RowResult:
         names = {f.name for f in dataclasses.fields(cls)} - {"explanation"}
         data = {k: v for k, v in record.items() if k in names}
-        data["words"], data["values"] = tuple(data.get("words", ())), tuple(data.get("values", ()))
+        for name in ("words", "values", "sentences", "sentence_values"):
+            data[name] = tuple(data.get(name, ()))
+        data["rationale"] = tuple(tuple(span) for span in data.get("rationale", ()))
         return cls(**data)
+
+
+def _column(e: Explanation) -> int:
+    """The target column of the predicted label (the class a row's values are for)."""
+    if len(e.labels) and len(e.targets):
+        prediction = e.labels[int(np.argmax(e.probabilities))]
+        return list(e.targets).index(prediction) if prediction in e.targets else 0
+    return 0
+
+
+def _measured(e: Explanation, score: bool, model: TextModel, seed: int, spans) -> dict:
+    """One method's plausibility against the row's rationale (when it has one) and headline
+    faithfulness (when the run scores), for the predicted class."""
+    column = _column(e)
+    if not len(e.targets):
+        return {"plausibility": None, "scores": None}
+    scores = None
+    if score:
+        card = score_explanation(e, list(HEADLINE), model=model, target=column, seed=seed)
+        scores = {**{name: card.values[name].value for name in HEADLINE},
+                  **{f"random_{name}": card.values[name].random for name in HEADLINE}}
+    found = plausibility(e, spans, target=column).to_dict() if spans else None
+    return {"plausibility": found, "scores": scores}
+
+
+def _rationale(row: Row) -> tuple[tuple[tuple[int, int], ...], str | None]:
+    """The row's rationale as character spans, or why it cannot be read."""
+    if row.rationale is None or row.text is None:
+        return (), None
+    try:
+        return tuple(rationale_spans(row.text, row.rationale)), None
+    except InputError as err:
+        return (), f"line {row.line}: {err}"
 
 
 def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) -> RowResult:
     """The row's answer and the word values for the predicted label (the class explained)."""
     prediction = confidence = None
-    column = 0
+    column = _column(e)
     if len(e.labels):
         best = int(np.argmax(e.probabilities))
         prediction, confidence = e.labels[best], float(e.probabilities[best])
-        column = list(e.targets).index(prediction) if prediction in e.targets else 0
     words = [w for w in e.words if w.is_word]
     values = [float(e.word_attributions[i, column]) for i, w in enumerate(e.words) if w.is_word] \
         if len(e.targets) else []
-    scores = None
-    if score and len(e.targets):
-        card = score_explanation(e, list(HEADLINE), model=model, target=column, seed=seed)
-        scores = {**{name: card.values[name].value for name in HEADLINE},
-                  **{f"random_{name}": card.values[name].random for name in HEADLINE}}
+    sentence_values = [float(v) for v in e.sentence_attributions[:, column]] if len(e.targets) else []
+    spans, problem = _rationale(row)
+    measured = _measured(e, score, model, seed, spans)
     return RowResult(row=row.index, line=row.line, text=row.text, label=row.label, prediction=prediction,
                      confidence=confidence,
                      correct=get_task(e.task).is_correct(prediction, row.label),
                      output=float(e.outputs[column]) if len(e.outputs) else None,
                      target=e.targets[column] if len(e.targets) else None,
                      words=tuple(w.text for w in words), values=tuple(values), clipped=row.clipped,
-                     truncated=bool(e.meta.get("truncated")), scores=scores, explanation=e)
+                     truncated=bool(e.meta.get("truncated")), windows=int(e.meta.get("windows", {}).get("count", 1)),
+                     sentences=tuple(s.text for s in e.sentences), sentence_values=tuple(sentence_values),
+                     scores=measured["scores"], rationale=spans, rationale_error=problem,
+                     methods={e.method: measured} if spans or score else None, explanation=e)
+
+
+def _explain_each(model: TextModel, texts: list[str], method: str, settings: dict, progress) -> list:
+    """``explain_many`` on the texts; when one text spoils the batch, each on its own to tell which
+    (its error in its place)."""
+    try:
+        return explain_many(model, texts, method, cache=None, window=len(texts), progress=progress, **settings)
+    except (InputError, BudgetExceeded, ResourceExhausted):
+        out: list = []
+        for text in texts:
+            try:
+                out.append(explain_many(model, [text], method, cache=None, **settings)[0])
+            except (InputError, BudgetExceeded, ResourceExhausted) as err:
+                out.append(err)
+        return out
+
+
+def _phase(progress, index: int, count: int):
+    """Progress of one method's pass (``index`` of ``count``) as a share of the whole batch."""
+    if progress is None:
+        return None
+    return lambda done, planned: progress(index * 1000 + 1000 * done / max(planned, 1), count * 1000)
 
 
 def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict | None = None,
@@ -112,12 +177,17 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
     """The per-batch function: rows in, results out, in order; pure (no state kept between calls).
 
     ``settings``: ``explain_many``'s keyword arguments (labels, pair, seed, ... and the method's
-    parameters), plus ``evaluate`` (True: the headline scorecard for each row). A row the model
-    refuses (or that runs out of time or memory) becomes a result with its ``error``; the others go on.
-    ``progress(done, planned)``: the batch's model evaluations as they complete.
+    parameters), plus ``evaluate`` (True: the headline scorecard for each row) and ``compare`` (other
+    methods, each with its own parameters, explained on the same rows for the per-method
+    plausibility and faithfulness in ``RowResult.methods``). A row the model refuses (or that runs
+    out of time or memory) becomes a result with its ``error``; the others go on.
+    ``progress(done, planned)``: the batch's work as it completes (model evaluations).
     """
     settings = dict(settings or {})
     score = bool(settings.pop("evaluate", False))
+    compared = dict(settings.pop("compare", None) or {})
+    own = {p.name for p in get_method(method).PARAMS}
+    shared = {k: v for k, v in settings.items() if k not in own}  # labels, pair, seed, task options
     seed = settings.get("seed", 0)
     results: dict[int, RowResult] = {}
     good = []
@@ -127,18 +197,9 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
                                           error=row.error)
         else:
             good.append(position)
-    explained: list[Explanation | Exception] = []
-    if good:
-        try:
-            explained = explain_many(model, [rows[p].text for p in good], method, cache=None,
-                                     window=len(good), progress=progress, **settings)
-        except (InputError, BudgetExceeded, ResourceExhausted):
-            explained = []  # one row spoiled the batch: explain each on its own to tell which
-            for p in good:
-                try:
-                    explained.append(explain_many(model, [rows[p].text], method, cache=None, **settings)[0])
-                except (InputError, BudgetExceeded, ResourceExhausted) as err:
-                    explained.append(err)
+    phases = 1 + len(compared)
+    explained = _explain_each(model, [rows[p].text for p in good], method, settings,
+                              _phase(progress, 0, phases)) if good else []
     for p, e in zip(good, explained):
         row = rows[p]
         if isinstance(e, Exception):
@@ -146,6 +207,15 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
                                    error=f"line {row.line}: {e}")
         else:
             results[p] = _result(row, e, score, model, seed)
+    done = [p for p in good if results[p].error is None]
+    for index, (other, params) in enumerate(compared.items(), start=1):
+        others = _explain_each(model, [rows[p].text for p in done], other, {**shared, **params},
+                               _phase(progress, index, phases)) if done else []
+        for p, e in zip(done, others):
+            methods = dict(results[p].methods or {})
+            methods[other] = {"plausibility": None, "scores": None, "error": str(e)} if isinstance(e, Exception) \
+                else _measured(e, score, model, seed, results[p].rationale)
+            results[p] = dataclasses.replace(results[p], methods=methods)
     return [results[p] for p in range(len(rows))]
 
 
@@ -230,18 +300,36 @@ def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
         raise InputError("evaluate must be True or False in dataset mode (the headline scorecard per row).")
     run_keys = {k: kwargs.pop(k) for k in REQUEST_KEYS if kwargs.get(k) is not None}
     kwargs = {k: v for k, v in kwargs.items() if k not in REQUEST_KEYS}
-    params, options = split_arguments(cls, task, kwargs)
+    compared = _compared(cls, kwargs.pop("compare", None) or ())
+    others = {p.name for other in compared for p in other.PARAMS} - {p.name for p in cls.PARAMS}
+    params, options = split_arguments(cls, task, {k: v for k, v in kwargs.items() if k not in others})
+    compare = {other.NAME: split_arguments(other, task, {k: v for k, v in kwargs.items()
+                                                         if k in {p.name for p in other.PARAMS}})[0]
+               for other in compared}
     if "labels" in run_keys:
         run_keys["labels"] = check_labels(run_keys["labels"])
     missing = [name for name in task.REQUIRES if name not in run_keys]
     if missing:
         raise InputError(f"A {task.NAME} model is explained against {missing[0]} given once for every row: give "
                          f"{missing[0]}=...")
-    return {**run_keys, **options, **params, "evaluate": evaluate}
+    return {**run_keys, **options, **params, "evaluate": evaluate, **({"compare": compare} if compare else {})}
+
+
+def _compared(main, names) -> list:
+    """The methods compared with the run's (each once, the run's own left out), checked."""
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    out = []
+    for name in names:
+        other = get_method(str(name).strip())
+        if other is not main and other not in out:
+            out.append(other)
+    return out
 
 
 def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_column: str = "text",
-                    label_column: str | None = None, format: str | None = None, window: int = WINDOW_DEFAULT,
+                    label_column: str | None = None, rationale_column: str | None = None,
+                    compare=(), format: str | None = None, window: int = WINDOW_DEFAULT,
                     seconds: float | None = None, limit: int | None = None, skip=(),
                     progress: Callable[[int, int | None], None] | None = None, count: bool = True,
                     max_bytes: int = MAX_FILE_BYTES, **kwargs) -> DatasetRun:
@@ -251,7 +339,13 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
 
     Each row's prediction is explained (its predicted class; for zero-shot, every candidate label,
     the predicted one summarised; for embeddings, the similarity to ``pair``). ``label_column``
-    names gold labels. ``window`` rows share model calls and are the most held at once.
+    names gold labels. ``rationale_column`` names each row's rationale: a JSON list of [start, end]
+    character spans, or phrases separated by ``|`` matched as whole words (``rationale_spans``);
+    each row's explanation is then scored for plausibility (``explain.plausibility``, ERASER's
+    measures) and the summary reports them per method. ``compare``: other methods explained on the
+    same rows (each with its own parameters from ``**kwargs``) for that per-method table of
+    plausibility and, with ``evaluate=True``, faithfulness (``Summary.method_table``).
+    ``window`` rows share model calls and are the most held at once.
     ``limit``: at most this many rows; ``skip``: row indices not to run (resuming). ``seconds``:
     stop after this many (finished rows are kept). ``progress(done, total)`` as model evaluations
     complete (``done`` counts a window's rows in proportion to its work done, so it may be fractional)
@@ -261,14 +355,15 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     """
     if isinstance(model, str):
         model = load_model(model)
-    settings = check_run_settings(model, method, kwargs)
+    settings = check_run_settings(model, method, {**kwargs, "compare": compare})
     check_whole("window", window, 1, 1024)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InputError(f"limit must be a whole number of rows above 0, or None; got {limit!r}.")
     seconds = check_seconds(seconds, math.inf)
     if not isinstance(rows, (str, bytes)) and hasattr(rows, "__len__") and hasattr(rows, "__getitem__"):
         rows = list(rows)
-    read = dict(text_column=text_column, label_column=label_column, format=format, max_bytes=max_bytes)
+    read = dict(text_column=text_column, label_column=label_column, format=format, max_bytes=max_bytes,
+                rationale_column=rationale_column)
     stream = read_rows(rows, **read)
     total = None
     if count and isinstance(rows, (list, str, os.PathLike)):  # (counting a generator would use it up)

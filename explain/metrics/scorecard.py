@@ -180,7 +180,9 @@ def score(explanation: Explanation, metrics: list[str] | None = None, removal: s
     if any(r.shape != (len(explanation.words),) for r in references):
         raise InputError("Each reference must give one value per word of the explanation.")
     task = get_task(explanation.task)
+    contrast = explanation.meta.get("contrast")
     spec = task.spec(model, target=[explanation.targets[j]], options=explanation.meta.get("options", {}),
+                     **({"contrast": contrast} if contrast is not None else {}),
                      **task.arguments(labels=explanation.labels, pair=explanation.pair))
     probe = _probe(explanation, model, j, removal, seed, draws, references)
     order = probe.ranking()

@@ -7,6 +7,12 @@ function for every text of a request, so perturbations of many texts share one m
 ``score(embeds, mask, ids)`` is the same output as a differentiable torch function of the input
 embeddings, for gradient methods. ``spec.target(output)`` then fixes, for one text, which columns
 are explained (default: the predicted class, every zero-shot candidate, the similarity).
+
+A contrast (``contrast=``: "why A rather than B") changes what is explained, never the prediction:
+``forward`` then gives, per label, ``log p(label) - log p(contrast)`` (the logit difference for a
+softmax classifier; for similarity, the cosine to the pair minus the cosine to the contrast text)
+and ``predict`` the model's own outputs, from which the Target's probabilities and default target
+come. Every method explains ``forward``, so each is contrastive with no change of its own.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ class Target:
     output: np.ndarray
     options: Mapping = field(default_factory=dict)
     score: Score | None = None  # the spec's differentiable score (all columns): what gradient methods call
+    contrast: str | None = None  # what the targets are explained against (see TargetSpec)
 
 
 @dataclass(frozen=True)
@@ -51,19 +58,28 @@ class TargetSpec:
     wanted: tuple[int, ...] | None
     default: str  # "argmax" (classification) or "all" (zero-shot candidates, the one similarity)
     options: Mapping = field(default_factory=dict)
+    predict: Forward | None = None  # the model's own outputs, when ``forward`` explains a contrast
+    contrast: str | None = None  # what the targets are explained against (a label, or a second text)
+    contrast_column: int | None = None  # the contrast's column among ``labels`` (None: a text)
 
-    def target(self, output: np.ndarray) -> Target:
-        """The Target of one text whose full forward output is ``output``."""
+    def target(self, output: np.ndarray, probabilities: np.ndarray | None = None) -> Target:
+        """The Target of one text whose full forward output is ``output`` (and, under a contrast,
+        whose own outputs are ``probabilities``)."""
         output = np.asarray(output, dtype=np.float64)
+        shown = output if probabilities is None else np.asarray(probabilities, dtype=np.float64)
         if self.wanted is not None:
             columns = np.array(self.wanted)
         elif self.default == "argmax":
-            columns = np.array([int(output.argmax())])
+            columns = np.array([int(shown.argmax())])
         else:
-            columns = np.arange(len(self.labels))
+            columns = np.array([c for c in range(len(self.labels)) if c != self.contrast_column])
+        if self.contrast_column is not None and self.contrast_column in columns:
+            who = "The model predicts" if self.wanted is None else "The target is"
+            raise InputError(f"{who} {self.labels[self.contrast_column]!r}, the label it would be explained against; "
+                             "choose another target, or another label to contrast with.")
         return Target(names=tuple(self.labels[c] for c in columns), columns=columns, labels=self.labels,
-                      probabilities=output, output_name=self.output_name, output=output[columns],
-                      options=dict(self.options), score=self.score)
+                      probabilities=shown, output_name=self.output_name, output=output[columns],
+                      options=dict(self.options), score=self.score, contrast=self.contrast)
 
 
 class Task:
@@ -75,15 +91,16 @@ class Task:
     HUB_KIND: str | None = None  # the model-registry builder for Hub ids of this task
     # The explanation arguments it takes (of target, labels, pair) and those it cannot explain
     # without: front ends (the CLI) word their errors from these.
-    TAKES: tuple[str, ...] = ("target",)
+    TAKES: tuple[str, ...] = ("target", "contrast")
     REQUIRES: tuple[str, ...] = ()
     # The per-call options of this task's models (``explain(..., hypothesis_template=...)``): the one
     # place they are declared. explain(), the CLI flags, the scorecard, dataset mode and the app's
     # controls are derived from it.
     OPTIONS: tuple[Param, ...] = ()
 
-    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
-        """Validate this task's arguments and build the request's TargetSpec."""
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
+        """Validate this task's arguments and build the request's TargetSpec (``contrast``: what the
+        targets are explained against, see the module's docstring)."""
         raise NotImplementedError
 
     def has_target(self, *, labels=None, pair=None) -> bool:
@@ -114,6 +131,33 @@ class Task:
         if prediction is None or gold is None:
             return None
         return prediction == gold
+
+
+def contrasted(spec: TargetSpec, log_forward: Forward, log_score: Score, contrast: str, column: int,
+               output_name: str) -> TargetSpec:
+    """``spec`` explaining each label's log-output minus the contrast label's (``log_forward`` /
+    ``log_score``: the log of the outputs, up to a constant per row that the difference cancels)."""
+    def forward(batch):
+        logs = np.asarray(log_forward(batch), dtype=np.float64)
+        return logs - logs[:, [column]]
+
+    def score(embeds, mask, ids):
+        logs = log_score(embeds, mask, ids)
+        return logs - logs[:, [column]]
+
+    return TargetSpec(task=spec.task, labels=spec.labels, output_name=output_name, forward=forward, score=score,
+                      wanted=spec.wanted, default=spec.default, options=spec.options, predict=spec.forward,
+                      contrast=contrast, contrast_column=column)
+
+
+def contrast_label(contrast, labels) -> int:
+    """The column of a contrast label, or one sentence."""
+    if not isinstance(contrast, str) or not contrast.strip():
+        raise InputError("The contrast must be a label name (the label to explain the target against).")
+    if contrast not in labels:
+        raise InputError(f"The contrast {contrast!r} is not one of the labels ({', '.join(map(repr, labels[:8]))}"
+                         f"{', …' if len(labels) > 8 else ''}).")
+    return list(labels).index(contrast)
 
 
 def wanted_names(target) -> list[str]:

@@ -2,11 +2,14 @@
 of the model's own labels (default: the predicted one)."""
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ..classifier import OUTPUTS
 from ..errors import InputError
 from ..params import Param
 from ..windows import READING
-from .base import TargetSpec, Task, wanted_names
+from .base import TargetSpec, Task, contrast_label, contrasted, wanted_names
 
 
 class Classification(Task):
@@ -18,7 +21,7 @@ class Classification(Task):
                      help="the class probability, or the logit (softmax-free; linear methods add up exactly)"),
                *READING)
 
-    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; a classifier explains its own labels (use target=).")
         if pair is not None:
@@ -32,5 +35,20 @@ class Classification(Task):
 
         def score(embeds, mask, ids):
             return model.predict_embeds(embeds, mask, ids, **options)
-        return TargetSpec(task=self.NAME, labels=tuple(model.labels), output_name=output, forward=forward,
+        spec = TargetSpec(task=self.NAME, labels=tuple(model.labels), output_name=output, forward=forward,
                           score=score, wanted=wanted, default="argmax", options=options)
+        if contrast is None:
+            return spec
+        column = contrast_label(contrast, model.labels)
+        logits = {**options, "output": "logit"}
+        multi = bool(getattr(model, "multi_label", False))
+
+        def log_forward(batch):  # log p up to a per-row constant: the logits (log-sigmoid when multi-label)
+            values = np.asarray(model.predict_ids(batch, **logits), dtype=np.float64)
+            return -np.logaddexp(0.0, -values) if multi else values
+
+        def log_score(embeds, mask, ids):
+            values = model.predict_embeds(embeds, mask, ids, **logits)
+            return torch.nn.functional.logsigmoid(values) if multi else values
+
+        return contrasted(spec, log_forward, log_score, contrast, column, "log-probability difference")

@@ -33,7 +33,7 @@ class Embedding(Task):
     OUTPUT = OUTPUT
     DESCRIPTION = "Sentence vectors; explains the cosine similarity of the text to a second text (pair=...)."
     HUB_KIND = "hub-embedding"
-    TAKES = ("target", "pair")
+    TAKES = ("target", "pair", "contrast")
     REQUIRES = ("pair",)
     OPTIONS = READING
 
@@ -46,7 +46,7 @@ class Embedding(Task):
     def is_correct(self, prediction, gold) -> bool | None:
         return None  # a similarity has no label to be right about
 
-    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; an embedding model compares two texts.")
         options = self.options(options)
@@ -63,5 +63,20 @@ class Embedding(Task):
         def score(embeds, mask, ids):
             return cosine(model.predict_embeds(embeds, mask, ids, **options), reference)
 
-        return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
-                          wanted=None, default="all", options=options)
+        if contrast is None:
+            return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
+                              wanted=None, default="all", options=options)
+        check_text(contrast, what="contrast text")
+        other = as_float64(model.predict([contrast], **options))
+
+        def difference(batch):  # closer to the pair than to the contrast text
+            vectors = as_float64(model.predict_ids(batch, **options))
+            return (cosine(vectors, reference) - cosine(vectors, other)).numpy()
+
+        def difference_score(embeds, mask, ids):
+            vectors = model.predict_embeds(embeds, mask, ids, **options)
+            return cosine(vectors, reference) - cosine(vectors, other)
+
+        return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name="similarity difference", forward=difference,
+                          score=difference_score, wanted=None, default="all", options=options, predict=forward,
+                          contrast=contrast)

@@ -2,11 +2,14 @@
 zero-shot model scores it (in single-label mode the other candidates still compete)."""
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from ..errors import InputError
 from ..params import Param
 from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
 from ..windows import READING
-from .base import TargetSpec, Task, wanted_names
+from .base import TargetSpec, Task, contrast_label, contrasted, wanted_names
 
 
 class ZeroShot(Task):
@@ -14,7 +17,7 @@ class ZeroShot(Task):
     OUTPUT = "score"
     DESCRIPTION = "Scores of candidate labels chosen per call (labels=[...]); explains every candidate unless target= picks some."
     HUB_KIND = "hub-nli"
-    TAKES = ("target", "labels")
+    TAKES = ("target", "labels", "contrast")
     REQUIRES = ("labels",)
     OPTIONS = (
         Param("hypothesis_template", "text", None, high=MAX_TEMPLATE_CHARS, validate=check_template,
@@ -31,7 +34,7 @@ class ZeroShot(Task):
     def arguments(self, *, labels=None, pair=None) -> dict:
         return {"labels": list(labels)}
 
-    def spec(self, model, *, target=None, labels=None, pair=None, options=None) -> TargetSpec:
+    def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         if labels is None:
             raise InputError("Zero-shot explanations need candidate labels (labels=[...]).")
         if pair is not None:
@@ -52,5 +55,16 @@ class ZeroShot(Task):
         def score(embeds, mask, ids):
             return model.predict_embeds(embeds, mask, ids, labels, **options)
 
-        return TargetSpec(task=self.NAME, labels=tuple(labels), output_name=self.OUTPUT, forward=forward,
+        spec = TargetSpec(task=self.NAME, labels=tuple(labels), output_name=self.OUTPUT, forward=forward,
                           score=score, wanted=wanted, default="all", options=options)
+        if contrast is None:
+            return spec
+        column = contrast_label(contrast, labels)
+
+        def log_forward(batch):  # the scores' logs (float64; a score of 0 is floored at the smallest float)
+            return np.log(np.maximum(np.asarray(forward(batch), dtype=np.float64), np.finfo(np.float64).tiny))
+
+        def log_score(embeds, mask, ids):
+            return torch.log(score(embeds, mask, ids).clamp_min(torch.finfo(torch.float32).tiny))
+
+        return contrasted(spec, log_forward, log_score, contrast, column, "log-score difference")

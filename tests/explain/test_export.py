@@ -5,6 +5,8 @@ import csv
 import json
 import os
 
+import pytest
+
 from explain import explain
 from explain.export import TEXT_IN_ROWS, write_files
 
@@ -39,3 +41,15 @@ def test_repeated_words_carry_their_occurrence(additive, tmp_path):
     assert json.loads(words[0]["options"]) == {"output": "probability", "long_text": "window",
                                                "window_overlap": "auto"}
     assert json.loads(words[0]["parameters"]) == {"granularity": "auto"}
+
+
+def test_a_text_of_several_sentences_gets_a_sentence_table(additive, tmp_path):
+    text = "The movie was good. The food was awful!\n\nA new paragraph here."
+    e = explain(additive, text, "occlusion", target="score", granularity="sentence", cache=None)
+    files = write_files(e, "classify", folder=str(tmp_path))
+    sentences = rows(next(f for f in files if f.endswith("-sentences.csv")))
+    assert [(r["sentence"], r["paragraph"]) for r in sentences] == [
+        ("The movie was good.", "0"), ("The food was awful!", "0"), ("A new paragraph here.", "1")]
+    for r, value in zip(sentences, e.sentence_attributions[:, 0]):
+        assert float(r["attribution"]) == pytest.approx(value, abs=1e-7)
+        assert text[int(r["start"]):int(r["end"])] == r["sentence"]

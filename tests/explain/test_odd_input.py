@@ -95,7 +95,9 @@ def test_odd_text_is_answered(request, fixture, method, name):
     model = request.getfixturevalue(fixture)
     text = ODD_TEXTS[name]
     e = explain(model, text, method, **TASKS[fixture], **budget(method))
-    assert not e.meta["truncated"] and (e.meta["windows"]["count"] > 1) == (name == "huge")
+    assert not e.meta["truncated"] and ("windows" in e.meta) == (name == "huge")
+    if name == "huge":
+        assert e.meta["windows"]["count"] > 1
     check_answer(model, e, text, name, method)
     for word in e.words:
         assert text[word["start"]:word["end"]] == word["text"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pytest
 
 
@@ -37,11 +38,14 @@ def test_offsets_slice_the_original_text(intent_model, text):
 
 def test_long_text_is_truncated_and_flagged(intent_model):
     text = "money " * 1000
-    tokenized = intent_model.tokenize(text)
+    tokenized = intent_model.tokenize(text, long_text="truncate")
     assert tokenized.truncated
     assert len(tokenized) == intent_model.max_length == 256
-    probabilities = intent_model.predict([text])
+    probabilities = intent_model.predict([text], long_text="truncate")
     assert probabilities.shape == (1, 157)
+    np.testing.assert_allclose(probabilities, intent_model.predict_ids([tokenized.ids]), atol=1e-7)
+    whole = intent_model.tokenize(text)  # the default reads every token, as windows
+    assert not whole.truncated and len(whole) == 1002
 
 
 def test_special_token_strings_in_user_text_stay_text(intent_model):

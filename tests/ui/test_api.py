@@ -58,7 +58,7 @@ def test_classify_shap(client):
     assert {r["text"] for r in words} == {"transfer $200 from checking to savings"}
     assert {(r["model"], r["method"], r["target"], r["prediction"], r["seed"]) for r in words} == \
         {("intent-minilm", "shap", "transfer", "transfer", "0")}
-    assert json.loads(words[0]["parameters"]) == {"max_evals": 500}
+    assert json.loads(words[0]["parameters"]) == {"max_evals": 500, "granularity": "auto"}
     assert float(words[0]["base_value"]) == pytest.approx(e.base_values[0], rel=1e-7)
     assert all(f.split("/")[-1].startswith("classify-shap-transfer-200-from-checki-") for f in files)
     assert "base (every token hidden)" in notes
@@ -74,10 +74,62 @@ def test_classify_other_target_and_lime(client):
 
 
 def test_class_labels_follow_the_model(client):
-    update = client.predict("intent-minilm", api_name="/class_labels")
-    values = [choice[1] for choice in update["choices"]]
-    assert values[0] == "" and "transfer" in values and len(values) == 158
-    assert values[1:] == sorted(values[1:])
+    update, rather = client.predict("intent-minilm", api_name="/class_labels")
+    for dropdown in (update, rather):
+        values = [choice[1] for choice in dropdown["choices"]]
+        assert values[0] == "" and "transfer" in values and len(values) == 158
+        assert values[1:] == sorted(values[1:])
+    assert rather["choices"][0][0] == "nothing (why this class)"
+
+
+def test_classify_rather_than_is_the_difference_of_two_logit_explanations(client, intent_model):
+    from explain import explain
+
+    text = "move 100 dollars from checking to my savings account"
+    _, bars, _, notes, files = client.predict(text, "intent-minilm", "occlusion", "transfer", 0, False,
+                                              contrast="balance", api_name="/classify")
+    assert "rather than" in figure(bars)["layout"]["title"]["text"]
+    e = Explanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
+    assert e.meta["contrast"] == "balance" and e.targets == ("transfer",)
+    a = explain(intent_model, text, "occlusion", target="transfer", output="logit", cache=None)
+    b = explain(intent_model, text, "occlusion", target="balance", output="logit", cache=None)
+    np.testing.assert_allclose(e.attributions[:, 0], a.attributions[:, 0] - b.attributions[:, 0], atol=1e-5)
+
+
+def test_counterfactuals_are_verified_and_the_what_if_compares_them(client, intent_model):
+    text = "my card was declined at the store"
+    table, note, files, pick = client.predict(text, "intent-minilm", "ablation_flip", 3, "", "",
+                                              api_name="/counterfactuals")
+    original = intent_model.labels[int(np.argmax(intent_model.predict([text])[0]))]
+    assert table["data"] and f"the original answer is **{original.replace('_', chr(92) + '_')}**" in note
+    for _, edited, _, prediction, change in table["data"]:
+        probabilities = intent_model.predict([edited])[0]
+        assert intent_model.labels[int(np.argmax(probabilities))] == prediction != original
+        assert change < 0  # the original class lost probability
+    assert len(pick["choices"]) == len(table["data"]) and any(f.endswith(".csv") for f in files)
+    edited = table["data"][0][1]
+    before, after, before_text, after_text, change, *_ = client.predict(
+        text, edited, "intent-minilm", "occlusion", 0, api_name="/what_if")
+    assert before["label"] == original and after["label"] == table["data"][0][3]
+    removed = [part["token"] for part in before_text if part["class_or_confidence"]]  # marked in the original
+    assert removed and all(part.strip() in text for part in removed)
+    chart = figure(change)
+    assert chart["data"][0]["type"] == "bar"
+    replaced, note, _, _ = client.predict(text, "intent-minilm", "word_replace", 2, "declined -> accepted", "",
+                                          api_name="/counterfactuals")
+    assert all("accepted" in row[1] for row in replaced["data"]) or "no" in note.lower()
+
+
+def test_zero_shot_counterfactuals_and_what_if(client):
+    labels = "sports, politics, finance"
+    text = "The home team scored twice to win the cup final."
+    table, note, _, _ = client.predict(text, labels, "minilm-zeroshot", "ablation_flip", 3, "",
+                                       api_name="/zero_shot_counterfactuals")
+    assert "the original answer is **sports**" in note
+    assert all(row[3] != "sports" for row in table["data"])
+    before, after, *_ = client.predict(text, "The senate scored twice to win the vote.", labels, "minilm-zeroshot",
+                                       "occlusion", 0, api_name="/zero_shot_what_if")
+    assert before["label"] == "sports" and after["label"] == "politics"
 
 
 def test_attention_sliders_follow_the_model(client):

@@ -213,3 +213,29 @@ def test_unticking_sort_keeps_the_prediction_and_redraws_in_text_order(page):
     in_order = ticks if ticks[0] == "set" else ticks[::-1]  # (Plotly may write a reversed axis's ticks last-first)
     assert in_order[:6] == ["set", "a", "timer", "for", "ten", "minutes"]
     panel.get_by_label("Sort words by the size of their contribution (top 40)").check()
+
+
+def test_a_long_document_gets_the_document_view(page):
+    """The long example: read as windows (said beside the prediction), each sentence shaded, the
+    sentences ranked, a chosen sentence's words; the word bars and heatmap give way."""
+    panel = _classify_panel(page)
+    panel.get_by_role("button", name="Use the long example document").click()
+    page.wait_for_timeout(800)
+    panel.get_by_role("radio", name="Occlusion", exact=True).check()
+    panel.get_by_role("radio", name="sentence", exact=True).first.check()
+    panel.get_by_role("button", name="Explain", exact=True).click()
+    panel.get_by_text("Read as 10 windows of 256 tokens", exact=False).wait_for(state="visible", timeout=180_000)
+    _wait_for_title(page, panel, "Words of sentence")
+    assert "softmax of the mean of the windows' logits" in panel.inner_text()
+    assert "Sentences · Occlusion" in _title_texts(panel)
+    shaded = panel.locator("[data-testid='highlighted-text:textfield'] .score-token.highlighted")
+    assert shaded.count() == 77  # every sentence shaded (the gaps between them are not)
+    assert "Fourth, I would like a written explanation" in panel.inner_text()
+    chooser = panel.get_by_label("Choose a sentence to see its words")
+    chooser.click()
+    page.get_by_role("option").nth(1).click()
+    page.wait_for_timeout(1500)
+    assert "share its value evenly" in panel.inner_text()  # occlusion by sentence: the words share it
+    titles = _title_texts(panel)
+    assert "Word contributions" not in titles and "Text heatmap" not in titles
+    assert panel.get_by_text("Read as 10 windows", exact=False).count() >= 1

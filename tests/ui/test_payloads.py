@@ -41,19 +41,26 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def browser_page(launched):
+def chromium():
+    """One browser for the module (Playwright's sync API allows one running instance per thread)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.requests = []
-        page.dialogs = []
-        page.on("request", lambda request: page.requests.append(request.url))
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-        page.goto(launched[1], wait_until="load")
-        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(launched, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.requests = []
+    page.dialogs = []
+    page.on("request", lambda request: page.requests.append(request.url))
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(launched[1], wait_until="load")
+    page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
+    yield page
+    page.close()
 
 
 def _fill(page, panel, label: str, value: str, kind: str) -> None:
@@ -112,7 +119,7 @@ def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
         close.click()
 
 
-def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache, monkeypatch):
+def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache, monkeypatch, chromium):
     """With --hub-models any the model pickers take typed text: a payload there is one literal sentence, an
     address is never fetched, a path is never read."""
     import app
@@ -124,44 +131,41 @@ def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache,
     monkeypatch.setattr(app, "hub_reachable", lambda: True)  # (offered where the Hub answers: the cache stands in)
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.requests, page.dialogs = [], []
-            page.on("request", lambda request: page.requests.append(request.url))
-            page.goto(url, wait_until="load")
-            page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
-            panel = page.locator("[role=tabpanel]:visible")
-            expected = {PAYLOAD: "neither a known model name nor a Hugging Face Hub id",
-                        "./tiny/distilbert-sst": "Choose one of the listed models: a path is not a model name here",
-                        URL_LABEL + "model": "neither a known model name nor a Hugging Face Hub id"}
-            toasts = page.locator("[data-testid='toast-body']")
-            for typed, sentence in expected.items():
-                field = panel.get_by_label("Model").first
-                field.click()
-                field.fill(typed)
-                field.press("Enter")
-                page.keyboard.press("Escape")
-                page.wait_for_timeout(1000)  # (the typed value is committed, and its class list asked for)
-                panel.get_by_role("button", name="Explain", exact=True).click()
-                for _ in range(120):  # the class list's warning, then the Explain button's error
-                    if any(text.startswith("Error") for text in toasts.all_inner_texts()):
-                        break
-                    page.wait_for_timeout(250)
-                page.wait_for_timeout(800)
-                message = " ".join(toasts.all_inner_texts())
-                assert sentence in message, message
-                assert typed in message or sentence.startswith("Choose"), message  # quoted literally where quoted
-                _no_markup_from_the_payloads(page)
-                for close in toasts.locator("[data-testid='toast-close']").all():
-                    close.click()
-                for _ in range(40):  # (gone before the next value)
-                    if toasts.count() == 0:
-                        break
-                    page.wait_for_timeout(250)
-            browser.close()
+    try:  # (the module's browser: a second sync Playwright cannot start beside it)
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.requests, page.dialogs = [], []
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.goto(url, wait_until="load")
+        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
+        panel = page.locator("[role=tabpanel]:visible")
+        expected = {PAYLOAD: "neither a known model name nor a Hugging Face Hub id",
+                    "./tiny/distilbert-sst": "Choose one of the listed models: a path is not a model name here",
+                    URL_LABEL + "model": "neither a known model name nor a Hugging Face Hub id"}
+        toasts = page.locator("[data-testid='toast-body']")
+        for typed, sentence in expected.items():
+            field = panel.get_by_label("Model").first
+            field.click()
+            field.fill(typed)
+            field.press("Enter")
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1000)  # (the typed value is committed, and its class list asked for)
+            panel.get_by_role("button", name="Explain", exact=True).click()
+            for _ in range(120):  # the class list's warning, then the Explain button's error
+                if any(text.startswith("Error") for text in toasts.all_inner_texts()):
+                    break
+                page.wait_for_timeout(250)
+            page.wait_for_timeout(800)
+            message = " ".join(toasts.all_inner_texts())
+            assert sentence in message, message
+            assert typed in message or sentence.startswith("Choose"), message  # quoted literally where quoted
+            _no_markup_from_the_payloads(page)
+            for close in toasts.locator("[data-testid='toast-close']").all():
+                close.click()
+            for _ in range(40):  # (gone before the next value)
+                if toasts.count() == 0:
+                    break
+                page.wait_for_timeout(250)
+        page.close()
     finally:
         demo.close()
         models.allow_any_hub_model(None)

@@ -1,0 +1,140 @@
+"""What if? Beside Classify and Zero-shot: edit the text (or apply a generated counterfactual) and
+see the original and the edit side by side, each with its prediction and explanation, the changed
+words marked and the change in every label's score."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from explain import counterfactuals
+from explain.charts import explanation as charts
+from explain.charts import whatif as whatif_charts
+from explain.export import write_counterfactual_files
+from model.validation import split_labels
+
+from . import explaining
+from .handlers import handler
+from .models import resolve
+from .safe import markdown
+from .text import TOP_K, top_labels
+from .widgets import Slider, downloads, whole
+
+GENERATOR_CHOICES = [("Delete words (ablation_flip)", "ablation_flip"), ("Swap words by gradient (hotflip)", "hotflip"),
+                     ("My rules (word_replace)", "word_replace")]
+LIMIT = 10
+COLUMNS = ["#", "counterfactual text", "edits", "new answer", "target's change"]
+CATEGORIES = {"removed": "#008bfb", "added": "#ff0051", "replaced": "#ffb000"}
+
+
+@dataclass
+class WhatIf:
+    generator: gr.Radio
+    max_edits: gr.Slider
+    rules: gr.Textbox
+    find: gr.Button
+    table: gr.Dataframe
+    note: gr.Markdown
+    files: gr.File
+    pick: gr.Dropdown
+    found: gr.State
+    edited: gr.Textbox
+    compare: gr.Button
+    before_label: gr.Label
+    after_label: gr.Label
+    before_text: gr.HighlightedText
+    after_text: gr.HighlightedText
+    change: gr.Plot
+    before_bars: gr.Plot
+    after_bars: gr.Plot
+
+
+def render() -> WhatIf:
+    with gr.Accordion("What if? Edit the text, or find the smallest changes that change the answer", open=False):
+        with gr.Row():
+            generator = gr.Radio(GENERATOR_CHOICES, value="ablation_flip", label="Counterfactuals by",
+                                 info="each one is run through the model and changes its answer")
+            max_edits = Slider(1, 5, value=2, step=1, label="Edits at most")
+            rules = gr.Textbox(label="Rules (for 'My rules')", lines=2, max_length=5_000,
+                               placeholder="great -> terrible | bad\nrefund -> replacement")
+        find = gr.Button("Find counterfactuals")
+        note = gr.Markdown()
+        table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, datatype=["number", "str", "str", "str",
+                                                                                      "number"],
+                             label="Counterfactuals (fewest edits first)", max_height=320)
+        files = downloads("Download the counterfactuals: JSON, CSV", height=130)
+        found = gr.State([])  # the counterfactual texts, for applying one
+        pick = gr.Dropdown([], label="Apply a counterfactual to the edited text", interactive=True)
+        edited = gr.Textbox(label="Edited text", lines=3, max_length=100_000,
+                            placeholder="Type an edit of the text above, or apply a counterfactual")
+        compare = gr.Button("Compare the original and the edit", variant="primary")
+        with gr.Row():
+            with gr.Column():
+                before_label = gr.Label(label="Original", num_top_classes=3)
+                before_text = gr.HighlightedText(label="Original (removed or replaced words marked)",
+                                                 color_map=CATEGORIES, show_legend=True)
+                before_bars = gr.Plot(label="Original: word contributions")
+            with gr.Column():
+                after_label = gr.Label(label="Edit", num_top_classes=3)
+                after_text = gr.HighlightedText(label="Edit (added or replaced words marked)", color_map=CATEGORIES,
+                                                show_legend=True)
+                after_bars = gr.Plot(label="Edit: word contributions")
+        change = gr.Plot(label="Change in each label's score")
+    return WhatIf(generator, max_edits, rules, find, table, note, files, pick, found, edited, compare, before_label,
+                  after_label, before_text, after_text, change, before_bars, after_bars)
+
+
+def search(task: str, text: str, model_name: str, generator: str, max_edits, rules: str, target: str | None,
+           labels: str | None, progress, values: dict):
+    """Verified counterfactuals of ``text``: the table, its downloads, the choices to apply, a note."""
+    model = resolve(model_name, task, progress)
+    progress(None, desc="Searching for counterfactuals…")
+    found = counterfactuals(model, text, target=target or None, generator=generator,
+                            max_edits=whole(max_edits, "edits at most", 1, 5), limit=LIMIT,
+                            rules=rules if generator == "word_replace" else None,
+                            labels=split_labels(labels) if labels is not None else None,
+                            **explaining.task_options(model, values))
+    rows = [[i + 1, c.text, c.describe(), c.prediction, round(c.target_change, 4)] for i, c in enumerate(found)]
+    said = (f"{len(found)} found" if len(found) else markdown(found.note)) + (
+        f" · {found.tried:,} texts tried in {found.model_calls} model calls ({found.seconds:.1f} s); the original "
+        f"answer is **{markdown(found.original['prediction'])}**, the target's change is in "
+        f"{markdown(found.original['target'])}'s score.")
+    choices = [(f"{i + 1}: {c.describe()[:90]}", i) for i, c in enumerate(found)]
+    return ({"headers": COLUMNS, "data": rows}, said, write_counterfactual_files(found),
+            gr.Dropdown(choices=choices, value=None), [c.text for c in found])
+
+
+@handler
+def apply(found: list[str] | None, index):
+    """The chosen counterfactual's text into the edited box."""
+    try:
+        return (found or [])[int(index)]
+    except (TypeError, ValueError, IndexError):
+        return gr.update()
+
+
+def side_by_side(task: str, text: str, edited: str, model_name: str, method: str, seed, labels: str | None,
+                 progress, values: dict):
+    """The original and the edit explained the same way, the changed words, the change in scores."""
+    model = resolve(model_name, task, progress)
+    if not (edited or "").strip():
+        from model.errors import InputError
+
+        raise InputError("Type the edited text (or apply a counterfactual) to compare it with the original.")
+    request = {"labels": split_labels(labels)} if labels is not None else {}
+    first = explaining.run(model, text, method, progress, seed, values, **request)
+    second = explaining.run(model, edited, method, progress, seed, values, **request)
+    before, after = whatif_charts.changed_words(text, edited)
+    output = "score" if task == "zero-shot" else "probability"
+    return (top_labels(first.labels, first.probabilities, k=TOP_K), top_labels(second.labels, second.probabilities,
+                                                                               k=TOP_K),
+            before, after, whatif_charts.score_change(list(first.labels), first.probabilities, second.probabilities,
+                                                      output=output),
+            charts.attribution_bars(first, sort=True, top=20), charts.attribution_bars(second, sort=True, top=20))
+
+
+def outputs_of(view: WhatIf) -> tuple[list, list]:
+    """(the search's outputs, the comparison's outputs)."""
+    return ([view.table, view.note, view.files, view.pick, view.found],
+            [view.before_label, view.after_label, view.before_text, view.after_text, view.change, view.before_bars,
+             view.after_bars])

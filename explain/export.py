@@ -151,16 +151,20 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
     return paths
 
 
-def write_scorecard_files(cards, agreement, text: str, folder: str | None = None, when: float | None = None) -> list[str]:
+def write_scorecard_files(cards, agreement, text: str, folder: str | None = None, when: float | None = None,
+                          plausible: tuple[list[dict], dict] | None = None) -> list[str]:
     """The Compare view's scorecard: ``compare-scorecard-<slug>-<time>.json`` (every scorecard and the
     agreement table) and ``.csv`` (one row per method and metric, with the random control, the
-    better direction and how the value was computed)."""
+    better direction and how the value was computed). ``plausible``: each method's plausibility
+    measures against the user's reason and the random ranking's (rows ``plausibility_<measure>``)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
     folder = tempfile.mkdtemp(prefix="scorecard-", dir=folder)
     stem = os.path.join(folder, f"compare-scorecard-{slug(text)}-{stamp}")
     with open(stem + ".json", "w", encoding="utf-8") as handle:
         json.dump({"text": text, "scorecards": [c.to_dict() for c in cards],
-                   "agreement": agreement.to_dict() if agreement is not None else None}, handle, ensure_ascii=False)
+                   "agreement": agreement.to_dict() if agreement is not None else None,
+                   "plausibility": None if plausible is None else {"methods": plausible[0], "random": plausible[1]}},
+                  handle, ensure_ascii=False)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["text", "method", "target", "metric", "value", "random_ranking", "lower_is_better", "removal",
@@ -169,6 +173,11 @@ def write_scorecard_files(cards, agreement, text: str, folder: str | None = None
         for name, value in card.values.items():
             writer.writerow([cell(text), card.method, cell(card.target), name, _number(value.value),
                              _number(value.random), value.lower_is_better, card.removal, value.note])
+    for found in (plausible[0] if plausible is not None else []):
+        for name, value in found.items():
+            if name != "method":
+                writer.writerow([cell(text), found["method"], "", f"plausibility_{name}", _number(value),
+                                 _number(plausible[1][name]), False, "", "against the reason given"])
     with open(stem + ".csv", "w", encoding="utf-8", newline="") as handle:
         handle.write(out.getvalue())
     return [stem + ".json", stem + ".csv"]

@@ -14,6 +14,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, re.S)
+
+
+def section(heading: str) -> list[tuple[str, str]]:
+    """The code blocks of the README section whose heading starts with ``heading``."""
+    start = README.index("\n## " + heading)
+    end = README.find("\n## ", start + 1)
+    return re.findall(r"```(\w+)\n(.*?)```", README[start:end if end > 0 else None], re.S)
+
+
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
 
 
@@ -27,8 +36,9 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 def test_every_block_is_run_by_this_file():
     assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "bash",
-                                                    "python", "bash", "python", "python", "bash", "python", "python",
-                                                    "bash", "python"]
+                                                    "python", "bash", "python", "python", "python", "bash", "text",
+                                                    "python", "python", "bash", "python"]
+    assert section("Dataset mode")[2][0] == "text"  # (the measured table: shown, not run)
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -39,7 +49,7 @@ def run_python(code: str, cwd: Path) -> str:
 
 @pytest.mark.slow
 def test_the_your_own_model_block(tmp_path):
-    lines = run_python(BLOCKS[1][1], tmp_path).splitlines()
+    lines = run_python(section("Your own model")[0][1], tmp_path).splitlines()
     assert lines[0] == "classification ['bad', 'good']"
     assert lines[1].startswith("[('") and len(eval(lines[1])) == 2  # two (word, value) pairs
     assert lines[2] == "embedding (1, 384)"
@@ -48,7 +58,7 @@ def test_the_your_own_model_block(tmp_path):
 
 @pytest.mark.slow
 def test_the_python_library_block(tmp_path):
-    out = run_python(BLOCKS[2][1], tmp_path)
+    out = run_python(section("Use it from Python")[0][1], tmp_path)
     lines = out.splitlines()
     assert lines[0] == "transfer" and lines[1].startswith("Explanation(method='shap', model='intent-minilm'")
     assert "top=['transfer' +0.251, 'savings' +0.175, '$' +0.135]" in lines[1]
@@ -57,14 +67,14 @@ def test_the_python_library_block(tmp_path):
 
 @pytest.mark.slow
 def test_the_gradio_client_block(launched):
-    code = BLOCKS[3][1].replace('Client("http://127.0.0.1:7860")', f'Client("{launched[1]}", verbose=False)')
+    code = section("Use it from Python")[1][1].replace('Client("http://127.0.0.1:7860")', f'Client("{launched[1]}", verbose=False)')
     out = run_python(code, ROOT)
     assert out.startswith("transfer ") and "-words.csv" in out and "-tokens.csv" in out
 
 
 @pytest.mark.slow
 def test_the_cli_block(tmp_path):
-    for line in BLOCKS[4][1].strip().splitlines():
+    for line in section("Use it from Python")[2][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -74,13 +84,13 @@ def test_the_cli_block(tmp_path):
 
 @pytest.mark.slow
 def test_the_long_document_blocks(tmp_path):
-    lines = run_python(BLOCKS[5][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(section("Long documents")[0][1], with_assets(tmp_path)).splitlines()
     label, count, forwards, without = lines[0].split()
     assert label == "urgent_attention_required" and int(count) == 10 and int(forwards) < int(without) == 780
     assert lines[1].startswith("[('Fourth, I would like a written explanation of why the travel notice")
     refined, words = lines[2].split(") ", 1)
     assert len(eval(refined + ")")) == 3 and words.startswith("[('")
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[6][1].strip()], capture_output=True, text=True,
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", section("Long documents")[1][1].strip()], capture_output=True, text=True,
                          cwd=tmp_path, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads((tmp_path / "complaint.json").read_text())
@@ -90,12 +100,12 @@ def test_the_long_document_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_contrast_and_counterfactual_blocks(tmp_path):
-    lines = run_python(BLOCKS[7][1], tmp_path).splitlines()
+    lines = run_python(section("Why this and not that")[0][1], tmp_path).splitlines()
     assert lines[0].startswith("card_declined report_lost_card ") and "('declined', " in lines[0]
     found = eval(lines[1])
     assert found and all(prediction != "card_declined" for _, prediction, _ in found)
     assert ("my card was damaged at the grocery store", "damaged_card") in eval(lines[2])
-    for line in BLOCKS[8][1].strip().splitlines():
+    for line in section("Why this and not that")[1][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -108,7 +118,7 @@ def test_the_contrast_and_counterfactual_blocks(tmp_path):
 
 @pytest.mark.slow
 def test_the_scorecard_block():
-    lines = run_python(BLOCKS[9][1], ROOT).splitlines()
+    lines = run_python(section("Is an explanation faithful")[0][1], ROOT).splitlines()
     comprehensiveness, random_comprehensiveness = map(float, lines[0].split())
     sufficiency, random_sufficiency = map(float, lines[1].split())
     assert comprehensiveness > random_comprehensiveness and sufficiency < random_sufficiency
@@ -121,13 +131,21 @@ def with_assets(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
+def test_the_plausibility_block():
+    lines = run_python(section("Do the explanations point")[0][1], ROOT).splitlines()
+    assert [line.split()[:2] for line in lines] == [["occlusion", "3"], ["shap", "3"], ["attention", "3"]]
+    assert all(0 <= float(v) <= 1 for line in lines for v in line.split()[2:])
+
+
+@pytest.mark.slow
 def test_the_dataset_blocks(tmp_path):
-    lines = run_python(BLOCKS[10][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(section("Dataset mode")[0][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
     assert float(lines[0].split()[1][:-1]) > 80
     assert lines[1].startswith("{'group': 'all', 'class': '', 'word': ")
     assert lines[2].startswith("['")
-    for line in BLOCKS[11][1].strip().splitlines():
+    assert [line.split()[:2] for line in lines[3:]] == [["shap", "60"], ["occlusion", "60"], ["attention", "60"]]
+    for line in section("Dataset mode")[1][1].strip().splitlines():
         run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
                              env=ENV, timeout=600)
         assert run.returncode == 0, (line, run.stderr[-2000:])
@@ -137,11 +155,17 @@ def test_the_dataset_blocks(tmp_path):
     assert [(r["row"], r["prediction"], r["words"]) for r in on_ray] == [(r["row"], r["prediction"], r["words"])
                                                                          for r in rows]
     assert (tmp_path / "global.csv").read_text().startswith("group,class,word,count,mean_attribution")
+    table = (tmp_path / "methods.csv").read_text().splitlines()
+    assert [line.split(",")[:2] for line in table[1:]] == [["occlusion", "60"], ["lime", "60"], ["attention", "60"]]
+    shown = section("Dataset mode")[2][1].splitlines()[1:]  # the README's table is this run's (LIME is seeded)
+    for written, line in zip(table[1:], shown):
+        cells = written.split(",")
+        assert line.split()[2:7] == [f"{float(v):.3f}" for v in cells[2:7]], (written, line)
 
 
 @pytest.mark.slow
 def test_the_inside_block():
-    lines = run_python(BLOCKS[12][1], ROOT).splitlines()
+    lines = run_python(section("Inside the Transformer")[0][1], ROOT).splitlines()
     assert lines[0] == "(9, 32) (9, 9) True True"
     assert lines[1] == "[0.841, 0.54, 0.046, 0.999, 0.002, 1.0]"
     assert lines[2].endswith("'timer']")
@@ -149,17 +173,17 @@ def test_the_inside_block():
 
 @pytest.mark.slow
 def test_the_train_blocks(tmp_path):
-    lines = run_python(BLOCKS[13][1], with_assets(tmp_path)).splitlines()
+    lines = run_python(section("Train your own classifier")[0][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"held-out accuracy \d+\.\d% on 60 rows", lines[0])
     assert lines[1].startswith("Explanation(method='shap', model='my-intents'") and "target='balance'" in lines[1]
     assert lines[2] == "play_music"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", BLOCKS[14][1].strip()], capture_output=True, text=True,
-                         cwd=tmp_path, env=ENV, timeout=600)
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", section("Train your own classifier")[1][1].strip()],
+                         capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == ["model.safetensors", "studio-model.json"]
 
 
 @pytest.mark.slow
 def test_the_add_a_method_block():
-    out = run_python(BLOCKS[15][1], ROOT)
+    out = run_python(section("Adding a method")[0][1], ROOT)
     assert out.startswith("Explanation(method='loo', model='intent-minilm'")

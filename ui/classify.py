@@ -14,7 +14,7 @@ from model.errors import InputError
 from model.tasks import Classification
 from model.windows import READING_NAMES
 
-from . import document, explaining, whatif
+from . import document, explaining, reason, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -28,14 +28,17 @@ TOP_WORDS = 40
 
 @handler
 def classify(text: str, model_name: str, method: str, target: str | None, seed: int, sort: bool = True,
-             progress=gr.Progress(), contrast: str | None = None, **values):
+             progress=gr.Progress(), contrast: str | None = None, reason_typed: str | None = None,
+             reason_marked: list[str] | None = None, **values):
     """Predict, explain one class (rather than ``contrast``, when one is chosen), draw bars and a text
-    heatmap, write the downloads."""
+    heatmap, write the downloads; with a reason, its plausibility beside the faithfulness."""
     model = resolve(model_name, TASK, progress)
     get_method(method)
+    rationale = reason.spans(text or "", reason_typed, reason_marked)
     e = explaining.run(model, text, method, progress, seed, values, target=target or None, contrast=contrast or None)
     e, card = explaining.scored(model, e, progress)
-    notes = bullets([*explanation_notes(e), faithfulness(card)])
+    e = reason.measured(e, rationale)
+    notes = bullets([*explanation_notes(e), faithfulness(card), reason.line(e)])
     heat = None if e.meta.get("windows") else charts.text_heatmap(e)  # (the document view shades a long text)
     return (top_labels(e.labels, e.probabilities), charts.attribution_bars(e, sort=bool(sort), top=TOP_WORDS),
             heat, notes, write_files(e, "classify"), e.to_dict())
@@ -55,13 +58,16 @@ def default_compare() -> list[str]:
 
 @handler
 def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
-                    sort: bool = True, progress=gr.Progress(), contrast: str | None = None, **values):
+                    sort: bool = True, progress=gr.Progress(), contrast: str | None = None,
+                    reason_typed: str | None = None, reason_marked: list[str] | None = None, **values):
     """The scorecard: several methods on the same input, words aligned (each method reads its own
-    parameters), every metric beside a random ranking, and how far the methods agree."""
+    parameters), every metric beside a random ranking, how far the methods agree, and with a
+    reason, each method's plausibility beside its faithfulness."""
     model = resolve(model_name, TASK, progress)
     chosen = [get_method(m).NAME for m in (default_compare() if methods is None else methods)]
     if not chosen:
         raise InputError("Tick at least one method to compare.")
+    rationale = reason.spans(text or "", reason_typed, reason_marked)
     results = [explaining.run(model, text, m, progress, seed, values, target=target or None,
                               contrast=contrast or None) for m in chosen]
     cards = []
@@ -69,10 +75,17 @@ def compare_methods(text: str, model_name: str, target: str | None, seed: int, m
         others = [o.word_attributions[:, 0] for o in results if o is not e and o.targets]
         cards.append(explaining.scored(model, e, progress, metrics=None, references=others)[1])
     headers, rows = scorecard_charts.scorecard_table(cards)
+    plausible = reason.compared(results, rationale) if rationale else None
+    if plausible:
+        extra, cells = reason.table_columns(*plausible)
+        at = 3  # beside the headline faithfulness (method, comprehensiveness, sufficiency)
+        headers = headers[:at] + extra + headers[at:]
+        rows = [row[:at] + more + row[at:] for row, more in zip(rows, cells)]
+        results = [reason.measured(e, rationale) for e in results]
     agreement = compare(results) if len(results) > 1 else None
     return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
             scorecard_charts.aopc_curves(cards), scorecard_charts.agreement_heatmap(agreement) if agreement else None,
-            write_scorecard_files(cards, agreement, text), [e.to_dict() for e in results])
+            write_scorecard_files(cards, agreement, text, plausible=plausible), [e.to_dict() for e in results])
 
 
 @handler
@@ -120,7 +133,9 @@ def scorecard_help() -> str:
     return ("Every score is shown beside the same score for a random ranking of the words. Normalised AOPC "
             "is 0 for a random ranking and 1 for the best ranking found: exact on texts of up to about 9 words; "
             "longer, the best of the compared methods' rankings, occlusion's and a greedy search (a reference, not "
-            "a bound; the downloaded CSV says which was used).\n\n" + "\n".join(f"- {line}" for line in lines))
+            "a bound; the downloaded CSV says which was used). With *your reason* given, **token F1**, **IOU-F1** and "
+            "**AUPRC** ↑ (ERASER's plausibility: do the method's top words match the words you marked?) stand beside "
+            "the faithfulness.\n\n" + "\n".join(f"- {line}" for line in lines))
 
 
 def render(page: Page) -> None:
@@ -136,6 +151,7 @@ def render(page: Page) -> None:
     options = {p.name: control(p) for p in Classification.OPTIONS if p.name not in READING_NAMES}
     options.update(reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES]))
     sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
+    why = reason.render()
     run = gr.Button("Explain", variant="primary")
     gr.Examples(EXAMPLES["classify"], [text_box], label="Examples")
     long_example_button(text_box)
@@ -161,7 +177,7 @@ def render(page: Page) -> None:
         card_files = downloads("Download the scorecard: JSON, CSV", height=130)
         compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
     inputs_kwargs = {**params, **options}
-    explain_kwargs = {**inputs_kwargs, "contrast": contrast}
+    explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}
     outputs = [label, bars, heat, notes, files, shown]
     compare_outputs = [compared, table, curves, agreement, card_files, compared_shown]
     run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=explain_kwargs,
@@ -174,6 +190,8 @@ def render(page: Page) -> None:
     sort.change(redraw_comparison, [compared_shown, sort], compared, api_name=False, queue=False,
                 show_progress="hidden")
     model.change(class_labels, model, [target, contrast], api_name="class_labels")
+    text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
+    page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
     page.demo.load(class_labels, model, [target, contrast], api_name=False, queue=False)
     search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
     edit.find.click(counterfactual_search, [text_box, model, edit.generator, edit.max_edits, edit.rules, target],
@@ -183,6 +201,8 @@ def render(page: Page) -> None:
                        inputs_kwargs=inputs_kwargs, api_name="what_if")
     clear_on_change([text_box, model, target, edit.generator, edit.max_edits, edit.rules], search_outputs)
     clear_on_change([text_box, edit.edited, model, method, seed, *inputs_kwargs.values()], compare_edit_outputs)
-    clear_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], outputs)
+    clear_on_change([text_box, model, method, target, contrast, seed, why.typed, why.marked,
+                     *inputs_kwargs.values()], outputs)
     document.hide_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], doc)
-    clear_on_change([text_box, model, target, seed, which, *inputs_kwargs.values()], compare_outputs)
+    clear_on_change([text_box, model, target, seed, which, why.typed, why.marked, *inputs_kwargs.values()],
+                    compare_outputs)

@@ -13,7 +13,9 @@ from explain import METHODS, Explanation, get_method
 from explain.charts import dataset as dataset_charts
 from explain.charts.style import method_label
 from explain.dataset import DatasetRun, RowResult, columns_of, explain_dataset
+from explain.dataset.aggregate import FAITHFULNESS
 from explain.dataset.writing import RowWriter
+from explain.metrics.plausibility import MEASURES, TITLES
 from model.errors import InputError
 from model.tasks import Classification, Embedding
 from model.validation import counted
@@ -23,7 +25,7 @@ from . import document
 from .explaining import method_values, task_options
 from .handlers import handler, info
 from .models import default, resolve
-from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, Page
+from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, RATIONALE_FILE, Page
 from .progress import reporter
 from .safe import markdown
 from .widgets import Slider, clear_on_change, downloads, method_row, reading_controls, whole
@@ -35,22 +37,29 @@ COLUMNS = ["row", "text", "gold", "prediction", "correct", "confidence", "top wo
 TYPES = ["number", "str", "str", "str", "str", "number", "str"]  # "str": shown as text, never as HTML
 WIDTHS = ["6%", "34%", "13%", "13%", "8%", "9%", "17%"]
 NO_LABELS = "(no gold labels)"
+NO_RATIONALES = "(no rationales)"
+METHOD_HEADERS = ["method", "rows with a rationale", *(f"{TITLES[m]} ↑" for m in MEASURES), "rows scored",
+                  "comprehensiveness ↑", "sufficiency ↓"]
 RUNS: dict[str, DatasetRun] = {}  # the dataset run of each browser session, for its Cancel button
 RUNS_LOCK = threading.Lock()
 
 
 @handler
 def dataset_columns(path: str | None):
-    """The text and label column choices follow the chosen file's columns."""
+    """The text, label and rationale column choices follow the chosen file's columns."""
     if not path:
-        return gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS)
+        return (gr.Dropdown(choices=[], value=None), gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS),
+                gr.Dropdown(choices=[NO_RATIONALES], value=NO_RATIONALES))
     columns = columns_of(path, max_bytes=MAX_UPLOAD_BYTES)
     if not columns:  # plain text: one text per line
         return (gr.Dropdown(choices=[("one text per line", "text")], value="text"),
-                gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS))
+                gr.Dropdown(choices=[NO_LABELS], value=NO_LABELS),
+                gr.Dropdown(choices=[NO_RATIONALES], value=NO_RATIONALES))
     text = next((c for c in columns if c.lower() in ("text", "sentence", "utterance")), columns[0])
     label = next((c for c in columns if c.lower() in ("label", "gold", "intent", "class")), NO_LABELS)
-    return gr.Dropdown(choices=columns, value=text), gr.Dropdown(choices=[NO_LABELS, *columns], value=label)
+    why = next((c for c in columns if c.lower() in ("rationale", "rationales", "reason", "evidence")), NO_RATIONALES)
+    return (gr.Dropdown(choices=columns, value=text), gr.Dropdown(choices=[NO_LABELS, *columns], value=label),
+            gr.Dropdown(choices=[NO_RATIONALES, *columns], value=why))
 
 
 def _top_words(record: dict, k: int = 3) -> str:
@@ -67,21 +76,32 @@ def _rows(records: list[dict]) -> list[list]:
 
 @handler
 def dataset(path: str | None, text_column: str | None, label_column: str | None, model_name: str, method: str,
-            seed: int, limit: int, score: bool, request: gr.Request, progress=gr.Progress(), **values):
+            seed: int, limit: int, score: bool, request: gr.Request, progress=gr.Progress(),
+            rationale_column: str | None = None, compare: list[str] | None = None, **values):
     """Explain every row of a file; the global importance, confusion matrix, misclassified rows,
-    a map of the rows and the downloads. Cancel (or the time cap) keeps what finished."""
+    a map of the rows and the downloads. Cancel (or the time cap) keeps what finished. With a
+    rationale column (or methods to compare), the per-method table of plausibility (ERASER) and
+    faithfulness, and its CSV."""
     if not path:
         raise InputError("Upload a file (CSV, JSON Lines or one text per line), or load the example file.")
     model = resolve(model_name, TASK, progress)
     label = get_method(method).LABEL or method
     limit = whole(limit, "row cap", 1, MAX_ROWS)
     gold = None if label_column in (None, "", NO_LABELS) else label_column
+    why = None if rationale_column in (None, "", NO_RATIONALES) else rationale_column
+    compared = [get_method(m).NAME for m in (compare or []) if get_method(m).NAME != get_method(method).NAME]
+    params = {}
+    for name in (method, *compared):
+        params.update(method_values(name, values))
     progress(0, desc="Reading the file…")
-    run = explain_dataset(model, path, method, text_column=text_column or "text", label_column=gold, limit=limit,
+    if compared:
+        label += f" and {len(compared)} compared"
+    run = explain_dataset(model, path, method, text_column=text_column or "text", label_column=gold,
+                          rationale_column=why, compare=compared, limit=limit,
                           max_bytes=MAX_UPLOAD_BYTES, seconds=SECONDS,
                           progress=reporter(progress, f"{label}: rows explained", unit="rows"),
                           seed=whole(seed, "seed", 0, 2**32 - 1), evaluate=bool(score),
-                          **task_options(model, values), **method_values(method, values))
+                          **task_options(model, values), **params)
     if run.total == 0:
         raise InputError("The file has no rows to explain.")
     folder = Path(tempfile.mkdtemp(prefix="dataset-"))
@@ -105,6 +125,9 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     files = [folder / f"{stem}-summary.json", folder / f"{stem}-rows.jsonl", folder / f"{stem}-global.csv", explanations]
     files[0].write_text(json.dumps(summary.to_dict(), ensure_ascii=False), encoding="utf-8")
     summary.write_csv(files[2])
+    by_method = summary.method_table()
+    if by_method:
+        files.append(summary.write_method_csv(folder / f"{stem}-methods.csv"))
     explained = [r for r in records if not r["error"]]
     projection = None
     if len(explained) >= 3:
@@ -117,7 +140,17 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     wrong = [r for r in records if r["correct"] is False]
     return (summary_text(run, len(records), records), {"headers": COLUMNS, "data": _rows(records)},
             dataset_charts.global_importance(summary), dataset_charts.confusion(summary),
-            {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files], str(explanations))
+            {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files],
+            {"headers": METHOD_HEADERS, "data": method_rows(by_method)}, str(explanations))
+
+
+def method_rows(table: list[dict]) -> list[list]:
+    """The per-method table's cells (3 decimals; '–' where not measured)."""
+    def shown(value):
+        return "–" if value is None else round(value, 3) if isinstance(value, float) else value
+
+    return [[method_label(row["method"]), row["rationale_rows"], *(shown(row[m]) for m in MEASURES),
+             row["scored_rows"], *(shown(row[m]) for m in FAITHFULNESS)] for row in table]
 
 
 @handler
@@ -191,6 +224,15 @@ def summary_text(run: DatasetRun, done: int, records: list[dict] = ()) -> str:
     card = dataset_charts.scores_line(s)
     if card:
         lines.append(card)
+    rated = max((row["rationale_rows"] for row in s.method_table()), default=0)
+    if rated:
+        lines.append(f"{counted(rated, 'row')} with a rationale: each method's top words are compared with the marked "
+                     "words (ERASER's plausibility: token F1 and IOU-F1 take as many words as are marked; AUPRC ranks "
+                     "every word), in the per-method table.")
+    if s.rationale_error_count:
+        first = markdown(str(s.rationale_errors[0]["error"]).rstrip("."))
+        lines.append(f"{counted(s.rationale_error_count, 'rationale')} could not be read (the rows were explained, "
+                     f"not scored for plausibility; {first}{' …' if s.rationale_error_count > 1 else ''}).")
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -206,12 +248,17 @@ def dataset_cancel(request: gr.Request):
         info("Cancelling: the rows in progress finish, then the results so far are shown.")
 
 
-def file_with_example(label: str, file_types: list[str]) -> gr.File:
-    """A file box with a button that puts the bundled example file in it."""
+def file_with_example(label: str, file_types: list[str], rationales: bool = False) -> gr.File:
+    """A file box with a button that puts the bundled example file in it (and, with ``rationales``,
+    one for the example whose reasons are marked)."""
     upload = gr.File(label=label, file_types=file_types, type="filepath", height=130)
     example = gr.Button(f"📄 Use the example file ({EXAMPLE_FILE.name}: 300 labelled intents)", size="md",
                         variant="secondary", elem_classes=["example-file"])
     example.click(lambda: str(EXAMPLE_FILE), None, upload, api_name=False, queue=False)
+    if rationales:
+        marked = gr.Button(f"📄 Use the example with rationales ({RATIONALE_FILE.name}: 60 intents, their reasons "
+                           "marked)", size="md", variant="secondary", elem_classes=["example-file"])
+        marked.click(lambda: str(RATIONALE_FILE), None, upload, api_name=False, queue=False)
     return upload
 
 
@@ -219,27 +266,39 @@ def render(page: Page) -> None:
     gr.Markdown("Explain every row of a file and see what the classifier relies on across it: CSV (choose the "
                 "columns), JSON Lines, or plain text with one text per line; UTF-8, up to "
                 f"{MAX_UPLOAD_BYTES // 2**20} MB. Gold labels add accuracy, a confusion matrix and the misclassified "
-                "rows. For bigger files use the CLI (`python -m explain --file …`), which resumes and can run on Ray.")
+                "rows. A rationale column (the words a person marked as the reason: phrases separated by `|`, or a "
+                "JSON list of `[start, end]` character spans) adds each method's plausibility. For bigger files use "
+                "the CLI (`python -m explain --file …`), which resumes and can run on Ray.")
     with gr.Row():
         with gr.Column():
-            upload = file_with_example("File", [".csv", ".jsonl", ".json", ".txt"])
+            upload = file_with_example("File", [".csv", ".jsonl", ".json", ".txt"], rationales=True)
         with gr.Column():
             # (any name is accepted: the choices follow the file, and the reader names a missing column)
             text_column = gr.Dropdown([], label="Text column", allow_custom_value=True)
             label_column = gr.Dropdown([NO_LABELS], value=NO_LABELS, label="Gold label column",
                                        allow_custom_value=True)
+            rationale_column = gr.Dropdown([NO_RATIONALES], value=NO_RATIONALES, label="Rationale column",
+                                           info="the words that justify each label", allow_custom_value=True)
         with gr.Column():
             model = page.models.dropdown((TASK,))
             limit = Slider(1, MAX_ROWS, value=300, step=1, label="Row cap", info="rows explained from the top of the file")
             score = gr.Checkbox(label="Score each row's faithfulness (about 50 more model calls a row)")
     targeted = [m for m, cls in METHODS.items() if cls.NEEDS_TARGET]
     method, params, seed = method_row(methods=targeted)
+    compare = gr.CheckboxGroup([(method_label(m), m) for m in METHODS], value=[],
+                               label="Also explain the rows with (for the per-method table)",
+                               info="each method ticked explains every row once more; the method above is always in "
+                                    "the table")
     reading = reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES])
     with gr.Row():
         run = gr.Button("Explain the file", variant="primary")
         stop = gr.Button("Cancel (keep the rows done)", variant="stop")
     summary = gr.Markdown()
-    files = downloads("Download: summary (JSON), rows (JSON Lines), global importance (CSV)", height=150)
+    by_method = gr.Dataframe(headers=METHOD_HEADERS, interactive=False, wrap=True,
+                             label="Per method: plausibility against the rationales (ERASER) and faithfulness "
+                                   "(↑ higher is better, ↓ lower is better; – not measured)")
+    files = downloads("Download: summary (JSON), rows (JSON Lines), global importance (CSV), per-method table (CSV)",
+                      height=150)
     table = gr.Dataframe(headers=COLUMNS, label="Rows (sort with a column's menu)", interactive=False, wrap=True,
                          max_height=420, datatype=TYPES, column_widths=WIDTHS)
     importance = gr.Plot(label="Global word importance (choose the class in the chart)")
@@ -251,15 +310,16 @@ def render(page: Page) -> None:
     row_choice = gr.Dropdown([], label="View a row as a document (longest first)", interactive=True)
     doc = document.render("The row by sentence, for its predicted class")
     explanations, shown = gr.State(None), gr.State(None)  # the run's explanations file; the row on screen
-    results = [summary, table, importance, confusion, wrong, projection, files, explanations]
-    upload.change(dataset_columns, upload, [text_column, label_column], api_name="dataset_columns")
+    results = [summary, table, importance, confusion, wrong, projection, files, by_method, explanations]
+    upload.change(dataset_columns, upload, [text_column, label_column, rationale_column], api_name="dataset_columns")
     run.click(dataset, [upload, text_column, label_column, model, method, seed, limit, score], results,
-              inputs_kwargs={**params, **reading}, api_name="dataset", concurrency_limit=1).success(
+              inputs_kwargs={**params, **reading, "rationale_column": rationale_column, "compare": compare},
+              api_name="dataset", concurrency_limit=1).success(
         dataset_documents, explanations, [row_choice, shown, *doc.outputs], api_name=False)
     row_choice.input(row_document, [explanations, row_choice], [shown, *doc.outputs], api_name=False)
     document.wire(doc, shown)
     stop.click(dataset_cancel, None, None, api_name="dataset_cancel", queue=False)
-    inputs = [upload, text_column, label_column, model, method, seed, limit, score, *params.values(),
-              *reading.values()]
+    inputs = [upload, text_column, label_column, rationale_column, compare, model, method, seed, limit, score,
+              *params.values(), *reading.values()]
     clear_on_change(inputs, [*results, row_choice, shown])
     document.hide_on_change(inputs, doc)

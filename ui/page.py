@@ -13,6 +13,7 @@ from .models import ModelLists
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 EXAMPLES = json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
 EXAMPLE_FILE = ASSETS / "intents_sample.csv"
+RATIONALE_FILE = ASSETS / "intents_rationales.csv"  # 60 intents whose reasons the project marked by hand
 LONG_EXAMPLE = ASSETS / "long_complaint.txt"  # written for this project: a complaint that mixes several intents
 MAX_UPLOAD_BYTES = 50 * 2**20
 

@@ -9,7 +9,7 @@ from model.tasks import ZeroShot
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES
 
-from . import document, explaining, whatif
+from . import document, explaining, reason, whatif
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -31,16 +31,21 @@ def options(*values) -> dict:
 
 @handler
 def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str, seed: int,
-              progress=gr.Progress(), contrast: str | None = None, **values):
-    """Score candidate labels and explain every one of them (rather than ``contrast``, when chosen)."""
+              progress=gr.Progress(), contrast: str | None = None, reason_typed: str | None = None,
+              reason_marked: list[str] | None = None, **values):
+    """Score candidate labels and explain every one of them (rather than ``contrast``, when chosen);
+    with a reason, the plausibility of the top label's explanation."""
     model = resolve(model_name, TASK, progress)
+    rationale = reason.spans(text or "", reason_typed, reason_marked)
     chosen = {**values, **options(template or None, bool(multi_label))}
     e = explaining.run(model, text, method, progress, seed, chosen, labels=split_labels(labels),
                        contrast=contrast or None)
     best = int(e.probabilities.argmax())
     independent = bool(multi_label) or len(e.labels) == 1
     e, card = explaining.scored(model, e, progress, target=best)
-    lines = [*explanation_notes(e, target=best), faithfulness(card, f"{e.labels[best]}: ")]
+    e = reason.measured(e, rationale, target=best)
+    lines = [*explanation_notes(e, target=best), faithfulness(card, f"{e.labels[best]}: "),
+             reason.line(e, f"{e.labels[best]}: ")]
     if len(e.labels) == 1:
         lines.insert(0, ONE_LABEL)
     heat = None if e.meta.get("windows") else charts.text_heatmap(e, best)  # (the document view shades a long text)
@@ -95,6 +100,7 @@ def render(page: Page) -> None:
     model = page.models.dropdown((TASK,))
     method, params, seed = method_row()
     reading = reading_controls([p for p in ZeroShot.OPTIONS if p.name in READING_NAMES])
+    why = reason.render()
     run = gr.Button("Classify and explain", variant="primary")
     gr.Examples(EXAMPLES["zero_shot"], [text_box, labels], label="Examples")
     long_example_button(text_box)
@@ -111,11 +117,14 @@ def render(page: Page) -> None:
     shown, shown_target = gr.State(None), gr.State(0)  # the explanation on screen and the label the view shows
     results = [label, scores, notes, multiples, heat, files, shown, shown_target]
     run.click(zero_shot, [text_box, labels, *option_controls, model, method, seed], results,
-              inputs_kwargs={**params, **reading, "contrast": contrast}, api_name="zero_shot").success(
+              inputs_kwargs={**params, **reading, "contrast": contrast, "reason_typed": why.typed,
+                             "reason_marked": why.marked}, api_name="zero_shot").success(
         labels_above_half, label, label, api_name=False, queue=False).success(
         document.follow_heatmap, [shown, shown_target], [heat, *doc.outputs], api_name=False, queue=False)
     document.wire(doc, shown, shown_target)
     labels.change(contrast_choices, labels, contrast, api_name=False, queue=False, show_progress="hidden")
+    text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
+    page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
     page.demo.load(contrast_choices, labels, contrast, api_name=False, queue=False)
     search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
     option_kwargs = {**reading, **{p.name: c for p, c in zip(POSITIONAL, option_controls)}}
@@ -128,6 +137,7 @@ def render(page: Page) -> None:
                     search_outputs)
     clear_on_change([text_box, labels, edit.edited, model, method, seed, *option_controls, *params.values()],
                     compare_edit_outputs)
-    inputs = [text_box, labels, *option_controls, contrast, model, method, seed, *params.values(), *reading.values()]
+    inputs = [text_box, labels, *option_controls, contrast, model, method, seed, why.typed, why.marked,
+              *params.values(), *reading.values()]
     clear_on_change(inputs, results)
     document.hide_on_change(inputs, doc)

@@ -321,6 +321,8 @@ def _compared(main, names) -> list:
         names = [n for n in names.split(",") if n.strip()]
     out = []
     for name in names:
+        if not str(name).strip():
+            continue
         other = get_method(str(name).strip())
         if other is not main and other not in out:
             out.append(other)

@@ -153,9 +153,31 @@ def plausibility(explanation: Explanation, rationale, *, target: str | int = 0, 
     if not explanation.targets or explanation.word_attributions.shape[1] == 0:
         raise InputError("This explanation has no values toward an output, so it has no top words to compare.")
     column = explanation.target_index(target)
+    words, scores = _scored_words(explanation, column)
+    return _measure(words, scores, spans, k, explanation.method, explanation.targets[column])
+
+
+def random_baseline(explanation: Explanation, rationale, *, target: str | int = 0, k: int | None = None,
+                    draws: int = 5, seed: int = 0) -> dict[str, float | None]:
+    """The five measures for a random ranking of the same words (the mean of ``draws`` seeded
+    shuffles): the control a method's plausibility is read against."""
+    spans = check_rationale(rationale, len(explanation.text))
+    column = explanation.target_index(target)
+    words, _ = _scored_words(explanation, column)
+    rng = np.random.default_rng(seed)
+    found = [_measure(words, rng.permutation(len(words)).astype(float), spans, k, "random", "").scores()
+             for _ in range(draws)]
+    return {name: None if any(f[name] is None for f in found) else float(np.mean([f[name] for f in found]))
+            for name in MEASURES}
+
+
+def _scored_words(explanation: Explanation, column: int):
     positions = [i for i, w in enumerate(explanation.words) if w.is_word]
     words = [explanation.words[i] for i in positions]
-    scores = np.asarray([explanation.word_attributions[i, column] for i in positions], dtype=np.float64)
+    return words, np.asarray([explanation.word_attributions[i, column] for i in positions], dtype=np.float64)
+
+
+def _measure(words, scores: np.ndarray, spans, k: int | None, method: str, target: str) -> Plausibility:
     notes = []
 
     def covered(start: int, end: int) -> list[int]:
@@ -193,7 +215,7 @@ def plausibility(explanation: Explanation, rationale, *, target: str | int = 0, 
         notes.append("No word is gold, so precision, recall and F1 are 0 by ERASER's convention and AUPRC is "
                      "undefined.")
     return Plausibility(
-        method=explanation.method, target=explanation.targets[column], token_precision=float(precision),
+        method=method, target=target, token_precision=float(precision),
         token_recall=float(recall), token_f1=float(f1(precision, recall)),
         iou_f1=float(f1(iou_precision, iou_recall)), auprc=auprc(gold, scores), k=used, words=len(words),
         gold=tuple(sorted(gold_set)), selected=tuple(selected), gold_spans=tuple(ordered_gold),

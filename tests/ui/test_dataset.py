@@ -14,19 +14,41 @@ from explain.dataset.aggregate import iter_records
 from tests.ui.test_api import figure
 
 EXAMPLE = "assets/intents_sample.csv"
+RATIONALES = "assets/intents_rationales.csv"
 
 
 def test_columns_follow_the_file(client, tmp_path):
-    text, label = client.predict(handle_file(EXAMPLE), api_name="/dataset_columns")
-    assert (text["value"], label["value"]) == ("text", "label")
+    text, label, why = client.predict(handle_file(EXAMPLE), api_name="/dataset_columns")
+    assert (text["value"], label["value"], why["value"]) == ("text", "label", "(no rationales)")
+    text, label, why = client.predict(handle_file(RATIONALES), api_name="/dataset_columns")
+    assert (text["value"], label["value"], why["value"]) == ("text", "label", "rationale")
     plain = tmp_path / "lines.txt"
     plain.write_text("one\ntwo\n", encoding="utf-8")
-    text, label = client.predict(handle_file(str(plain)), api_name="/dataset_columns")
-    assert text["value"] == "text" and label["value"] == "(no gold labels)"
+    text, label, why = client.predict(handle_file(str(plain)), api_name="/dataset_columns")
+    assert text["value"] == "text" and label["value"] == "(no gold labels)" and why["value"] == "(no rationales)"
+
+
+def test_a_rationale_column_gives_the_per_method_table(client):
+    summary, table, *_, files, by_method = client.predict(
+        handle_file(RATIONALES), "text", "label", "intent-minilm", "occlusion", 0, 12, True,
+        rationale_column="rationale", compare=["attention", "occlusion"], api_name="/dataset")
+    rows_file = next(f for f in files if f.endswith("-rows.jsonl"))
+    expected = Summary.from_jsonl(rows_file).method_table()
+    assert [row[0] for row in by_method["data"]] == ["Occlusion", "Attention"]
+    for shown, row in zip(by_method["data"], expected):
+        assert shown[1] == row["rationale_rows"] == 12 and shown[7] == row["scored_rows"] == 12
+        assert shown[2:7] == [round(row[m], 3) for m in ("token_precision", "token_recall", "token_f1", "iou_f1",
+                                                         "auprc")]
+        assert shown[8] == round(row["comprehensiveness"], 3)
+    assert "12 rows with a rationale" in summary
+    with open(next(f for f in files if f.endswith("-methods.csv")), encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert [w["method"] for w in written] == ["occlusion", "attention"]
+    assert float(written[0]["token_f1"]) == pytest.approx(expected[0]["token_f1"])
 
 
 def test_dataset_run_values_and_downloads(client):
-    summary, table, importance, confusion, wrong, projection, files = client.predict(
+    summary, table, importance, confusion, wrong, projection, files, by_method = client.predict(
         handle_file(EXAMPLE), "text", "label", "intent-minilm", "occlusion", 0, 40, False, api_name="/dataset")
     rows_file = next(f for f in files if f.endswith("-rows.jsonl"))
     records = list(iter_records(rows_file))
@@ -53,6 +75,7 @@ def test_dataset_run_values_and_downloads(client):
     matrix = figure(confusion)
     assert matrix["data"][0]["type"] == "heatmap"
     assert figure(projection)["data"][0]["type"] == "scattergl"
+    assert by_method["data"] == [] and not any(f.endswith("-methods.csv") for f in files)  # nothing to compare
     saved = json.load(open(next(f for f in files if f.endswith("-summary.json")), encoding="utf-8"))
     assert saved["accuracy"] == pytest.approx(accuracy) and saved["rows"] == 40
 
@@ -78,7 +101,7 @@ def test_cancel_keeps_the_rows_done(client):
                         max_evals=500, api_name="/dataset")
     time.sleep(8)  # a few windows of 16 rows
     client.predict(api_name="/dataset_cancel")
-    summary, table, *_ , files = job.result(timeout=300)
+    summary, table, *_, files, _ = job.result(timeout=300)
     done = len(table["data"])
     assert 0 < done < 300 and done % 16 == 0
     assert f"Cancelled: the {done:,} rows finished before are shown" in summary

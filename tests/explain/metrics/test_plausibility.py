@@ -312,7 +312,7 @@ def test_auprc_and_token_f1_equal_ferrets_where_the_definitions_match(additive, 
     sets, not ERASER's span IOU-F1: shown to differ below."""
     rng = np.random.default_rng(2)
     me = ferret["self"]
-    for case in range(60):
+    for _ in range(60):
         text, values, spans, _, _ = random_case(rng, additive)
         got = plausibility(scored(additive, text, values), spans)
         gold = [int(i in got.gold) for i in range(len(values))]
@@ -332,3 +332,17 @@ def test_auprc_and_token_f1_equal_ferrets_where_the_definitions_match(additive, 
     got = plausibility(e, [(0, 11)])  # gold "the cat sat" (0..3); selected the, sat, mat
     jaccard = ferret["_token_iou"](me, [1, 1, 1, 0, 0, 0], [1, 0, 1, 0, 0, 1])
     assert jaccard == pytest.approx(0.5) and got.iou_f1 == 0.0  # no predicted run covers half of the span
+
+
+def test_the_random_control_is_the_mean_over_seeded_shuffles(additive):
+    from explain.metrics.plausibility import random_baseline
+
+    text = "the cat sat on the mat fast"
+    e = scored(additive, text, [0.1, 0.9, 0.8, -0.2, 0.0, 0.5, 0.3])
+    rationale = [(4, 11), (19, 22)]
+    rng = np.random.default_rng(3)
+    draws = [plausibility(scored(additive, text, rng.permutation(7).astype(float)), rationale) for _ in range(5)]
+    control = random_baseline(e, rationale, seed=3)
+    for name in ("token_f1", "iou_f1", "auprc"):
+        assert control[name] == pytest.approx(np.mean([getattr(d, name) for d in draws]), abs=1e-12)
+    assert random_baseline(e, [])["auprc"] is None  # undefined without a gold word

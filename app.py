@@ -8,21 +8,26 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import threading
 import time
 
-import gradio as gr
+from ui import gpu
 
-from explain import METHODS, explain, load_plugins
-from explain.charts import embedding as embedding_charts
-from model import TASKS, get_task, list_models, load_model, quiet_logging
-from model.folders import parse_folder_argument, register_folder
-from model.hub import hub_reachable, limit_hub_waits
-from model.hub_models import HubModels
-from ui import attention, classify, dataset, embeddings, inside, train, zero_shot
-from ui.models import ModelLists, allow_any_hub_model
-from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page
-from ui.progress import no_average_eta
+gpu.spaces_module()  # first: on a Space, ``spaces`` must be imported before anything initialises CUDA
+
+import gradio as gr  # noqa: E402
+
+from explain import METHODS, explain, load_plugins  # noqa: E402
+from explain.charts import embedding as embedding_charts  # noqa: E402
+from model import TASKS, get_task, list_models, load_model, quiet_logging  # noqa: E402
+from model.folders import parse_folder_argument, register_folder  # noqa: E402
+from model.hub import hub_reachable, limit_hub_waits  # noqa: E402
+from model.hub_models import HubModels  # noqa: E402
+from ui import attention, classify, dataset, embeddings, inside, train, zero_shot  # noqa: E402
+from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
+from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
+from ui.progress import no_average_eta  # noqa: E402
 
 TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similarity", embeddings),
         ("Attention", attention), ("Dataset", dataset), ("Inside the Transformer", inside),
@@ -50,7 +55,8 @@ of your own labels to explain like the others.
 
 class WarmUp:
     """Loads the bundled models and runs each method once in the background, so the page is served
-    at once and the first user rarely waits; a request that comes first waits for its model."""
+    at once and the first user rarely waits; a request that comes first waits for its model. On
+    ZeroGPU the main process may not run CUDA work: there it only loads the models."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
@@ -64,12 +70,15 @@ class WarmUp:
         try:
             for spec in list_models(bundled_only=True):
                 model = load_model(spec.name)
+                if gpu.zerogpu():
+                    continue
                 task = get_task(model.task)
                 needs = {k: v for k, v in WARM_UP_ARGUMENTS.items() if k in task.TAKES}
                 for method, cls in list(METHODS.items()):
                     small = {p.name: p.low if p.budget else p.default for p in cls.PARAMS}
                     explain(model, "warm up the model", method, **needs, **small)
-            embedding_charts.warm_up()  # UMAP compiles itself on first use (tens of seconds)
+            if not gpu.zerogpu():
+                embedding_charts.warm_up()  # UMAP compiles itself on first use (tens of seconds)
         except Exception:  # noqa: BLE001 - a failed warm-up only means the first request loads instead
             log.exception("Warm-up failed; models will load on first use.")
         finally:
@@ -107,6 +116,23 @@ def register_folders(arguments: list[str]) -> list:
     return specs
 
 
+def quiet_closed_event_loops() -> None:
+    """On a Space, Gradio's reloader (with the ``spaces`` package) leaves event loops whose pipes are
+    already closed; their garbage collection prints "Exception ignored in BaseEventLoop.__del__ ...
+    ValueError: Invalid file descriptor: -1" (gradio-app/gradio#12699; a four-line Gradio app shows it
+    too). Exactly that is dropped from the log; every other unraisable exception is reported as before."""
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        owner = getattr(unraisable.object, "__qualname__", "")
+        if isinstance(unraisable.exc_value, ValueError) and owner == "BaseEventLoop.__del__" \
+                and str(unraisable.exc_value) == "Invalid file descriptor: -1":
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the Transformer explainability studio.")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
@@ -121,6 +147,7 @@ def main() -> None:
                              "(checked before download: safetensors, size cap, task; kept in a bounded LRU)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_closed_event_loops()
     quiet_logging()
     limit_hub_waits()
     load_plugins()

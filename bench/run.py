@@ -474,8 +474,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="3 repetitions, fewer sentences, no app start")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--device", default=None, choices=["cpu", "cuda"], help="where the models run (default: "
+                        "the best there is); cuda adds the GPU rows of python -m bench.gpu")
     args = parser.parse_args(argv)
     reps = 3 if args.quick else args.reps
+    if args.device:
+        os.environ["STUDIO_DEVICE"] = args.device
 
     from model import load_model, quiet_logging
 
@@ -500,6 +504,10 @@ def main(argv: list[str] | None = None) -> None:
     results["throughput"] = bench_throughput(model, 20 if args.quick else 100)
     results["app"] = None if args.quick else bench_app()
     save(args.out, device_kind(device), results, table(results))
+    if args.device == "cuda":
+        from bench.gpu import main as gpu_rows
+
+        gpu_rows(["--device", "cuda", "--out", args.out] + (["--quick"] if args.quick else []))
 
 
 def machine_description() -> str:

@@ -101,7 +101,7 @@ class IntegratedGradientsMethod(Method):
 
         layer = model.input_embeddings()
         ids, mask = model.id_tensors([tokenized.ids])
-        autocast = torch.autocast("cuda", dtype=model.dtype) if model.device.type == "cuda" else nullcontext()
+        autocast = model.precision() if hasattr(model, "precision") else nullcontext()
         with torch.no_grad():
             embeds = layer(ids)
         if params["baseline"] == "zeros":  # no token id has a zero embedding: f(baseline) by the gradient path

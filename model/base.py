@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import onnx_runtime, windows
-from .device import default_batch_size, memory_rows, pick_device, pick_dtype, run_in_batches
+from .device import default_batch_size, memory_rows, pick_device, pick_dtype, precision, run_in_batches
 from .errors import InputError
 from .locks import SharedLock
 from .tokens import Tokenized, TokenizerAdapter
@@ -64,9 +64,9 @@ class TextModel:
         self.info = info
         self.adapter = TokenizerAdapter(tokenizer, max_length)
         self.device = pick_device()
-        self.dtype = pick_dtype(self.device)
+        self.dtype = pick_dtype(self.device)  # what forwards compute in (autocast on CUDA); weights stay float32
         self.batch_size = default_batch_size(self.device)
-        self.network = network.to(self.device, dtype=self.dtype).eval()
+        self.network = network.to(self.device, dtype=torch.float32).eval()
         # The Hugging Face transformer inside ``network``: attentions and input embeddings come from it.
         self.transformer = transformer
         # Forwards hold it shared; the switch to eager attention holds it exclusively (see model/locks.py).
@@ -362,7 +362,7 @@ class TextModel:
         session = self._onnx_forward()
         if session is not None:
             return session(tensors)
-        with self._attention_switch.shared(), torch.inference_mode():
+        with self._attention_switch.shared(), torch.inference_mode(), self.precision():
             return self.network(**tensors).float().cpu().numpy()
 
     def _network_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
@@ -370,15 +370,20 @@ class TextModel:
         """The network on input embeddings, with gradients (the differentiable twin of ``forward``)."""
         if self.adapter.uses_token_types and token_type_ids is None:
             token_type_ids = torch.zeros_like(attention_mask)
-        with self._attention_switch.shared():
+        with self._attention_switch.shared(), self.precision():
             return self.network(ids, attention_mask, token_type_ids, inputs_embeds=embeds).float()
+
+    def precision(self):
+        """The mixed-precision context of this model's forwards (``model.device.precision``)."""
+        return precision(self.device, self.dtype)
 
     def _rows(self, length: int) -> int:
         """Rows per batch: the batch size, and on CUDA no more than free memory holds at this length."""
         if self.device.type != "cuda":
             return self.batch_size
         free, _ = torch.cuda.mem_get_info(self.device)
-        return min(self.batch_size, memory_rows(free, length, self.transformer.config, self.dtype))
+        # (sized as float32: under autocast the attention softmax and layer norms stay float32)
+        return min(self.batch_size, memory_rows(free, length, self.transformer.config, torch.float32))
 
     def _run(self, seqs: list[list[int]], types: list[list[int]] | None = None) -> np.ndarray:
         """Evaluate the network on every sequence in length-sorted batches; rows in input order.

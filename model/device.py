@@ -1,10 +1,19 @@
-"""Where models run: device and dtype choice, batch size, out-of-memory back-off.
+"""Where models run: device and dtype choice, mixed precision, batch size, out-of-memory back-off.
 
 CUDA (bf16 where supported, else fp16) > MPS > CPU. ``STUDIO_DEVICE`` (cpu|cuda|mps|cuda:N) and
 ``STUDIO_DTYPE`` (float32|float16|bfloat16) override the choice; ``STUDIO_BATCH_SIZE`` the batch.
+
+Weights stay float32 on every device. On CUDA the forwards run under ``torch.autocast`` in the
+half-precision dtype (``precision``): matrix products in fp16/bf16, while autocast keeps softmax,
+layer norm, log-softmax and reductions in float32. What an explanation computes from the outputs
+stays float32 or float64 whatever the device: outputs are cast to float32 as they leave the
+network and to float64 for the task's arithmetic (softmax, log-probabilities, cosine, window
+means), SHAP's Owen values, LIME's ridge fit, IG's Riemann sum and completeness gap, and the
+scorecard; attention maps (Attention, Inside the Transformer) are read without autocast, in float32.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -50,6 +59,18 @@ def pick_dtype(device: torch.device) -> torch.dtype:
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return torch.float32
+
+
+def precision(device: torch.device, dtype: torch.dtype):
+    """The context a forward runs in: autocast to ``dtype`` on CUDA (fp16/bf16), bf16 autocast on
+    CPU only when ``STUDIO_DTYPE=bfloat16`` asks; nothing otherwise (float32: CPU and MPS default)."""
+    if dtype not in (torch.float16, torch.bfloat16):
+        return contextlib.nullcontext()
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=dtype)
+    if device.type == "cpu" and dtype == torch.bfloat16:
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 MAX_GPU_ROWS = 8192

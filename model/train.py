@@ -35,6 +35,7 @@ import torch
 
 from .base import TextModel
 from .classifier import ClassifierModel
+from .device import precision
 from .errors import InputError
 from .validation import MAX_LABEL_CHARS, check_whole
 
@@ -340,10 +341,17 @@ def _finetune(encoder_model: TextModel, head: torch.nn.Linear, texts: list[str],
     adapter = encoder_model.adapter
     rng = np.random.default_rng(settings.seed)
 
+    # Mixed precision on CUDA as for every forward (weights and optimiser state stay float32); fp16
+    # needs its loss scaled so small gradients do not underflow, bf16 does not.
+    dtype = getattr(encoder_model, "dtype", torch.float32)
+    scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda" and dtype == torch.float16)
+
     def batch_logits(batch_texts: list[str]) -> torch.Tensor:
         seqs = [list(adapter.tokenize(t).ids) for t in batch_texts]
         tensors = encoder_model._tensors(seqs, None)
-        return head(encoder(tensors["input_ids"], tensors["attention_mask"], tensors.get("token_type_ids")))
+        with precision(device, dtype):
+            hidden = encoder(tensors["input_ids"], tensors["attention_mask"], tensors.get("token_type_ids"))
+        return head(hidden.float())
 
     history: list[Epoch] = []
     started = time.perf_counter()
@@ -358,8 +366,9 @@ def _finetune(encoder_model: TextModel, head: torch.nn.Linear, texts: list[str],
             logits = batch_logits([texts[i] for i in chosen])
             loss = (weights[target] * torch.nn.functional.cross_entropy(logits, target, reduction="none")).mean()
             optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             total += float(loss.detach()) * len(chosen)
             if on_step is not None:
                 on_step(epoch, step + 1, steps_per_epoch)

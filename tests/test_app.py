@@ -112,3 +112,28 @@ def test_the_cli_takes_a_folder(tmp_path):
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["model"] == "checkpoint" and data["labels"] == ["NEGATIVE", "POSITIVE"]
+
+
+def test_only_the_closed_event_loop_noise_is_dropped_from_the_log(monkeypatch):
+    """Gradio's Space reloader leaves closed event loops whose collection printed tracebacks into every
+    Space's log (gradio-app/gradio#12699); exactly that one is dropped, nothing else."""
+    import asyncio
+    import sys
+    import types
+
+    import app
+
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: seen.append(unraisable))
+    app.quiet_closed_event_loops()
+
+    def report(value, obj):
+        sys.unraisablehook(types.SimpleNamespace(exc_type=type(value), exc_value=value, exc_traceback=None,
+                                                 err_msg=None, object=obj))
+
+    report(ValueError("Invalid file descriptor: -1"), asyncio.BaseEventLoop.__del__)
+    assert seen == []
+    report(ValueError("Invalid file descriptor: 7"), asyncio.BaseEventLoop.__del__)
+    report(ValueError("Invalid file descriptor: -1"), test_only_the_closed_event_loop_noise_is_dropped_from_the_log)
+    report(RuntimeError("anything else"), asyncio.BaseEventLoop.__del__)
+    assert len(seen) == 3

@@ -37,7 +37,10 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 def test_every_block_is_run_by_this_file():
     assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "bash",
                                                     "python", "bash", "python", "python", "python", "bash", "text",
-                                                    "python", "python", "bash", "python"]
+                                                    "python", "python", "bash", "python", "bash"]
+    # (the Space check is run by .ci/run itself, after the suite)
+    assert section("Run it as a Space")[0] == ("bash", "bash scripts/space_check.sh\n")
+    assert "bash scripts/space_check.sh" in (ROOT / ".ci" / "run").read_text()
     assert section("Dataset mode")[2][0] == "text"  # (the measured table: shown, not run)
 
 

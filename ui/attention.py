@@ -9,7 +9,7 @@ from explain.charts import explanation as charts
 from explain.export import write_files
 from model import TASKS
 
-from . import explaining
+from . import explaining, gpu
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -31,6 +31,9 @@ def views(raw, layer, head) -> tuple:
 
 
 @handler
+
+
+@gpu.work
 def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
     """Every layer and head of one forward pass, read without inventing a target, and the rollout."""
     model = resolve(model_name, None, progress)
@@ -40,6 +43,9 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
 
 
 @handler
+
+
+@gpu.work
 def follow_controls(raw, layer, head):
     """Layer or head changed: redraw the three views from the weights on screen (nothing if none are)."""
     if raw is None:

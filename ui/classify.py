@@ -14,7 +14,7 @@ from model.errors import InputError
 from model.tasks import Classification
 from model.windows import READING_NAMES
 
-from . import document, explaining, reason, whatif
+from . import document, explaining, gpu, reason, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -27,6 +27,9 @@ TOP_WORDS = 40
 
 
 @handler
+
+
+@gpu.work
 def classify(text: str, model_name: str, method: str, target: str | None, seed: int, sort: bool = True,
              progress=gr.Progress(), contrast: str | None = None, reason_typed: str | None = None,
              reason_marked: list[str] | None = None, **values):
@@ -57,6 +60,9 @@ def default_compare() -> list[str]:
 
 
 @handler
+
+
+@gpu.work
 def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
                     sort: bool = True, progress=gr.Progress(), contrast: str | None = None,
                     reason_typed: str | None = None, reason_marked: list[str] | None = None, **values):
@@ -114,6 +120,9 @@ NO_CONTRAST = "nothing (why this class)"
 
 
 @handler
+
+
+@gpu.work
 def counterfactual_search(text: str, model_name: str, generator: str, max_edits, rules: str, target: str | None,
                           progress=gr.Progress(), **values):
     """Verified counterfactuals of the text: the smallest edits that change the predicted class."""
@@ -121,6 +130,9 @@ def counterfactual_search(text: str, model_name: str, generator: str, max_edits,
 
 
 @handler
+
+
+@gpu.work
 def what_if(text: str, edited: str, model_name: str, method: str, seed: int, progress=gr.Progress(), **values):
     """The original and the edited text side by side: predictions, explanations, changed words."""
     return whatif.side_by_side(TASK, text, edited, model_name, method, seed, None, progress, values)

@@ -21,7 +21,7 @@ from model.tasks import Classification, Embedding
 from model.validation import counted
 from model.windows import READING_NAMES
 
-from . import document
+from . import document, gpu
 from .explaining import method_values, task_options
 from .handlers import handler, info
 from .models import default, resolve
@@ -75,6 +75,9 @@ def _rows(records: list[dict]) -> list[list]:
 
 
 @handler
+
+
+@gpu.work
 def dataset(path: str | None, text_column: str | None, label_column: str | None, model_name: str, method: str,
             seed: int, limit: int, score: bool, request: gr.Request, progress=gr.Progress(),
             rationale_column: str | None = None, compare: list[str] | None = None, **values):

@@ -10,7 +10,7 @@ from explain.export import write_files
 from model.tasks import Embedding
 from model.validation import MAX_LINES, text_lines
 
-from . import explaining
+from . import explaining, gpu
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -22,6 +22,9 @@ TOP_WORDS = 40
 
 
 @handler
+
+
+@gpu.work
 def embeddings(texts: str, model_name: str, projection: str, progress=gr.Progress()):
     """Similarity matrix and 2-D / 3-D projections of a list of texts (one per line)."""
     model = resolve(model_name, TASK, progress)
@@ -34,6 +37,9 @@ def embeddings(texts: str, model_name: str, projection: str, progress=gr.Progres
 
 
 @handler
+
+
+@gpu.work
 def explain_similarity(text: str, pair: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
                        **values):
     """Which words of each text raise or lower their cosine similarity."""

@@ -12,6 +12,7 @@ from model.errors import InputError
 from model.tasks import Embedding, ZeroShot
 from model.validation import split_labels
 
+from . import gpu
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -89,12 +90,18 @@ def compute(text: str, model_name: str, layer, head, extra: str, query=None, pro
 
 
 @handler
+
+
+@gpu.work
 def inside(text: str, model_name: str, layer: int, head: int, extra: str, progress=gr.Progress()):
     """Self-attention step by step, position encodings, the layer flow and the layer lens of one text."""
     return compute(text, model_name, layer, head, extra, progress=progress)
 
 
 @handler
+
+
+@gpu.work
 def follow_controls(text: str, model_name: str, layer: int, head: int, extra: str, query, shown: bool):
     """Layer or head changed: recompute for them, keeping the chosen query token (nothing if no result is shown)."""
     if not shown:
@@ -103,6 +110,9 @@ def follow_controls(text: str, model_name: str, layer: int, head: int, extra: st
 
 
 @handler
+
+
+@gpu.work
 def inside_query(text: str, model_name: str, layer: int, head: int, query: int):
     """The query/key view for another query token (the dropdown lists the text's tokens)."""
     model = resolve(model_name)

@@ -19,6 +19,7 @@ from model.tasks import Embedding
 from model.trained import TRAINED, check_name
 from model.validation import counted
 
+from . import gpu
 from .dataset import dataset_columns, file_with_example
 from .handlers import handler
 from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, Page
@@ -91,6 +92,7 @@ def _finished(result, name: str, about: str, evicted: list[str]) -> str:
 def train_model(page: Page):
     """The Train button's handler for this page (it refreshes the page's model lists at the end)."""
     @handler
+    @gpu.work
     def train_model(paste: str, path: str | None, text_column: str | None, label_column: str | None, name: str,
                     encoder: str, mode: str, l2: float, optimizer: str, balanced: bool, holdout: float, folds: int,
                     seed: int, epochs: int, learning_rate: float, batch_size: int, layers: int, request: gr.Request,

@@ -9,7 +9,7 @@ from model.tasks import ZeroShot
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES
 
-from . import document, explaining, reason, whatif
+from . import document, explaining, gpu, reason, whatif
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -30,6 +30,9 @@ def options(*values) -> dict:
 
 
 @handler
+
+
+@gpu.work
 def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_name: str, method: str, seed: int,
               progress=gr.Progress(), contrast: str | None = None, reason_typed: str | None = None,
               reason_marked: list[str] | None = None, **values):
@@ -68,6 +71,9 @@ def contrast_choices(labels: str | None):
 
 
 @handler
+
+
+@gpu.work
 def counterfactual_search(text: str, labels: str, model_name: str, generator: str, max_edits, rules: str,
                           progress=gr.Progress(), **values):
     """Verified counterfactuals of the text: the smallest edits that change the top label."""
@@ -75,6 +81,9 @@ def counterfactual_search(text: str, labels: str, model_name: str, generator: st
 
 
 @handler
+
+
+@gpu.work
 def what_if(text: str, edited: str, labels: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
             **values):
     """The original and the edited text side by side: label scores, explanations, changed words."""

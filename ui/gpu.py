@@ -1,0 +1,118 @@
+"""ZeroGPU (Hugging Face Spaces): the GPU work of each handler is declared with ``spaces.GPU``, for
+a duration computed from the request's budget (evaluations, steps, rows, epochs).
+
+It applies only where the ``spaces`` package imports and a GPU exists (ZeroGPU sets
+``SPACES_ZERO_GPU``; a plain GPU Space has CUDA, where ``spaces.GPU`` does nothing). Elsewhere
+``work(fn)`` returns ``fn`` itself: nothing is wrapped, so CPU behaviour is identical.
+
+ZeroGPU's rules (hub-docs, spaces-zerogpu.md) and how the app keeps them:
+
+- ``spaces`` is imported before CUDA is initialised: ``app.py`` imports this module first;
+- the main process runs no CUDA work: on ZeroGPU the warm-up loads the models but runs no forward;
+- no ``torch.compile``: the app compiles nothing (ONNX Runtime serves the CPU only);
+- Gradio 4+, Python 3.10.13 and torch 2.1 to 2.8: this project pins Python 3.11 and torch 2.13,
+  outside that list, so a ZeroGPU Space needs ``requirements-zerogpu.txt`` (the README says how).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import os
+
+BASE_SECONDS = 20  # loading a model onto the GPU, tokenising, the charts
+SECONDS_PER_EVALUATION = 0.002  # one masked input of a base-size encoder on a ZeroGPU slice, with margin
+MAX_SECONDS = 300  # longer work belongs to the CLI (python -m explain --file ..., which resumes)
+DEFAULT_EVALUATIONS = 500  # a method without a budget parameter: about what occlusion and IG read
+CHARS_PER_WINDOW = 1_000  # about 256 tokens: a longer text is read as more windows, each evaluation as many
+COMPARED = 5  # the methods the Compare view runs by default
+SCORECARD = 60  # the headline scorecard's model inputs per explanation
+FINE_TUNE_EPOCH_SECONDS = 30  # one epoch of the top layers over a few hundred examples
+SEARCH_EVALUATIONS = 300  # a counterfactual search: ranking words, then the subsets tried
+
+
+def spaces_module():
+    """The ``spaces`` package, or None where it is not installed (everywhere but a Space)."""
+    try:
+        import spaces
+    except ImportError:
+        return None
+    return spaces
+
+
+def zerogpu() -> bool:
+    """True where ``spaces`` imports and a GPU exists (ZeroGPU, or a GPU Space)."""
+    if spaces_module() is None:
+        return False
+    if os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true"):
+        return True
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _number(value, default: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) and number > 0 else default
+
+
+def evaluations(arguments: dict) -> float:
+    """Model inputs one explanation may read: its budget parameter, or what an unbudgeted method reads."""
+    for name in ("max_evals", "num_samples"):
+        if name in arguments and arguments[name] is not None:
+            return _number(arguments[name], DEFAULT_EVALUATIONS)
+    if arguments.get("steps") is not None:  # IG: path points per target ("auto" doubles up to 256)
+        return _number(arguments["steps"], 256)
+    return DEFAULT_EVALUATIONS
+
+
+def duration(name: str, arguments: dict) -> int:
+    """Seconds of GPU one call of handler ``name`` may need, from its arguments (a pure function)."""
+    text = arguments.get("text") or arguments.get("texts") or ""
+    windows = max(1, math.ceil(len(text) / CHARS_PER_WINDOW)) if isinstance(text, str) else 1
+    each = evaluations(arguments) * windows
+    if name == "compare_methods":
+        work = len(arguments.get("methods") or range(COMPARED)) * (each + SCORECARD)
+    elif name == "dataset":
+        rows = _number(arguments.get("limit"), 300)
+        methods = 1 + len(arguments.get("compare") or ())
+        work = rows * methods * (evaluations(arguments) + (SCORECARD if arguments.get("score") else 0))
+    elif name == "train_model":
+        epochs = _number(arguments.get("epochs"), 3)
+        seconds = BASE_SECONDS + (epochs * FINE_TUNE_EPOCH_SECONDS if arguments.get("mode") == "finetune" else 10)
+        return int(min(MAX_SECONDS, seconds))
+    elif name == "counterfactual_search":
+        work = SEARCH_EVALUATIONS * windows
+    elif name == "what_if":
+        work = 2 * (each + SCORECARD)
+    else:
+        work = each + SCORECARD
+    return int(min(MAX_SECONDS, math.ceil(BASE_SECONDS + work * SECONDS_PER_EVALUATION)))
+
+
+def declare(fn, spaces):
+    """``fn`` under ``spaces.GPU`` with its duration computed from each call's arguments."""
+    signature = inspect.signature(fn)
+
+    def seconds(*args, **kwargs) -> int:
+        try:
+            bound = dict(signature.bind_partial(*args, **kwargs).arguments)
+        except TypeError:
+            bound = dict(kwargs)
+        for parameter in signature.parameters.values():  # a handler's **values: the method's parameters
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                bound.update(bound.pop(parameter.name, {}) or {})
+        return duration(fn.__name__, bound)
+
+    decorated = spaces.GPU(duration=seconds)(fn)
+    if decorated is not fn:
+        functools.update_wrapper(decorated, fn)  # (Gradio reads the handler's own signature)
+    return decorated
+
+
+def work(fn):
+    """Declare ``fn``'s GPU work for ZeroGPU; ``fn`` itself elsewhere."""
+    return declare(fn, spaces_module()) if zerogpu() else fn

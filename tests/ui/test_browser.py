@@ -146,7 +146,7 @@ def test_dataset_tab_runs_the_example_file(page):
     cap = panel.get_by_label("number input for Row cap")
     cap.fill("20")
     cap.press("Enter")
-    panel.get_by_label("Occlusion").check()
+    panel.get_by_role("radio", name="Occlusion").check()
     panel.get_by_role("button", name="Explain the file", exact=True).click()
     panel.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=120_000)
     assert panel.get_by_text("20 rows").first.is_visible()

@@ -87,7 +87,6 @@ def compare_methods(text: str, model_name: str, target: str | None, seed: int, m
         at = 3  # beside the headline faithfulness (method, comprehensiveness, sufficiency)
         headers = headers[:at] + extra + headers[at:]
         rows = [row[:at] + more + row[at:] for row, more in zip(rows, cells)]
-        results = [reason.measured(e, rationale) for e in results]
     agreement = compare(results) if len(results) > 1 else None
     return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
             scorecard_charts.aopc_curves(cards), scorecard_charts.agreement_heatmap(agreement) if agreement else None,

@@ -27,6 +27,7 @@ over every row) and the mean AUPRC.
 """
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -267,8 +268,6 @@ def rationale_spans(text: str, value) -> list[tuple[int, int]]:
     """A rationale as character spans of ``text``: a list of [start, end] pairs (or its JSON), or
     phrases separated by ``|`` (a string), each matched as whole words wherever it occurs (case and
     the spacing between its words ignored). A phrase not in the text is one sentence naming it."""
-    import json
-
     if value is None:
         return []
     if isinstance(value, str):

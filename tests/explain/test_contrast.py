@@ -8,27 +8,11 @@ import pytest
 from explain import explain
 from explain.runner import Job, run
 from explain.shap_partition import ShapMethod
-from model import load_model
 from model.errors import InputError
 
 TEXT = "the movie was very good but the food was awful"
 LINEAR = [("shap", {"max_evals": 2000}), ("occlusion", {}), ("ig", {"steps": 64}), ("lime", {"num_samples": 300}),
           ("grad_input", {}), ("hierarchical", {"evaluations": 5000, "top_sentences": 5})]
-
-
-@pytest.fixture(scope="module")
-def classifier(hub_cache):
-    return load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def nli(hub_cache):
-    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def encoder(hub_cache):
-    return load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
 
 
 def test_the_synthetic_model_gives_the_known_difference(additive):

@@ -11,26 +11,10 @@ import pytest
 from explain import counterfactuals
 from explain.counterfactuals import Edit, apply_edits, hotflip_scores, parse_rules, whole_word_vocabulary
 from explain.features import words_of
-from model import load_model
 from model.errors import InputError
 
 SENTENCES = ["the movie was very good and the music was great", "the food was awful and the service was bad",
              "i love this film", "it is not a good example"]
-
-
-@pytest.fixture(scope="module")
-def classifier(hub_cache):
-    return load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def nli(hub_cache):
-    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def encoder(hub_cache):
-    return load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
 
 
 def _answer(model, text, **kwargs) -> str:

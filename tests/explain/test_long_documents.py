@@ -7,7 +7,6 @@ import pytest
 
 from explain import explain
 from explain.features import sentences_of, units
-from model import load_model
 
 PARAGRAPHS = [
     "The movie was very good. I love this film and the music was great! The food was awful. It is not about sport.",
@@ -15,21 +14,6 @@ PARAGRAPHS = [
     "This example text is about a cat and a dog. The dog was happy. The cat was sad, really sad.",
 ]
 DOC = "\n\n".join([" ".join([p] * 2) for p in PARAGRAPHS])  # about 190 tokens: several 62-token windows
-
-
-@pytest.fixture(scope="module")
-def classifier(hub_cache):
-    return load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def nli(hub_cache):
-    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def encoder(hub_cache):
-    return load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
 
 
 def _masked(model, tokenized, positions):

@@ -21,9 +21,9 @@ import gradio as gr  # noqa: E402
 from explain import METHODS, explain, load_plugins  # noqa: E402
 from explain.charts import embedding as embedding_charts  # noqa: E402
 from model import TASKS, get_task, list_models, load_model, quiet_logging  # noqa: E402
-from model.folders import parse_folder_argument, register_folder  # noqa: E402
-from model.hub import hub_reachable, limit_hub_waits  # noqa: E402
-from model.hub_models import HubModels  # noqa: E402
+from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
+from model.loading.hub_models import HubModels  # noqa: E402
+from model.loading.operator import parse_folder_argument, register_folder  # noqa: E402
 from ui import attention, classify, dataset, embeddings, inside, train, zero_shot  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402

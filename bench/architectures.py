@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import device_kind, machine_description, save  # noqa: E402
+from bench.common import device_kind, machine_description, save  # noqa: E402
 
 SIZE = {"hidden_size": 384, "num_hidden_layers": 6, "num_attention_heads": 12, "intermediate_size": 1536,
         "initializer_range": 0.02}  # (MiniLM-L6's shape, initialised as released checkpoints are)
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from explain import explain
     from model import quiet_logging
-    from model.folders import NAMES, inspect_checkpoint, load_checkpoint
+    from model.loading.checkpoint import NAMES, inspect_checkpoint, load_checkpoint
     from tests.tiny_architectures import ARCHITECTURES, build
 
     quiet_logging()

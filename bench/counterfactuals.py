@@ -17,7 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import device_kind, machine_description, save  # noqa: E402
+from bench.common import device_kind, machine_description, save  # noqa: E402
 
 SENTENCES = [
     "my card was declined at the grocery store", "transfer two hundred dollars to my savings account",

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import device_kind, machine_description, requests, save  # noqa: E402
+from bench.common import device_kind, machine_description, requests, save  # noqa: E402
 
 METHODS = (("shap", {"max_evals": 200}), ("lime", {"num_samples": 300}), ("ig", {"steps": 50}))
 

@@ -28,7 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import SENTENCES, machine_description, save  # noqa: E402
+from bench.common import SENTENCES, machine_description, save  # noqa: E402
 
 METHODS = {"shap": {"max_evals": 500}, "ig": {"steps": "auto"}, "lime": {"num_samples": 1000}}
 

@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import device_kind, machine_description, save  # noqa: E402
+from bench.common import device_kind, machine_description, save  # noqa: E402
 
 CASES = [  # (name, method, parameters, also run without reuse)
     ("sentence SHAP", "shap", {"granularity": "sentence", "max_evals": 500}, True),

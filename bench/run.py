@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -32,40 +30,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import numpy as np  # noqa: E402
 
+from bench.common import SENTENCES, device_kind, machine_description, requests, save  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-SENTENCES = [  # 10 to 40 words
-    "please transfer two hundred dollars from my checking account into savings",
-    "my card was declined twice at the grocery store today and I have no idea why this keeps happening",
-    "I have been waiting on hold for over an hour and I would really like to speak with a human agent now",
-    "can you tell me what the exchange rate between the euro and the japanese yen is this week, because "
-    "I am flying to tokyo on friday and need cash",
-    "I need to know whether my flight to london tomorrow morning has been delayed or cancelled because of the "
-    "storm, and if it has, how I can rebook onto the next available departure without paying a fee",
-]
-
-
-ACTIONS = ["move two hundred dollars into my savings account", "cancel the gym membership I signed up for last month",
-           "check why my card was declined at the pharmacy", "book a table for four at an italian restaurant",
-           "tell me what the weather will be like in lisbon", "set an alarm for half past six",
-           "find me a cheaper flight to berlin", "reset the password of my online banking"]
-OPENERS = ["please", "could you", "I need you to", "can you", "I would like you to", "hey, quickly",
-           "if you have a minute,", "assistant,"]
-WHEN = ["before friday", "tonight", "as soon as possible", "tomorrow morning", "this weekend", "before my trip",
-        "by the end of the day", "whenever you get a chance"]
-CLOSERS = ["thanks", "because it is urgent", "since I keep forgetting", "and send me a confirmation",
-           "if that is possible", "so I can plan ahead", "without any extra fees", "and tell me when it is done"]
-
-
-def requests(count: int) -> list[str]:
-    """``count`` distinct assistant requests (a fixed sample of 4,096 combinations)."""
-    import itertools
-    import random
-
-    combos = random.Random(0).sample(list(itertools.product(OPENERS, ACTIONS, WHEN, CLOSERS)), count)
-    return [" ".join(parts) for parts in combos]
-
 
 def encoder_flops(model, length: int) -> float:
     """FLOPs of one forward pass of a ``length``-token sequence through the encoder (matmuls only)."""
@@ -508,31 +476,6 @@ def main(argv: list[str] | None = None) -> None:
         from bench.gpu import main as gpu_rows
 
         gpu_rows(["--device", "cuda", "--out", args.out] + (["--quick"] if args.quick else []))
-
-
-def machine_description() -> str:
-    """What the numbers were measured on: processor, CPUs, torch, and the GPU if there is one."""
-    import torch
-
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
-    if torch.cuda.is_available():
-        machine += f", {torch.cuda.get_device_name(0)}"
-    return machine
-
-
-def device_kind(device) -> str:
-    """The results file's device part: "gpu" or "cpu"."""
-    return "gpu" if str(device).startswith("cuda") else "cpu"
-
-
-def save(folder: str, name: str, results: dict, markdown: str) -> None:
-    """``<folder>/<name>.json`` and ``.md``, and the Markdown printed (what goes into the README)."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{name}.json").write_text(json.dumps(results, indent=2))
-    (out / f"{name}.md").write_text(markdown + "\n")
-    print()
-    print(markdown)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import ACTIONS, device_kind, machine_description, requests, save  # noqa: E402
+from bench.common import ACTIONS, device_kind, machine_description, requests, save  # noqa: E402
 
 
 def labelled(count: int) -> tuple[list[str], list[str]]:

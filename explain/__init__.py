@@ -10,7 +10,7 @@ from .api import evaluate, explain, explain_many
 from .base import Method, MethodResult, Param
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .counterfactuals import Counterfactual, Counterfactuals, Edit, counterfactuals
-from .explanation import Explanation, Sentence, Token, Word
+from .explanation import Explanation
 from .metrics import (
     METRICS,
     Agreement,
@@ -26,6 +26,7 @@ from .metrics import (
 )
 from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
+from .units import Sentence, Token, Word
 
 __all__ = ["Agreement", "BudgetExceeded", "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
            "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",

@@ -13,8 +13,7 @@ works for code written against the earlier dict rows.)
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -23,113 +22,14 @@ import numpy as np
 from model.errors import InputError
 from model.tasks import TASKS, get_task
 
-_HAS_WORD_CHAR = re.compile(r"\w")
+from .sentences import group_sentences
+from .units import FrozenDict, Sentence, Token, Word, freeze, thaw
+
 # 4: ``sentences`` are stored and long texts are read as windows (``options.long_text``; earlier
 #    explanations read the truncated text, and load with long_text="truncate");
 # 3: meta keeps the method's ``params`` and the task's ``options`` apart (2 had both in params);
 # 2: ``rollout`` and ``kind`` are fields (1 kept rollout in meta). Every earlier version still loads.
 SCHEMA_VERSION = 4
-
-
-class FrozenDict(Mapping):
-    """A read-only mapping (``meta``): ``meta["x"] = 1`` raises TypeError."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping | None = None):
-        self._data = dict(data or {})
-
-    def __getitem__(self, key):
-        return self._data[key]
-
-    def __iter__(self) -> Iterator:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __repr__(self) -> str:
-        return f"FrozenDict({self._data!r})"
-
-    def __reduce__(self):
-        return FrozenDict, (self._data,)
-
-
-def freeze(value: Any) -> Any:
-    """Dicts become FrozenDicts, lists and arrays tuples, NumPy scalars Python numbers."""
-    if isinstance(value, Mapping):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return freeze(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """The JSON-ready copy of a frozen value: dicts and lists again."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
-
-
-class _Row:
-    """Read access by key, for code written when tokens and words were dicts."""
-
-    def __getitem__(self, key: str):
-        if key not in self.__dataclass_fields__:
-            raise KeyError(key)
-        return getattr(self, key)
-
-    def to_dict(self) -> dict:
-        return {f.name: thaw(getattr(self, f.name)) for f in fields(self)}
-
-
-@dataclass(frozen=True)
-class Token(_Row):
-    """One token as the model read it; ``text[start:end]`` of the explained text (special: (0, 0))."""
-
-    text: str
-    start: int
-    end: int
-    special: bool
-
-
-@dataclass(frozen=True)
-class Word(_Row):
-    """A word of the explained text (``text[start:end]``) and the indices of its tokens."""
-
-    text: str
-    start: int
-    end: int
-    tokens: tuple[int, ...]
-
-    def __post_init__(self):
-        object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
-
-    @property
-    def is_word(self) -> bool:
-        """True for words with a letter or digit (LIME's features); False for pure punctuation."""
-        return bool(_HAS_WORD_CHAR.search(self.text))
-
-
-@dataclass(frozen=True)
-class Sentence(_Row):
-    """A sentence of the explained text (``text[start:end]``): its tokens (those of its words) and
-    the paragraph it belongs to (0, 1, ...; paragraphs are separated by blank lines)."""
-
-    text: str
-    start: int
-    end: int
-    tokens: tuple[int, ...]
-    paragraph: int = 0
-
-    def __post_init__(self):
-        object.__setattr__(self, "tokens", tuple(int(t) for t in self.tokens))
 
 
 def received(matrix: np.ndarray, readout: str) -> np.ndarray:
@@ -188,8 +88,6 @@ class Explanation:
         object.__setattr__(self, "tokens", tuple(_row(Token, t) for t in self.tokens))
         object.__setattr__(self, "words", tuple(_row(Word, w) for w in self.words))
         if not self.sentences and self.words:
-            from .sentences import group_sentences  # (it imports this module)
-
             object.__setattr__(self, "sentences", group_sentences(self.text, self.words))
         object.__setattr__(self, "sentences", tuple(_row(Sentence, s) for s in self.sentences))
         object.__setattr__(self, "labels", tuple(self.labels))

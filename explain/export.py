@@ -20,7 +20,8 @@ import re
 import tempfile
 import time
 
-from .explanation import Explanation, thaw
+from .explanation import Explanation
+from .units import thaw
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_IN_ROWS = 200  # characters of the text every CSV row repeats; a longer text goes to a side file

@@ -13,8 +13,8 @@ import numpy as np
 from model.params import Param
 from model.tokens import Tokenized
 
-from .explanation import Sentence, Word
 from .sentences import group_sentences
+from .units import Sentence, Word
 from .words import group_words
 
 GRANULARITIES = ("token", "word", "sentence", "paragraph")

@@ -13,7 +13,7 @@ import bisect
 import re
 from collections.abc import Sequence
 
-from .explanation import Sentence, Word
+from .units import Sentence, Word
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")

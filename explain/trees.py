@@ -25,7 +25,7 @@ import numpy as np
 
 from model.tokens import Tokenized
 
-from .explanation import Sentence, Word
+from .units import Sentence, Word
 
 SHAP_RULES_TOKENS = 256  # the most tokens shap's merge rules order at once (a window's worth)
 

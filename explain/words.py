@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .explanation import Word
+from .units import Word
 
 _WORD = re.compile(r"\w+|[^\w\s]+")
 

@@ -4,7 +4,7 @@
 from outside is one ``register_model`` call."""
 from .base import TextModel
 from .errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhausted
-from .loading import is_loaded, load_model, load_trained
+from .loading.load import is_loaded, load_model, load_trained
 from .params import Param
 from .registry import REGISTRY, ModelSpec, list_models, register_model, unregister_model
 from .tasks import TASKS, get_task, register_task

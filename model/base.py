@@ -8,6 +8,8 @@ out-of-memory back-off and attention extraction live here once.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -54,9 +56,30 @@ def as_id_lists(id_batch) -> list[list[int]]:
     return out
 
 
+def served_as(model, *, name: str, task: str):
+    """``model`` under a registered name and task: itself when both already match, else a shallow copy
+    (sharing the network, tokenizer and locks) whose ``info`` and ``task`` say so, so that the registry
+    and ``evaluate`` find it again by that name. Its ``kind`` (what its outputs are) stays."""
+    if model.info.name == name and model.task == task and model.info.task == task:
+        return model
+    kind = model_kind(model)
+    out = copy.copy(model)
+    out.info = dataclasses.replace(model.info, name=name, task=task)
+    out.task = task
+    out.kind = kind
+    return out
+
+
+def model_kind(model) -> str:
+    """What a model's outputs are ("classification", "zero-shot", "embedding"): the task it was built
+    for, whatever task now serves it."""
+    return getattr(model, "kind", None) or model.task
+
+
 class TextModel:
     """Base for every model: tokenize, predict, predict_ids, predict_embeds, attentions."""
 
+    kind: str = ""  # what the outputs are (the built-in task of this class); ``task``: the task it serves
     task: str = ""
 
     def __init__(self, info: ModelInfo, network: torch.nn.Module, tokenizer, max_length: int,

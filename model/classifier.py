@@ -84,7 +84,7 @@ def check_output(output: object) -> str:
 class ClassifierModel(TextModel):
     """Softmax over labels (sigmoid per label for multi-label heads)."""
 
-    task = "classification"
+    kind = task = "classification"
 
     def __init__(self, *args, labels: list[str], multi_label: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -59,7 +59,7 @@ def reject_extras(task: str, labels, options: dict) -> None:
 class EmbeddingModel(TextModel):
     """``predict`` returns one vector per text, shape (n, dim)."""
 
-    task = "embedding"
+    kind = task = "embedding"
 
     def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
         reading = Reading.pop(options)

@@ -22,8 +22,8 @@ class Param:
     """One parameter.
 
     ``kind``: "int" or "float" (``low``..``high`` inclusive), "choice" (one of ``choices``),
-    "bool", or "text" (a string of at most ``high`` characters; ``None`` allowed when the default
-    is None, meaning "the model's own default"). ``also``: strings a number parameter accepts
+    "bool", or "text" (a string of at most ``high`` characters). A default of None means "not given"
+    (the model's or task's own default) and None is then allowed. ``also``: strings a number parameter accepts
     besides numbers (e.g. "auto"). ``budget``: this parameter bounds the method's model
     evaluations (the progress plan uses it and the app shows it among the budget controls).
     ``ui_high``/``step``: the app slider's maximum and step when the library's range is too wide
@@ -79,9 +79,12 @@ class Param:
         return text + "".join(f" or {a!r}" for a in self.also)
 
     def check(self, value: Any) -> Any:
-        """The value, validated (numbers normalised to int/float), or one InputError sentence."""
+        """The value, validated (numbers normalised to int/float), or one InputError sentence. None is
+        allowed where the default is None ("not given": the task's or model's own default)."""
         if isinstance(value, str) and value in self.also:
             return value
+        if value is None and self.default is None:
+            return None
         if self.kind == "bool":
             if isinstance(value, (bool, np.bool_)):
                 return bool(value)
@@ -89,8 +92,6 @@ class Param:
             if isinstance(value, str) and value in self.choices:
                 return value
         elif self.kind == "text":
-            if value is None and self.default is None:
-                return None
             if isinstance(value, str) and len(value) <= self.high:
                 return self.validate(value) if self.validate is not None else value
         elif not isinstance(value, (bool, np.bool_)):
@@ -103,6 +104,8 @@ class Param:
 
     def parse(self, value: Any) -> Any:
         """Like ``check``, but first reads text and whole floats (CLI flags, UI sliders) as the kind."""
+        if isinstance(value, str) and not value.strip() and self.default is None:
+            return None  # an empty box: the model's own default
         if isinstance(value, str) and value not in self.also and self.kind in ("int", "float", "bool"):
             text = value.strip()
             try:
@@ -111,8 +114,6 @@ class Param:
                 raise InputError(f"{self.name} must be {self.describe()}; got {_short_repr(text)}.") from None
         if self.kind == "int" and isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
-        if self.kind == "text" and value == "" and self.default is None:
-            return None  # an empty box: the model's own default
         return self.check(value)
 
 

@@ -1,7 +1,7 @@
 """The registry of named models. Adding a built-in model is one ``ModelSpec`` entry; from outside,
 ``register_model(name, task=..., load=...)``. Names not in the registry are treated as Hugging Face
 Hub ids (``owner/name``) and need ``task=``; they are validated so no name becomes a path or URL.
-``model.loading.load_model`` loads and caches what this resolves.
+``model.loading.load.load_model`` loads and caches what this resolves.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import loaders
-from .base import ModelInfo, TextModel
+from .base import ModelInfo, TextModel, served_as
 from .errors import InputError, ModelUnavailable
+from .loading import bundled, hub
 from .tasks import TASKS, Classification, Embedding, ZeroShot, get_task
 from .validation import check_hub_id
 
@@ -42,12 +42,10 @@ class ModelSpec:
 
 
 _BUILDERS: dict[str, Callable[..., TextModel]] = {
-    "bundled-embedding": loaders.load_minilm_embed,
-    "bundled-intent": loaders.load_intent_minilm,
-    "bundled-similarity-zero-shot": loaders.load_minilm_zeroshot,
-    "hub-classifier": loaders.load_hub_classifier,
-    "hub-nli": loaders.load_hub_nli,
-    "hub-embedding": loaders.load_hub_embedding,
+    "bundled-embedding": bundled.load_minilm_embed,
+    "bundled-intent": bundled.load_intent_minilm,
+    "bundled-similarity-zero-shot": bundled.load_minilm_zeroshot,
+    "hub": hub.load_from_hub,
 }
 _CLASSIFY, _ZERO_SHOT, _EMBED = Classification.NAME, ZeroShot.NAME, Embedding.NAME
 _MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -61,13 +59,13 @@ REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
               origin="bundled"),
     ModelSpec("minilm-embed", _EMBED, "bundled-embedding", _MINILM,
               "all-MiniLM-L6-v2 sentence embeddings (384-d, mean pooled, unit length). Offline.", origin="bundled"),
-    ModelSpec("sst2-distilbert", _CLASSIFY, "hub-classifier", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+    ModelSpec("sst2-distilbert", _CLASSIFY, "hub", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
               "Positive / negative sentiment (SST-2). Needs the Hugging Face Hub."),
-    ModelSpec("deberta-zeroshot", _ZERO_SHOT, "hub-nli", "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
+    ModelSpec("deberta-zeroshot", _ZERO_SHOT, "hub", "MoritzLaurer/deberta-v3-base-zeroshot-v2.0",
               "NLI zero-shot with DeBERTa-v3-base. Needs the Hugging Face Hub."),
-    ModelSpec("bart-mnli", _ZERO_SHOT, "hub-nli", "facebook/bart-large-mnli",
+    ModelSpec("bart-mnli", _ZERO_SHOT, "hub", "facebook/bart-large-mnli",
               "NLI zero-shot with BART-large (MNLI). Needs the Hugging Face Hub."),
-    ModelSpec("mpnet-embed", _EMBED, "hub-embedding", "sentence-transformers/all-mpnet-base-v2",
+    ModelSpec("mpnet-embed", _EMBED, "hub", "sentence-transformers/all-mpnet-base-v2",
               "all-mpnet-base-v2 sentence embeddings (768-d). Needs the Hugging Face Hub."),
 ]}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -122,20 +120,19 @@ def resolve(name: object, task: str | None = None) -> ModelSpec:
             if os.path.isdir(hub_id) else ""
         raise InputError(f"{hub_id!r} is not a registry name; to load it from the Hub, also say its task "
                          f"({', '.join(TASKS)}){here}.")
-    kind = get_task(task).HUB_KIND
-    if kind is None:
-        raise InputError(f"Models of the {task} task cannot be loaded from the Hub.")
-    return ModelSpec(hub_id, task, kind, hub_id, f"{hub_id} from the Hugging Face Hub.")
+    get_task(task)
+    return ModelSpec(hub_id, task, "hub", hub_id, f"{hub_id} from the Hugging Face Hub.")
 
 
 def build(spec: ModelSpec, revision: str | None, cache_dir: str | None) -> TextModel:
-    """A new model of ``spec`` (``model.loading.load_model`` caches it)."""
+    """A new model of ``spec`` (``model.loading.load.load_model`` caches it)."""
     if spec.load is not None:
         model = spec.load()
-        if getattr(model, "task", None) != spec.task:
+        if getattr(model, "task", None) != spec.task and not get_task(spec.task).serves(model):
             raise ModelUnavailable(f"{spec.name!r} was registered as a {spec.task} model, but its load() returned "
-                                   f"a {getattr(model, 'task', type(model).__name__)} model.")
-        return model
+                                   f"a {getattr(model, 'task', type(model).__name__)} model, which that task does not "
+                                   "serve.")
+        return served_as(model, name=spec.name, task=spec.task)
     info = ModelInfo(name=spec.name, task=spec.task, source=spec.source, revision=revision,
                      description=spec.description)
     builder = _BUILDERS[spec.kind]

@@ -38,7 +38,7 @@ NLI_TEMPLATE = "This example is {}."  # transformers' ZeroShotClassificationPipe
 class ZeroShotModel(TextModel):
     """Shared option handling: labels are required, template and multi_label are per call."""
 
-    task = "zero-shot"
+    kind = task = "zero-shot"
     default_template = SIMILARITY_TEMPLATE
 
     def _options(self, labels, hypothesis_template=None, multi_label=False, **extra):

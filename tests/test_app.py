@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_building_the_page_loads_no_model():
-    code = ("import app; from model import loading; app.build(); "
+    code = ("import app; from model.loading import load as loading; app.build(); "
             "assert not loading._cache, list(loading._cache); print('ok')")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
@@ -61,7 +61,7 @@ def test_the_operators_folders_appear_in_every_tab_of_their_task(tmp_path):
     list of its task; explained like the others."""
     import app
     from model import unregister_model
-    from model.loading import forget
+    from model.loading.load import forget
     from tests.tiny_architectures import build
     from ui.classify import classify
 

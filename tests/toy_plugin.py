@@ -48,7 +48,7 @@ register_model(MODEL, task="classification", load=load_toy_model,
 
 
 def unload() -> None:
-    from model.loading import forget
+    from model.loading.load import forget
 
     unregister_method("toy")
     unregister_metric(TopWordDrop.NAME)

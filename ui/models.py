@@ -2,7 +2,7 @@
 plugin models, and Hub models where the Hub answered at start-up) and the models trained here.
 Training a model refreshes every list of its task. Only names offered here reach ``load_model``
 from the page, and no string a user sends becomes a path; where the operator allows any Hub model
-(``--hub-models any``, with the Hub reachable), a typed Hub id goes through ``model.hub_models``:
+(``--hub-models any``, with the Hub reachable), a typed Hub id goes through ``model.loading.hub_models``:
 its metadata checked before the download, the models kept in a bounded LRU."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import gradio as gr
 
 from model import REGISTRY, is_loaded, list_models, load_model
 from model.errors import InputError
-from model.folders import check_not_a_path, is_path
-from model.hub_models import HubModels
+from model.loading.checkpoint import check_not_a_path, is_path
+from model.loading.hub_models import HubModels
 from model.trained import TRAINED
 from model.validation import check_hub_id
 

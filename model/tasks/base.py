@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..base import model_kind
 from ..errors import InputError
 from ..params import Param
+from ..windows import READING_NAMES
 
 Forward = Callable[[list[list[int]]], np.ndarray]
 Score = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -82,26 +84,63 @@ class TargetSpec:
                       options=dict(self.options), score=self.score, contrast=self.contrast)
 
 
+@dataclass(frozen=True)
+class Words:
+    """How the page speaks of a task: one place, so a task registered from outside reaches every tab.
+    ``target``: what one explained output is called ("class"); ``lens``: what its layer lens reads;
+    ``window_rule``: how a long text's windows become one output; ``arguments``: the box each required
+    argument (labels, pair) gets in the page; ``title``: its own tab's title when no built-in tab serves it."""
+
+    target: str = "output"
+    lens: str = "its outputs"
+    window_rule: str = "the windows' outputs are averaged"
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    title: str = ""
+
+
+ARGUMENT_WORDS = {"labels": "Candidate labels (comma-separated)", "pair": "Second text to compare with"}
+
+
 class Task:
-    """One task: subclasses set the names and implement ``spec``; register with ``register_task``."""
+    """One task: subclasses set the names and implement ``spec``; register with ``register_task``.
+
+    A task owns everything task-specific: its arguments and options (validated here; only the options its
+    models' calls take, ``model_options``, ever reach a model), its outputs and targets (``spec``), how a
+    prediction is judged (``answer``, ``direction``, ``is_correct``: counterfactuals, the what-if editor and
+    dataset mode ask it), its words in the page (``WORDS``), and which kinds of model it serves (``SERVES``).
+    """
 
     NAME: str = ""
     OUTPUT: str = ""  # what a column of the output is: "probability", "score", "cosine similarity"
     DESCRIPTION: str = ""
-    HUB_KIND: str | None = None  # the model-registry builder for Hub ids of this task
+    # The kinds of model (``model.base.model_kind``: "classification", "zero-shot", "embedding") whose
+    # outputs this task reads; empty: models of its own name only. ``load_model(path, task=NAME)`` and
+    # ``register_model(name, task=NAME, load=...)`` give it any model of these kinds.
+    SERVES: tuple[str, ...] = ()
     # The explanation arguments it takes (of target, labels, pair) and those it cannot explain
     # without: front ends (the CLI) word their errors from these.
     TAKES: tuple[str, ...] = ("target", "contrast")
     REQUIRES: tuple[str, ...] = ()
-    # The per-call options of this task's models (``explain(..., hypothesis_template=...)``): the one
-    # place they are declared. explain(), the CLI flags, the scorecard, dataset mode and the app's
-    # controls are derived from it.
+    # The per-call options of this task (``explain(..., hypothesis_template=...)``): the one place they
+    # are declared. explain(), the CLI flags, the scorecard, dataset mode and the app's controls are
+    # derived from it.
     OPTIONS: tuple[Param, ...] = ()
+    WORDS: Words = Words()
+    # A tab of its own ("package.module" with ``render(page)``) for a task no built-in tab serves; None:
+    # the page's generic task tab.
+    TAB: str | None = None
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         """Validate this task's arguments and build the request's TargetSpec (``contrast``: what the
         targets are explained against, see the module's docstring)."""
         raise NotImplementedError
+
+    def kinds(self) -> tuple[str, ...]:
+        return self.SERVES or (self.NAME,)
+
+    def serves(self, model) -> bool:
+        """Whether this task can read ``model``'s outputs."""
+        return model_kind(model) in self.kinds()
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         """Whether these arguments define something to explain (methods that need no target, such
@@ -120,10 +159,38 @@ class Task:
         values = {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
         return {name: value for name, value in values.items() if value is not None}
 
+    def model_options(self, options: Mapping) -> dict:
+        """Of the task's (checked) options, those its models' calls take: how a long text is read, and for
+        the built-in tasks their models' own keywords. Nothing else of a task's options reaches a model."""
+        return reading(options)
+
     def arguments(self, *, labels=None, pair=None) -> dict:
         """The request arguments (of labels, pair) that rebuild an explanation's spec: the scorecard
         and re-runs call ``spec`` with these."""
         return {}
+
+    def windows_read(self, model, ids, *, labels=None, options: Mapping | None = None) -> list[tuple[int, int]]:
+        """The (start, end) token positions of each window the model reads for ``ids`` under these options."""
+        reader = getattr(model, "windows_read", None)
+        if reader is None:
+            return []
+        return reader(ids, labels=labels, **self.model_options(options or {}))
+
+    def answer(self, spec: TargetSpec, output: np.ndarray, probabilities: np.ndarray | None = None) -> str:
+        """The discrete answer of one input from its full output (``spec.forward``; under a contrast, its own
+        outputs ``probabilities``): what a counterfactual must change and dataset mode reports. Default:
+        the top label."""
+        shown = np.asarray(output if probabilities is None else probabilities, dtype=np.float64)
+        return spec.labels[int(np.argmax(shown))]
+
+    def answers(self, spec: TargetSpec) -> tuple[str, ...]:
+        """Every answer ``answer`` can give for this request."""
+        return tuple(spec.labels)
+
+    def direction(self, spec: TargetSpec, output: np.ndarray, column: int) -> float:
+        """+1 where lowering the output's ``column`` moves the answer away from what it is (the top label's
+        score), -1 where raising it does."""
+        return 1.0
 
     def is_correct(self, prediction: str | None, gold: str | None) -> bool | None:
         """Whether a predicted label matches a gold one (dataset mode's accuracy); None where the
@@ -131,6 +198,11 @@ class Task:
         if prediction is None or gold is None:
             return None
         return prediction == gold
+
+
+def reading(options: Mapping) -> dict:
+    """The options of how a long text is read (``model.windows.READING``): every model call takes them."""
+    return {k: v for k, v in options.items() if k in READING_NAMES and v is not None}
 
 
 def contrasted(spec: TargetSpec, log_forward: Forward, log_score: Score, contrast: str, column: int,

@@ -9,14 +9,15 @@ from ..classifier import OUTPUTS
 from ..errors import InputError
 from ..params import Param
 from ..windows import READING
-from .base import TargetSpec, Task, contrast_label, contrasted, wanted_names
+from .base import TargetSpec, Task, Words, contrast_label, contrasted, reading, wanted_names
 
 
 class Classification(Task):
     NAME = "classification"
     OUTPUT = "probability"
     DESCRIPTION = "Probabilities over the model's own labels; explains the predicted class unless target= names others."
-    HUB_KIND = "hub-classifier"
+    WORDS = Words(target="class", lens="the class probabilities",
+                  window_rule="the probabilities are the softmax of the mean of the windows' logits")
     OPTIONS = (Param("output", "choice", "probability", choices=OUTPUTS, label="Output explained",
                      help="the class probability, or the logit (softmax-free; linear methods add up exactly)"),
                *READING)
@@ -28,19 +29,20 @@ class Classification(Task):
             raise InputError("A second text (pair) is only for embedding models.")
         options = self.options(options)
         output = options["output"]
+        calls = self.model_options(options)
         wanted = None if target is None else tuple(model.label_index(t) for t in wanted_names(target))
 
         def forward(batch):
-            return model.predict_ids(batch, **options)
+            return model.predict_ids(batch, **calls)
 
         def score(embeds, mask, ids):
-            return model.predict_embeds(embeds, mask, ids, **options)
+            return model.predict_embeds(embeds, mask, ids, **calls)
         spec = TargetSpec(task=self.NAME, labels=tuple(model.labels), output_name=output, forward=forward,
                           score=score, wanted=wanted, default="argmax", options=options)
         if contrast is None:
             return spec
         column = contrast_label(contrast, model.labels)
-        logits = {**options, "output": "logit"}
+        logits = {**calls, "output": "logit"}
         multi = bool(getattr(model, "multi_label", False))
 
         def log_forward(batch):  # log p up to a per-row constant: the logits (log-sigmoid when multi-label)
@@ -52,3 +54,6 @@ class Classification(Task):
             return torch.nn.functional.logsigmoid(values) if multi else values
 
         return contrasted(spec, log_forward, log_score, contrast, column, "log-probability difference")
+
+    def model_options(self, options) -> dict:
+        return {**reading(options), "output": options.get("output", "probability")}

@@ -8,11 +8,14 @@ import torch.nn.functional as F
 
 from ..base import as_float64
 from ..errors import InputError
+from ..params import Param
 from ..validation import check_text
 from ..windows import READING
-from .base import TargetSpec, Task, wanted_names
+from .base import ARGUMENT_WORDS, TargetSpec, Task, Words, wanted_names
 
 OUTPUT = "cosine similarity"
+SIMILAR, NOT_SIMILAR = "similar", "not similar"
+THRESHOLD = 0.5
 
 
 def cosine(vectors: torch.Tensor, references: torch.Tensor) -> torch.Tensor:
@@ -32,10 +35,15 @@ class Embedding(Task):
     NAME = "embedding"
     OUTPUT = OUTPUT
     DESCRIPTION = "Sentence vectors; explains the cosine similarity of the text to a second text (pair=...)."
-    HUB_KIND = "hub-embedding"
     TAKES = ("target", "pair", "contrast")
     REQUIRES = ("pair",)
-    OPTIONS = READING
+    OPTIONS = (Param("threshold", "float", None, -1.0, 1.0, label="Similar from",
+                     help=f"the cosine similarity from which two texts count as similar, where an answer is judged "
+                          f"(counterfactuals, the what-if editor, dataset mode); default {THRESHOLD}"),
+               *READING)
+    WORDS = Words(target="similarity", lens="the cosine similarity to the second text",
+                  window_rule="the text's vector is the normalised mean of the windows' normalised vectors",
+                  arguments={"pair": ARGUMENT_WORDS["pair"]})
 
     def has_target(self, *, labels=None, pair=None) -> bool:
         return pair is not None
@@ -46,35 +54,48 @@ class Embedding(Task):
     def is_correct(self, prediction, gold) -> bool | None:
         return None  # a similarity has no label to be right about
 
+    def answer(self, spec, output, probabilities=None) -> str:
+        """Similar or not: the similarity (the text's own, under a contrast) against the threshold."""
+        shown = np.asarray(output if probabilities is None else probabilities, dtype=np.float64)
+        return SIMILAR if shown[0] >= spec.options.get("threshold", THRESHOLD) else NOT_SIMILAR
+
+    def answers(self, spec) -> tuple[str, ...]:
+        return (SIMILAR, NOT_SIMILAR)
+
+    def direction(self, spec, output, column) -> float:
+        """Similar texts change their answer as the similarity falls; the others as it rises."""
+        return 1.0 if self.answer(spec, output) == SIMILAR else -1.0
+
     def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         if labels is not None:
             raise InputError("Labels are for zero-shot models; an embedding model compares two texts.")
         options = self.options(options)
+        calls = self.model_options(options)
         if pair is None:
             raise InputError("Explaining an embedding model needs a second text (pair=...) to compare with.")
         check_text(pair, what="pair text")
         if target is not None and wanted_names(target) != [OUTPUT]:
             raise InputError(f"An embedding explanation has one target, {OUTPUT!r}.")
-        reference = as_float64(model.predict([pair], **options))
+        reference = as_float64(model.predict([pair], **calls))
 
         def forward(batch):
-            return cosine(as_float64(model.predict_ids(batch, **options)), reference).numpy()
+            return cosine(as_float64(model.predict_ids(batch, **calls)), reference).numpy()
 
         def score(embeds, mask, ids):
-            return cosine(model.predict_embeds(embeds, mask, ids, **options), reference)
+            return cosine(model.predict_embeds(embeds, mask, ids, **calls), reference)
 
         if contrast is None:
             return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
                               wanted=None, default="all", options=options)
         check_text(contrast, what="contrast text")
-        other = as_float64(model.predict([contrast], **options))
+        other = as_float64(model.predict([contrast], **calls))
 
         def difference(batch):  # closer to the pair than to the contrast text
-            vectors = as_float64(model.predict_ids(batch, **options))
+            vectors = as_float64(model.predict_ids(batch, **calls))
             return (cosine(vectors, reference) - cosine(vectors, other)).numpy()
 
         def difference_score(embeds, mask, ids):
-            vectors = model.predict_embeds(embeds, mask, ids, **options)
+            vectors = model.predict_embeds(embeds, mask, ids, **calls)
             return cosine(vectors, reference) - cosine(vectors, other)
 
         return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name="similarity difference", forward=difference,

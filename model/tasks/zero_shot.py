@@ -9,14 +9,17 @@ from ..errors import InputError
 from ..params import Param
 from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
 from ..windows import READING
-from .base import TargetSpec, Task, contrast_label, contrasted, wanted_names
+from .base import ARGUMENT_WORDS, TargetSpec, Task, Words, contrast_label, contrasted, reading, wanted_names
 
 
 class ZeroShot(Task):
     NAME = "zero-shot"
     OUTPUT = "score"
     DESCRIPTION = "Scores of candidate labels chosen per call (labels=[...]); explains every candidate unless target= picks some."
-    HUB_KIND = "hub-nli"
+    WORDS = Words(target="label", lens="the candidate labels' scores",
+                  window_rule="each label's score comes from the mean of the windows' logits (for a similarity model, "
+                              "the mean of the windows' cosines)",
+                  arguments={"labels": ARGUMENT_WORDS["labels"]})
     TAKES = ("target", "labels", "contrast")
     REQUIRES = ("labels",)
     OPTIONS = (
@@ -41,6 +44,7 @@ class ZeroShot(Task):
             raise InputError("A second text (pair) is only for embedding models.")
         labels = check_labels(labels)
         options = self.options(options)
+        calls = self.model_options(options)
         wanted = None
         if target is not None:
             names = wanted_names(target)
@@ -50,10 +54,10 @@ class ZeroShot(Task):
             wanted = tuple(labels.index(t) for t in names)
 
         def forward(batch):
-            return model.predict_ids(batch, labels, **options)
+            return model.predict_ids(batch, labels, **calls)
 
         def score(embeds, mask, ids):
-            return model.predict_embeds(embeds, mask, ids, labels, **options)
+            return model.predict_embeds(embeds, mask, ids, labels, **calls)
 
         spec = TargetSpec(task=self.NAME, labels=tuple(labels), output_name=self.OUTPUT, forward=forward,
                           score=score, wanted=wanted, default="all", options=options)
@@ -68,3 +72,7 @@ class ZeroShot(Task):
             return torch.log(score(embeds, mask, ids).clamp_min(torch.finfo(torch.float32).tiny))
 
         return contrasted(spec, log_forward, log_score, contrast, column, "log-score difference")
+
+    def model_options(self, options) -> dict:
+        own = {name: options[name] for name in ("hypothesis_template", "multi_label") if options.get(name) is not None}
+        return {**reading(options), **own}

@@ -35,7 +35,7 @@ SENTENCES = [
 def sentence_transformer():
     from sentence_transformers import SentenceTransformer
 
-    from model.loaders import bundled_minilm_path
+    from model.loading.bundled import bundled_minilm_path
 
     return SentenceTransformer(bundled_minilm_path(), device="cpu")
 
@@ -93,7 +93,7 @@ def test_intent_head_is_the_logistic_regression(intent_model, sentence_transform
 
     import joblib
 
-    from model.loaders import intent_assets_dir
+    from model.loading.bundled import intent_assets_dir
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -81,9 +81,9 @@ def test_shared_lock_excludes_forwards_while_switching():
 def test_attention_and_shap_from_threads_equal_sequential_results(hub_cache, monkeypatch):
     """An SDPA model switches to eager for attention weights; concurrent forwards never see the switch."""
     from explain import explain
-    from model import loaders
+    from model.loading import builders
 
-    monkeypatch.setattr(loaders, "_attention_impl", lambda: "sdpa")
+    monkeypatch.setattr(builders, "attention_impl", lambda: "sdpa")
     model = load_model("tiny/bert-embed", task="embedding", revision=COMMIT, cache_dir=hub_cache)
     assert model.transformer.config._attn_implementation == "sdpa"
     monkeypatch.setattr(model, "runtime", "torch")  # forwards go through the shared PyTorch network

@@ -16,7 +16,7 @@ from explain import METHODS, evaluate, explain
 from explain.registry import own_params
 from model import load_model
 from model.errors import ModelUnavailable
-from model.folders import SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
+from model.loading.checkpoint import SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
 from tests.tiny_architectures import ARCHITECTURES
 
 TEXTS = ["the movie was very good", "the food was awful and the service was bad", "a cat"]

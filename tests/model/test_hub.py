@@ -112,13 +112,13 @@ def test_non_nli_model_refused_for_zero_shot(hub_cache):
 
 def test_concurrent_first_use_loads_once(hub_cache, monkeypatch):
     calls = []
-    original = registry._BUILDERS["hub-classifier"]
+    original = registry._BUILDERS["hub"]
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setitem(registry._BUILDERS, "hub-classifier", counting)
+    monkeypatch.setitem(registry._BUILDERS, "hub", counting)
     results = []
     barrier = threading.Barrier(8)
 
@@ -271,7 +271,7 @@ def test_attention_reads_the_rows_the_model_reads(hub_cache):
 def test_hub_probe_is_asked_once_and_honours_offline(monkeypatch):
     import socket
 
-    from model import hub
+    from model.loading import hub
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -298,7 +298,7 @@ def test_hub_probe_is_asked_once_and_honours_offline(monkeypatch):
 def test_hub_waits_are_capped():
     from huggingface_hub import constants
 
-    from model.hub import limit_hub_waits
+    from model.loading.hub import limit_hub_waits
 
     before = (constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError, ModelUnavailable
-from model.hub_models import HubModels, RepoFacts, check_repo
+from model.loading.hub_models import HubModels, RepoFacts, check_repo
 from tests.tiny_models import snapshot_dir
 
 TAGS = {"tiny/bert-nli": "zero-shot-classification", "tiny/distilbert-sst": "text-classification",
@@ -48,10 +48,10 @@ def test_a_typed_hub_id_is_checked_downloaded_and_loaded(hub):
 
 
 def test_what_the_metadata_refuses_is_refused_before_any_download(hub, monkeypatch):
-    from model import loaders
+    from model.loading import hub_models
 
     downloads = []
-    monkeypatch.setattr(loaders, "hub_snapshot", lambda *a, **k: downloads.append(a))
+    monkeypatch.setattr(hub_models, "hub_snapshot", lambda *a, **k: downloads.append(a))
     with pytest.raises(ModelUnavailable, match=r"has no safetensors weights \(it has pytorch_model.bin"):
         hub.get("tiny/pickle-only", "classification")
     with pytest.raises(ModelUnavailable, match="is tagged text-classification on the Hub, not as a embedding model"):

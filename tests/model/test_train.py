@@ -13,7 +13,7 @@ import torch
 
 from model import load_model
 from model.errors import InputError
-from model.loading import load_trained
+from model.loading.load import load_trained
 from model.train import Settings, class_weights, fit_head, parse_pasted, prepare_examples, train
 from model.trained import TRAINED, TrainedStore, check_name, save_trained
 

@@ -123,7 +123,7 @@ def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache,
     """With --hub-models any the model pickers take typed text: a payload there is one literal sentence, an
     address is never fetched, a path is never read."""
     import app
-    from model.hub_models import HubModels
+    from model.loading.hub_models import HubModels
     from tests.model.test_hub_models import local_facts
     from ui import models
 

@@ -110,7 +110,8 @@ def test_a_failing_model_leaves_the_app_serving(client, intent_model, monkeypatc
 
 
 def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
-    from model import loading, registry
+    from model import registry
+    from model.loading import load as loading
 
     calls = []
     original = registry._BUILDERS["bundled-embedding"]

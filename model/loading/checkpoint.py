@@ -17,8 +17,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import ModelInfo, TextModel
-from .errors import InputError, ModelUnavailable
+from ..base import ModelInfo, TextModel, served_as
+from ..errors import InputError, ModelUnavailable
+from ..tasks import get_task
+from . import builders
 
 SUPPORTED = ("albert", "bart", "bert", "deberta-v2", "distilbert", "electra", "modernbert", "mpnet", "roberta",
              "xlm-roberta")
@@ -162,28 +164,34 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
                       normalize=st[2] if st else False, max_seq_length=st[3] if st else None)
 
 
+def serving_kind(task: str, checkpoint: Checkpoint, shown: str) -> str:
+    """The kind of model (one of ``checkpoint.tasks``) a folder is built as to serve ``task``: the task
+    itself for a built-in one, else a kind the registered task serves (``Task.SERVES``)."""
+    if task in checkpoint.tasks:
+        return task
+    kinds = [kind for kind in get_task(task).kinds() if kind in checkpoint.tasks]
+    if kinds:
+        return kinds[0]
+    why = {ZERO_SHOT: f"{shown} is not an NLI model: its labels do not include entailment and contradiction, so "
+                      "it cannot be a zero-shot model",
+           CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model"}.get(
+        task, f"{shown} cannot be a {task} model")
+    raise ModelUnavailable(f"{why}; it can be {' or '.join(checkpoint.tasks)}.")
+
+
 def load_checkpoint(path: str | os.PathLike, *, task: str | None = None, name: str | None = None,
                     source: str | None = None, revision: str | None = None, max_bytes: int | None = None) -> TextModel:
-    """The model in a folder (see the module's docstring), as ``task`` (default: the inferred one)."""
-    from . import loaders
-
+    """The model in a folder (see the module's docstring), as ``task`` (default: the inferred one; a
+    registered task loads the folder as a kind of model it serves)."""
     checkpoint = inspect_checkpoint(path, max_bytes=max_bytes, shown=name)
     chosen = task or checkpoint.task
-    if chosen not in checkpoint.tasks:
-        shown = repr(name or checkpoint.path.name)
-        why = {ZERO_SHOT: f"{shown} is not an NLI model: its labels do not include entailment and contradiction, so "
-                          "it cannot be a zero-shot model",
-               CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model"}.get(
-            chosen, f"{shown} cannot be a {chosen} model")
-        raise ModelUnavailable(f"{why}; it can be {' or '.join(checkpoint.tasks)}.")
-    info = ModelInfo(name=name or checkpoint.path.name, task=chosen, source=source or str(checkpoint.path),
+    kind = serving_kind(chosen, checkpoint, repr(name or checkpoint.path.name))
+    info = ModelInfo(name=name or checkpoint.path.name, task=kind, source=source or str(checkpoint.path),
                      revision=revision, description=f"{NAMES[checkpoint.model_type]} {chosen} model from "
                                                     f"{source or checkpoint.path.name}")
-    if chosen == EMBEDDING:
-        return loaders.embedding_from_folder(info, checkpoint)
-    if chosen == ZERO_SHOT:
-        return loaders.nli_from_folder(info, checkpoint)
-    return loaders.classifier_from_folder(info, checkpoint)
+    build = {EMBEDDING: builders.embedding_from_folder, ZERO_SHOT: builders.nli_from_folder,
+             CLASSIFICATION: builders.classifier_from_folder}[kind]
+    return served_as(build(info, checkpoint), name=info.name, task=chosen)
 
 
 def is_path(name: object) -> bool:
@@ -206,36 +214,3 @@ def check_not_a_path(name: object) -> None:
     """The web app's guard: a user's model choice is never a path."""
     if is_path(name):
         raise InputError("Choose one of the listed models: a path is not a model name here.")
-
-
-def parse_folder_argument(text: str) -> tuple[str, str | None]:
-    """``PATH[:task]`` (the operator's ``--model`` flag and ``STUDIO_MODELS``) -> (path, task or None)."""
-    from .tasks import TASKS
-
-    path, _, task = text.rpartition(":")
-    if path and task in TASKS:
-        return path, task
-    return text, None
-
-
-def register_folder(path: str | os.PathLike, task: str | None = None, name: str | None = None):
-    """Register a folder the operator named (``python app.py --model PATH[:task]``) as a model of the
-    registry: checked now (a refusal is one sentence at start-up), loaded on first use, listed by
-    every tab of its task under the folder's name (made unique with -2, -3 ... if taken)."""
-    import re
-
-    from .registry import REGISTRY, register_model
-
-    checkpoint = inspect_checkpoint(path)
-    chosen = task or checkpoint.task
-    if chosen not in checkpoint.tasks:
-        raise ModelUnavailable(f"{checkpoint.path.name!r} cannot be a {chosen} model; it can be "
-                               f"{' or '.join(checkpoint.tasks)}.")
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or checkpoint.path.name).strip("-.")[:60] or "model"
-    chosen_name, number = base, 1
-    while chosen_name in REGISTRY:
-        number += 1
-        chosen_name = f"{base}-{number}"
-    return register_model(chosen_name, task=chosen, origin="local", source=str(checkpoint.path),
-                          description=f"{describe(checkpoint)}; a local folder ({checkpoint.path.name})",
-                          load=lambda: load_checkpoint(checkpoint.path, task=chosen, name=chosen_name))

@@ -11,13 +11,13 @@ import os
 import threading
 from pathlib import Path
 
-from .base import TextModel
-from .errors import InputError
-from .folders import is_path, load_checkpoint
-from .registry import REGISTRY, build, resolve
-from .tasks import Embedding
-from .trained import TRAINED, from_saved, is_trained_folder, read_saved
-from .validation import check_revision
+from ..base import TextModel
+from ..errors import InputError
+from ..registry import REGISTRY, build, resolve
+from ..tasks import Embedding
+from ..trained import TRAINED, from_saved, is_trained_folder, read_saved
+from ..validation import check_revision
+from .checkpoint import is_path, load_checkpoint
 
 _cache: dict[tuple, TextModel] = {}
 _locks: dict[tuple, threading.Lock] = {}
@@ -31,7 +31,7 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
     ``name``: a registry name (bundled, registered, Hub), a model trained in this process
     (``model.trained.TRAINED``), a local folder given as a path (``Path(...)``, "./folder", an absolute
     path: a checkpoint written by ``save_pretrained``, a sentence-transformers folder, or a folder
-    saved by the studio's training; see ``model.folders``), or a Hub id with its task. A Hub id is
+    saved by the studio's training; see ``model.loading.checkpoint``), or a Hub id with its task. A Hub id is
     never read from the working directory, even where a folder of that name exists there.
     """
     if not (isinstance(name, str) and name in REGISTRY):

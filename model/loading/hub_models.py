@@ -4,7 +4,7 @@ Before a byte of weights is downloaded the Hub's own metadata must show what the
 safetensors weights under the size cap (``STUDIO_MAX_MODEL_BYTES``), no custom code, a supported
 architecture, and a pipeline tag that fits the tab's task; otherwise the user gets one sentence.
 The download reports its progress; the files go to the Hub cache (never a folder named by the user)
-and then load as any local checkpoint (``model.folders``). Loaded models live in an LRU bounded by
+and then load as any local checkpoint (``model.loading.checkpoint``). Loaded models live in an LRU bounded by
 count and by bytes of weights, so a public Space cannot be filled up by typing ids.
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import TextModel
-from .errors import ModelUnavailable
-from .folders import NAMES, SUPPORTED, load_checkpoint, max_bytes_setting
-from .loaders import HUB_FILES
-from .validation import check_hub_id, check_revision
+from ..base import TextModel
+from ..errors import ModelUnavailable
+from ..validation import check_hub_id, check_revision
+from .checkpoint import NAMES, SUPPORTED, load_checkpoint, max_bytes_setting
+from .hub import HUB_FILES, hub_error, hub_snapshot
 
 # The Hub's pipeline tags that fit each task (an NLI classifier is tagged either way).
 TASK_TAGS = {"classification": ("text-classification",),
@@ -45,12 +45,10 @@ def repo_facts(repo_id: str, revision: str | None = None) -> RepoFacts:
     """The repo's metadata from the Hub (file sizes included); one sentence where the Hub does not answer."""
     from huggingface_hub import HfApi
 
-    from .loaders import _hub_error
-
     try:
         info = HfApi().model_info(repo_id, revision=revision, files_metadata=True, timeout=10)
     except Exception as err:  # noqa: BLE001 - every Hub failure becomes one sentence
-        raise _hub_error(repo_id, err) from err
+        raise hub_error(repo_id, err) from err
     files = [(s.rfilename, s.size or 0) for s in info.siblings or []]
     config = info.config or {}
     taken = [name for name, _ in files if fnmatch_any(name, HUB_FILES)]
@@ -116,8 +114,6 @@ class HubModels:
         """The model of ``repo_id`` as ``task`` (None: the task its Hub tag names): checked on the Hub,
         downloaded (progress: files done of total) and loaded once; then kept while it is among the most
         recently used."""
-        from .loaders import hub_snapshot
-
         repo_id, revision = check_hub_id(repo_id), check_revision(revision)
         if task is None:
             facts = self.facts(repo_id, revision)

@@ -17,12 +17,11 @@ accuracy, and the end a confusion matrix and per-class precision and recall.
 
 CLI: ``python -m model.train --file data.csv --text-column text --label-column label --out my-model/``.
 """
-from .data import (MAX_CHARS, MAX_LABELS, MAX_ROWS, Examples, examples_from_rows, left_out, parse_pasted,
-                   prepare_examples)
+from .data import Examples, examples_from_rows, left_out, parse_pasted, prepare_examples
 from .head import class_weights, fit_head
 from .run import bundle, train, train_live
 from .settings import MODES, OPTIMIZERS, Epoch, Report, Result, Settings, report
 
-__all__ = ["MAX_CHARS", "MAX_LABELS", "MAX_ROWS", "MODES", "OPTIMIZERS", "Epoch", "Examples", "Report", "Result",
+__all__ = ["MODES", "OPTIMIZERS", "Epoch", "Examples", "Report", "Result",
            "Settings", "bundle", "class_weights", "examples_from_rows", "fit_head", "left_out", "parse_pasted",
            "prepare_examples", "report", "train", "train_live"]

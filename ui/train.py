@@ -16,6 +16,7 @@ from model import train as training
 from model.errors import InputError
 from model.rows import read_rows
 from model.tasks import Embedding
+from model.train.data import MAX_CHARS, MAX_ROWS
 from model.trained import TRAINED, check_name
 from model.validation import counted
 
@@ -48,7 +49,7 @@ def examples_from(paste: str, path: str | None, text_column: str | None, label_c
                                                      label_column=label_column or "label", max_bytes=MAX_UPLOAD_BYTES))
     if not (paste or "").strip():
         raise InputError("Paste examples (one 'text, label' per line) or upload a file.")
-    if len(paste) > training.MAX_ROWS * (training.MAX_CHARS + 100):
+    if len(paste) > MAX_ROWS * (MAX_CHARS + 100):
         raise InputError("The pasted examples are too long; upload a file instead.")
     texts, labels, bad = training.parse_pasted(paste)
     return training.prepare_examples(texts, labels, notes=training.left_out(bad))
@@ -143,7 +144,7 @@ def render(page: Page) -> None:
                 "any other model: it joins the model lists of the other tabs.")
     with gr.Row():
         paste = gr.Textbox(label="Examples: one 'text, label' per line (the label after the last comma)", lines=10,
-                           max_length=training.MAX_ROWS * 300, value=example_lines(EXAMPLE_ROWS))
+                           max_length=MAX_ROWS * 300, value=example_lines(EXAMPLE_ROWS))
         with gr.Column():
             upload = file_with_example("…or a CSV / JSON Lines file (it takes the place of the pasted lines)",
                                        [".csv", ".jsonl", ".json"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -46,6 +45,7 @@ def add_param_flag(group, param, help_text: str) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from model.tasks import TASKS
 
+    from .counterfactuals import GENERATORS, generator_params
     from .registry import METHODS, all_params
 
     parser = argparse.ArgumentParser(prog="python -m explain", description="Explain one model prediction as JSON.")
@@ -62,15 +62,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pair", default=None, help="embedding: the second text")
     parser.add_argument("--contrast", default=None, help="explain the target rather than this label (for similarity: "
                                                          "closer to --pair than to this text)")
-    parser.add_argument("--counterfactuals", default=None, metavar="GENERATOR", choices=["ablation_flip", "hotflip",
-                                                                                        "word_replace"],
+    parser.add_argument("--counterfactuals", default=None, metavar="GENERATOR", choices=list(GENERATORS),
                         help="print verified counterfactuals of --text (texts whose answer differs) instead of an "
-                             "explanation: ablation_flip, hotflip or word_replace (with --rules)")
-    parser.add_argument("--rules", default=None, help="word_replace: rules separated by ';' or new lines, like "
-                                                      "'great -> terrible | bad'")
+                             f"explanation: {', '.join(GENERATORS)} (their settings below)")
     parser.add_argument("--max-edits", type=int, default=3, help="counterfactuals: edits at most (1 to 5)")
-    parser.add_argument("--threshold", type=float, default=0.5, help="counterfactuals of a similarity: the "
-                                                                      "similarity to --pair whose crossing counts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
     parser.add_argument("--no-window-reuse", action="store_true", help="run every window of every evaluation of a "
@@ -83,6 +78,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, param in option_params().items():
         users = [t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)]
         add_param_flag(options, param, f"{param.help} ({', '.join(users)} models: {param.describe()})")
+    generators = parser.add_argument_group("counterfactual generators (--counterfactuals)", "each applies only to "
+                                           "the generator named in its help; in a text setting, ; separates lines")
+    for name, param in generator_params().items():
+        users = [cls.NAME for cls in GENERATORS.values() if any(p.name == name for p in cls.PARAMS)]
+        add_param_flag(generators, param, f"{param.help} ({', '.join(users)}: {param.describe()})")
     data = parser.add_argument_group("dataset mode (--file)")
     data.add_argument("--text-column", default="text", help="the column (CSV) or field (JSON Lines) of the texts")
     data.add_argument("--label-column", default=None, help="the column of gold labels: adds accuracy, a confusion "
@@ -154,6 +154,21 @@ def check_flags(args: argparse.Namespace, task, method, also=()) -> None:
                 article = "An" if task.NAME[:1] in "aeiou" else "A"
                 raise InputError(f"{article} {task.NAME} model needs {what.get(name, name)}: give "
                                  f"{ARGUMENT_FLAGS[name]}.")
+    check_generator_flags(args)
+
+
+def check_generator_flags(args: argparse.Namespace) -> None:
+    """A counterfactual generator's setting is used only with that generator."""
+    from model.errors import InputError
+
+    from .counterfactuals import GENERATORS, generator_params
+
+    chosen = GENERATORS.get(args.counterfactuals)
+    own = {p.name for p in chosen.PARAMS} if chosen is not None else set()
+    for name in generator_params():
+        if getattr(args, name, None) is not None and name not in own:
+            owner = next(g.NAME for g in GENERATORS.values() if any(p.name == name for p in g.PARAMS))
+            raise InputError(f"{flag(name)} is a setting of the {owner} generator (--counterfactuals {owner}).")
 
 
 def declared_values(args: argparse.Namespace, method, also=()) -> dict:
@@ -260,17 +275,19 @@ def print_counterfactuals(args: argparse.Namespace, model, targets, settings: di
     counterfactual with its edits, what was tried) on standard output."""
     from model.errors import InputError
 
-    from .counterfactuals import counterfactuals
+    from .counterfactuals import counterfactuals, get_generator
 
     if targets and len(targets) > 1:
-        raise InputError("--counterfactuals lowers one target: give one label with --target.")
+        raise InputError("--counterfactuals moves one target: give one label with --target.")
     if args.contrast is not None:
         raise InputError("--contrast is for explanations, not --counterfactuals.")
-    rules = [r for r in re.split(r"[;\n]", args.rules)] if args.rules is not None else None
-    options = {k: v for k, v in settings.items() if k in {p.name for p in option_params().values()}}
+    own = {p.name: p for p in get_generator(args.counterfactuals).PARAMS}
+    params = {name: p.parse(getattr(args, name).replace(";", "\n") if p.kind == "text" else getattr(args, name))
+              for name, p in own.items() if getattr(args, name, None) is not None}
+    options = {k: v for k, v in settings.items() if k in option_params()}
     found = counterfactuals(model, args.text, target=targets[0] if targets else None, generator=args.counterfactuals,
-                            max_edits=args.max_edits, limit=args.limit or 5, rules=rules, labels=settings.get("labels"),
-                            pair=settings.get("pair"), threshold=args.threshold, seed=settings.get("seed", 0), **options)
+                            max_edits=args.max_edits, limit=args.limit or 5, labels=settings.get("labels"),
+                            pair=settings.get("pair"), seed=settings.get("seed", 0), **params, **options)
     json.dump(found.to_dict(), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

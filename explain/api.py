@@ -18,17 +18,17 @@ import numpy as np
 from model import load_model, windows
 from model.base import TextModel
 from model.errors import InputError
-from model.tasks import TASKS, Target, TargetSpec, Task, get_task
+from model.tasks import Target, TargetSpec, get_task
 from model.tokens import Tokenized
-from model.validation import check_seconds, check_text, check_texts, check_whole
+from model.validation import check_seconds, check_text, check_whole
 
-from .base import Method, MethodResult
-from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
+from .base import MethodResult
+from .cache import DEFAULT_CACHE, ExplanationCache
 from .explanation import Explanation
 from .features import sentences_of, words_of
 from .metrics import Scorecard, score
 from .metrics.scorecard import DRAWS
-from .registry import METHODS, get_method, resolve_params
+from .request import Checked, ExplainRequest
 from .runner import Job, run
 
 SECONDS_DEFAULT = 120.0
@@ -82,32 +82,6 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
                         window_reuse=window_reuse, **kwargs)[0]
 
 
-def split_arguments(method: type[Method], task: Task, given: dict) -> tuple[dict, dict]:
-    """``explain``'s keyword arguments -> (the method's parameters, the task's options), each checked,
-    defaults filled in. A name of neither is one sentence saying whose it is, if anyone's."""
-    own = {p.name for p in method.PARAMS}
-    options = {p.name for p in task.OPTIONS}
-    every_option = {p.name for t in TASKS.values() for p in t.OPTIONS}
-    given = {k: v for k, v in given.items() if not (v is None and k in every_option)}  # None: the default
-    for name in given:
-        if name in own or name in options:
-            continue
-        takes = ", ".join(f"{p.name} ({p.describe()})" for p in method.PARAMS) or "no parameters"
-        owner = next((m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS)), None)
-        if owner is not None:
-            raise InputError(f"{name!r} is a parameter of {owner}, not of {method.NAME}; {method.NAME} takes "
-                             f"{takes}.")
-        other = next((t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)), None)
-        if other is not None:
-            raise InputError(f"{name!r} is an option of {other} models; this is a {task.NAME} model (it takes "
-                             f"{', '.join(options) or 'no options'}).")
-        also = f"; a {task.NAME} model also takes the option{'s' if len(options) > 1 else ''} " \
-            f"{', '.join(sorted(options))}" if options else ""
-        raise InputError(f"{name!r} is not a parameter of {method.NAME}; it takes {takes}{also}.")
-    params = resolve_params(method, {k: v for k, v in given.items() if k in own})
-    return params, task.options({k: v for k, v in given.items() if k in options})
-
-
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
                  pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
@@ -122,85 +96,102 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     meant for GPUs, where one explanation's rounds leave the device idle. seconds: time budget of
     the whole call (None: none).
     """
+    request = ExplainRequest.of(model, texts, method,
+                                target=target, labels=labels, pair=pair, contrast=contrast, seed=seed, **kwargs)
+    return explain_request(request, seconds=seconds, progress=progress, evaluate=evaluate, cache=cache,
+                           use_cache=use_cache, window=window, window_reuse=window_reuse)
+
+
+def explain_request(request: ExplainRequest, *, seconds: float | None = None,
+                    progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
+                    cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
+                    window_reuse: bool = True) -> list[Explanation]:
+    """The explanations of ``request`` (one per text, in order): the one path every front end takes.
+    ``seconds``: time budget of the whole call; ``progress(done, planned)`` in model evaluations; an
+    identical repeat is answered from ``cache``; ``evaluate``: the scorecard in ``meta["scores"]``;
+    ``window``: explanations run in lockstep; ``window_reuse``: see ``explain``."""
     started = time.perf_counter()
-    cls = get_method(method)
-    if isinstance(model, str):
-        model = load_model(model)
-    texts = check_texts(texts)
-    seed = check_whole("seed", seed, 0, 2**32 - 1)
+    checked = request.checked()
+    texts = checked.request.texts
     window = check_whole("window", window, 1, 1024)
     if not isinstance(window_reuse, (bool, np.bool_)):
         raise InputError("window_reuse must be True or False.")
-    task = get_task(model.task)
-    params, options = split_arguments(cls, task, kwargs)
     seconds = check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)")
-    if cache is not None and not isinstance(cache, ExplanationCache):
-        raise InputError("cache must be an ExplanationCache or None.")
-    cache = cache if use_cache else None
-    if not isinstance(evaluate, (bool, list, tuple)):
-        raise InputError("evaluate must be True, False or a list of metric names.")
-    settings = freeze_key((method, target, labels, pair, contrast, seed, options, params, evaluate, bool(window_reuse)))
+    cache = _checked_cache(cache, use_cache, evaluate)
+    key = checked.key(evaluate, window_reuse)
     try:
-        hash(settings)
+        hash(key)
     except TypeError:  # odd argument types: no caching; validation below names the problem
         cache = None
     results: list[Explanation | None] = [None] * len(texts)
-    todo = []
     for i, text in enumerate(texts):
-        cached = cache.get(model, (text, settings)) if cache is not None else None
-        if cached is None:
-            todo.append(i)
-        else:
+        cached = cache.get(checked.model, (text, key)) if cache is not None else None
+        if cached is not None:
             results[i] = dataclasses.replace(cached, meta={**cached.meta, "cached": True,
                                                            "seconds": round(time.perf_counter() - started, 6)})
-    if not todo:
-        return results
+    todo = [i for i, e in enumerate(results) if e is None]
+    if todo:
+        made = _explain_texts(checked, todo, seconds=seconds, progress=progress, window=window,
+                              window_reuse=bool(window_reuse), started=started)
+        for i, explanation in zip(todo, made):
+            if evaluate is not False:
+                card = score(explanation, None if evaluate is True else list(evaluate), model=checked.model,
+                             seed=checked.request.seed, rerun=rerun(explanation, checked.model))
+                explanation = dataclasses.replace(explanation, meta={**explanation.meta, "scores": card.to_dict()})
+            if cache is not None:
+                cache.put(checked.model, (texts[i], key), explanation)
+            results[i] = explanation
+    return results
 
-    targeted = cls.NEEDS_TARGET or target is not None or contrast is not None or task.has_target(labels=labels,
-                                                                                                 pair=pair)
-    if contrast is not None and "contrast" not in task.TAKES:
-        raise InputError(f"A {task.NAME} model cannot be explained against a contrast.")
-    spec = task.spec(model, target=target, labels=labels, pair=pair, options=options,
-                     **({"contrast": contrast} if contrast is not None else {})) if targeted else None
-    if not targeted:  # nothing is scored, so only the options of how the text is read apply
-        options = {k: v for k, v in options.items() if k in windows.READING_NAMES}
-    explainer = cls()
-    long_text = options.get("long_text", "window")
-    tokenized = {i: model.tokenize(texts[i], long_text=long_text) for i in todo}
-    targets: dict[int, Target | None] = {i: None for i in todo}
-    with windows.session(reuse=bool(window_reuse)) as memo:
-        if spec is not None:
-            unperturbed = [tokenized[i].ids for i in todo]
-            full_outputs = spec.forward(unperturbed)  # every unperturbed text in one call
-            shown = spec.predict(unperturbed) if spec.predict is not None else [None] * len(todo)
-            targets = {i: spec.target(row, own) for i, row, own in zip(todo, full_outputs, shown)}
+
+def _checked_cache(cache, use_cache: bool, evaluate) -> ExplanationCache | None:
+    if cache is not None and not isinstance(cache, ExplanationCache):
+        raise InputError("cache must be an ExplanationCache or None.")
+    if not isinstance(evaluate, (bool, list, tuple)):
+        raise InputError("evaluate must be True, False or a list of metric names.")
+    return cache if use_cache else None
+
+
+def _explain_texts(checked: Checked, todo: list[int], *, seconds, progress, window: int, window_reuse: bool,
+                   started: float) -> list[Explanation]:
+    """The texts ``todo`` of a checked request explained (nothing cached), in order: one spec, every
+    text's unperturbed output in one call, then the method's perturbations through the runner."""
+    model, r = checked.model, checked.request
+    spec = checked.spec()
+    options = checked.options
+    tokenized = [model.tokenize(r.texts[i], long_text=options.get("long_text", "window")) for i in todo]
+    with windows.session(reuse=window_reuse) as memo:
+        targets = _targets(spec, tokenized)
+        explainer = checked.method()
         jobs = []
-        for i in todo:
-            columns = targets[i].columns if targets[i] is not None else np.zeros(0, dtype=int)
-            job = Job(explainer.explain(model, tokenized[i], targets[i], params=params, seed=seed), columns)
-            if targets[i] is not None:
-                job.seed(tokenized[i].ids, targets[i].output)
+        for tokens, target in zip(tokenized, targets):
+            columns = target.columns if target is not None else np.zeros(0, dtype=int)
+            job = Job(explainer.explain(model, tokens, target, params=dict(r.params), seed=r.seed), columns)
+            if target is not None:
+                job.seed(tokens.ids, target.output)
             jobs.append(job)
-        planned = sum(explainer.planned_evaluations(model, tokenized[i], params,
-                                                    len(targets[i].names) if targets[i] is not None else 0)
-                      for i in todo)
+        planned = sum(explainer.planned_evaluations(model, tokens, dict(r.params), len(t.names) if t else 0)
+                      for tokens, t in zip(tokenized, targets))
         method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
                              progress=(lambda done: progress(done, max(done, planned))) if progress else None,
                              chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
     elapsed = (time.perf_counter() - started) / len(todo)
-    for i, job, result in zip(todo, jobs, method_results):
-        results[i] = _package(model, cls, spec, tokenized[i], targets[i], result, pair, {
-            "params": params, "options": options, "seed": seed, "seconds": round(elapsed, 4),
-            "model_evaluations": job.evaluations + (targets[i] is not None),  # + the unperturbed text
-            **({"contrast": spec.contrast} if spec is not None and spec.contrast is not None else {}),
-            **_windows_meta(model, tokenized[i], options, labels, memo, job, bool(window_reuse))})
-        if evaluate is not False:
-            card = score(results[i], None if evaluate is True else list(evaluate), model=model, seed=seed,
-                         rerun=rerun(results[i], model))
-            results[i] = dataclasses.replace(results[i], meta={**results[i].meta, "scores": card.to_dict()})
-        if cache is not None:
-            cache.put(model, (texts[i], settings), results[i])
-    return results
+    return [_package(checked, spec, tokens, target, result, {
+        "params": dict(r.params), "options": options, "seed": r.seed, "seconds": round(elapsed, 4),
+        "model_evaluations": job.evaluations + (target is not None),  # + the unperturbed text
+        **({"contrast": spec.contrast} if spec is not None and spec.contrast is not None else {}),
+        **_windows_meta(checked, tokens, options, memo, job, window_reuse)})
+        for tokens, target, job, result in zip(tokenized, targets, jobs, method_results)]
+
+
+def _targets(spec: TargetSpec | None, tokenized: list[Tokenized]) -> list[Target | None]:
+    """Each text's Target from its unperturbed output (all texts in one model call)."""
+    if spec is None:
+        return [None] * len(tokenized)
+    unperturbed = [t.ids for t in tokenized]
+    full_outputs = spec.forward(unperturbed)
+    shown = spec.predict(unperturbed) if spec.predict is not None else [None] * len(tokenized)
+    return [spec.target(row, own) for row, own in zip(full_outputs, shown)]
 
 
 def rerun(explanation: Explanation, model: TextModel, target: int | str = 0) -> Callable[[int], Explanation]:
@@ -234,24 +225,24 @@ def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal
 
 
 
-def _windows_meta(model, tokenized: Tokenized, options: dict, labels, memo: windows.Session, job: Job,
+def _windows_meta(checked: Checked, tokenized: Tokenized, options: dict, memo: windows.Session, job: Job,
                   reuse: bool) -> dict:
     """How a text longer than the model was read: its windows, and the window forwards its
     evaluations ran (and would have run without reuse)."""
-    reading = getattr(model, "windows_read", None)
-    spans = reading(tokenized.ids, labels=labels, **options) if reading is not None else []
+    spans = checked.task.windows_read(checked.model, tokenized.ids, labels=checked.request.labels, options=options)
     if len(spans) < 2:
         return {}
     run_, needed = memo.tally(job.memo)
     return {"windows": {"count": len(spans), "spans": [list(span) for span in spans],
-                        "window_tokens": int(model.max_length),
+                        "window_tokens": int(checked.model.max_length),
                         "overlap": windows.effective_overlap(options.get("window_overlap", "auto"),
                                                              spans[0][1] - spans[0][0]),
                         "reuse": reuse, "forwards": run_, "forwards_without_reuse": needed}}
 
 
-def _package(model: TextModel, cls: type[Method], spec: TargetSpec | None, tokenized: Tokenized,
-             target: Target | None, result: MethodResult, pair: str | None, meta: dict) -> Explanation:
+def _package(checked: Checked, spec: TargetSpec | None, tokenized: Tokenized, target: Target | None,
+             result: MethodResult, meta: dict) -> Explanation:
+    model, cls, pair = checked.model, checked.method, checked.request.pair
     words = list(words_of(tokenized))
     names = target.names if target is not None else ()
     attributions = np.asarray(result.attributions, dtype=np.float64).reshape(len(tokenized), len(names))

@@ -122,10 +122,10 @@ NO_CONTRAST = "nothing (why this class)"
 
 
 @gpu.work
-def counterfactual_search(text: str, model_name: str, generator: str, max_edits, rules: str, target: str | None,
+def counterfactual_search(text: str, model_name: str, generator: str, max_edits, target: str | None,
                           progress=gr.Progress(), **values):
     """Verified counterfactuals of the text: the smallest edits that change the predicted class."""
-    return whatif.search(TASK, text, model_name, generator, max_edits, rules, target, None, progress, values)
+    return whatif.search(TASK, text, model_name, generator, max_edits, target, None, progress, values)
 
 
 @handler
@@ -205,12 +205,12 @@ def render(page: Page) -> None:
     page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
     page.demo.load(class_labels, model, [target, contrast], api_name=False, queue=False)
     search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
-    edit.find.click(counterfactual_search, [text_box, model, edit.generator, edit.max_edits, edit.rules, target],
-                    search_outputs, inputs_kwargs=options, api_name="counterfactuals")
+    edit.find.click(counterfactual_search, [text_box, model, edit.generator, edit.max_edits, target],
+                    search_outputs, inputs_kwargs={**edit.controls, **options}, api_name="counterfactuals")
     edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
     edit.compare.click(what_if, [text_box, edit.edited, model, method, seed], compare_edit_outputs,
                        inputs_kwargs=inputs_kwargs, api_name="what_if")
-    clear_on_change([text_box, model, target, edit.generator, edit.max_edits, edit.rules], search_outputs)
+    clear_on_change([text_box, model, target, edit.generator, edit.max_edits, *edit.controls.values()], search_outputs)
     clear_on_change([text_box, edit.edited, model, method, seed, *inputs_kwargs.values()], compare_edit_outputs)
     clear_on_change([text_box, model, method, target, contrast, seed, why.typed, why.marked,
                      *inputs_kwargs.values()], outputs)

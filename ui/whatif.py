@@ -10,6 +10,7 @@ import gradio as gr
 from explain import counterfactuals
 from explain.charts import explanation as charts
 from explain.charts import whatif as whatif_charts
+from explain.counterfactuals import GENERATORS, generator_params, get_generator
 from explain.export import write_counterfactual_files
 from model.validation import split_labels
 
@@ -18,10 +19,9 @@ from .handlers import handler
 from .models import resolve
 from .safe import markdown
 from .text import TOP_K, top_labels
-from .widgets import Slider, downloads, whole
+from .widgets import Slider, control, downloads, whole
 
-GENERATOR_CHOICES = [("Delete words (ablation_flip)", "ablation_flip"), ("Swap words by gradient (hotflip)", "hotflip"),
-                     ("My rules (word_replace)", "word_replace")]
+DEFAULT_GENERATOR = "ablation_flip"
 LIMIT = 10
 COLUMNS = ["#", "counterfactual text", "edits", "new answer", "target's change"]
 CATEGORIES = {"removed": "#008bfb", "added": "#ff0051", "replaced": "#ffb000"}
@@ -31,7 +31,7 @@ CATEGORIES = {"removed": "#008bfb", "added": "#ff0051", "replaced": "#ffb000"}
 class WhatIf:
     generator: gr.Radio
     max_edits: gr.Slider
-    rules: gr.Textbox
+    controls: dict  # every registered generator's parameters, by name (the chosen one's shown)
     find: gr.Button
     table: gr.Dataframe
     note: gr.Markdown
@@ -52,11 +52,15 @@ class WhatIf:
 def render() -> WhatIf:
     with gr.Accordion("What if? Edit the text, or find the smallest changes that change the answer", open=False):
         with gr.Row():
-            generator = gr.Radio(GENERATOR_CHOICES, value="ablation_flip", label="Counterfactuals by",
-                                 info="each one is run through the model and changes its answer")
+            generator = gr.Radio([(f"{cls.LABEL or name} ({name})", name) for name, cls in GENERATORS.items()],
+                                 value=DEFAULT_GENERATOR if DEFAULT_GENERATOR in GENERATORS else next(iter(GENERATORS)),
+                                 label="Counterfactuals by", info="each one is run through the model and changes its "
+                                                                  "answer")
             max_edits = Slider(1, 5, value=2, step=1, label="Edits at most")
-            rules = gr.Textbox(label="Rules (for 'My rules')", lines=2, max_length=5_000,
-                               placeholder="great -> terrible | bad\nrefund -> replacement")
+            own = {p.name for p in GENERATORS[generator.value].PARAMS}
+            controls = {name: control(p, visible=name in own) for name, p in generator_params().items()}
+        generator.change(follow_generator, generator, list(controls.values()), api_name=False, queue=False,
+                         show_progress="hidden")
         find = gr.Button("Find counterfactuals")
         note = gr.Markdown()
         table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, datatype=["number", "str", "str", "str",
@@ -80,20 +84,30 @@ def render() -> WhatIf:
                                                 show_legend=True)
                 after_bars = gr.Plot(label="Edit: word contributions")
         change = gr.Plot(label="Change in each label's score")
-    return WhatIf(generator, max_edits, rules, find, table, note, files, pick, found, edited, compare, before_label,
+    return WhatIf(generator, max_edits, controls, find, table, note, files, pick, found, edited, compare, before_label,
                   after_label, before_text, after_text, change, before_bars, after_bars)
 
 
-def search(task: str, text: str, model_name: str, generator: str, max_edits, rules: str, target: str | None,
+def follow_generator(generator: str):
+    """Show the chosen generator's parameter controls (every generator's are on the page)."""
+    own = {p.name for p in GENERATORS[generator].PARAMS} if generator in GENERATORS else set()
+    return [gr.update(visible=name in own) for name in generator_params()]
+
+
+def generator_values(generator: str, values: dict) -> dict:
+    """Of the tab's control values, the chosen generator's own parameters (given ones), read as their kinds."""
+    return {p.name: p.parse(values[p.name]) for p in get_generator(generator).PARAMS if values.get(p.name) is not None}
+
+
+def search(task: str, text: str, model_name: str, generator: str, max_edits, target: str | None,
            labels: str | None, progress, values: dict):
     """Verified counterfactuals of ``text``: the table, its downloads, the choices to apply, a note."""
     model = resolve(model_name, task, progress)
     progress(None, desc="Searching for counterfactuals…")
     found = counterfactuals(model, text, target=target or None, generator=generator,
                             max_edits=whole(max_edits, "edits at most", 1, 5), limit=LIMIT,
-                            rules=rules if generator == "word_replace" else None,
                             labels=split_labels(labels) if labels is not None else None,
-                            **explaining.task_options(model, values))
+                            **generator_values(generator, values), **explaining.task_options(model, values))
     rows = [[i + 1, c.text, c.describe(), c.prediction, round(c.target_change, 4)] for i, c in enumerate(found)]
     said = (f"{len(found)} found" if len(found) else markdown(found.note)) + (
         f" · {found.tried:,} texts tried in {found.model_calls} model calls ({found.seconds:.1f} s); the original "

@@ -74,10 +74,10 @@ def contrast_choices(labels: str | None):
 
 
 @gpu.work
-def counterfactual_search(text: str, labels: str, model_name: str, generator: str, max_edits, rules: str,
+def counterfactual_search(text: str, labels: str, model_name: str, generator: str, max_edits,
                           progress=gr.Progress(), **values):
     """Verified counterfactuals of the text: the smallest edits that change the top label."""
-    return whatif.search(TASK, text, model_name, generator, max_edits, rules, None, labels, progress, values)
+    return whatif.search(TASK, text, model_name, generator, max_edits, None, labels, progress, values)
 
 
 @handler
@@ -137,12 +137,12 @@ def render(page: Page) -> None:
     page.demo.load(contrast_choices, labels, contrast, api_name=False, queue=False)
     search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
     option_kwargs = {**reading, **{p.name: c for p, c in zip(POSITIONAL, option_controls)}}
-    edit.find.click(counterfactual_search, [text_box, labels, model, edit.generator, edit.max_edits, edit.rules],
-                    search_outputs, inputs_kwargs=option_kwargs, api_name="zero_shot_counterfactuals")
+    edit.find.click(counterfactual_search, [text_box, labels, model, edit.generator, edit.max_edits],
+                    search_outputs, inputs_kwargs={**edit.controls, **option_kwargs}, api_name="zero_shot_counterfactuals")
     edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
     edit.compare.click(what_if, [text_box, edit.edited, labels, model, method, seed], compare_edit_outputs,
                        inputs_kwargs={**params, **option_kwargs}, api_name="zero_shot_what_if")
-    clear_on_change([text_box, labels, model, edit.generator, edit.max_edits, edit.rules, *option_controls],
+    clear_on_change([text_box, labels, model, edit.generator, edit.max_edits, *edit.controls.values(), *option_controls],
                     search_outputs)
     clear_on_change([text_box, labels, edit.edited, model, method, seed, *option_controls, *params.values()],
                     compare_edit_outputs)

@@ -26,10 +26,11 @@ from model.tasks import get_task
 from model.validation import check_labels, check_seconds, check_whole
 
 from ..api import evaluate as score_explanation
-from ..api import explain_many, split_arguments
+from ..api import explain_many
 from ..explanation import Explanation
 from ..metrics import HEADLINE, plausibility, rationale_spans
 from ..registry import get_method
+from ..request import split_arguments
 from .aggregate import Summary
 
 TOP_WORDS = 5

@@ -99,6 +99,7 @@ class Words:
 
 
 ARGUMENT_WORDS = {"labels": "Candidate labels (comma-separated)", "pair": "Second text to compare with"}
+ARGUMENTS = {"labels": "the candidate labels", "pair": "the second text to compare with"}  # (in sentences)
 
 
 class Task:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explain import counterfactuals
-from explain.counterfactuals import Edit, apply_edits, hotflip_scores, parse_rules, whole_word_vocabulary
+from explain.counterfactuals import Edit, apply_edits, exact, hotflip_scores, parse_rules, whole_word_vocabulary
 from explain.features import words_of
 from model.errors import InputError
 
@@ -32,11 +32,13 @@ def test_ablation_flips_are_verified_and_minimal_by_brute_force(classifier, text
     every = {}  # every subset of words (up to 3) deleted: does it change the answer?
     for size in range(1, 4):
         for subset in itertools.combinations(range(len(words)), size):
-            edited = apply_edits(text, [Edit(words[i].start, words[i].end, words[i].text, "") for i in subset])
+            edited = apply_edits(text, exact(text, [Edit(words[i].start, words[i].end, words[i].text, "")
+                                                    for i in subset]))
             every[frozenset(words[i].start for i in subset)] = _answer(classifier, edited) != original
     for c in found:
         assert _answer(classifier, c.text) == c.prediction != original  # run again here: it changes the answer
-        starts = frozenset(e.start for e in c.edits)
+        assert apply_edits(text, c.edits) == c.text  # the edits cover exactly what changed
+        starts = frozenset(e.start + len(e.before) - len(e.before.lstrip()) for e in c.edits)  # each word's start
         assert every[starts] and all(e.after == "" for e in c.edits)
         for size in range(1, len(starts)):  # no strict subset changes it
             assert not any(every[frozenset(sub)] for sub in itertools.combinations(starts, size))

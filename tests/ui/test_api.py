@@ -98,7 +98,7 @@ def test_classify_rather_than_is_the_difference_of_two_logit_explanations(client
 
 def test_counterfactuals_are_verified_and_the_what_if_compares_them(client, intent_model):
     text = "my card was declined at the store"
-    table, note, files, pick = client.predict(text, "intent-minilm", "ablation_flip", 3, "", "",
+    table, note, files, pick = client.predict(text, "intent-minilm", "ablation_flip", 3, "",
                                               api_name="/counterfactuals")
     original = intent_model.labels[int(np.argmax(intent_model.predict([text])[0]))]
     assert table["data"] and f"the original answer is **{original.replace('_', chr(92) + '_')}**" in note
@@ -115,7 +115,7 @@ def test_counterfactuals_are_verified_and_the_what_if_compares_them(client, inte
     assert removed and all(part.strip() in text for part in removed)
     chart = figure(change)
     assert chart["data"][0]["type"] == "bar"
-    replaced, note, _, _ = client.predict(text, "intent-minilm", "word_replace", 2, "declined -> accepted", "",
+    replaced, note, _, _ = client.predict(text, "intent-minilm", "word_replace", 2, "", rules="declined -> accepted",
                                           api_name="/counterfactuals")
     assert all("accepted" in row[1] for row in replaced["data"]) or "no" in note.lower()
 
@@ -123,7 +123,7 @@ def test_counterfactuals_are_verified_and_the_what_if_compares_them(client, inte
 def test_zero_shot_counterfactuals_and_what_if(client):
     labels = "sports, politics, finance"
     text = "The home team scored twice to win the cup final."
-    table, note, _, _ = client.predict(text, labels, "minilm-zeroshot", "ablation_flip", 3, "",
+    table, note, _, _ = client.predict(text, labels, "minilm-zeroshot", "ablation_flip", 3,
                                        api_name="/zero_shot_counterfactuals")
     assert "the original answer is **sports**" in note
     assert all(row[3] != "sports" for row in table["data"])

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         for text in SENTENCES:
             start = time.perf_counter()
             result = counterfactuals(model, text, generator=generator, max_edits=3, limit=5,
-                                     rules=RULES if generator == "word_replace" else None)
+                                     **({"rules": "\n".join(RULES)} if generator == "word_replace" else {}))
             seconds.append(time.perf_counter() - start)
             calls.append(result.model_calls)
             tried.append(result.tried)

@@ -7,7 +7,7 @@ scorecard metric is one file and one registration call (see ``explain.base``, ``
 from model.errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhausted
 
 from .api import evaluate, explain, explain_many
-from .base import Method, MethodResult, Param
+from .base import Computed, Method, MethodResult, Param
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .counterfactuals import Counterfactual, Counterfactuals, Edit, counterfactuals
 from .explanation import Explanation
@@ -28,7 +28,7 @@ from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
 from .units import Sentence, Token, Word
 
-__all__ = ["Agreement", "BudgetExceeded", "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
+__all__ = ["Agreement", "BudgetExceeded", "Computed", "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
            "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
            "ModelUnavailable", "Param", "Plausibility", "ResourceExhausted", "Scorecard", "Sentence", "Token", "Word", "compare",
            "counterfactuals", "evaluate", "explain", "explain_many", "get_method", "load_plugins", "plausibility",

@@ -74,6 +74,25 @@ class Method:
         """One line a chart shows beside this method's result for one target (e.g. LIME's R²)."""
         return ""
 
+    @classmethod
+    def most_evaluations(cls, params: dict, default: float) -> float:
+        """The model evaluations this method's budget parameter allows at most (GPU time is sized from it):
+        its value in ``params`` (else its default; a word such as "auto" counts as the slider's top);
+        ``default`` for a method without a budget parameter."""
+        for param in cls.PARAMS:
+            if param.budget:
+                value = params.get(param.name)
+                value = param.default if value is None else value
+                if isinstance(value, str) and value not in param.also:
+                    try:
+                        value = float(value)
+                    except ValueError:
+                        return default
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    return float(param.ui_high or param.high)
+                return float(value) if value > 0 and value == value and value != float("inf") else default
+        return default
+
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         """Model evaluations this explanation will need at most (the progress bar's total):
         the value of the budget parameter, or 1."""

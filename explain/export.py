@@ -104,21 +104,6 @@ def _table(explanations: list[tuple[str | None, Explanation]], level: str, text_
     return out.getvalue()
 
 
-def word_csv(e: Explanation, side: str | None = None) -> str:
-    """One row per (word, target): the word, its span, its attribution, and what it explains."""
-    return _table([(side, e)], "word")
-
-
-def sentence_csv(e: Explanation, side: str | None = None) -> str:
-    """One row per (sentence, target): the sentence, its paragraph, span and attribution."""
-    return _table([(side, e)], "sentence")
-
-
-def token_csv(e: Explanation, side: str | None = None) -> str:
-    """One row per (token, target), special tokens included."""
-    return _table([(side, e)], "token")
-
-
 def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,
                 when: float | None = None) -> list[str]:
     """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` (and, for a

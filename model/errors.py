@@ -18,3 +18,6 @@ class BudgetExceeded(ValueError):
 
 class ResourceExhausted(ValueError):
     """The machine ran out of memory even for the smallest batch."""
+
+
+STUDIO_ERRORS = (InputError, ModelUnavailable, BudgetExceeded, ResourceExhausted)  # each message is for the user

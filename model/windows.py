@@ -94,10 +94,6 @@ def window_starts(length: int, size: int, overlap: int | str = "auto") -> list[i
     return starts + [length - size]  # ...then the one that ends exactly at it
 
 
-def count_windows(length: int, size: int, overlap: int | str = "auto") -> int:
-    return len(window_starts(length, size, overlap))
-
-
 def _key(ids: Sequence[int], types: Sequence[int] | None) -> bytes:
     head = np.asarray(ids, dtype=np.int64).tobytes()
     return head if types is None else head + b"|" + np.asarray(types, dtype=np.int8).tobytes()

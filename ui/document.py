@@ -9,13 +9,9 @@ import gradio as gr
 
 from explain import Explanation
 from explain.charts import document as charts
+from model.tasks import TASKS
+from model.tasks.base import Words
 
-RULES = {  # how the windows' outputs become one (model.windows), in the page's words
-    "classification": "the probabilities are the softmax of the mean of the windows' logits",
-    "zero-shot": "each label's score comes from the mean of the windows' logits (for a similarity model, the mean "
-                 "of the windows' cosines)",
-    "embedding": "the text's vector is the normalised mean of the windows' normalised vectors",
-}
 BY_SENTENCE = ("sentence", "paragraph")
 
 
@@ -49,7 +45,7 @@ def reading(e: Explanation) -> str:
         ("s" if paragraphs != 1 else "")
     if not windows:
         return f"The model read the whole text at once ({size})."
-    rule = RULES.get(e.task, "the windows' outputs are averaged")
+    rule = TASKS[e.task].WORDS.window_rule if e.task in TASKS else Words().window_rule  # (the task's own words)
     line = (f"**Read as {windows['count']} windows of {windows['window_tokens']} tokens** ({windows['overlap']} "
             f"tokens shared with the next): {rule}. {size}.")
     if windows.get("forwards_without_reuse"):

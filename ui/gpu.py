@@ -59,13 +59,17 @@ def _number(value, default: float) -> float:
     return number if math.isfinite(number) and number > 0 else default
 
 
-def evaluations(arguments: dict) -> float:
-    """Model inputs one explanation may read: its budget parameter, or what an unbudgeted method reads."""
-    for name in ("max_evals", "num_samples"):
-        if name in arguments and arguments[name] is not None:
-            return _number(arguments[name], DEFAULT_EVALUATIONS)
-    if arguments.get("steps") is not None:  # IG: path points per target ("auto" doubles up to 256)
-        return _number(arguments["steps"], 256)
+def evaluations(arguments: dict, method: str | None = None) -> float:
+    """Model inputs one explanation may read: the method's declared budget parameter (``Param(budget=True)``:
+    its value in ``arguments``, else its default), or what a method without one reads. Without a method
+    named, the first budget parameter of any registered method found in ``arguments``."""
+    from explain import METHODS
+
+    chosen = METHODS.get(method or arguments.get("method"))
+    for cls in [chosen] if chosen is not None else list(METHODS.values()):
+        for param in cls.PARAMS:
+            if param.budget and (chosen is not None or arguments.get(param.name) is not None):
+                return cls.most_evaluations({param.name: arguments.get(param.name)}, DEFAULT_EVALUATIONS)
     return DEFAULT_EVALUATIONS
 
 
@@ -75,11 +79,12 @@ def duration(name: str, arguments: dict) -> int:
     windows = max(1, math.ceil(len(text) / CHARS_PER_WINDOW)) if isinstance(text, str) else 1
     each = evaluations(arguments) * windows
     if name == "compare_methods":
-        work = len(arguments.get("methods") or range(COMPARED)) * (each + SCORECARD)
+        methods = arguments.get("methods") or [None] * COMPARED
+        work = sum(evaluations(arguments, m) * windows + SCORECARD for m in methods)
     elif name == "dataset":
         rows = _number(arguments.get("limit"), 300)
-        methods = 1 + len(arguments.get("compare") or ())
-        work = rows * methods * (evaluations(arguments) + (SCORECARD if arguments.get("score") else 0))
+        methods = [arguments.get("method"), *(arguments.get("compare") or ())]
+        work = rows * sum(evaluations(arguments, m) + (SCORECARD if arguments.get("score") else 0) for m in methods)
     elif name == "train_model":
         epochs = _number(arguments.get("epochs"), 3)
         seconds = BASE_SECONDS + (epochs * FINE_TUNE_EPOCH_SECONDS if arguments.get("mode") == "finetune" else 10)

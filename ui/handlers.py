@@ -1,6 +1,8 @@
-"""The one error policy of every event handler: a rejected input is one sentence for the user
-(escaped: a message never renders what the user typed as HTML) and one log line without a
-traceback; anything else is logged with its traceback and reported without internals."""
+"""The one error policy of every event handler: a rejected input (the project's own errors,
+``model.errors.STUDIO_ERRORS``, and ``gr.Error``) is one sentence for the user (escaped: a message never
+renders what the user typed as HTML) and one log line without a traceback; anything else (a NumPy or
+torch ValueError included: that is a bug, not bad input) is logged with its traceback and reported
+without internals."""
 from __future__ import annotations
 
 import contextlib
@@ -9,6 +11,8 @@ import inspect
 import logging
 
 import gradio as gr
+
+from model.errors import STUDIO_ERRORS
 
 from .safe import message
 
@@ -25,7 +29,7 @@ def handler(fn):
         except gr.Error as err:
             log.info("rejected %s: %s", fn.__name__, err.message)
             raise gr.Error(message(err.message), print_exception=False) from None
-        except ValueError as err:
+        except STUDIO_ERRORS as err:
             log.info("rejected %s: %s", fn.__name__, err)
             raise gr.Error(message(err), print_exception=False) from None
         except Exception:

@@ -7,9 +7,10 @@ import gradio as gr
 
 from explain.charts import inside as inside_charts
 from explain.export import write_inside
-from model import TASKS, internals
+from model import REGISTRY, TASKS, internals
 from model.errors import InputError
-from model.tasks import Embedding, ZeroShot
+from model.tasks import get_task
+from model.tasks.base import ARGUMENT_WORDS, ARGUMENTS
 from model.validation import split_labels
 
 from . import gpu
@@ -20,24 +21,32 @@ from .widgets import Slider, clear_on_change, whole
 
 POSITIONS = 64  # positions drawn in the position-encoding charts
 MAX_CHARS = 2_000
-LENS_NEEDS = {ZeroShot.NAME: ("Candidate labels for the layer lens (comma-separated)", EXAMPLES["zero_shot"][0][1]),
-              Embedding.NAME: ("Second text for the layer lens (similarity after each layer)",
-                               EXAMPLES["similarity"][0][1])}
-NO_LENS_INPUT = "Not used by a classifier (its lens reads the class probabilities)"
+EXAMPLE_ARGUMENTS = {"labels": EXAMPLES["zero_shot"][0][1], "pair": EXAMPLES["similarity"][0][1]}
+NO_LENS_INPUT = "Not used by this model's task"
+
+
+def lens_input(task) -> tuple[str, str]:
+    """The lens box's label and example for a task: the argument it requires (labels, a second text), in
+    its own words, or a note that nothing is needed (the task's ``WORDS``)."""
+    needed = [name for name in task.REQUIRES if name in ("labels", "pair")]
+    if not needed:
+        return f"Not used by a {task.NAME} model (its lens reads {task.WORDS.lens})", ""
+    name = needed[0]
+    words = task.WORDS.arguments.get(name) or ARGUMENT_WORDS.get(name, name)
+    return f"{words}, for the layer lens ({task.WORDS.lens} after each layer)", EXAMPLE_ARGUMENTS.get(name, "")
 
 
 def _lens_arguments(model, extra: str) -> dict:
-    """The layer lens's task arguments: zero-shot candidate labels, or the second text of an embedding."""
+    """The layer lens's task arguments (candidate labels, a second text), from the box."""
+    task = get_task(model.task)
     extra = (extra or "").strip()
-    if model.task == ZeroShot.NAME:
+    out = {}
+    for name in task.REQUIRES:
         if not extra:
-            raise InputError("A zero-shot model's layer lens needs candidate labels: give them, comma-separated.")
-        return {"labels": split_labels(extra)}
-    if model.task == Embedding.NAME:
-        if not extra:
-            raise InputError("An embedding model's layer lens needs a second text to compare with.")
-        return {"pair": extra}
-    return {}
+            raise InputError(f"A {task.NAME} model's layer lens needs {ARGUMENTS.get(name, name)}: give "
+                             f"{'them, comma-separated' if name == 'labels' else 'it'}.")
+        out[name] = split_labels(extra) if name == "labels" else extra
+    return out
 
 
 def _layer_head(model, layer, head) -> tuple[int, int]:
@@ -131,7 +140,7 @@ def inside_shape(model_name: str):
     model = resolve(model_name)
     internals.anatomy(model)  # (an architecture the tab does not cover is one sentence here)
     layers, heads = model.attention_shape
-    hint, value = LENS_NEEDS.get(model.task, (NO_LENS_INPUT, ""))
+    hint, value = lens_input(get_task(model.task))
     return (gr.Slider(1, layers, value=min(2, layers), step=1), gr.Slider(1, heads, value=1, step=1),
             gr.Textbox(label=hint, value=value))
 
@@ -146,7 +155,9 @@ def render(page: Page) -> None:
         text = gr.Textbox(label="Text", lines=2, value="The bank raised interest rates again.", max_length=MAX_CHARS)
         with gr.Column():
             model = page.models.dropdown(tuple(TASKS))
-            extra = gr.Textbox(label=NO_LENS_INPUT, max_length=5_000)
+            hint, example = lens_input(get_task(REGISTRY[model.value].task)) if model.value in REGISTRY \
+                else (NO_LENS_INPUT, "")
+            extra = gr.Textbox(label=hint, value=example, max_length=5_000)
         with gr.Column():
             layer = Slider(1, 6, value=2, step=1, label="Layer")
             head = Slider(1, 12, value=1, step=1, label="Head")

@@ -12,6 +12,7 @@ from explain.charts import explanation as charts
 from explain.charts import whatif as whatif_charts
 from explain.counterfactuals import GENERATORS, generator_params, get_generator
 from explain.export import write_counterfactual_files
+from model.tasks import get_task
 from model.validation import split_labels
 
 from . import explaining
@@ -139,7 +140,7 @@ def side_by_side(task: str, text: str, edited: str, model_name: str, method: str
     first = explaining.run(model, text, method, progress, seed, values, **request)
     second = explaining.run(model, edited, method, progress, seed, values, **request)
     before, after = whatif_charts.changed_words(text, edited)
-    output = "score" if task == "zero-shot" else "probability"
+    output = get_task(model.task).OUTPUT
     return (top_labels(first.labels, first.probabilities, k=TOP_K), top_labels(second.labels, second.probabilities,
                                                                                k=TOP_K),
             before, after, whatif_charts.score_change(list(first.labels), first.probabilities, second.probabilities,

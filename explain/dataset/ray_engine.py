@@ -38,12 +38,17 @@ def require_ray():
 
 
 class RowExplainer:
-    """One per Ray worker: loads the model once, then explains every batch sent to it."""
+    """One per Ray worker: loads the plugins the driver loaded (a plugin's task, model or method may be
+    the one asked for), then the model once, then explains every batch sent to it."""
 
-    def __init__(self, model_name: str, task: str | None, method: str, settings: dict) -> None:
+    def __init__(self, model_name: str, task: str | None, method: str, settings: dict,
+                 plugins: tuple[str, ...] = ()) -> None:
         from model import load_model, quiet_logging
 
+        from ..plugins import load_plugins
+
         quiet_logging()
+        load_plugins(",".join(plugins))
         self.model = load_model(model_name, task=task)
         self.method, self.settings = method, settings
 
@@ -55,7 +60,11 @@ class RowExplainer:
         return {"record": np.array([json.dumps(r.to_record(), ensure_ascii=False) for r in results], dtype=object)}
 
 
-def _start(ray, workers: int) -> None:
+def _start(ray, workers: int, plugins: tuple[str, ...]) -> None:
+    """Ray started here (``workers`` CPUs) or joined at ``RAY_ADDRESS``; a cluster's workers are sent
+    this code and the plugin modules, local workers find them where the driver does."""
+    from ..plugins import plugin_folders
+
     if ray.is_initialized():
         return
     address = os.environ.get("RAY_ADDRESS")
@@ -64,18 +73,25 @@ def _start(ray, workers: int) -> None:
     options = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     if address:  # a cluster: ship this code to its workers (their Python needs requirements.txt installed)
         root = Path(__file__).resolve().parents[2]
-        ray.init(address=address, runtime_env={"py_modules": [str(root / "explain"), str(root / "model")]},
-                 **options)
+        shipped = [str(root / "explain"), str(root / "model"), *plugin_folders(plugins)]
+        ray.init(address=address, runtime_env={"py_modules": shipped}, **options)
     else:
-        ray.init(num_cpus=workers, **options)
+        import sys
+
+        path = os.pathsep.join(p for p in sys.path if p and Path(p).is_dir())
+        ray.init(num_cpus=workers, runtime_env={"env_vars": {"PYTHONPATH": path}}, **options)
 
 
 def run_on_ray(rows: Iterator[Row], model_name: str, method: str, settings: dict, *, task: str | None = None,
-               workers: int = 2, batch_size: int = 16) -> Iterator[RowResult]:
-    """Explain ``rows`` on Ray; yields ``RowResult``s (without the explanation object) in row order."""
+               workers: int = 2, batch_size: int = 16, plugins=None) -> Iterator[RowResult]:
+    """Explain ``rows`` on Ray; yields ``RowResult``s (without the explanation object) in row order.
+    ``plugins``: the plugin modules every worker imports first (default: those this process loaded)."""
+    from ..plugins import LOADED
+
     ray = require_ray()
     check_whole("workers", workers, 1, 1024)
-    _start(ray, workers)
+    plugins = tuple(LOADED if plugins is None else plugins)
+    _start(ray, workers, plugins)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
@@ -86,7 +102,7 @@ def run_on_ray(rows: Iterator[Row], model_name: str, method: str, settings: dict
 
     class bound(RowExplainer):  # settings in the class, not as constructor arguments in the object store
         def __init__(self) -> None:
-            super().__init__(model_name, task, method, settings)
+            super().__init__(model_name, task, method, settings, plugins)
 
     def flush(chunk: list[dict]) -> Iterator[RowResult]:
         dataset = ray.data.from_items([{"row": json.dumps(r, ensure_ascii=False)} for r in chunk])

@@ -71,8 +71,11 @@ def test_on_zerogpu_the_handlers_declare_a_duration_from_their_budget(monkeypatc
     ("classify", {"text": "short", "max_evals": 500}, 22),
     ("classify", {"text": "short", "steps": "auto"}, 21),  # IG: up to 256 path points
     ("classify", {"text": "short", "max_evals": "not a number"}, 22),
-    ("compare_methods", {"text": "short", "methods": ["shap", "lime"], "max_evals": 500}, 23),
-    ("dataset", {"limit": 100, "max_evals": 500, "score": True, "compare": ["lime"]}, 244),
+    ("compare_methods", {"text": "short", "methods": ["shap", "lime"], "max_evals": 500, "num_samples": 500}, 23),
+    ("compare_methods", {"text": "short", "methods": ["shap", "lime"], "max_evals": 500}, 24),  # LIME's own budget
+    ("dataset", {"limit": 100, "method": "shap", "max_evals": 500, "num_samples": 500, "score": True,
+                 "compare": ["lime"]}, 244),
+    ("classify", {"text": "short", "method": "lime", "max_evals": 10_000}, 23),  # another method's budget: not LIME's
     ("dataset", {"limit": 2000, "max_evals": 500}, 300),  # capped: longer runs belong to the CLI
     ("train_model", {"mode": "finetune", "epochs": 3}, 110),
     ("train_model", {"mode": "head"}, 30),

@@ -1,15 +1,16 @@
-"""The web app: arguments, warm-up, the tabs composed, launch. Wiring only; each tab lives in
-``ui/`` (one module per tab), predictions in ``model/``, explanations and charts in ``explain/``.
+"""The web app: arguments, the tabs composed, launch. Wiring only; each tab lives in ``ui/`` (one
+module per tab), predictions in ``model/``, explanations and charts in ``explain/``.
 
-Methods, metrics and models come from their registries when the page is built, so what a plugin
-registers at start-up (``STUDIO_PLUGINS``) appears in every tab."""
+Methods, metrics, tasks, generators and models come from their registries when the page is built, so
+what a plugin registers at start-up (``STUDIO_PLUGINS``) appears in every tab, and a task no built-in
+tab serves gets a tab of its own."""
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import logging
 import os
-import sys
-import threading
 import time
 
 from ui import gpu
@@ -18,21 +19,21 @@ gpu.spaces_module()  # first: on a Space, ``spaces`` must be imported before any
 
 import gradio as gr  # noqa: E402
 
-from explain import METHODS, explain, load_plugins  # noqa: E402
-from explain.charts import embedding as embedding_charts  # noqa: E402
-from model import TASKS, get_task, list_models, load_model, quiet_logging  # noqa: E402
+from explain import METHODS, load_plugins  # noqa: E402
+from model import TASKS, quiet_logging  # noqa: E402
 from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
 from model.loading.hub_models import HubModels  # noqa: E402
-from model.loading.operator import parse_folder_argument, register_folder  # noqa: E402
-from ui import attention, classify, dataset, embeddings, inside, train, zero_shot  # noqa: E402
+from model.loading.operator import register_folders  # noqa: E402
+from ui import attention, classify, dataset, embeddings, inside, task_tab, train, zero_shot  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
 from ui.progress import no_average_eta  # noqa: E402
+from ui.space import quiet_closed_event_loops  # noqa: E402
+from ui.warm_up import WARM, WarmUp  # noqa: E402, F401 - (WarmUp: the tests start their own)
 
-TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similarity", embeddings),
-        ("Attention", attention), ("Dataset", dataset), ("Inside the Transformer", inside),
-        ("Train a classifier", train))
-WARM_UP_ARGUMENTS = {"labels": ["a", "b"], "pair": "warm up"}  # what each task's explanation may need
+TASK_TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similarity", embeddings))
+TOOL_TABS = (("Attention", attention), ("Dataset", dataset), ("Inside the Transformer", inside),
+             ("Train a classifier", train))
 CSS = """.example-file { background: var(--background-fill-primary) !important;
   border: 1px solid var(--button-primary-background-fill) !important;
   color: var(--button-primary-background-fill) !important; }"""  # (a secondary button looked disabled)
@@ -53,39 +54,18 @@ of your own labels to explain like the others.
 """
 
 
-class WarmUp:
-    """Loads the bundled models and runs each method once in the background, so the page is served
-    at once and the first user rarely waits; a request that comes first waits for its model. On
-    ZeroGPU the main process may not run CUDA work: there it only loads the models."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._run, name="warm-up", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            for spec in list_models(bundled_only=True):
-                model = load_model(spec.name)
-                if gpu.zerogpu():
-                    continue
-                task = get_task(model.task)
-                needs = {k: v for k, v in WARM_UP_ARGUMENTS.items() if k in task.TAKES}
-                for method, cls in list(METHODS.items()):
-                    small = {p.name: p.low if p.budget else p.default for p in cls.PARAMS}
-                    explain(model, "warm up the model", method, **needs, **small)
-            if not gpu.zerogpu():
-                embedding_charts.warm_up()  # UMAP compiles itself on first use (tens of seconds)
-        except Exception:  # noqa: BLE001 - a failed warm-up only means the first request loads instead
-            log.exception("Warm-up failed; models will load on first use.")
-        finally:
-            self.done.set()
-
-
-WARM = WarmUp()
+def tabs() -> list:
+    """(title, render) of every tab: the built-in task tabs, a tab for each registered task none of them
+    serves (the task's own ``TAB`` module, else the generic task tab), then the tool tabs."""
+    served = {task for _, room in TASK_TABS for task in room.SERVES}
+    extra = []
+    for task in TASKS.values():
+        if task.NAME not in served:
+            render = importlib.import_module(task.TAB).render if task.TAB else \
+                functools.partial(task_tab.render, task=task)
+            extra.append((task_tab.title(task), render))
+    return [(title, room.render) for title, room in TASK_TABS] + extra + \
+        [(title, room.render) for title, room in TOOL_TABS]
 
 
 def build() -> gr.Blocks:
@@ -95,42 +75,12 @@ def build() -> gr.Blocks:
         if not online:
             gr.Markdown("*The Hugging Face Hub is not reachable from this server: only the bundled models are offered.*")
         page = Page(demo=demo, models=ModelLists(online), online=online)
-        for title, room in TABS:
+        for title, render in tabs():
             with gr.Tab(title):
-                room.render(page)
+                render(page)
     demo.queue(default_concurrency_limit=2, max_size=32)
     no_average_eta(demo)
     return demo
-
-
-def register_folders(arguments: list[str]) -> list:
-    """The operator's folders (``--model PATH[:task]``, ``STUDIO_MODELS``) as registry models; a refused
-    folder stops the start with its one sentence."""
-    specs = []
-    for argument in arguments:
-        path, task = parse_folder_argument(argument.strip())
-        try:
-            specs.append(register_folder(path, task))
-        except ValueError as err:
-            raise SystemExit(f"--model {argument}: {err}") from None
-    return specs
-
-
-def quiet_closed_event_loops() -> None:
-    """On a Space, Gradio's reloader (with the ``spaces`` package) leaves event loops whose pipes are
-    already closed; their garbage collection prints "Exception ignored in BaseEventLoop.__del__ ...
-    ValueError: Invalid file descriptor: -1" (gradio-app/gradio#12699; a four-line Gradio app shows it
-    too). Exactly that is dropped from the log; every other unraisable exception is reported as before."""
-    default = sys.unraisablehook
-
-    def hook(unraisable) -> None:
-        owner = getattr(unraisable.object, "__qualname__", "")
-        if isinstance(unraisable.exc_value, ValueError) and owner == "BaseEventLoop.__del__" \
-                and str(unraisable.exc_value) == "Invalid file descriptor: -1":
-            return
-        default(unraisable)
-
-    sys.unraisablehook = hook
 
 
 def main() -> None:
@@ -150,9 +100,13 @@ def main() -> None:
     quiet_closed_event_loops()
     quiet_logging()
     limit_hub_waits()
-    load_plugins()
-    for spec in register_folders([*args.model, *filter(None, os.environ.get("STUDIO_MODELS", "").split(","))]):
-        log.info("local model %s (%s): %s", spec.name, spec.task, spec.description)
+    try:
+        load_plugins()
+        folders = [*args.model, *filter(None, os.environ.get("STUDIO_MODELS", "").split(","))]
+        for spec in register_folders(folders):
+            log.info("local model %s (%s): %s", spec.name, spec.task, spec.description)
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     if args.hub_models == "any":
         allow_any_hub_model(HubModels())
     started = time.perf_counter()

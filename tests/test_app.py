@@ -22,16 +22,17 @@ def test_building_the_page_loads_no_model():
 @pytest.mark.slow
 def test_page_answers_while_the_warm_up_runs(monkeypatch):
     import app
+    from ui import warm_up
 
     release = threading.Event()
-    real_load = app.load_model
+    real_load = warm_up.load_model
 
     def slow_load(*args, **kwargs):
         release.wait(120)
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(app, "load_model", slow_load)
-    warm = app.WarmUp()
+    monkeypatch.setattr(warm_up, "load_model", slow_load)
+    warm = warm_up.WarmUp()
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
     try:
@@ -125,7 +126,7 @@ def test_only_the_closed_event_loop_noise_is_dropped_from_the_log(monkeypatch):
 
     seen = []
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: seen.append(unraisable))
-    app.quiet_closed_event_loops()
+    app.quiet_closed_event_loops()  # (from ui.space)
 
     def report(value, obj):
         sys.unraisablehook(types.SimpleNamespace(exc_type=type(value), exc_value=value, exc_traceback=None,

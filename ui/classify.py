@@ -23,6 +23,7 @@ from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
 from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
 
 TASK = Classification.NAME
+SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
 TOP_WORDS = 40
 
 

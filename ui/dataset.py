@@ -17,9 +17,9 @@ from explain.dataset.aggregate import FAITHFULNESS
 from explain.dataset.writing import RowWriter
 from explain.metrics.plausibility import MEASURES, TITLES
 from model.errors import InputError
-from model.tasks import Classification, Embedding
+from model.tasks import TASKS, Embedding
 from model.validation import counted
-from model.windows import READING_NAMES
+from model.windows import READING
 
 from . import document, gpu
 from .explaining import method_values, task_options
@@ -30,7 +30,13 @@ from .progress import reporter
 from .safe import markdown
 from .widgets import Slider, clear_on_change, downloads, method_row, reading_controls, whole
 
-TASK = Classification.NAME
+
+def tasks() -> tuple[str, ...]:
+    """The tasks whose models explain a file's rows as they are: those that need nothing given once for
+    every row (no candidate labels, no second text): classification and any such task registered."""
+    return tuple(name for name, task in TASKS.items() if not task.REQUIRES)
+
+
 MAX_ROWS = 2_000
 SECONDS = 30 * 60.0  # a run stops (keeping what it finished) past this
 COLUMNS = ["row", "text", "gold", "prediction", "correct", "confidence", "top words"]
@@ -87,7 +93,10 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     faithfulness, and its CSV."""
     if not path:
         raise InputError("Upload a file (CSV, JSON Lines or one text per line), or load the example file.")
-    model = resolve(model_name, TASK, progress)
+    model = resolve(model_name, None, progress)
+    if model.task not in tasks():
+        raise InputError(f"A {model.task} model needs more than each row's text; choose a model of "
+                         f"{', '.join(tasks())}.")
     label = get_method(method).LABEL or method
     limit = whole(limit, "row cap", 1, MAX_ROWS)
     gold = None if label_column in (None, "", NO_LABELS) else label_column
@@ -283,7 +292,7 @@ def render(page: Page) -> None:
             rationale_column = gr.Dropdown([NO_RATIONALES], value=NO_RATIONALES, label="Rationale column",
                                            info="the words that justify each label", allow_custom_value=True)
         with gr.Column():
-            model = page.models.dropdown((TASK,))
+            model = page.models.dropdown(tasks())
             limit = Slider(1, MAX_ROWS, value=300, step=1, label="Row cap", info="rows explained from the top of the file")
             score = gr.Checkbox(label="Score each row's faithfulness (about 50 more model calls a row)")
     targeted = [m for m, cls in METHODS.items() if cls.NEEDS_TARGET]
@@ -292,7 +301,7 @@ def render(page: Page) -> None:
                                label="Also explain the rows with (for the per-method table)",
                                info="each method ticked explains every row once more; the method above is always in "
                                     "the table")
-    reading = reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES])
+    reading = reading_controls(READING)
     with gr.Row():
         run = gr.Button("Explain the file", variant="primary")
         stop = gr.Button("Cancel (keep the rows done)", variant="stop")

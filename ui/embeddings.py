@@ -18,6 +18,7 @@ from .text import bullets, explanation_notes, faithfulness
 from .widgets import clear_on_change, downloads, method_row
 
 TASK = Embedding.NAME
+SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
 TOP_WORDS = 40
 
 

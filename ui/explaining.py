@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from explain import evaluate, explain, get_method
+from explain import evaluate, get_method
+from explain.api import explain_request
 from explain.charts.style import method_label
 from explain.metrics import HEADLINE
 from explain.registry import own_params
+from explain.request import ExplainRequest
+from model.errors import STUDIO_ERRORS
 from model.tasks import get_task
+from model.validation import check_text
 
 from .progress import reporter
 from .widgets import whole
@@ -34,23 +38,30 @@ def windows_read(model, text: str, options: dict, labels=None) -> int:
     ``explain`` then says why)."""
     try:
         ids = model.tokenize(text, long_text=options.get("long_text", "window")).ids
-        return len(model.windows_read(ids, labels=labels, **options))
-    except (ValueError, TypeError, AttributeError):
+        spans = get_task(model.task).windows_read(model, ids, labels=labels, options=options)
+    except STUDIO_ERRORS:
         return 1
+    return max(1, len(spans))
 
 
-def run(model, text: str, method: str, progress, seed, values: dict, **request):
-    """``explain`` with the tab's settings; ``request``: target / labels / pair and fixed options.
-    Progress counts model evaluations, each of which reads every window of a long text."""
+def request(model, text: str, method: str, seed, values: dict, **arguments) -> ExplainRequest:
+    """The tab's request: the method's own parameters and the model's task options from the tab's controls,
+    ``arguments`` (target, labels, pair, contrast) as given."""
     cls = get_method(method)
-    options = task_options(model, values)
-    label = method_label(cls.NAME)
-    windows = windows_read(model, text, options, request.get("labels"))
+    check_text(text)
+    return ExplainRequest(texts=(text,), model=model, method=cls.NAME, params=method_values(method, values),
+                          options=task_options(model, values), seed=whole(seed, "seed", 0, 2**32 - 1), **arguments)
+
+
+def run(model, text: str, method: str, progress, seed, values: dict, **arguments):
+    """The tab's explanation (see ``request``), with a time cap; progress counts model evaluations, each of
+    which reads every window of a long text."""
+    asked = request(model, text, method, seed, values, **arguments)
+    label = method_label(asked.method)
+    windows = windows_read(model, text, dict(asked.options), arguments.get("labels"))
     if windows > 1:
         label += f" on {windows} windows"
-    return explain(model, text, method, progress=reporter(progress, label),
-                   seconds=SECONDS_PER_EXPLANATION, seed=whole(seed, "seed", 0, 2**32 - 1), **request,
-                   **{**options, **method_values(method, values)})
+    return explain_request(asked, progress=reporter(progress, label), seconds=SECONDS_PER_EXPLANATION)[0]
 
 
 def scored(model, e, progress, target: int = 0, metrics=HEADLINE, references=()):

@@ -17,6 +17,7 @@ from .text import bullets, explanation_notes, faithfulness, top_labels
 from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
 
 TASK = ZeroShot.NAME
+SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
 ONE_LABEL = ("With one candidate label, its score is computed on its own (as in multi-label mode and as transformers' "
              "zero-shot pipeline does), not as a share of 100%.")
 

@@ -34,3 +34,18 @@ def register_folder(path: str | os.PathLike, task: str | None = None, name: str 
     return register_model(chosen_name, task=chosen, origin="local", source=str(checkpoint.path),
                           description=f"{describe(checkpoint)}; a local folder ({checkpoint.path.name})",
                           load=lambda: load_checkpoint(checkpoint.path, task=chosen, name=chosen_name))
+
+
+def register_folders(arguments) -> list:
+    """Every ``PATH[:task]`` the operator gave (``--model``, ``STUDIO_MODELS``) registered; the first refused
+    one is one sentence naming the argument."""
+    from ..errors import InputError
+
+    specs = []
+    for argument in arguments:
+        path, task = parse_folder_argument(argument.strip())
+        try:
+            specs.append(register_folder(path, task))
+        except ValueError as err:
+            raise InputError(f"--model {argument}: {err}") from None
+    return specs

@@ -87,14 +87,14 @@ def test_durations(name, arguments, seconds):
 
 
 def test_the_warm_up_runs_no_cuda_work_on_zerogpu(monkeypatch):
-    import app
+    from ui import warm_up
 
     loaded, explained = [], []
     monkeypatch.setattr(gpu, "zerogpu", lambda: True)
-    monkeypatch.setattr(app, "load_model", lambda name: loaded.append(name) or types.SimpleNamespace(task="x"))
-    monkeypatch.setattr(app, "explain", lambda *a, **k: explained.append(a))
-    monkeypatch.setattr(app.embedding_charts, "warm_up", lambda: explained.append("umap"))
-    warm = app.WarmUp()
+    monkeypatch.setattr(warm_up, "load_model", lambda name: loaded.append(name) or types.SimpleNamespace(task="x"))
+    monkeypatch.setattr(warm_up, "explain", lambda *a, **k: explained.append(a))
+    monkeypatch.setattr(warm_up.embedding_charts, "warm_up", lambda: explained.append("umap"))
+    warm = warm_up.WarmUp()
     warm._run()
     assert loaded == ["intent-minilm", "minilm-embed", "minilm-zeroshot"] and explained == [] and warm.done.is_set()
 

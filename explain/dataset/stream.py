@@ -26,11 +26,11 @@ from model.tasks import get_task
 from model.validation import check_labels, check_seconds, check_whole
 
 from ..api import evaluate as score_explanation
-from ..api import explain_many
+from ..api import explain_request
 from ..explanation import Explanation
 from ..metrics import HEADLINE, plausibility, rationale_spans
 from ..registry import get_method
-from ..request import split_arguments
+from ..request import ExplainRequest, split_arguments
 from .aggregate import Summary
 
 TOP_WORDS = 5
@@ -151,16 +151,27 @@ def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) 
                      methods={e.method: measured} if spans or score else None, explanation=e)
 
 
-def _explain_each(model: TextModel, texts: list[str], method: str, settings: dict, progress) -> list:
-    """``explain_many`` on the texts; when one text spoils the batch, each on its own to tell which
-    (its error in its place)."""
+def row_request(model: TextModel, method: str, settings: dict) -> ExplainRequest:
+    """The request every row of a run shares (``settings`` as ``check_run_settings`` gives them; the texts
+    are filled in per batch)."""
+    own = {p.name for p in get_method(method).PARAMS}
+    options = {p.name for p in get_task(model.task).OPTIONS}
+    return ExplainRequest(texts=(), model=model, method=method,
+                          params={k: v for k, v in settings.items() if k in own},
+                          options={k: v for k, v in settings.items() if k in options},
+                          labels=settings.get("labels"), pair=settings.get("pair"), seed=settings.get("seed", 0))
+
+
+def _explain_each(request: ExplainRequest, texts: list[str], progress) -> list:
+    """The request on the texts; when one text spoils the batch, each on its own to tell which (its error
+    in its place)."""
     try:
-        return explain_many(model, texts, method, cache=None, window=len(texts), progress=progress, **settings)
+        return explain_request(request.for_texts(texts), cache=None, window=len(texts), progress=progress)
     except (InputError, BudgetExceeded, ResourceExhausted):
         out: list = []
         for text in texts:
             try:
-                out.append(explain_many(model, [text], method, cache=None, **settings)[0])
+                out.append(explain_request(request.for_texts([text]), cache=None)[0])
             except (InputError, BudgetExceeded, ResourceExhausted) as err:
                 out.append(err)
         return out
@@ -199,7 +210,7 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
         else:
             good.append(position)
     phases = 1 + len(compared)
-    explained = _explain_each(model, [rows[p].text for p in good], method, settings,
+    explained = _explain_each(row_request(model, method, settings), [rows[p].text for p in good],
                               _phase(progress, 0, phases)) if good else []
     for p, e in zip(good, explained):
         row = rows[p]
@@ -210,7 +221,7 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
             results[p] = _result(row, e, score, model, seed)
     done = [p for p in good if results[p].error is None]
     for index, (other, params) in enumerate(compared.items(), start=1):
-        others = _explain_each(model, [rows[p].text for p in done], other, {**shared, **params},
+        others = _explain_each(row_request(model, other, {**shared, **params}), [rows[p].text for p in done],
                                _phase(progress, index, phases)) if done else []
         for p, e in zip(done, others):
             methods = dict(results[p].methods or {})
@@ -232,6 +243,7 @@ class DatasetRun:
                  seconds: float | None, progress: Callable[[int, int | None], None] | None, total: int | None,
                  skip: frozenset[int], limit: int | None) -> None:
         self.model, self.method, self.settings = model, method, settings
+        self.request = row_request(model, method, settings)  # what every row is explained by (texts per batch)
         self._rows, self._window, self._seconds = rows, window, seconds
         self._progress, self._skip, self._limit = progress, skip, limit
         self.total = total

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import pytest
 
 from explain import METHODS
 from ui import safe
@@ -25,12 +26,13 @@ def test_user_text_in_markdown_and_messages_is_never_markup_or_a_link():
     assert safe.message(PAYLOAD) == "&lt;img src=x onerror=alert(7)&gt;&lt;b&gt;bold&lt;/b&gt; https://evil.example/"
 
 
-def test_a_rejected_value_is_an_escaped_sentence():
+def test_a_rejected_value_is_an_escaped_sentence(caplog):
+    from model.errors import InputError
     from ui.handlers import handler
 
     @handler
     def refuses(value):
-        raise ValueError(f"{value!r} is not one of this model's labels.")
+        raise InputError(f"{value!r} is not one of this model's labels.")
 
     try:
         refuses(PAYLOAD)
@@ -38,6 +40,14 @@ def test_a_rejected_value_is_an_escaped_sentence():
         assert err.message.startswith("'&lt;img src=x onerror=alert(7)&gt;&lt;b&gt;bold&lt;/b&gt;")
     else:
         raise AssertionError("no error")
+
+    @handler
+    def numpy_bug(value):  # a ValueError that is not the project's own: a bug, not bad input
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    with pytest.raises(gr.Error, match="Something went wrong on the server; the error has been logged."):
+        numpy_bug(PAYLOAD)
+    assert any(record.exc_info for record in caplog.records if "numpy_bug failed" in record.getMessage())
 
 
 def test_every_label_above_half_is_shown():

@@ -7,7 +7,7 @@ from .errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhaus
 from .loading.load import is_loaded, load_model, load_trained
 from .params import Param
 from .registry import REGISTRY, ModelSpec, list_models, register_model, unregister_model
-from .tasks import TASKS, get_task, register_task
+from .tasks import TASKS, get_task, register_task, unregister_task
 from .tokens import Tokenized
 
 
@@ -22,4 +22,5 @@ def quiet_logging() -> None:
 
 __all__ = ["TASKS", "REGISTRY", "BudgetExceeded", "InputError", "ModelSpec", "ModelUnavailable", "Param",
            "ResourceExhausted", "TextModel", "Tokenized", "get_task", "is_loaded", "list_models", "load_model",
-           "load_trained", "quiet_logging", "register_model", "register_task", "unregister_model"]
+           "load_trained", "quiet_logging", "register_model", "register_task", "unregister_model",
+           "unregister_task"]

@@ -131,14 +131,14 @@ def counterfactuals(model, text: str, *, target: str | None = None, generator: s
     judge = Judge(model, spec, options.get("long_text", "window"))
     context = _context(model, task, spec, judge, text, target, seed)
     groups = cls().candidates(context, params)
-    answer = task.answer(spec, context.original)
+    answer = task.answer(spec.labels, context.original, spec.options)
     found, note = _search(judge, task, text, groups, answer, context.column, max_edits, limit)
     if not found and not note:
         note = (f"No text with at most {max_edits} edit{'s' if max_edits > 1 else ''} from {generator} changed the "
                 "answer.")
     original = context.original
-    results = [Counterfactual(text=t, edits=edits, prediction=task.answer(spec, scores), labels=tuple(spec.labels),
-                              scores=tuple(float(s) for s in scores), target=spec.labels[context.column],
+    results = [Counterfactual(text=t, edits=edits, prediction=task.answer(spec.labels, scores, spec.options),
+                              labels=tuple(spec.labels), scores=tuple(float(s) for s in scores), target=spec.labels[context.column],
                               target_change=float(scores[context.column] - original[context.column]),
                               generator=generator)
                for t, edits, scores in found]
@@ -152,7 +152,7 @@ def counterfactuals(model, text: str, *, target: str | None = None, generator: s
 def _context(model, task, spec: TargetSpec, judge: Judge, text: str, target, seed: int) -> Context:
     """The original's output, the column the search moves and which way, the words."""
     original = judge.scores([text])[0]
-    answer = task.answer(spec, original)
+    answer = task.answer(spec.labels, original, spec.options)
     if target is None:
         target = answer if answer in spec.labels else spec.labels[0]
     if target not in spec.labels:
@@ -161,7 +161,7 @@ def _context(model, task, spec: TargetSpec, judge: Judge, text: str, target, see
     tokenized = model.tokenize(text, long_text=judge.long_text)
     return Context(model=model, task=task, spec=spec, text=text, tokenized=tokenized,
                    words=[w for w in words_of(tokenized) if w.is_word], original=original, column=column,
-                   direction=task.direction(spec, original, column), scores=judge.scores,
+                   direction=task.direction(spec.labels, original, column, spec.options), scores=judge.scores,
                    rng=np.random.default_rng(seed))
 
 
@@ -182,7 +182,7 @@ def _search(judge: Judge, task, text: str, groups: list[list[Edit]], answer: str
             break
         scores = judge.scores([new_text for _, _, new_text in combos])
         level = [(places, new_text, edits, row) for (places, edits, new_text), row in zip(combos, scores)
-                 if task.answer(judge.spec, row) != answer]
+                 if task.answer(judge.spec.labels, row, judge.spec.options) != answer]
         flipped += [places for places, *_ in level]
         level.sort(key=lambda item: item[3][column])  # the target's score lowest first
         found += [(t, e, r) for _, t, e, r in level]

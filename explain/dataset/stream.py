@@ -130,9 +130,10 @@ def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) 
     """The row's answer and the word values for the predicted label (the class explained)."""
     prediction = confidence = None
     column = _column(e)
-    if len(e.labels):
+    if len(e.labels):  # the answer as the model's task judges it (the top label, or similar / not similar, ...)
         best = int(np.argmax(e.probabilities))
-        prediction, confidence = e.labels[best], float(e.probabilities[best])
+        prediction = get_task(e.task).answer(e.labels, e.probabilities, e.meta.get("options", {}))
+        confidence = float(e.probabilities[best])
     words = [w for w in e.words if w.is_word]
     values = [float(e.word_attributions[i, column]) for i, w in enumerate(e.words) if w.is_word] \
         if len(e.targets) else []

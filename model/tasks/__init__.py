@@ -20,6 +20,12 @@ def register_task(task: Task) -> Task:
     return task
 
 
+def unregister_task(name: str) -> None:
+    """Remove a task registered from outside (tests and plugins that are unloaded); built-in ones stay."""
+    if name in TASKS and type(TASKS[name]) not in (Classification, ZeroShot, Embedding):
+        del TASKS[name]
+
+
 def get_task(name: object) -> Task:
     if not isinstance(name, str) or name not in TASKS:
         raise InputError(f"{name!r} is not a task; use one of {', '.join(TASKS)}.")
@@ -29,4 +35,4 @@ def get_task(name: object) -> Task:
 for _task in (Classification(), ZeroShot(), Embedding()):
     register_task(_task)
 
-__all__ = ["TASKS", "Target", "TargetSpec", "Task", "get_task", "register_task"]
+__all__ = ["TASKS", "Target", "TargetSpec", "Task", "get_task", "register_task", "unregister_task"]

@@ -177,18 +177,17 @@ class Task:
             return []
         return reader(ids, labels=labels, **self.model_options(options or {}))
 
-    def answer(self, spec: TargetSpec, output: np.ndarray, probabilities: np.ndarray | None = None) -> str:
-        """The discrete answer of one input from its full output (``spec.forward``; under a contrast, its own
-        outputs ``probabilities``): what a counterfactual must change and dataset mode reports. Default:
-        the top label."""
-        shown = np.asarray(output if probabilities is None else probabilities, dtype=np.float64)
-        return spec.labels[int(np.argmax(shown))]
+    def answer(self, labels: tuple[str, ...], output: np.ndarray, options: Mapping) -> str:
+        """The discrete answer of one input from its full output (one value per label; ``options``: the
+        request's task options): what a counterfactual must change, what dataset mode reports and scores.
+        Default: the top label."""
+        return labels[int(np.argmax(np.asarray(output, dtype=np.float64)))]
 
-    def answers(self, spec: TargetSpec) -> tuple[str, ...]:
-        """Every answer ``answer`` can give for this request."""
-        return tuple(spec.labels)
+    def answers(self, labels: tuple[str, ...], options: Mapping) -> tuple[str, ...]:
+        """Every answer ``answer`` can give for these labels."""
+        return tuple(labels)
 
-    def direction(self, spec: TargetSpec, output: np.ndarray, column: int) -> float:
+    def direction(self, labels: tuple[str, ...], output: np.ndarray, column: int, options: Mapping) -> float:
         """+1 where lowering the output's ``column`` moves the answer away from what it is (the top label's
         score), -1 where raising it does."""
         return 1.0

@@ -54,17 +54,17 @@ class Embedding(Task):
     def is_correct(self, prediction, gold) -> bool | None:
         return None  # a similarity has no label to be right about
 
-    def answer(self, spec, output, probabilities=None) -> str:
-        """Similar or not: the similarity (the text's own, under a contrast) against the threshold."""
-        shown = np.asarray(output if probabilities is None else probabilities, dtype=np.float64)
-        return SIMILAR if shown[0] >= spec.options.get("threshold", THRESHOLD) else NOT_SIMILAR
+    def answer(self, labels, output, options) -> str:
+        """Similar or not: the similarity against the threshold."""
+        return SIMILAR if float(np.asarray(output, dtype=np.float64)[0]) >= options.get("threshold", THRESHOLD) \
+            else NOT_SIMILAR
 
-    def answers(self, spec) -> tuple[str, ...]:
+    def answers(self, labels, options) -> tuple[str, ...]:
         return (SIMILAR, NOT_SIMILAR)
 
-    def direction(self, spec, output, column) -> float:
+    def direction(self, labels, output, column, options) -> float:
         """Similar texts change their answer as the similarity falls; the others as it rises."""
-        return 1.0 if self.answer(spec, output) == SIMILAR else -1.0
+        return 1.0 if self.answer(labels, output, options) == SIMILAR else -1.0
 
     def spec(self, model, *, target=None, labels=None, pair=None, options=None, contrast=None) -> TargetSpec:
         if labels is not None:

@@ -23,6 +23,7 @@ from model.tokens import Tokenized
 from model.validation import check_seconds, check_text, check_whole
 
 from .base import MethodResult
+from .budget import Budget
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .explanation import Explanation
 from .features import sentences_of, words_of
@@ -102,7 +103,7 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
                            use_cache=use_cache, window=window, window_reuse=window_reuse)
 
 
-def explain_request(request: ExplainRequest, *, seconds: float | None = None,
+def explain_request(request: ExplainRequest, *, seconds: float | Budget | None = None,
                     progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                     cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
                     window_reuse: bool = True) -> list[Explanation]:
@@ -116,7 +117,8 @@ def explain_request(request: ExplainRequest, *, seconds: float | None = None,
     window = check_whole("window", window, 1, 1024)
     if not isinstance(window_reuse, (bool, np.bool_)):
         raise InputError("window_reuse must be True or False.")
-    seconds = check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)")
+    budget = seconds if isinstance(seconds, Budget) else \
+        Budget(check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)"))
     cache = _checked_cache(cache, use_cache, evaluate)
     key = checked.key(evaluate, window_reuse)
     try:
@@ -131,12 +133,12 @@ def explain_request(request: ExplainRequest, *, seconds: float | None = None,
                                                            "seconds": round(time.perf_counter() - started, 6)})
     todo = [i for i, e in enumerate(results) if e is None]
     if todo:
-        made = _explain_texts(checked, todo, seconds=seconds, progress=progress, window=window,
+        made = _explain_texts(checked, todo, budget=budget, progress=progress, window=window,
                               window_reuse=bool(window_reuse), started=started)
         for i, explanation in zip(todo, made):
             if evaluate is not False:
                 card = score(explanation, None if evaluate is True else list(evaluate), model=checked.model,
-                             seed=checked.request.seed, rerun=rerun(explanation, checked.model))
+                             seed=checked.request.seed, rerun=rerun(explanation, checked.model), seconds=budget)
                 explanation = dataclasses.replace(explanation, meta={**explanation.meta, "scores": card.to_dict()})
             if cache is not None:
                 cache.put(checked.model, (texts[i], key), explanation)
@@ -152,14 +154,17 @@ def _checked_cache(cache, use_cache: bool, evaluate) -> ExplanationCache | None:
     return cache if use_cache else None
 
 
-def _explain_texts(checked: Checked, todo: list[int], *, seconds, progress, window: int, window_reuse: bool,
+def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progress, window: int, window_reuse: bool,
                    started: float) -> list[Explanation]:
     """The texts ``todo`` of a checked request explained (nothing cached), in order: one spec, every
     text's unperturbed output in one call, then the method's perturbations through the runner."""
     model, r = checked.model, checked.request
     spec = checked.spec()
     options = checked.options
-    tokenized = [model.tokenize(r.texts[i], long_text=options.get("long_text", "window")) for i in todo]
+    tokenized = []
+    for i in todo:
+        budget.check("reading the text")
+        tokenized.append(model.tokenize(r.texts[i], long_text=options.get("long_text", "window")))
     with windows.session(reuse=window_reuse) as memo:
         targets = _targets(spec, tokenized)
         explainer = checked.method()
@@ -172,7 +177,7 @@ def _explain_texts(checked: Checked, todo: list[int], *, seconds, progress, wind
             jobs.append(job)
         planned = sum(explainer.planned_evaluations(model, tokens, dict(r.params), len(t.names) if t else 0)
                       for tokens, t in zip(tokenized, targets))
-        method_results = run(jobs, spec.forward if spec is not None else None, seconds=seconds, window=window,
+        method_results = run(jobs, spec.forward if spec is not None else None, seconds=budget, window=window,
                              progress=(lambda done: progress(done, max(done, planned))) if progress else None,
                              chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
     elapsed = (time.perf_counter() - started) / len(todo)

@@ -12,15 +12,15 @@ reach the model once. A time budget is checked before every model call.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.errors import BudgetExceeded, InputError
+from model.errors import InputError
 
 from .base import Computed, MethodResult
+from .budget import Budget
 
 Key = tuple[int, ...]
 MAX_PENDING_ROWS = 16_384  # no new explanation joins while this many inputs wait (bounds memory)
@@ -60,8 +60,8 @@ class Job:
         return np.stack([self.memo[k] for k in self.pending]) if self.pending else np.zeros((0, len(self.columns)))
 
 
-def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | None, *, seconds: float | None = None,
-        progress: Callable[[int], None] | None = None, window: int = 16,
+def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | None, *,
+        seconds: float | Budget | None = None, progress: Callable[[int], None] | None = None, window: int = 16,
         chunk_rows: int = 256) -> list[MethodResult]:
     """Drive every job to its result; at most ``window`` explanations are in flight at once (fewer
     while their waiting inputs exceed ``MAX_PENDING_ROWS``).
@@ -69,67 +69,84 @@ def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | 
     ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
     ``columns`` (None: a request with no target, whose methods must not ask for model outputs).
     Each model call takes at most ``chunk_rows`` inputs: ``progress(evaluations)`` after each,
-    ``BudgetExceeded`` before one once ``seconds`` have passed.
+    ``BudgetExceeded`` before one once the budget (``seconds``, or a ``Budget`` already running) is spent.
     """
-    deadline = time.perf_counter() + seconds if seconds else None
+    budget = Budget.of(seconds)
 
     def report() -> None:
         if progress is not None:
             progress(sum(job.evaluations for job in jobs))
 
-    def check_time() -> None:
-        if deadline is not None and time.perf_counter() > deadline:
-            raise BudgetExceeded(f"The explanation ran out of its {seconds:g}-second time budget; lower the "
-                                 "method's budget (evaluations, samples or steps), or shorten the text.")
-
     def after_own_passes() -> None:
         report()
-        check_time()
+        budget.check("computing gradients")
 
     for job in jobs:
         job.report = after_own_passes
-    waiting = list(jobs)[::-1]
-    active: list[Job] = []
+    flight = _Flight(list(jobs)[::-1], window)
+    while flight.waiting or flight.active:
+        flight.admit()
+        flight.answer_known()
+        if not flight.active or flight.room():
+            continue  # start more explanations first, so their inputs join the next model call
+        if forward is None:
+            raise InputError("This method needs something to explain: give labels (zero-shot) or pair (embedding).")
+        _evaluate(flight.wanted(), forward, chunk_rows, budget, report)
+    return [job.result for job in jobs]
 
-    def room() -> bool:
-        return bool(waiting) and len(active) < window and sum(len(j.pending) for j in active) < MAX_PENDING_ROWS
 
-    while waiting or active:
-        while room():
-            job = waiting.pop()
+class _Flight:
+    """The explanations waiting to start and those in flight."""
+
+    def __init__(self, waiting: list[Job], window: int):
+        self.waiting, self.window = waiting, window
+        self.active: list[Job] = []
+
+    def room(self) -> bool:
+        return bool(self.waiting) and len(self.active) < self.window and \
+            sum(len(j.pending) for j in self.active) < MAX_PENDING_ROWS
+
+    def admit(self) -> None:
+        """Start explanations while there is room (a method that needs no model finishes at once)."""
+        while self.room():
+            job = self.waiting.pop()
             if inspect.isgenerator(job.steps):
                 job.send(None)
             else:
                 job.result = job.steps
             if job.result is None:
-                active.append(job)
-        # Answer from the memo tables until every job waits on inputs nobody has computed.
+                self.active.append(job)
+
+    def answer_known(self) -> None:
+        """Answer from the memo tables until every job waits on inputs nobody has computed."""
         progressed = True
         while progressed:
             progressed = False
-            for job in active:
+            for job in self.active:
                 if job.pending is not None and all(k in job.memo for k in job.pending):
                     job.send(job.answer())
                     progressed = True
-            active = [job for job in active if job.result is None]
-        if not active or room():
-            continue  # start more explanations first, so their inputs join the next model call
+            self.active = [job for job in self.active if job.result is None]
+
+    def wanted(self) -> dict[Key, list[Job]]:
+        """Every distinct input some job waits for, with the jobs that wait for it."""
         wanted: dict[Key, list[Job]] = {}
-        for job in active:
+        for job in self.active:
             for key in dict.fromkeys(k for k in job.pending if k not in job.memo):
                 wanted.setdefault(key, []).append(job)
-        if forward is None:
-            raise InputError("This method needs something to explain: give labels (zero-shot) or pair (embedding).")
-        # Shortest first (homogeneous model batches), in chunks: progress and the time budget are
-        # checked between chunks, so even one big first batch reports as it goes.
-        keys = sorted(wanted, key=len)
-        for start in range(0, len(keys), chunk_rows):
-            check_time()
-            chunk = keys[start: start + chunk_rows]
-            outputs = np.asarray(forward([list(k) for k in chunk]), dtype=np.float64)
-            for key, row in zip(chunk, outputs):
-                for job in wanted[key]:
-                    job.memo[key] = row[job.columns]
-                    job.evaluations += 1
-            report()
-    return [job.result for job in jobs]
+        return wanted
+
+
+def _evaluate(wanted: dict[Key, list[Job]], forward, chunk_rows: int, budget: Budget, report) -> None:
+    """The inputs run, shortest first (homogeneous model batches), in chunks: progress and the time budget
+    are checked between chunks, so even one big first batch reports as it goes."""
+    keys = sorted(wanted, key=len)
+    for start in range(0, len(keys), chunk_rows):
+        budget.check("evaluating the model")
+        chunk = keys[start: start + chunk_rows]
+        outputs = np.asarray(forward([list(k) for k in chunk]), dtype=np.float64)
+        for key, row in zip(chunk, outputs):
+            for job in wanted[key]:
+                job.memo[key] = row[job.columns]
+                job.evaluations += 1
+        report()

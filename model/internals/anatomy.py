@@ -50,18 +50,109 @@ class Anatomy:
         return POSITION_KINDS[self.position_kind]
 
 
-def _bert(encoder, config, layers) -> dict:
+def _bert(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.encoder.layer)
     embeddings = encoder.embeddings
     projection = getattr(encoder, "embeddings_project", None)  # (ELECTRA with a smaller embedding)
-    return dict(kind="bert", projections=[(lay.attention.self.query, lay.attention.self.key, lay.attention.self.value)
-                                          for lay in layers],
-                out_projection=[lay.attention.output.dense for lay in layers],
-                ffn_activation=[lay.intermediate for lay in layers],
-                attention_output=[lay.attention.output.dense for lay in layers],
-                ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
-                position_embeddings=embeddings.position_embeddings,
-                type_embeddings=getattr(embeddings, "token_type_embeddings", None), embedding_norm=embeddings.LayerNorm,
-                embedding_projection=projection, position_kind="learned")
+    return layers, dict(kind="bert", projections=[(lay.attention.self.query, lay.attention.self.key,
+                                                   lay.attention.self.value) for lay in layers],
+                        out_projection=[lay.attention.output.dense for lay in layers],
+                        ffn_activation=[lay.intermediate for lay in layers],
+                        attention_output=[lay.attention.output.dense for lay in layers],
+                        ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
+                        position_embeddings=embeddings.position_embeddings,
+                        type_embeddings=getattr(embeddings, "token_type_embeddings", None),
+                        embedding_norm=embeddings.LayerNorm, embedding_projection=projection, position_kind="learned")
+
+
+def _distilbert(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.transformer.layer)
+    embeddings = encoder.embeddings
+    return layers, dict(kind="distilbert", projections=[(lay.attention.q_lin, lay.attention.k_lin,
+                                                         lay.attention.v_lin) for lay in layers],
+                        out_projection=[lay.attention.out_lin for lay in layers],
+                        ffn_activation=[lay.ffn.activation for lay in layers],
+                        attention_output=[lay.attention.out_lin for lay in layers],
+                        ffn_output=[lay.ffn.lin2 for lay in layers], word_embeddings=embeddings.word_embeddings,
+                        position_embeddings=embeddings.position_embeddings, type_embeddings=None,
+                        embedding_norm=embeddings.LayerNorm, embedding_projection=None, position_kind="learned")
+
+
+def _albert(encoder, config, model_name: str) -> tuple[list, dict]:
+    shared = encoder.encoder.albert_layer_groups[0].albert_layers[0]
+    if config.num_hidden_groups != 1 or config.inner_group_num != 1:
+        raise InputError(f"{model_name} is an ALBERT with {config.num_hidden_groups} layer groups of "
+                         f"{config.inner_group_num}; Inside the Transformer covers one shared layer.")
+    n = layers_and_heads(config)[0]
+    embeddings = encoder.embeddings
+    attention = shared.attention
+    return [shared] * n, dict(kind="albert", projections=[(attention.query, attention.key, attention.value)] * n,
+                              out_projection=[attention.dense] * n, ffn_activation=[shared.activation] * n,
+                              attention_output=[attention.dense] * n, ffn_output=[shared.ffn_output] * n,
+                              word_embeddings=embeddings.word_embeddings,
+                              position_embeddings=embeddings.position_embeddings,
+                              type_embeddings=embeddings.token_type_embeddings, embedding_norm=embeddings.LayerNorm,
+                              embedding_projection=encoder.encoder.embedding_hidden_mapping_in,
+                              position_kind="learned", shared=True)
+
+
+def _deberta(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.encoder.layer)
+    embeddings = encoder.embeddings
+    return layers, dict(kind="deberta", projections=[(lay.attention.self.query_proj, lay.attention.self.key_proj,
+                                                      lay.attention.self.value_proj) for lay in layers],
+                        out_projection=[lay.attention.output.dense for lay in layers],
+                        ffn_activation=[lay.intermediate for lay in layers],
+                        attention_output=[lay.attention.output.dense for lay in layers],
+                        ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
+                        position_embeddings=embeddings.position_embeddings,
+                        type_embeddings=embeddings.token_type_embeddings, embedding_norm=embeddings.LayerNorm,
+                        embedding_projection=embeddings.embed_proj,
+                        position_kind="disentangled" if getattr(config, "relative_attention", False) else "learned")
+
+
+def _mpnet(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.encoder.layer)
+    embeddings = encoder.embeddings
+    return layers, dict(kind="mpnet", projections=[(lay.attention.attn.q, lay.attention.attn.k, lay.attention.attn.v)
+                                                   for lay in layers],
+                        out_projection=[lay.attention.attn.o for lay in layers],
+                        ffn_activation=[lay.intermediate for lay in layers],
+                        attention_output=[lay.attention.attn.o for lay in layers],
+                        ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
+                        position_embeddings=embeddings.position_embeddings, type_embeddings=None,
+                        embedding_norm=embeddings.LayerNorm, embedding_projection=None,
+                        position_kind="relative buckets")
+
+
+def _bart(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.layers)
+    return layers, dict(kind="bart", projections=[(lay.self_attn.q_proj, lay.self_attn.k_proj, lay.self_attn.v_proj)
+                                                  for lay in layers],
+                        out_projection=[lay.self_attn.out_proj for lay in layers],
+                        ffn_activation=[lay.activation_fn for lay in layers],
+                        attention_output=[lay.self_attn.out_proj for lay in layers],
+                        ffn_output=[lay.fc2 for lay in layers], word_embeddings=encoder.embed_tokens,
+                        position_embeddings=encoder.embed_positions, type_embeddings=None,
+                        embedding_norm=encoder.layernorm_embedding, embedding_projection=None,
+                        position_kind="learned")
+
+
+def _modernbert(encoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(encoder.layers)
+    embeddings = encoder.embeddings
+    return layers, dict(kind="modernbert", projections=[("fused", lay.attn.Wqkv) for lay in layers],
+                        pre_norm=[None if isinstance(lay.attn_norm, torch.nn.Identity) else lay.attn_norm
+                                  for lay in layers],
+                        out_projection=[lay.attn.Wo for lay in layers], ffn_activation=[lay.mlp.act for lay in layers],
+                        attention_output=[lay.attn.Wo for lay in layers], ffn_output=[lay.mlp.Wo for lay in layers],
+                        word_embeddings=embeddings.tok_embeddings, position_embeddings=None, type_embeddings=None,
+                        embedding_norm=embeddings.norm, embedding_projection=None, position_kind="rotary")
+
+
+# model_type -> where its parts are (one function per architecture)
+ARCHITECTURES = {"bert": _bert, "roberta": _bert, "xlm-roberta": _bert, "electra": _bert, "distilbert": _distilbert,
+                 "albert": _albert, "deberta-v2": _deberta, "mpnet": _mpnet, "bart": _bart, "modernbert": _modernbert}
 
 
 def anatomy(model: TextModel) -> Anatomy:
@@ -69,84 +160,12 @@ def anatomy(model: TextModel) -> Anatomy:
     encoder = encoder_of(model)
     config = encoder.config
     kind = getattr(config, "model_type", "")
-    layers_total, heads = layers_and_heads(config)
-    common = dict(heads=heads, encoder=encoder)
-    if kind in ("bert", "roberta", "xlm-roberta", "electra"):
-        layers = list(encoder.encoder.layer)
-        parts = _bert(encoder, config, layers)
-    elif kind == "distilbert":
-        layers = list(encoder.transformer.layer)
-        embeddings = encoder.embeddings
-        parts = dict(kind="distilbert", projections=[(lay.attention.q_lin, lay.attention.k_lin, lay.attention.v_lin)
-                                                     for lay in layers],
-                     out_projection=[lay.attention.out_lin for lay in layers],
-                     ffn_activation=[lay.ffn.activation for lay in layers],
-                     attention_output=[lay.attention.out_lin for lay in layers], ffn_output=[lay.ffn.lin2 for lay in layers],
-                     word_embeddings=embeddings.word_embeddings, position_embeddings=embeddings.position_embeddings,
-                     type_embeddings=None, embedding_norm=embeddings.LayerNorm, embedding_projection=None,
-                     position_kind="learned")
-    elif kind == "albert":
-        shared = encoder.encoder.albert_layer_groups[0].albert_layers[0]
-        if config.num_hidden_groups != 1 or config.inner_group_num != 1:
-            raise InputError(f"{model.name} is an ALBERT with {config.num_hidden_groups} layer groups of "
-                             f"{config.inner_group_num}; Inside the Transformer covers one shared layer.")
-        layers = [shared] * layers_total
-        embeddings = encoder.embeddings
-        attention = shared.attention
-        parts = dict(kind="albert", projections=[(attention.query, attention.key, attention.value)] * layers_total,
-                     out_projection=[attention.dense] * layers_total, ffn_activation=[shared.activation] * layers_total,
-                     attention_output=[attention.dense] * layers_total, ffn_output=[shared.ffn_output] * layers_total,
-                     word_embeddings=embeddings.word_embeddings, position_embeddings=embeddings.position_embeddings,
-                     type_embeddings=embeddings.token_type_embeddings, embedding_norm=embeddings.LayerNorm,
-                     embedding_projection=encoder.encoder.embedding_hidden_mapping_in, position_kind="learned",
-                     shared=True)
-    elif kind == "deberta-v2":
-        layers = list(encoder.encoder.layer)
-        embeddings = encoder.embeddings
-        parts = dict(kind="deberta", projections=[(lay.attention.self.query_proj, lay.attention.self.key_proj,
-                                                   lay.attention.self.value_proj) for lay in layers],
-                     out_projection=[lay.attention.output.dense for lay in layers],
-                     ffn_activation=[lay.intermediate for lay in layers],
-                     attention_output=[lay.attention.output.dense for lay in layers],
-                     ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
-                     position_embeddings=embeddings.position_embeddings,
-                     type_embeddings=embeddings.token_type_embeddings, embedding_norm=embeddings.LayerNorm,
-                     embedding_projection=embeddings.embed_proj,
-                     position_kind="disentangled" if getattr(config, "relative_attention", False) else "learned")
-    elif kind == "mpnet":
-        layers = list(encoder.encoder.layer)
-        embeddings = encoder.embeddings
-        parts = dict(kind="mpnet", projections=[(lay.attention.attn.q, lay.attention.attn.k, lay.attention.attn.v)
-                                                for lay in layers],
-                     out_projection=[lay.attention.attn.o for lay in layers],
-                     ffn_activation=[lay.intermediate for lay in layers],
-                     attention_output=[lay.attention.attn.o for lay in layers],
-                     ffn_output=[lay.output.dense for lay in layers], word_embeddings=embeddings.word_embeddings,
-                     position_embeddings=embeddings.position_embeddings, type_embeddings=None,
-                     embedding_norm=embeddings.LayerNorm, embedding_projection=None, position_kind="relative buckets")
-    elif kind == "bart":
-        layers = list(encoder.layers)
-        parts = dict(kind="bart", projections=[(lay.self_attn.q_proj, lay.self_attn.k_proj, lay.self_attn.v_proj)
-                                               for lay in layers],
-                     out_projection=[lay.self_attn.out_proj for lay in layers],
-                     ffn_activation=[lay.activation_fn for lay in layers],
-                     attention_output=[lay.self_attn.out_proj for lay in layers], ffn_output=[lay.fc2 for lay in layers],
-                     word_embeddings=encoder.embed_tokens, position_embeddings=encoder.embed_positions,
-                     type_embeddings=None, embedding_norm=encoder.layernorm_embedding, embedding_projection=None,
-                     position_kind="learned")
-    elif kind == "modernbert":
-        layers = list(encoder.layers)
-        embeddings = encoder.embeddings
-        parts = dict(kind="modernbert", projections=[("fused", lay.attn.Wqkv) for lay in layers],
-                     pre_norm=[None if isinstance(lay.attn_norm, torch.nn.Identity) else lay.attn_norm for lay in layers],
-                     out_projection=[lay.attn.Wo for lay in layers], ffn_activation=[lay.mlp.act for lay in layers],
-                     attention_output=[lay.attn.Wo for lay in layers], ffn_output=[lay.mlp.Wo for lay in layers],
-                     word_embeddings=embeddings.tok_embeddings, position_embeddings=None, type_embeddings=None,
-                     embedding_norm=embeddings.norm, embedding_projection=None, position_kind="rotary")
-    else:
+    if kind not in ARCHITECTURES:
         raise InputError(f"{model.name} is a {kind or 'model of unknown'} model; Inside the Transformer covers {COVERED}.")
+    layers, parts = ARCHITECTURES[kind](encoder, config, model.name)
     parts.setdefault("pre_norm", [None] * len(layers))
+    heads = layers_and_heads(config)[1]
     hidden = int(getattr(config, "hidden_size", None) or getattr(config, "d_model", None) or config.dim)
     head_dim = int(getattr(getattr(layers[0], "attention", None), "self", None).attention_head_size) \
         if parts["kind"] == "deberta" else hidden // heads  # (DeBERTa may set its own head size)
-    return Anatomy(layers=layers, hidden=hidden, head_dim=head_dim, **common, **parts)
+    return Anatomy(layers=layers, hidden=hidden, head_dim=head_dim, heads=heads, encoder=encoder, **parts)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from explain import explain, explain_many
-from explain.runner import BudgetExceeded
+from model.errors import BudgetExceeded
 
 TEXTS = ["the movie was very good", "the food was awful and the service slow",
          "good", "awful awful weather today, but a good book and a warm fire"]

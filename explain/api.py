@@ -23,7 +23,7 @@ from model.tokens import Tokenized
 from model.validation import check_seconds, check_text, check_whole
 
 from .base import MethodResult
-from .budget import Budget
+from .budget import DEFAULT, Budget
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .explanation import Explanation
 from .features import sentences_of, words_of
@@ -32,7 +32,6 @@ from .metrics.scorecard import DRAWS
 from .request import Checked, ExplainRequest
 from .runner import Job, run
 
-SECONDS_DEFAULT = 120.0
 SECONDS_LIMIT = 600.0
 _LIBRARIES = ("torch", "transformers", "shap", "lime", "captum", "numpy", "onnxruntime")
 _VERSIONS: dict[str, str] = {}
@@ -49,7 +48,7 @@ def _versions() -> dict[str, str]:
 
 
 def explain(model: TextModel | str, text: str, method: str = "shap", *, target=None, labels=None,
-            pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | None = SECONDS_DEFAULT,
+            pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | str | None = DEFAULT,
             progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
             cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window_reuse: bool = True,
             **kwargs) -> Explanation:
@@ -64,7 +63,8 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     parameters (``METHODS[method].PARAMS``, e.g. ``max_evals=`` for shap) and the task's options
     (``model.tasks.TASKS[model.task].OPTIONS``, e.g. ``output="logit"`` for a classifier,
     ``hypothesis_template=`` for zero-shot; None means the model's default); any other name, another
-    method's parameter included, is an error. seconds: time budget (None: none).
+    method's parameter included, is an error. seconds: time budget (None: none; by default
+    ``explain.budget.DEFAULT_SECONDS``, 120).
     ``progress(done, planned)`` is called as model evaluations complete. An identical repeat
     request is answered from ``cache`` (``meta["cached"]`` is then True); ``cache=None`` or
     ``use_cache=False`` always recomputes. ``evaluate=True`` (or a list of metric names) puts the
@@ -117,8 +117,9 @@ def explain_request(request: ExplainRequest, *, seconds: float | Budget | None =
     window = check_whole("window", window, 1, 1024)
     if not isinstance(window_reuse, (bool, np.bool_)):
         raise InputError("window_reuse must be True or False.")
-    budget = seconds if isinstance(seconds, Budget) else \
-        Budget(check_seconds(seconds, SECONDS_LIMIT * len(texts), what="seconds (per text)"))
+    default = isinstance(seconds, (Budget, str)) and seconds == DEFAULT or isinstance(seconds, Budget)
+    budget = Budget.of(seconds if default else check_seconds(seconds, SECONDS_LIMIT * len(texts),
+                                                             what="seconds (per text)"))
     cache = _checked_cache(cache, use_cache, evaluate)
     key = checked.key(evaluate, window_reuse)
     try:
@@ -214,7 +215,7 @@ def rerun(explanation: Explanation, model: TextModel, target: int | str = 0) -> 
 
 
 def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal: str = "delete", *, model=None,
-             target: int | str = 0, seed: int = 0, draws: int = DRAWS, seconds: float | None = 120.0,
+             target: int | str = 0, seed: int = 0, draws: int = DRAWS, seconds: float | str | None = DEFAULT,
              progress: Callable[[int, int], None] | None = None, references=()) -> Scorecard:
     """The scorecard of ``explanation`` (its first target by default): every registered metric that
     applies, or ``metrics`` (``explain.METRICS`` lists them), each beside its random control.

@@ -12,6 +12,9 @@ from collections.abc import Callable
 
 from model.errors import BudgetExceeded
 
+DEFAULT = "default"  # a call's ``seconds`` left at its default: ``DEFAULT_SECONDS``, read when the call runs
+DEFAULT_SECONDS: float | None = 120.0
+
 
 class Budget:
     def __init__(self, seconds: float | None, clock: Callable[[], float] = time.perf_counter):
@@ -20,9 +23,12 @@ class Budget:
         self.started = clock()
 
     @classmethod
-    def of(cls, value: Budget | float | None) -> Budget:
-        """A budget from seconds (or a budget already running, shared by a later phase)."""
-        return value if isinstance(value, Budget) else cls(value)
+    def of(cls, value: Budget | float | str | None) -> Budget:
+        """A budget from seconds (``DEFAULT``: ``DEFAULT_SECONDS``), or a budget already running (a later phase
+        of the same request spends what is left of it)."""
+        if isinstance(value, Budget):
+            return value
+        return cls(DEFAULT_SECONDS if isinstance(value, str) and value == DEFAULT else value)
 
     def spent(self) -> float:
         return self.clock() - self.started

@@ -27,6 +27,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_time_budget():
+    """No test but those about the time budget can run out of it on a slow or busy machine: the default
+    budgets are lifted (the budget's own tests give theirs, on a fake clock or explicitly)."""
+    from explain import budget
+    from ui import dataset, explaining
+
+    saved = budget.DEFAULT_SECONDS, explaining.SECONDS_PER_EXPLANATION, dataset.SECONDS
+    budget.DEFAULT_SECONDS = explaining.SECONDS_PER_EXPLANATION = dataset.SECONDS = None
+    yield
+    budget.DEFAULT_SECONDS, explaining.SECONDS_PER_EXPLANATION, dataset.SECONDS = saved
+
+
 @pytest.fixture(scope="session")
 def hub_cache(tmp_path_factory) -> str:
     """A Hub cache holding tiny test-built models, passed as ``cache_dir``."""

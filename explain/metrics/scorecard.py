@@ -20,6 +20,7 @@ from model import load_model
 from model.errors import InputError
 from model.tasks import get_task
 
+from ..budget import DEFAULT
 from ..explanation import Explanation, FrozenDict
 from ..runner import Job, run
 from .base import BINS, Ids, Metric, MetricValue, Probe, check_removal
@@ -156,7 +157,7 @@ def _typed(metric: Metric, ours, control) -> MetricValue:
 
 
 def score(explanation: Explanation, metrics: list[str] | None = None, removal: str = "delete", *, model=None,
-          target: int | str = 0, seed: int = 0, draws: int = DRAWS, seconds: float | None = 120.0,
+          target: int | str = 0, seed: int = 0, draws: int = DRAWS, seconds=DEFAULT,
           progress: Callable[[int, int], None] | None = None, rerun: Rerun | None = None,
           references=()) -> Scorecard:
     """Score ``explanation`` (its first target by default) with ``metrics`` (default: every registered

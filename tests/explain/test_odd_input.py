@@ -8,7 +8,7 @@ from explain import METHODS, explain
 from explain.registry import own_params
 
 ODD_TEXTS = {
-    "huge": "transfer money to my savings account please " * 455,  # 20,020 characters, read as windows
+    "huge": "transfer money to my savings account please " * 120,  # 5,280 characters: 5 windows (tiny models: 17)
     "nul": "transfer\x00 money\x00",
     "zero-width": "trans\u200bfer\u200c mo\u200dney\ufeff",
     "rtl": "\u202eyenom refsnart\u202c and \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
@@ -26,12 +26,13 @@ TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, 
 # byte-level BART classifier, read at most 64 tokens (so "huge" is read as over a hundred windows).
 TINY = {"tiny_classifier": {}, "tiny_nli": {"labels": ["money", "travel"]}, "tiny_encoder": {"pair": "send money"},
         "tiny_bart": {}}
-BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8}
+BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8, "evaluations": 60}
+HUGE_BUDGET = {**BUDGET, "steps": 2}  # (a path of 2 points over every window: the gradients still flow through all)
 
 
-def budget(method: str) -> dict:
+def budget(method: str, name: str = "") -> dict:
     """The shared budget, each method handed only its own parameters (as the CLI and the app do)."""
-    return own_params(METHODS[method], BUDGET)
+    return own_params(METHODS[method], HUGE_BUDGET if name == "huge" else BUDGET)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_odd_text_is_answered_by_tiny_models(request, fixture, method, name):
     model = request.getfixturevalue(fixture)
     text = ODD_TEXTS[name]
     try:
-        e = explain(model, text, method, **TINY[fixture], **budget(method))
+        e = explain(model, text, method, **TINY[fixture], **budget(method, name), seconds=None)
     except ValueError as err:  # a text of which a tiny vocabulary reads nothing: one sentence
         message = str(err)
         assert "\n" not in message and message.endswith(".") and "no tokens" in message, message
@@ -94,7 +95,7 @@ def test_odd_text_is_answered_by_tiny_models(request, fixture, method, name):
 def test_odd_text_is_answered(request, fixture, method, name):
     model = request.getfixturevalue(fixture)
     text = ODD_TEXTS[name]
-    e = explain(model, text, method, **TASKS[fixture], **budget(method))
+    e = explain(model, text, method, **TASKS[fixture], **budget(method, name), seconds=None)
     assert not e.meta["truncated"] and ("windows" in e.meta) == (name == "huge")
     if name == "huge":
         assert e.meta["windows"]["count"] > 1

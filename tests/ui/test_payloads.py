@@ -82,6 +82,25 @@ def _no_markup_from_the_payloads(page) -> None:
     assert not page.dialogs
 
 
+def wait_until_answered(page, toasts, before: int, timeout_s: float = 120.0) -> None:
+    """Until the event that was just started has finished: a status tracker shows while it runs (Gradio
+    drops its ``hide`` class), then none does, or a message came. (Counting plots raced with the results
+    being cleared when an input changed, and could wait the whole timeout.)"""
+    def busy() -> int:  # trackers shown and not showing an error (a failed event leaves "Error" on its outputs)
+        return page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid=status-tracker]"))
+            .filter(e => !e.classList.contains("hide") && !e.innerText.trim().startsWith("Error")).length""")
+
+    for _ in range(20):  # it shows within moments (a fast event may be done before it is seen)
+        if busy() or toasts.count() > before:
+            break
+        page.wait_for_timeout(100)
+    for _ in range(int(timeout_s * 4)):
+        if not busy() or toasts.count() > before:
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(500)  # (let every output render)
+
+
 @pytest.mark.parametrize("tab, button, fields", CASES, ids=[f"{c[0]}-{c[2][-1][0]}-{i}" for i, c in enumerate(CASES)])
 def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
     page = browser_page
@@ -97,13 +116,8 @@ def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
         _fill(page, panel, label, value, kind)
     toasts = page.locator("[data-testid='toast-body']")
     before = toasts.count()
-    plots_before = panel.locator(".js-plotly-plot").count()
     panel.get_by_role("button", name=button, exact=True).first.click()
-    for _ in range(480):  # a result or a message, whichever comes
-        if toasts.count() > before or panel.locator(".js-plotly-plot").count() > plots_before:
-            break
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(1500)  # (let every output render)
+    wait_until_answered(page, toasts, before)
     _no_markup_from_the_payloads(page)
     shown = " ".join(toasts.all_inner_texts()) + " " + panel.inner_text()
     typed = [value for _, value, _ in fields]

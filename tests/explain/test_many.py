@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from explain import explain, explain_many
 from model.errors import BudgetExceeded
+from tests.cli import run_cli
 
 TEXTS = ["the movie was very good", "the food was awful and the service slow",
          "good", "awful awful weather today, but a good book and a warm fire"]
@@ -136,17 +135,14 @@ def test_progress_is_reported_and_bounded(additive):
 def test_cli_explains_a_file_as_json_lines(tmp_path):
     path = tmp_path / "texts.txt"
     path.write_text("set a timer for ten minutes\n\n  what is my balance  \n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "explain", "--file", str(path), "--method", "lime",
-                          "--num-samples", "100", "--no-attention"], capture_output=True, text=True, timeout=300)
+    run = run_cli(["--file", path, "--method", "lime", "--num-samples", "100", "--no-attention"])
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert [json.loads(line)["text"] for line in lines] == ["set a timer for ten minutes", "what is my balance"]
-    missing = subprocess.run([sys.executable, "-m", "explain", "--file", str(tmp_path / "nope.txt")],
-                             capture_output=True, text=True, timeout=300)
+    missing = run_cli(["--file", tmp_path / "nope.txt"])
     assert missing.returncode == 2 and missing.stderr.startswith("error: Cannot read")
     assert missing.stderr.count("\n") == 1
-    both = subprocess.run([sys.executable, "-m", "explain", "--file", str(path), "--text", "hi"],
-                          capture_output=True, text=True, timeout=300)
+    both = run_cli(["--file", path, "--text", "hi"])
     assert both.returncode == 2 and "not both" in both.stderr
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from explain import Explanation, explain
+from tests.cli import run_cli
 
 PARITY_SENTENCES = [
     "transfer $200 from checking to savings",
@@ -165,8 +166,7 @@ def test_cli_prints_the_explanation_json():
     data = json.loads(run.stdout)
     assert data["method"] == "lime" and data["targets"] == ["travel", "food"]
     assert Explanation.from_dict(data).text == "book me a flight"
-    bad = subprocess.run([sys.executable, "-m", "explain", "--text", "hi", "--method", "shap", "--target", "nope"],
-                         capture_output=True, text=True, timeout=300)
+    bad = run_cli(["--text", "hi", "--method", "shap", "--target", "nope"])
     assert bad.returncode == 2 and bad.stderr.strip().startswith("error:") and bad.stderr.count("\n") == 1
 
 
@@ -205,5 +205,5 @@ def test_cache_is_bounded(intent_model):
     (["--text", "hi", "--max-evals", "many"], "error: max_evals must be a whole number from 10 to 20,000; got 'many'."),
 ])
 def test_cli_errors_speak_cli(args, message):
-    run = subprocess.run([sys.executable, "-m", "explain", *args], capture_output=True, text=True, timeout=300)
+    run = run_cli(args)
     assert run.returncode == 2 and run.stderr.strip() == message

@@ -240,6 +240,8 @@ def test_cli_trains_and_saves(tmp_path):
     assert model.name == "cli-model" and len(model.labels) == 30
     bad = tmp_path / "latin.csv"
     bad.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
-    run = subprocess.run([sys.executable, "-m", "model.train", "--file", str(bad), "--out", str(tmp_path / "x")],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    from model.train.cli import main
+    from tests.cli import run_cli
+
+    run = run_cli(["--file", bad, "--out", tmp_path / "x"], cwd=ROOT, main=main)
     assert run.returncode == 2 and run.stderr.startswith("error: 'latin.csv' is not UTF-8 text")

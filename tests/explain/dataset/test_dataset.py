@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import gc
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from explain.dataset.aggregate import iter_records
 from explain.dataset.writing import RowWriter
 from explain.explanation import Explanation
 from model.errors import InputError
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 WORDS = ["good", "bad", "film", "music", "plot", "slow", "great", "awful", "story", "actor"]
@@ -138,12 +138,12 @@ def test_cli_dataset_resume_global_table_and_errors(tmp_path):
         writer.writerows([["set a timer for ten minutes", "timer"], ["what is my balance", "balance"],
                           ["", "timer"], ["play some jazz", "play_music"]])
     out, table = tmp_path / "rows.jsonl", tmp_path / "global.csv"
-    base = [sys.executable, "-m", "explain", "--file", str(data), "--text-column", "sentence", "--label-column",
+    base = ["--file", str(data), "--text-column", "sentence", "--label-column",
             "gold", "--method", "lime", "--num-samples", "100", "--out", str(out), "--global", str(table)]
-    first = subprocess.run(base + ["--limit", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    first = run_cli(base + ["--limit", "2"], cwd=ROOT)
     assert first.returncode == 0, first.stderr
     assert first.stderr.splitlines()[-1].startswith("2 rows (2 now")
-    again = subprocess.run(base, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    again = run_cli(base, cwd=ROOT)
     assert again.returncode == 0, again.stderr
     assert "resuming: 2 rows already in" in again.stderr
     assert "4 rows (2 now" in again.stderr and "line 4: the text is empty." in again.stderr
@@ -156,8 +156,7 @@ def test_cli_dataset_resume_global_table_and_errors(tmp_path):
            [(r["group"], r["class"], r["word"], r["count"]) for r in expected]
     assert all(float(w["mean_attribution"]) == pytest.approx(e["mean_attribution"], rel=1e-12)
                for w, e in zip(written, expected))
-    missing = subprocess.run(base[:7] + ["--label-column", "label"], capture_output=True, text=True, timeout=300,
-                             cwd=ROOT)
+    missing = run_cli(base[:4] + ["--label-column", "label"], cwd=ROOT)
     assert missing.returncode == 2 and missing.stderr == (
         "error: 'data.csv' has no label column 'label'; its columns are 'sentence', 'gold'.\n")
 

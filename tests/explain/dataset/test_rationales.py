@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from explain.dataset import Summary, explain_dataset, read_rows
 from explain.dataset.aggregate import METHOD_COLUMNS, iter_records
 from explain.metrics.plausibility import aggregate
 from model.errors import InputError
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "assets" / "intents_rationales.csv"
@@ -99,10 +98,9 @@ def test_settings_of_compared_methods_are_theirs(additive):
 
 def test_the_cli_prints_the_per_method_table(tmp_path):
     out, table = tmp_path / "rows.jsonl", tmp_path / "methods.csv"
-    run = subprocess.run([sys.executable, "-m", "explain", "--file", str(EXAMPLE), "--label-column", "label",
-                          "--rationale-column", "rationale", "--method", "occlusion", "--compare", "attention",
-                          "--limit", "6", "--out", str(out), "--methods-csv", str(table)],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    run = run_cli(["--file", str(EXAMPLE), "--label-column", "label", "--rationale-column", "rationale", "--method",
+                   "occlusion", "--compare", "attention", "--limit", "6", "--out", str(out), "--methods-csv", str(table)],
+                  cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert "plausibility against the rationales (ERASER) and faithfulness, per method:" in run.stderr
     lines = run.stderr.splitlines()
@@ -118,7 +116,6 @@ def test_the_cli_prints_the_per_method_table(tmp_path):
         assert w["comprehensiveness"] == "" and e["comprehensiveness"] is None  # not scored without --evaluate
     records = list(iter_records(out))
     assert all(r["rationale"] and r["methods"]["occlusion"]["plausibility"]["k"] >= 1 for r in records)
-    refused = subprocess.run([sys.executable, "-m", "explain", "--text", "hi there", "--compare", "lime"],
-                             capture_output=True, text=True, timeout=300, cwd=ROOT)
+    refused = run_cli(["--text", "hi there", "--compare", "lime"], cwd=ROOT)
     assert refused.returncode == 2 and refused.stderr == \
         "error: --compare and --rationale-column are for dataset mode (--file).\n"

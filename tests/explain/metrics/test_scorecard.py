@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import subprocess
-import sys
 from itertools import permutations
 
 import numpy as np
@@ -15,6 +13,7 @@ from scipy.stats import kendalltau
 
 from explain import METRICS, InputError, compare, evaluate, explain
 from explain.metrics import BINS
+from tests.cli import run_cli
 from tests.synthetic import AdditiveModel
 
 TEXT = "the movie was very good and the food was awful"
@@ -232,8 +231,7 @@ def test_explain_attaches_scores_and_bad_requests_are_sentences(additive):
 
 @pytest.mark.slow
 def test_cli_evaluate():
-    run = subprocess.run([sys.executable, "-m", "explain", "--text", "set a timer for ten minutes", "--method", "occlusion",
-                          "--evaluate"], capture_output=True, text=True, timeout=300)
+    run = run_cli(["--text", "set a timer for ten minutes", "--method", "occlusion", "--evaluate"])
     assert run.returncode == 0, run.stderr
     scores = json.loads(run.stdout)["meta"]["scores"]
     assert scores["comprehensiveness"] > scores["random"]["comprehensiveness"]

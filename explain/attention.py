@@ -83,7 +83,7 @@ class _AttentionBase(Method):
                 seed: int) -> MethodResult:
         n = len(tokenized)
         names = target.names if target is not None else ()
-        options = target.options if target is not None else {}
+        options = target.model_options if target is not None else {}
         reads = self._windows(model, tokenized, names, options)
         result = self._windowed(model, n, names, reads) if reads is not None else \
             self._in_one_pass(model, tokenized, names, options)

@@ -51,7 +51,7 @@ def rows_per_input(model, tokenized: Tokenized, target: Target) -> int:
     read = getattr(model, "windows_read", None)
     if read is None:
         return 1
-    options = dict(target.options)
+    options = dict(target.model_options)
     if getattr(model, "pair_windows", None) is not None and target.labels:
         return sum(len(read(tokenized.ids, labels=[label], **options)) for label in target.labels)
     return len(read(tokenized.ids, **options))

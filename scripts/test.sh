@@ -9,4 +9,5 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
     || echo "chromium could not be installed; browser tests will be skipped"
 fi
 python -m ruff check .
-HF_HUB_OFFLINE=1 python -m pytest "$@"
+# Two workers (the cores of a CI machine); the running app's and the browser's tests share one (tests/conftest.py).
+HF_HUB_OFFLINE=1 python -m pytest -n "${STUDIO_TEST_WORKERS:-2}" --dist loadgroup "$@"

@@ -9,22 +9,30 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("STUDIO_DEVICE", "cpu")
 os.environ.setdefault("STUDIO_CACHE", tempfile.mkdtemp(prefix="studio-cache-"))  # ONNX exports made afresh
+if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers share the cores: one thread each, no oversubscription
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 import pytest  # noqa: E402
 
 from tests.tiny_models import build_hub_cache  # noqa: E402
 
 SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page"}
+APP_FIXTURES = {"launched", "client", "page", "browser_page", "chromium"}
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that use a bundled model, the running app or the browser are the slow tier."""
+    """Tests that use a bundled model, the running app or the browser are the slow tier. Under
+    ``pytest -n 2 --dist loadgroup`` (scripts/test.sh) the tests of the running app and the browser go to
+    one worker together, so the app and Chromium start once; every other test goes where there is room."""
     for item in items:
         # (a parametrized test may ask for its model by name, via request.getfixturevalue)
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         wanted = set(getattr(item, "fixturenames", ())) | {p for p in params if isinstance(p, str)}
         if SLOW_FIXTURES & wanted:
             item.add_marker(pytest.mark.slow)
+        if APP_FIXTURES & wanted:
+            item.add_marker(pytest.mark.xdist_group("app"))
 
 
 @pytest.fixture(autouse=True, scope="session")

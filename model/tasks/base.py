@@ -45,6 +45,7 @@ class Target:
     options: Mapping = field(default_factory=dict)
     score: Score | None = None  # the spec's differentiable score (all columns): what gradient methods call
     contrast: str | None = None  # what the targets are explained against (see TargetSpec)
+    model_options: Mapping = field(default_factory=dict)  # of ``options``, those the model's own calls take
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ class TargetSpec:
     predict: Forward | None = None  # the model's own outputs, when ``forward`` explains a contrast
     contrast: str | None = None  # what the targets are explained against (a label, or a second text)
     contrast_column: int | None = None  # the contrast's column among ``labels`` (None: a text)
+    # Of ``options``, those the model's own calls take (a method calling the model, e.g. for its attention or
+    # its windows, passes only these); default: how a long text is read.
+    model_options: Mapping | None = None
+
+    def __post_init__(self):
+        if self.model_options is None:
+            object.__setattr__(self, "model_options", reading(self.options))
 
     def target(self, output: np.ndarray, probabilities: np.ndarray | None = None) -> Target:
         """The Target of one text whose full forward output is ``output`` (and, under a contrast,
@@ -81,7 +89,8 @@ class TargetSpec:
                              "choose another target, or another label to contrast with.")
         return Target(names=tuple(self.labels[c] for c in columns), columns=columns, labels=self.labels,
                       probabilities=shown, output_name=self.output_name, output=output[columns],
-                      options=dict(self.options), score=self.score, contrast=self.contrast)
+                      options=dict(self.options), score=self.score, contrast=self.contrast,
+                      model_options=dict(self.model_options))
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def contrasted(spec: TargetSpec, log_forward: Forward, log_score: Score, contras
 
     return TargetSpec(task=spec.task, labels=spec.labels, output_name=output_name, forward=forward, score=score,
                       wanted=spec.wanted, default=spec.default, options=spec.options, predict=spec.forward,
-                      contrast=contrast, contrast_column=column)
+                      contrast=contrast, contrast_column=column, model_options=spec.model_options)
 
 
 def contrast_label(contrast, labels) -> int:

@@ -38,7 +38,7 @@ class Classification(Task):
         def score(embeds, mask, ids):
             return model.predict_embeds(embeds, mask, ids, **calls)
         spec = TargetSpec(task=self.NAME, labels=tuple(model.labels), output_name=output, forward=forward,
-                          score=score, wanted=wanted, default="argmax", options=options)
+                          score=score, wanted=wanted, default="argmax", options=options, model_options=calls)
         if contrast is None:
             return spec
         column = contrast_label(contrast, model.labels)

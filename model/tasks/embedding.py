@@ -86,7 +86,7 @@ class Embedding(Task):
 
         if contrast is None:
             return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name=OUTPUT, forward=forward, score=score,
-                              wanted=None, default="all", options=options)
+                              wanted=None, default="all", options=options, model_options=calls)
         check_text(contrast, what="contrast text")
         other = as_float64(model.predict([contrast], **calls))
 
@@ -99,5 +99,5 @@ class Embedding(Task):
             return cosine(vectors, reference) - cosine(vectors, other)
 
         return TargetSpec(task=self.NAME, labels=(OUTPUT,), output_name="similarity difference", forward=difference,
-                          score=difference_score, wanted=None, default="all", options=options, predict=forward,
+                          score=difference_score, wanted=None, default="all", options=options, model_options=calls, predict=forward,
                           contrast=contrast)

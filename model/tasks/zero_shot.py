@@ -60,7 +60,7 @@ class ZeroShot(Task):
             return model.predict_embeds(embeds, mask, ids, labels, **calls)
 
         spec = TargetSpec(task=self.NAME, labels=tuple(labels), output_name=self.OUTPUT, forward=forward,
-                          score=score, wanted=wanted, default="all", options=options)
+                          score=score, wanted=wanted, default="all", options=options, model_options=calls)
         if contrast is None:
             return spec
         column = contrast_label(contrast, labels)

@@ -48,7 +48,7 @@ def test_inside_query_and_shape(client):
 
 
 def test_inside_lens_needs_its_task_arguments(client):
-    with pytest.raises(AppError, match="needs candidate labels"):
+    with pytest.raises(AppError, match="needs the candidate labels"):
         client.predict(TEXT, "minilm-zeroshot", 1, 1, "", api_name="/inside")
     out = client.predict(TEXT, "minilm-embed", 6, 12, "The central bank changed its rates.", api_name="/inside")
     lens = json.load(open(out[-1], encoding="utf-8"))["layer_lens"]

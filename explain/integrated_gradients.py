@@ -104,17 +104,19 @@ class IntegratedGradientsMethod(Method):
         autocast = model.precision() if hasattr(model, "precision") else nullcontext()
         with torch.no_grad():
             embeds = layer(ids)
-        if params["baseline"] == "zeros":  # no token id has a zero embedding: f(baseline) by the gradient path
+        if params["baseline"] == "zeros":
             special = torch.tensor(tokenized.special, device=ids.device)[None, :, None]
             base_embeds = torch.where(special, embeds, torch.zeros_like(embeds))
+        else:
             with torch.no_grad():
-                bases = target.score(base_embeds, mask, ids)[0, torch.as_tensor(target.columns)].double().cpu().numpy()
-            yield Computed(1)
-        else:  # f(baseline) through the runner: the batched (and on CPU faster) path, shared with SHAP's empty input
-            base = baseline_ids(model, tokenized, params["baseline"])
-            with torch.no_grad():
-                base_embeds = layer(model.id_tensors([base])[0])
-            bases = np.asarray((yield [tuple(base)])[0], dtype=np.float64)
+                base_embeds = layer(model.id_tensors([baseline_ids(model, tokenized, params["baseline"])])[0])
+        # f(baseline) through the very function the path integrates (input embeddings, the text's mask and ids),
+        # not from the baseline's token ids: models that derive positions from the ids (RoBERTa's pad tokens get
+        # the pad position) or read them beside the embeddings (BART's decoder) give the path's start another
+        # value, and the completeness gap must compare the attributions with the path they integrate.
+        with torch.no_grad(), autocast:
+            bases = target.score(base_embeds, mask, ids)[0, torch.as_tensor(target.columns)].double().cpu().numpy()
+        yield Computed(1)
         attributions = np.zeros((len(tokenized), len(target.names)))
         gaps, steps_used = [], []
         # path points per batch: the model's batch in sequences, over the sequences one point reads

@@ -43,26 +43,46 @@ class _Template:
     types: tuple[int, int, int, int, int]  # type id of prefix, a, middle, b, suffix
 
 
+PROBES = (("a", "b"), ("hello", "world"), ("1", "2"), ("x", "y"))
+
+
+def _find(seq: list[int], part: list[int], start: int = 0) -> int:
+    """Where ``part`` first occurs in ``seq`` at or after ``start`` (-1: nowhere)."""
+    for i in range(start, len(seq) - len(part) + 1):
+        if seq[i:i + len(part)] == part:
+            return i
+    return -1
+
+
 def _learn_template(tokenizer, pair: bool) -> _Template:
-    """Encode one-token placeholders and read off what the tokenizer puts around them."""
-    probe_a, probe_b = "a", "b"
-    id_a = tokenizer(probe_a, add_special_tokens=False)["input_ids"]
-    id_b = tokenizer(probe_b, add_special_tokens=False)["input_ids"]
-    if len(id_a) != 1 or len(id_b) != 1:
-        raise ModelUnavailable("This tokenizer splits single letters into several tokens, which is not supported.")
-    enc = tokenizer(probe_a, probe_b, return_token_type_ids=True) if pair else tokenizer(probe_a, return_token_type_ids=True)
-    ids = list(enc["input_ids"])
-    types = list(enc.get("token_type_ids") or [0] * len(ids))
-    ia = ids.index(id_a[0])
-    if pair:
-        ib = ids.index(id_b[0], ia + 1)
-        return _Template(
-            prefix=tuple(ids[:ia]), middle=tuple(ids[ia + 1 : ib]), suffix=tuple(ids[ib + 1 :]),
-            types=(types[0] if ia else 0, types[ia], types[ia + 1] if ib > ia + 1 else types[ia], types[ib],
-                   types[ib + 1] if ib + 1 < len(ids) else types[ib]),
-        )
-    return _Template(prefix=tuple(ids[:ia]), middle=(), suffix=tuple(ids[ia + 1 :]),
-                     types=(types[0] if ia else 0, types[ia], 0, 0, types[ia + 1] if ia + 1 < len(ids) else types[ia]))
+    """Encode short probes with and without the special tokens and read off what the tokenizer puts
+    around them. A probe may be several tokens (a SentencePiece tokenizer trained on a small corpus
+    writes "b" as "▁", "b"): its tokens are found as a run inside the encoding with special tokens."""
+    for probe_a, probe_b in PROBES:
+        id_a = list(tokenizer(probe_a, add_special_tokens=False)["input_ids"])
+        id_b = list(tokenizer(probe_b, add_special_tokens=False)["input_ids"])
+        if not id_a or not id_b:
+            continue
+        enc = tokenizer(probe_a, probe_b, return_token_type_ids=True) if pair else \
+            tokenizer(probe_a, return_token_type_ids=True)
+        ids = list(enc["input_ids"])
+        types = list(enc.get("token_type_ids") or [0] * len(ids))
+        ia = _find(ids, id_a)
+        if ia < 0:
+            continue
+        ea = ia + len(id_a)  # (the end of the first segment)
+        if not pair:
+            return _Template(prefix=tuple(ids[:ia]), middle=(), suffix=tuple(ids[ea:]),
+                             types=(types[0] if ia else 0, types[ia], 0, 0, types[ea] if ea < len(ids) else types[ia]))
+        ib = _find(ids, id_b, ea)
+        if ib < 0:
+            continue
+        eb = ib + len(id_b)
+        return _Template(prefix=tuple(ids[:ia]), middle=tuple(ids[ea:ib]), suffix=tuple(ids[eb:]),
+                         types=(types[0] if ia else 0, types[ia], types[ea] if ib > ea else types[ia], types[ib],
+                                types[eb] if eb < len(ids) else types[ib]))
+    raise ModelUnavailable("This tokenizer's special tokens could not be told apart from the text: encoding short "
+                           "probe texts with and without them gave no common run of tokens.")
 
 
 class TokenizerAdapter:

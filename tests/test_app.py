@@ -138,3 +138,29 @@ def test_only_the_closed_event_loop_noise_is_dropped_from_the_log(monkeypatch):
     report(ValueError("Invalid file descriptor: -1"), test_only_the_closed_event_loop_noise_is_dropped_from_the_log)
     report(RuntimeError("anything else"), asyncio.BaseEventLoop.__del__)
     assert len(seen) == 3
+
+
+def test_a_folder_whose_tokenizer_reads_nothing_or_a_wrong_task_is_refused_at_start(tmp_path):
+    """Said at start-up, in so many words: a tokenizer that reads no tokens (it passed, then failed on first
+    use saying it "splits single letters"), and ':task' that names no task (it said "'x:bogus' is not a folder")."""
+    from tokenizers import Regex, normalizers
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    import app
+    from model.errors import InputError
+    from tests.tiny_architectures import build
+
+    folder = build(tmp_path / "mute", "bert")
+    backend = AutoTokenizer.from_pretrained(str(folder)).backend_tokenizer
+    backend.normalizer = normalizers.Replace(Regex(r"[\s\S]"), "")  # every character erased
+    for name in ("vocab.txt", "tokenizer_config.json", "special_tokens_map.json"):
+        (folder / name).unlink(missing_ok=True)
+    PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                            sep_token="[SEP]", mask_token="[MASK]").save_pretrained(str(folder))
+    with pytest.raises(InputError, match=r"^--model .*mute: 'mute': its tokenizer reads no tokens in an ordinary "
+                                         r"sentence"):
+        app.register_folders([str(folder)])
+    good = build(tmp_path / "good", "bert")
+    with pytest.raises(InputError, match=r"'bogus' after ':' is not a task; give one of classification, zero-shot, "
+                                         r"embedding"):
+        app.register_folders([f"{good}:bogus"])

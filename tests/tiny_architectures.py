@@ -156,14 +156,40 @@ def _config(kind: str, tokenizer, size: dict | None = None, **extra):
     return transformers.BertConfig(max_position_embeddings=MAX_POSITIONS, **common)
 
 
-def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size: dict | None = None) -> Path:
+def trained_unigram(kind: str = "xlm-roberta"):
+    """A SentencePiece-style Unigram tokenizer trained (``tokenizers``) on a few hundred sentences, as a small
+    real one is: a lone letter can be two tokens ("a" -> "▁", "a"). XLM-R's specials and template."""
+    import random
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import XLMRobertaTokenizerFast
+
+    rng = random.Random(0)
+    corpus = [" ".join(rng.choice(WORDS) for _ in range(8)) for _ in range(300)]
+    backend = Tokenizer(models.Unigram())
+    backend.normalizer = normalizers.NFKC()
+    backend.pre_tokenizer = pre_tokenizers.Metaspace()
+    backend.decoder = decoders.Metaspace()
+    backend.train_from_iterator(corpus, trainers.UnigramTrainer(
+        vocab_size=60, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"], unk_token="<unk>"))
+    start, end = backend.token_to_id("<s>"), backend.token_to_id("</s>")
+    backend.post_processor = processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+                                                           special_tokens=[("<s>", start), ("</s>", end)])
+    return XLMRobertaTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                                   cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+                                   model_max_length=MAX_POSITIONS)
+
+
+def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size: dict | None = None,
+          tokenizer=None) -> Path:
     """Write a tiny ``kind`` checkpoint to ``folder``: a sequence classifier over ``SENTIMENT`` ("classifier"),
-    over ``NLI`` labels ("nli"), or the bare encoder ("encoder"); ``size`` overrides ``SIZE``."""
+    over ``NLI`` labels ("nli"), or the bare encoder ("encoder"); ``size`` overrides ``SIZE``; ``tokenizer``
+    replaces the architecture's own test tokenizer."""
     from transformers import AutoModel, AutoModelForSequenceClassification
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = TOKENIZERS[kind](folder, kind)
+    tokenizer = tokenizer if tokenizer is not None else TOKENIZERS[kind](folder, kind)
     tokenizer.save_pretrained(str(folder))
     torch.manual_seed(seed)
     if head == "encoder":

@@ -110,3 +110,18 @@ def embedding_from_folder(info: ModelInfo, checkpoint) -> EmbeddingModel:
     encoder = SentenceEncoder(transformer, checkpoint.pooling or "mean", checkpoint.normalize)
     max_length = _max_length(tokenizer, transformer.config, checkpoint.max_seq_length)
     return EmbeddingModel(info, encoder, tokenizer, max_length, transformer)
+
+
+PROBE_TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+def check_tokenizer(checkpoint, shown: str) -> None:
+    """The folder's tokenizer loads, is a fast one, has a learnable special-token template and reads
+    tokens in an ordinary sentence: checked when the operator names the folder, not on first use."""
+    from ..tokens import TokenizerAdapter
+
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(shown))
+    if not tokenizer(PROBE_TEXT, add_special_tokens=False)["input_ids"]:
+        raise ModelUnavailable(f"{shown!r}: its tokenizer reads no tokens in an ordinary sentence ({PROBE_TEXT!r}); "
+                               "its tokenizer files may be incomplete or of another model.")
+    TokenizerAdapter(tokenizer, _max_length(tokenizer, None, checkpoint.max_seq_length))  # (its template, learnt)

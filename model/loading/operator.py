@@ -6,16 +6,22 @@ from __future__ import annotations
 import os
 import re
 
+from ..errors import InputError
 from ..registry import REGISTRY, register_model
 from ..tasks import TASKS
+from .builders import check_tokenizer
 from .checkpoint import describe, inspect_checkpoint, load_checkpoint, serving_kind
 
 
 def parse_folder_argument(text: str) -> tuple[str, str | None]:
-    """``PATH[:task]`` (the operator's ``--model`` flag and ``STUDIO_MODELS``) -> (path, task or None)."""
+    """``PATH[:task]`` (the operator's ``--model`` flag and ``STUDIO_MODELS``) -> (path, task or None). A
+    folder followed by ``:`` and something that is not a task is one sentence saying so."""
     path, _, task = text.rpartition(":")
     if path and task in TASKS:
         return path, task
+    if path and not os.path.exists(os.path.expanduser(text)) and os.path.isdir(os.path.expanduser(path)):
+        raise InputError(f"{task!r} after ':' is not a task; give one of {', '.join(TASKS)}, or leave ':task' out to "
+                         "infer it from the folder.")
     return text, None
 
 
@@ -26,6 +32,7 @@ def register_folder(path: str | os.PathLike, task: str | None = None, name: str 
     checkpoint = inspect_checkpoint(path)
     chosen = task or checkpoint.task
     serving_kind(chosen, checkpoint, repr(checkpoint.path.name))
+    check_tokenizer(checkpoint, checkpoint.path.name)
     base = re.sub(r"[^A-Za-z0-9_.-]+", "-", name or checkpoint.path.name).strip("-.")[:60] or "model"
     chosen_name, number = base, 1
     while chosen_name in REGISTRY:
@@ -39,8 +46,6 @@ def register_folder(path: str | os.PathLike, task: str | None = None, name: str 
 def register_folders(arguments) -> list:
     """Every ``PATH[:task]`` the operator gave (``--model``, ``STUDIO_MODELS``) registered; the first refused
     one is one sentence naming the argument."""
-    from ..errors import InputError
-
     specs = []
     for argument in arguments:
         path, task = parse_folder_argument(argument.strip())

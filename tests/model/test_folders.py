@@ -212,3 +212,26 @@ def test_the_app_never_takes_a_path_from_a_user(folders):
 def test_folders_are_loaded_once_per_path(folders):
     assert load_model(folders["albert"]) is load_model(str(folders["albert"]))
     assert os.path.isdir(folders["albert"])
+
+
+def test_a_unigram_tokenizer_that_writes_a_letter_as_two_tokens_loads_and_equals_the_pipeline(tmp_path):
+    """A small trained SentencePiece vocabulary writes "a" as "▁", "a"; the special-token template is learnt
+    from runs of tokens, not single ones (it was refused: "splits single letters into several tokens")."""
+    from transformers import pipeline
+
+    from tests.tiny_architectures import build, trained_unigram
+
+    tokenizer = trained_unigram()
+    assert tokenizer.tokenize("a") == ["▁", "a"]  # (a letter, two tokens)
+    folder = build(tmp_path / "xlmr-unigram", "xlm-roberta", tokenizer=tokenizer, seed=3)
+    model = load_model(folder)
+    reference = pipeline("text-classification", model=str(folder), device=-1, top_k=None)
+    for text, row in zip(TEXTS, model.predict(TEXTS)):
+        scores = {item["label"]: item["score"] for item in reference([text])[0]}
+        np.testing.assert_allclose(row, [scores[label] for label in model.labels], atol=1e-5)
+    assert model.tokenize("a b").ids == tuple(tokenizer("a b")["input_ids"])
+    nli = build(tmp_path / "xlmr-unigram-nli", "xlm-roberta", head="nli", tokenizer=trained_unigram(), seed=4)
+    zero_shot = load_model(nli, task="zero-shot")
+    ids, _ = zero_shot.adapter.build_pair(list(zero_shot.tokenize("the movie was good").ids[1:-1]),
+                                          zero_shot.adapter.encode_content("This example is b."))
+    assert ids == tokenizer("the movie was good", "This example is b.")["input_ids"]  # the pair as the tokenizer builds it

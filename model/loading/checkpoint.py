@@ -31,8 +31,7 @@ PICKLES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".h5", ".msgpack")
 MAX_BYTES_DEFAULT = 2 * 2**30
 MAX_BYTES_ENV = "STUDIO_MAX_MODEL_BYTES"
 CLASSIFICATION, ZERO_SHOT, EMBEDDING = "classification", "zero-shot", "embedding"
-ST_MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
-              "sentence_transformers.models.Normalize")
+ST_KINDS = ("Transformer", "Pooling", "Normalize")  # the sentence-transformers modules read (see _module_kind)
 
 
 def max_bytes_setting() -> int:
@@ -83,6 +82,29 @@ def _is_nli(labels: tuple[str, ...]) -> bool:
                                                                         for label in lowered)
 
 
+def _module_kind(type_name: str) -> str | None:
+    """"Transformer", "Pooling" or "Normalize" for every spelling sentence-transformers has written in
+    modules.json (``sentence_transformers.models.Pooling`` up to v5; v6's
+    ``sentence_transformers.base.modules.transformer.Transformer``,
+    ``sentence_transformers.sentence_transformer.modules.pooling.Pooling``, ...): the class name after a
+    module path of the package. Nothing is imported: the name only says which of the three it is."""
+    parts = type_name.split(".")
+    if len(parts) >= 2 and parts[0] == "sentence_transformers" and parts[-1] in ST_KINDS:
+        return parts[-1]
+    return None
+
+
+def _pooling(config: dict, folder: Path) -> str:
+    """The pooling mode from a Pooling module's config: v6's ``pooling_mode`` or the earlier flags."""
+    mode = config.get("pooling_mode")
+    if mode is None:
+        mode = "cls" if config.get("pooling_mode_cls_token") else "max" if config.get("pooling_mode_max_tokens") \
+            else "mean"
+    if mode not in ("mean", "cls", "max"):
+        raise ModelUnavailable(f"{folder.name!r}: its pooling {mode!r} is not supported (mean, cls and max are).")
+    return mode
+
+
 def _sentence_transformers(folder: Path) -> tuple[Path, str, bool, int | None] | None:
     """(module 0's folder, pooling, normalize, max_seq_length) of a sentence-transformers folder."""
     modules = _json(folder / "modules.json", "modules.json")
@@ -90,22 +112,22 @@ def _sentence_transformers(folder: Path) -> tuple[Path, str, bool, int | None] |
         return None
     if not isinstance(modules, list) or not modules or not all(isinstance(m, dict) for m in modules):
         raise ModelUnavailable(f"{folder.name!r}: modules.json is not a list of modules.")
-    kinds = [str(m.get("type", "")) for m in modules]
-    others = [k for k in kinds if k not in ST_MODULES]
-    if others or kinds[0] != ST_MODULES[0]:
-        shown = others[0] if others else kinds[0]
+    types = [str(m.get("type", "")) for m in modules]
+    kinds = [_module_kind(t) for t in types]
+    unknown = [t for t, k in zip(types, kinds) if k is None]
+    if unknown or kinds[0] != "Transformer" or kinds.count("Transformer") != 1:
+        shown = unknown[0] if unknown else types[0]
         raise ModelUnavailable(f"{folder.name!r}: the sentence-transformers module {shown!r} is not supported (a "
                                "Transformer, then Pooling and optionally Normalize, are).")
     transformer = (folder / str(modules[0].get("path", ""))).resolve()
     if folder.resolve() not in (transformer, *transformer.parents):
         raise ModelUnavailable(f"{folder.name!r}: a module path leaves the folder.")
     pooling = "mean"
-    for module in modules:
-        if str(module.get("type", "")).endswith("Pooling"):
+    for module, kind in zip(modules, kinds):
+        if kind == "Pooling":
             config = _json(folder / str(module.get("path", "")) / "config.json", "the pooling config") or {}
-            pooling = "cls" if config.get("pooling_mode_cls_token") else "max" if config.get(
-                "pooling_mode_max_tokens") else "mean"
-    normalize = any(k.endswith("Normalize") for k in kinds)
+            pooling = _pooling(config if isinstance(config, dict) else {}, folder)
+    normalize = "Normalize" in kinds
     settings = _json(folder / "sentence_bert_config.json", "sentence_bert_config.json") or {}
     length = settings.get("max_seq_length") if isinstance(settings, dict) else None
     return transformer, pooling, normalize, length if isinstance(length, int) else None

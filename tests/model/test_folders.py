@@ -235,3 +235,30 @@ def test_a_unigram_tokenizer_that_writes_a_letter_as_two_tokens_loads_and_equals
     ids, _ = zero_shot.adapter.build_pair(list(zero_shot.tokenize("the movie was good").ids[1:-1]),
                                           zero_shot.adapter.encode_content("This example is b."))
     assert ids == tokenizer("the movie was good", "This example is b.")["input_ids"]  # the pair as the tokenizer builds it
+
+
+@pytest.mark.parametrize("pooling, normalize", [("mean", True), ("cls", False), ("max", True)])
+def test_a_folder_saved_by_the_pinned_sentence_transformers_equals_its_encode(tmp_path, pooling, normalize):
+    """sentence-transformers 6 writes modules.json as sentence_transformers.base.modules.transformer.Transformer,
+    ...sentence_transformer.modules.pooling.Pooling and ...base.modules.normalize.Normalize, and the pooling as
+    ``pooling_mode``; every spelling of the three modules is read (nothing of the package is imported)."""
+    import warnings
+
+    from sentence_transformers import SentenceTransformer
+
+    from tests.tiny_architectures import build
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sentence_transformers.models import Normalize, Pooling, Transformer  # (whatever this version calls them)
+
+        encoder = Transformer(str(build(tmp_path / "encoder", "bert", head="encoder", seed=7)))
+        modules = [encoder, Pooling(encoder.get_word_embedding_dimension(), pooling)] + ([Normalize()] if normalize else [])
+        folder = tmp_path / "saved"
+        SentenceTransformer(modules=modules, device="cpu").save(str(folder))
+    written = json.loads((folder / "modules.json").read_text())
+    assert [m["type"].split(".")[-1] for m in written] == ["Transformer", "Pooling", "Normalize"][:len(modules)]
+    model = load_model(folder)
+    assert model.task == "embedding"
+    reference = SentenceTransformer(str(folder), device="cpu").encode(TEXTS)
+    np.testing.assert_allclose(model.predict(TEXTS), reference, atol=1e-5)

@@ -24,8 +24,7 @@ BAD_TEXTS = {"empty": "", "spaces": "  \n\t ", "none": None, "number": 12, "only
 TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, "embed_model": {"pair": "send money"}}
 # The same matrix on tiny test-built models (the fast tier): a WordPiece BERT of each task and a
 # byte-level BART classifier, read at most 64 tokens (so "huge" is read as over a hundred windows).
-TINY = {"tiny_classifier": {}, "tiny_nli": {"labels": ["money", "travel"]}, "tiny_encoder": {"pair": "send money"},
-        "tiny_bart": {}}
+TINY = {"classifier": {}, "nli": {"labels": ["money", "travel"]}, "encoder": {"pair": "send money"}, "bart": {}}
 BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8, "evaluations": 60}
 HUGE_BUDGET = {**BUDGET, "steps": 2}  # (a path of 2 points over every window: the gradients still flow through all)
 
@@ -33,34 +32,6 @@ HUGE_BUDGET = {**BUDGET, "steps": 2}  # (a path of 2 points over every window: t
 def budget(method: str, name: str = "") -> dict:
     """The shared budget, each method handed only its own parameters (as the CLI and the app do)."""
     return own_params(METHODS[method], HUGE_BUDGET if name == "huge" else BUDGET)
-
-
-@pytest.fixture(scope="module")
-def tiny_classifier(hub_cache):
-    from model import load_model
-
-    return load_model("tiny/distilbert-sst", task="classification", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def tiny_nli(hub_cache):
-    from model import load_model
-
-    return load_model("tiny/bert-nli", task="zero-shot", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def tiny_encoder(hub_cache):
-    from model import load_model
-
-    return load_model("tiny/bert-embed", task="embedding", cache_dir=hub_cache)
-
-
-@pytest.fixture(scope="module")
-def tiny_bart(hub_cache):
-    from model import load_model
-
-    return load_model("tiny/bart-sst", task="classification", cache_dir=hub_cache)
 
 
 def check_answer(model, e, text: str, name: str, method: str) -> None:

@@ -35,7 +35,7 @@ def test_shap_matches_the_shap_library(intent_model, text):
     got = ours.attributions[:, 0]
     assert got.shape == expected.shape
     assert np.corrcoef(got, expected)[0, 1] >= 0.99
-    assert np.abs(got - expected).max() <= 0.01
+    assert np.abs(got - expected).max() < 1e-7  # (the README's claim: the tree is exhausted at 500 evaluations here)
     assert abs(ours.base_values[0] - float(np.ravel(reference.base_values[0])[0])) < 1e-5
 
 

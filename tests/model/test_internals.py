@@ -62,7 +62,8 @@ LONGER = ["I would like to know why my card was declined at the grocery store ye
 
 def test_p_and_a_are_within_the_float32_bound_on_every_head(encoder):
     """Every layer and head, short and long texts: |P - the model's P| <= 4 eps32 max(1, |S|max), and A
-    within that times max(1, |V|max). (A flat 1e-6 for P failed on 4 of 432 MiniLM heads: 1.09e-6.)"""
+    within that times max(1, |V|max), and under half of that bound (the README says so). (A flat 1e-6 for P
+    does not hold on every MiniLM head.)"""
     layers, heads = encoder.attention_shape
     worst = 0.0
     for text in [TEXT, *LONGER]:
@@ -72,7 +73,7 @@ def test_p_and_a_are_within_the_float32_bound_on_every_head(encoder):
                 assert steps.p_difference <= steps.p_bound, (text, layer, head, steps.p_difference, steps.p_bound)
                 assert steps.a_difference <= steps.a_bound, (text, layer, head, steps.a_difference, steps.a_bound)
                 worst = max(worst, steps.p_difference / steps.p_bound)
-    assert worst > 0  # (the comparison is real: the model's float32 P differs from ours in the last bits)
+    assert 0 < worst < 0.5  # (the comparison is real: P differs in the last bits, under half the bound: the README)
 
 
 def test_layer_input_is_the_previous_layers_output(encoder):

@@ -51,7 +51,7 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
             pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | str | None = DEFAULT,
             progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
             cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window_reuse: bool = True,
-            **kwargs) -> Explanation:
+            text_window: int | None = None, **kwargs) -> Explanation:
     """Explain one prediction of ``model`` on ``text`` with ``method`` (see ``explain.METHODS``).
 
     target: classification label name(s), default the predicted class; zero-shot label(s), default
@@ -74,20 +74,22 @@ def explain(model: TextModel | str, text: str, method: str = "shap", *, target=N
     the default; "truncate" cuts it) whose outputs combine by one rule (``model.windows``); every
     method explains that combined output. ``window_reuse=False`` runs every window of every
     evaluation instead of only the windows an evaluation changed: the same numbers, more forwards
-    (``meta["windows"]`` counts both).
+    (``meta["windows"]`` counts both). ``text_window=k`` explains only the text's k-th window (from 0), read
+    on its own as the model reads it (``meta["window"]`` says which, and where it is in the text): the
+    attention of one window, say.
     """
     check_text(text)
     return explain_many(model, [text], method, target=target, labels=labels, pair=pair, contrast=contrast, seed=seed,
                         seconds=seconds,
                         progress=progress, evaluate=evaluate, cache=cache, use_cache=use_cache,
-                        window_reuse=window_reuse, **kwargs)[0]
+                        window_reuse=window_reuse, text_window=text_window, **kwargs)[0]
 
 
 def explain_many(model: TextModel | str, texts: list[str], method: str = "shap", *, target=None, labels=None,
                  pair: str | None = None, contrast: str | None = None, seed: int = 0, seconds: float | None = None,
                  progress: Callable[[int, int], None] | None = None, evaluate: bool | list[str] = False,
                  cache: ExplanationCache | None = DEFAULT_CACHE, use_cache: bool = True, window: int = 16,
-                 window_reuse: bool = True, **kwargs) -> list[Explanation]:
+                 window_reuse: bool = True, text_window: int | None = None, **kwargs) -> list[Explanation]:
     """``explain`` for many texts with the same settings, in input order.
 
     Up to ``window`` explanations run in lockstep and their perturbed inputs share model calls.
@@ -97,8 +99,8 @@ def explain_many(model: TextModel | str, texts: list[str], method: str = "shap",
     meant for GPUs, where one explanation's rounds leave the device idle. seconds: time budget of
     the whole call (None: none).
     """
-    request = ExplainRequest.of(model, texts, method,
-                                target=target, labels=labels, pair=pair, contrast=contrast, seed=seed, **kwargs)
+    request = ExplainRequest.of(model, texts, method, target=target, labels=labels, pair=pair, contrast=contrast,
+                                seed=seed, text_window=text_window, **kwargs)
     return explain_request(request, seconds=seconds, progress=progress, evaluate=evaluate, cache=cache,
                            use_cache=use_cache, window=window, window_reuse=window_reuse)
 
@@ -162,10 +164,14 @@ def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progres
     model, r = checked.model, checked.request
     spec = checked.spec()
     options = checked.options
-    tokenized = []
+    tokenized, chosen = [], []
     for i in todo:
         budget.check("reading the text")
-        tokenized.append(model.tokenize(r.texts[i], long_text=options.get("long_text", "window")))
+        tokens = model.tokenize(r.texts[i], long_text=options.get("long_text", "window"))
+        if r.text_window is not None:
+            tokens, where = one_window(checked, tokens, options)
+            chosen.append(where)
+        tokenized.append(tokens)
     with windows.session(reuse=window_reuse) as memo:
         targets = _targets(spec, tokenized)
         explainer = checked.method()
@@ -186,8 +192,32 @@ def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progres
         "params": dict(r.params), "options": options, "seed": r.seed, "seconds": round(elapsed, 4),
         "model_evaluations": job.evaluations + (target is not None),  # + the unperturbed text
         **({"contrast": spec.contrast} if spec is not None and spec.contrast is not None else {}),
-        **_windows_meta(checked, tokens, options, memo, job, window_reuse)})
-        for tokens, target, job, result in zip(tokenized, targets, jobs, method_results)]
+        **_windows_meta(checked, tokens, options, memo, job, window_reuse),
+        **({"window": chosen[k]} if chosen else {})})
+        for k, (tokens, target, job, result) in enumerate(zip(tokenized, targets, jobs, method_results))]
+
+
+def one_window(checked: Checked, tokenized: Tokenized, options: dict) -> tuple[Tokenized, dict]:
+    """The request's ``text_window`` of a text: its tokens as the model reads that window alone (the
+    special tokens around them), their offsets still those of the whole text; and where it is."""
+    k = checked.request.text_window
+    spans = checked.task.windows_read(checked.model, tokenized.ids, labels=checked.request.labels,
+                                      options=options) or [(0, len(tokenized))]
+    if k >= len(spans):
+        count = f"as {len(spans)} windows (0 to {len(spans) - 1})" if len(spans) > 1 else "at once: window 0 only"
+        raise InputError(f"There is no window {k}: the model reads this text {count}.")
+    if len(spans) == 1:
+        return tokenized, {"index": 0, "count": 1, "tokens": [0, len(tokenized)], "chars": [0, len(tokenized.text)]}
+    start, end = spans[k]
+    lead = next(i for i, special in enumerate(tokenized.special) if not special)
+    trail = len(tokenized) - 1 - max(i for i, special in enumerate(tokenized.special) if not special)
+    keep = [*range(lead), *range(start, end), *range(len(tokenized) - trail, len(tokenized))]
+    window = Tokenized(text=tokenized.text, ids=tuple(tokenized.ids[i] for i in keep),
+                       tokens=tuple(tokenized.tokens[i] for i in keep),
+                       offsets=tuple(tokenized.offsets[i] for i in keep),
+                       special=tuple(tokenized.special[i] for i in keep), truncated=False)
+    chars = [tokenized.offsets[start][0], tokenized.offsets[end - 1][1]]
+    return window, {"index": k, "count": len(spans), "tokens": [start, end], "chars": chars}
 
 
 def _targets(spec: TargetSpec | None, tokenized: list[Tokenized]) -> list[Target | None]:

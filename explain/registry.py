@@ -22,7 +22,7 @@ METHODS: dict[str, type[Method]] = {}
 
 # explain()'s own keywords: a method parameter may not take one of these names (nor a task option's).
 RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "seconds", "progress",
-                      "cache", "use_cache", "window", "evaluate", "window_reuse", "contrast"})
+                      "cache", "use_cache", "window", "evaluate", "window_reuse", "contrast", "text_window"})
 
 
 def reserved() -> frozenset[str]:

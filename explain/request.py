@@ -41,10 +41,11 @@ class ExplainRequest:
     pair: str | None = None
     contrast: str | None = None
     seed: int = 0
+    text_window: int | None = None  # explain only this window (0-based) of a text read as several
 
     @classmethod
     def of(cls, model, texts, method: str = "shap", *, target=None, labels=None, pair=None, contrast=None,
-           seed: int = 0, **kwargs) -> ExplainRequest:
+           seed: int = 0, text_window: int | None = None, **kwargs) -> ExplainRequest:
         """A request from ``explain()``'s keywords: ``kwargs`` are the method's parameters and the model's
         task options, told apart by their declarations (``split_arguments``); the model is loaded if it
         is given by name."""
@@ -53,7 +54,7 @@ class ExplainRequest:
         params, options = split_arguments(method_cls, get_task(model.task), kwargs)
         return cls(texts=tuple(texts) if isinstance(texts, (list, tuple)) else texts, model=model, method=method,
                    params=params, options=options, target=target, labels=labels, pair=pair, contrast=contrast,
-                   seed=seed)
+                   seed=seed, text_window=text_window)
 
     def for_texts(self, texts) -> ExplainRequest:
         """The same request for other texts (dataset mode's batches)."""
@@ -66,13 +67,14 @@ class ExplainRequest:
         model = load_model(self.model) if isinstance(self.model, str) else self.model
         texts = tuple(check_texts(list(self.texts) if isinstance(self.texts, tuple) else self.texts))
         seed = check_whole("seed", self.seed, 0, 2**32 - 1)
+        window = None if self.text_window is None else check_whole("text_window", self.text_window, 0, 10**6)
         task = get_task(model.task)
         params = resolve_params(cls, {k: v for k, v in dict(self.params).items() if v is not None})
         options = task.options(self.options)
         if self.contrast is not None and "contrast" not in task.TAKES:
             raise InputError(f"A {task.NAME} model cannot be explained against a contrast.")
         return Checked(request=dataclasses.replace(self, texts=texts, model=model, seed=seed, params=params,
-                                                   options=options), method=cls, task=task)
+                                                   options=options, text_window=window), method=cls, task=task)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class Checked:
         """What, besides the text, makes an explanation: the cache's key."""
         r = self.request
         return freeze_key((r.method, r.target, r.labels, r.pair, r.contrast, r.seed, r.options, r.params, evaluate,
-                           bool(window_reuse)))
+                           bool(window_reuse), r.text_window))
 
     def spec(self):
         """The task's TargetSpec of this request (None when nothing is explained)."""

@@ -15,25 +15,34 @@ finish() {
 }
 trap finish EXIT
 
+# A port nobody uses (a Space's own is 7860, which another app on this machine may hold): STUDIO_CHECK_PORT, else
+# a free one; a port already taken stops the check rather than test whatever answers there.
+PORT="${STUDIO_CHECK_PORT:-$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+if python -c "import socket, sys; sys.exit(socket.socket().connect_ex(('127.0.0.1', $PORT)) != 0)"; then
+  echo "space check: port $PORT is already in use; free it or set STUDIO_CHECK_PORT to another port"; exit 1
+fi
+
 echo "space check: a fresh virtual environment from requirements.txt alone (and spaces, which every Space has)"
 python -m venv "$VENV"
 # A Space installs requirements.txt, then the platform adds its own \`spaces\` package (Gradio's Space
 # reloader needs it at start); nothing else from this project's environment is used.
 "$VENV/bin/python" -m pip install -q -r requirements.txt spaces
 
-echo "space check: app.py as a Space starts it (port 7860, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
+echo "space check: app.py as a Space starts it (port $PORT, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
 env -u HF_HUB_OFFLINE -u TRANSFORMERS_OFFLINE \
-  GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7860 SPACE_ID=studio/space-check SYSTEM=spaces \
+  GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT="$PORT" SPACE_ID=studio/space-check SYSTEM=spaces \
   "$VENV/bin/python" app.py >"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 1 180); do
-  if curl -sf -o /dev/null http://127.0.0.1:7860/; then break; fi
+  if curl -sf -o /dev/null "http://127.0.0.1:$PORT/"; then break; fi
   if ! kill -0 "$PID" 2>/dev/null; then echo "the app stopped while starting:"; cat "$LOG"; exit 1; fi
   sleep 1
 done
-curl -sf -o /dev/null http://127.0.0.1:7860/ || { echo "the app did not answer on port 7860 in 180 s:"; cat "$LOG"; exit 1; }
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || { echo "the app did not answer on port $PORT in 180 s:"; cat "$LOG"; exit 1; }
+# The app answering is the one started here: the socket listening on the port belongs to its process.
+python scripts/owns_port.py "$PID" "$PORT" || { echo "port $PORT is answered by another process than the app started here"; exit 1; }
 
 status=0
-"$VENV/bin/python" scripts/space_endpoints.py http://127.0.0.1:7860 --log "$LOG" || status=$?
+"$VENV/bin/python" scripts/space_endpoints.py "http://127.0.0.1:$PORT" --log "$LOG" || status=$?
 if [ "$status" -ne 0 ]; then echo "--- the app's log ---"; tail -n 200 "$LOG"; fi
 exit "$status"

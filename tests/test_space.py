@@ -69,3 +69,31 @@ def test_the_zerogpu_pins_are_the_projects_where_they_can_be():
     # only what does not install on Python 3.10 (or is torch), each to its newest release that does
     assert changed == {"torch", "transformers", "shap", "scikit-learn", "scipy", "numpy", "onnxruntime"}
     assert "requirements-zerogpu.txt" in README and 'python_version: "3.10"' in README
+
+
+def test_the_space_check_never_talks_to_an_app_it_did_not_start(tmp_path):
+    """A port already answered by something else stops the check before anything runs, and the app answering
+    must be the process the check started (tested on sockets held by this process and by another)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    try:
+        run = subprocess.run(["bash", "scripts/space_check.sh"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                             env={**os.environ, "STUDIO_CHECK_PORT": str(port)})
+        assert run.returncode == 1 and f"port {port} is already in use" in run.stdout
+        assert "fresh virtual environment" not in run.stdout  # nothing was started
+        other = subprocess.Popen(["sleep", "30"])
+        try:
+            owns = [subprocess.run([sys.executable, "scripts/owns_port.py", str(pid), str(port)], cwd=ROOT).returncode
+                    for pid in (os.getpid(), other.pid)]
+        finally:
+            other.kill()
+        assert owns == [0, 1]  # this process holds the port; the other does not
+    finally:
+        held.close()

@@ -1,6 +1,8 @@
 """The Attention tab: every layer and head of one forward pass, read without inventing a target,
 and the rollout through all layers. Changing the layer or head (dragging, typing, arrow keys)
-redraws from the weights already computed."""
+redraws from the weights already computed. A text longer than the model reads at once is read as
+windows, each in its own forward pass: the tab shows the window the user picks (the first to begin
+with), and says where it is in the text."""
 from __future__ import annotations
 
 import gradio as gr
@@ -34,12 +36,42 @@ def views(raw, layer, head) -> tuple:
 
 
 @gpu.work
-def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress()):
-    """Every layer and head of one forward pass, read without inventing a target, and the rollout."""
+def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Progress(), window=None):
+    """Every layer and head of one forward pass, read without inventing a target, and the rollout; for a
+    text read as several windows, those of ``window`` (from 0; the first by default)."""
     model = resolve(model_name, None, progress)
-    raw = explaining.run(model, text, "attention", progress, 0, {})
-    rolled = explaining.run(model, text, "rollout", progress, 0, {})
+    chosen = _window(window, explaining.windows_read(model, text, {}))
+    raw = explaining.run(model, text, "attention", progress, 0, {}, text_window=chosen)
+    rolled = explaining.run(model, text, "rollout", progress, 0, {}, text_window=chosen)
     return (*views(raw, layer, head), charts.rollout_heatmap(rolled), write_files(raw, "attention"), raw)
+
+
+def _window(value, count: int) -> int | None:
+    """The window to show: None for a text read at once; else the chosen one (0 when none or out of range)."""
+    if count <= 1:
+        return None
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return index if 0 <= index < count else 0
+
+
+@handler
+def window_choices(raw):
+    """After a result (chained, so the API's outputs stay what they were): the windows of a long text to pick
+    from, and where the one shown is; hidden for a text read at once."""
+    where = (raw.meta.get("window") if raw is not None else None) or {}
+    if where.get("count", 1) <= 1:
+        return gr.Dropdown(choices=[], value=None, visible=False), ""
+    text, spans = raw.text, where
+    choices = [(f"window {k + 1} of {spans['count']}", k) for k in range(spans["count"])]
+    start, end = where["chars"]
+    note = (f"This text is longer than the model reads at once: it is read as **{where['count']} overlapping windows**, "
+            f"each in its own forward pass, so each has its own attention. Shown: **window {where['index'] + 1}**, "
+            f"tokens {where['tokens'][0]:,}–{where['tokens'][1] - 1:,} of the text, characters {start:,}–{end:,} "
+            f"({len(text[start:end].split()):,} words).")
+    return gr.Dropdown(choices=choices, value=where["index"], visible=True), note
 
 
 @handler
@@ -71,6 +103,8 @@ def render(page: Page) -> None:
             layer = Slider(1, 6, value=6, step=1, label="Layer")
             head = Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
     run = gr.Button("Show attention", variant="primary")
+    window = gr.Dropdown([], label="Window of the text shown", visible=False, interactive=True)
+    where = gr.Markdown()
     gr.Examples(EXAMPLES["attention"], [text], label="Examples")
     gr.Markdown(f"*{charts.ATTENTION_CAVEAT}*")
     heat = gr.Plot(label="Layer / head")
@@ -81,8 +115,15 @@ def render(page: Page) -> None:
     raw = gr.State(None)  # the weights on screen: the layer and head controls redraw from them
     outputs = [heat, grid, received, rollout, files, raw]
     model.change(attention_shape, model, [layer, head, shared], api_name="attention_shape")
-    run.click(attention, [text, model, layer, head], outputs, api_name="attention")
+    run.click(attention, [text, model, layer, head], outputs, inputs_kwargs={"window": window},
+              api_name="attention").success(window_choices, raw, [window, where], api_name=False, queue=False)
+    window.input(attention, [text, model, layer, head], outputs, inputs_kwargs={"window": window},
+                 api_name=False).success(window_choices, raw, [window, where], api_name=False, queue=False)
     for slider in (layer, head):  # every way of changing them: drag, typing, arrow keys
         slider.change(follow_controls, [raw, layer, head], [heat, grid, received], api_name=False,
                       trigger_mode="always_last", show_progress="hidden")
     clear_on_change([text, model], outputs)
+    clear_on_change([text, model], [where])
+    for component in (text, model):  # (a new text starts from its first window)
+        component.change(lambda: gr.Dropdown(choices=[], value=None, visible=False), None, window, api_name=False,
+                         queue=False, show_progress="hidden")

@@ -59,7 +59,9 @@ def run(model, text: str, method: str, progress, seed, values: dict, **arguments
     asked = request(model, text, method, seed, values, **arguments)
     label = method_label(asked.method)
     windows = windows_read(model, text, dict(asked.options), arguments.get("labels"))
-    if windows > 1:
+    if windows > 1 and asked.text_window is not None:
+        label += f" on window {asked.text_window + 1} of {windows}"
+    elif windows > 1:
         label += f" on {windows} windows"
     return explain_request(asked, progress=reporter(progress, label), seconds=SECONDS_PER_EXPLANATION)[0]
 

@@ -17,13 +17,13 @@ import numpy as np
 
 from model import load_model, windows
 from model.base import TextModel
+from model.budget import DEFAULT, Budget, active
 from model.errors import InputError
 from model.tasks import Target, TargetSpec, get_task
 from model.tokens import Tokenized
 from model.validation import check_seconds, check_text, check_whole
 
 from .base import MethodResult
-from .budget import DEFAULT, Budget
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .explanation import Explanation
 from .features import sentences_of, words_of
@@ -172,7 +172,7 @@ def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progres
             tokens, where = one_window(checked, tokens, options)
             chosen.append(where)
         tokenized.append(tokens)
-    with windows.session(reuse=window_reuse) as memo:
+    with windows.session(reuse=window_reuse) as memo, active(budget):
         targets = _targets(spec, tokenized)
         explainer = checked.method()
         jobs = []
@@ -184,9 +184,15 @@ def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progres
             jobs.append(job)
         planned = sum(explainer.planned_evaluations(model, tokens, dict(r.params), len(t.names) if t else 0)
                       for tokens, t in zip(tokenized, targets))
+        if progress is not None:
+            progress(0, planned)
         method_results = run(jobs, spec.forward if spec is not None else None, seconds=budget, window=window,
                              progress=(lambda done: progress(done, max(done, planned))) if progress else None,
-                             chunk_rows=4 * getattr(model, "batch_size", 64))  # a few model batches per progress step
+                             chunk_rows=4 * getattr(model, "batch_size", 64),  # a few model batches per progress step
+                             planned=planned)
+        done = sum(job.evaluations for job in jobs)
+        if progress is not None and done != planned:  # done: the bar says so (a method may need fewer than planned)
+            progress(done, done)
     elapsed = (time.perf_counter() - started) / len(todo)
     return [_package(checked, spec, tokens, target, result, {
         "params": dict(r.params), "options": options, "seed": r.seed, "seconds": round(elapsed, 4),

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.budget import Budget
 from model.errors import InputError
 
 from .base import Computed, MethodResult
-from .budget import Budget
 
 Key = tuple[int, ...]
 MAX_PENDING_ROWS = 16_384  # no new explanation joins while this many inputs wait (bounds memory)
@@ -62,20 +62,24 @@ class Job:
 
 def run(jobs: Sequence[Job], forward: Callable[[list[list[int]]], np.ndarray] | None, *,
         seconds: float | Budget | None = None, progress: Callable[[int], None] | None = None, window: int = 16,
-        chunk_rows: int = 256) -> list[MethodResult]:
+        chunk_rows: int = 256, planned: int | None = None) -> list[MethodResult]:
     """Drive every job to its result; at most ``window`` explanations are in flight at once (fewer
     while their waiting inputs exceed ``MAX_PENDING_ROWS``).
 
     ``forward(ids) -> (n, k)`` is the model's full output, shared by all jobs; each job keeps its
     ``columns`` (None: a request with no target, whose methods must not ask for model outputs).
     Each model call takes at most ``chunk_rows`` inputs: ``progress(evaluations)`` after each,
-    ``BudgetExceeded`` before one once the budget (``seconds``, or a ``Budget`` already running) is spent.
+    ``BudgetExceeded`` before one once the budget (``seconds``, or a ``Budget`` already running) is spent,
+    or as soon as the pace says ``planned`` evaluations cannot finish within it.
     """
     budget = Budget.of(seconds)
 
     def report() -> None:
+        done = sum(job.evaluations for job in jobs)
         if progress is not None:
-            progress(sum(job.evaluations for job in jobs))
+            progress(done)
+        if planned:
+            budget.forecast(done, planned)
 
     def after_own_passes() -> None:
         report()

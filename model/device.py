@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import torch
 
+from .budget import check_active
 from .errors import InputError, ResourceExhausted
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,8 @@ def run_in_batches(run_batch: Callable[[Sequence[int]], T], n_items: int, batch_
     start = 0
     size = max(1, batch_size)
     while start < n_items:
+        if start:
+            check_active()  # a request's time budget, between batches (model.budget)
         indices = range(start, min(start + size, n_items))
         try:
             results.append(run_batch(indices))

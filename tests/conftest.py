@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(items):
 def no_time_budget():
     """No test but those about the time budget can run out of it on a slow or busy machine: the default
     budgets are lifted (the budget's own tests give theirs, on a fake clock or explicitly)."""
-    from explain import budget
+    from model import budget
     from ui import dataset, explaining
 
     saved = budget.DEFAULT_SECONDS, explaining.SECONDS_PER_EXPLANATION, dataset.SECONDS

@@ -11,7 +11,7 @@ from explain.charts.style import method_label
 from explain.metrics import HEADLINE
 from explain.registry import own_params
 from explain.request import ExplainRequest
-from model.errors import STUDIO_ERRORS
+from model.errors import STUDIO_ERRORS, BudgetExceeded
 from model.tasks import get_task
 from model.validation import check_text
 
@@ -66,11 +66,27 @@ def run(model, text: str, method: str, progress, seed, values: dict, **arguments
     return explain_request(asked, progress=reporter(progress, label), seconds=SECONDS_PER_EXPLANATION)[0]
 
 
+MIN_SCORECARD_SECONDS = 2.0
+
+
 def scored(model, e, progress, target: int = 0, metrics=HEADLINE, references=()):
     """The explanation with its scorecard in meta, and the scorecard; no scorecard for an explanation
-    without an output (attention without labels or a pair)."""
+    without an output (attention without labels or a pair).
+
+    The scorecard spends what the explanation left of the request's time budget: when too little is left,
+    or it runs out (or would, at its pace), the explanation comes back without it and a note says so (a
+    result, not an error)."""
     if not e.targets:
         return e, None
-    card = evaluate(e, None if metrics is None else list(metrics), model=model, target=target, seconds=SECONDS_PER_EXPLANATION,
-                    progress=reporter(progress, "Scorecard"), references=references)
+    left = None if SECONDS_PER_EXPLANATION is None else SECONDS_PER_EXPLANATION - float(e.meta.get("seconds", 0))
+    try:
+        if left is not None and left < MIN_SCORECARD_SECONDS:
+            raise BudgetExceeded("no time left")
+        card = evaluate(e, None if metrics is None else list(metrics), model=model, target=target, seconds=left,
+                        progress=reporter(progress, "Scorecard"), references=references)
+    except BudgetExceeded:
+        note = (f"The faithfulness scorecard was left out: it would not finish within the {SECONDS_PER_EXPLANATION:g}-second "
+                f"budget of a request here, of which the explanation took {e.meta.get('seconds', 0):.0f} s (the CLI's "
+                "--evaluate has no budget).")
+        return dataclasses.replace(e, meta={**e.meta, "note": " ".join(filter(None, [e.meta.get("note"), note]))}), None
     return dataclasses.replace(e, meta={**e.meta, "scores": card.to_dict()}), card

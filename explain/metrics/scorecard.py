@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from model import load_model
+from model.budget import DEFAULT, Budget, active
 from model.errors import InputError
 from model.tasks import get_task
 
-from ..budget import DEFAULT
 from ..explanation import Explanation, FrozenDict
 from ..runner import Job, run
 from .base import BINS, Ids, Metric, MetricValue, Probe, check_removal
@@ -193,8 +193,12 @@ def score(explanation: Explanation, metrics: list[str] | None = None, removal: s
     job = Job(_steps(probe, chosen, order, memo), columns)
     job.seed(probe.ids, [probe.output])
     planned = len(_needed(probe, chosen, order, memo))  # (later rounds, if any, raise it)
-    run([job], spec.forward, seconds=seconds, progress=(lambda done: progress(done, max(done, planned)))
-        if progress else None, chunk_rows=4 * getattr(model, "batch_size", 64))
+    budget = Budget.of(seconds)
+    if progress is not None:
+        progress(0, planned)  # (the bar moves to this phase at once, not at its first model call)
+    with active(budget):
+        run([job], spec.forward, seconds=budget, progress=(lambda done: progress(done, max(done, planned)))
+            if progress else None, chunk_rows=4 * getattr(model, "batch_size", 64), planned=planned)
 
     def f(ids: Ids) -> float:
         return memo[ids]

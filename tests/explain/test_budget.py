@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explain.budget import Budget
 from explain.runner import Job, run
+from model.budget import Budget
 from model.errors import BudgetExceeded
 
 
@@ -51,3 +51,33 @@ def test_the_runner_stops_before_the_model_call_that_would_start_past_the_budget
     clock.now = 0.0
     results = run([Job(steps(), np.array([0]))], forward, seconds=Budget(None, clock))
     assert results == ["done"]
+
+
+def test_a_request_that_cannot_fit_is_told_so_at_once_with_what_would_fit():
+    """The pace so far forecasts the total: past a tenth of the budget, work that would overrun it stops
+    with a sentence saying how long it would take and what budget would fit, not after the whole wait."""
+    clock = FakeClock()
+    budget = Budget(60.0, clock)
+    clock.now += 10.0
+    budget.forecast(10, 1000)  # (10 s is under a quarter of the budget: too early to say)
+    clock.now += 5.0
+    with pytest.raises(BudgetExceeded, match=r"about 1,500 s \(10 of 1,000 model evaluations in 15 s\), more than its "
+                                             r"60-second time budget; lower the method's budget .* to about 32 of 1,000"):
+        budget.forecast(10, 1000)
+    budget.forecast(200, 1000)  # 75 s forecast: within the margin (early evaluations may cost more): nothing said
+    calls = []
+
+    def forward(batch):  # each model call: 3 fake seconds
+        calls.append(len(batch))
+        clock.now += 3.0
+        return np.zeros((len(batch), 1))
+
+    def steps():
+        for round_ in range(100):
+            yield [(round_,)]
+        return "done"
+
+    clock.now = 0.0
+    with pytest.raises(BudgetExceeded, match="At this pace this would take about 300 s"):
+        run([Job(steps(), np.array([0]))], forward, seconds=Budget(60.0, clock), planned=100)
+    assert len(calls) == 5  # stopped after 15 s, not after the whole 60

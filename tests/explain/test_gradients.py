@@ -142,7 +142,7 @@ def test_gradient_methods_report_progress(additive):
     seen = []
     explain(additive, TEXT, "ig", target=["score", "negated"], steps=20, cache=None,
             progress=lambda done, planned: seen.append((done, planned)))
-    assert seen == [(1, 41), (21, 41), (41, 41)]  # the baseline's pass, then 20 steps per target
+    assert seen == [(0, 41), (1, 41), (21, 41), (41, 41)]  # the plan, the baseline's pass, 20 steps per target
 
 
 GAP_KINDS = ["bert", "roberta", "distilbert", "electra", "albert", "xlm-roberta", "deberta-v2", "mpnet", "bart",

@@ -37,7 +37,8 @@ def render() -> Reason:
                                info="phrases separated by |, each matched as whole words wherever it occurs")
             # (any value reaches the handler, which keeps only words of the text: the choices follow the text)
             marked = gr.Dropdown([], value=[], multiselect=True, label="…or mark them in the text",
-                                 info="a repeated word is numbered in text order", allow_custom_value=True)
+                                 info="a repeated word is numbered in text order; words marked side by side are one "
+                                      "span, as a typed phrase is", allow_custom_value=True)
     return Reason(typed, marked)
 
 
@@ -73,7 +74,20 @@ def spans(text: str, typed: str | None, marked) -> list[tuple[int, int]]:
         if (start, end) not in words:
             raise InputError("A marked word is no longer a word of the text; mark the words again.")
         out.add((start, end))
-    return sorted(out)
+    return joined(text, out)
+
+
+def joined(text: str, spans) -> list[tuple[int, int]]:
+    """Spans that touch, overlap or are apart only by whitespace made one: words marked side by side are
+    one span, as the same words typed as a phrase are (ERASER's IOU-F1 counts spans, so it must not matter
+    how the same reason was entered)."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and not text[out[-1][1]:start].strip():
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(a, b) for a, b in out]
 
 
 def measured(e: Explanation, rationale: list[tuple[int, int]], target: int = 0) -> Explanation:

@@ -25,7 +25,7 @@ from .dataset import dataset_columns, file_with_example
 from .handlers import handler
 from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, Page
 from .safe import markdown
-from .widgets import Number, Slider, clear_on_change, downloads, whole
+from .widgets import SEED_MAX, Number, Slider, clear_on_change, downloads, whole
 
 EXAMPLE_ROWS = 4  # the pasted example: this many rows of each label of the example file
 DRAWS_PER_SECOND = 2  # live curves are redrawn at most this often
@@ -169,7 +169,7 @@ def render(page: Page) -> None:
             holdout = Slider(0, 0.5, value=0.2, step=0.05, label="Held-out share",
                              info="stratified and seeded; 0 trains on everything")
             folds = Slider(0, 10, value=0, step=1, label="Cross-validation folds", info="0: the held-out split instead")
-            seed = Number(value=0, precision=0, minimum=0, label="Seed")
+            seed = Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Seed")
         with gr.Row():
             epochs = Slider(0, 200, value=0, step=1, label="Epochs (0 = default)",
                             info="head: L-BFGS steps (50) or Adam steps (300); fine-tune: 3")

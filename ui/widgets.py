@@ -12,6 +12,8 @@ from model.validation import check_whole
 
 from .safe import message
 
+SEED_MAX = 2**32 - 1
+
 
 def number_input(component):
     """A number control whose HTTP API answers a non-numeric value with one sentence of ours
@@ -22,14 +24,35 @@ def number_input(component):
 
     def preprocess(payload):
         try:
+            if payload is None:
+                raise ValueError("no value")
             return original(payload)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, gr.Error):  # (Gradio's own range refusal is a gr.Error without the range)
             shown = repr(payload) if len(repr(payload)) <= 60 else repr(payload)[:59] + "…"
-            raise gr.Error(message(f"{component.label or 'This value'} must be a number; got {shown}."),
+            raise gr.Error(message(f"{component.label or 'This value'} must be {allowed(component)}; got {shown}."),
                            print_exception=False) from None
 
     component.preprocess = preprocess
     return component
+
+
+def allowed(component) -> str:
+    """The values a number control takes, in words ("a number from 0 to 4,294,967,295")."""
+    low = getattr(component, "minimum", None)
+    high = getattr(component, "maximum", None)
+    whole = getattr(component, "whole", False) or getattr(component, "precision", None) == 0
+
+    def shown(value) -> str:
+        return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+    kind = "a whole number" if whole else "a number"
+    if low is not None and high is not None:
+        return f"{kind} from {shown(low)} to {shown(high)}"
+    if low is not None:
+        return f"{kind} of at least {shown(low)}"
+    if high is not None:
+        return f"{kind} of at most {shown(high)}"
+    return kind
 
 
 def Slider(*args, **kwargs) -> gr.Slider:  # noqa: N802 - a component constructor
@@ -58,7 +81,9 @@ def control(param: Param, visible: bool = True):
         return gr.Dropdown([*param.also, *(str(v) for v in shown)], value=str(param.default),
                            allow_custom_value=True, **common)
     step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
-    return Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+    slider = Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
+    slider.whole = param.kind == "int"  # (what its refusal says: "a whole number from ...")
+    return slider
 
 
 def reading_controls(params) -> dict:
@@ -91,7 +116,7 @@ def method_row(label: str = "Method", methods: list[str] | None = None):
     radio = gr.Radio([(method_label(m), m) for m in methods], value=default_method(methods), label=label)
     with gr.Row():
         controls = method_controls(radio.value, methods)
-        seed = Number(value=0, precision=0, minimum=0, label="Seed", info="for methods that sample (LIME)")
+        seed = Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Seed", info="for methods that sample (LIME)")
     radio.change(lambda m: follow_method(m, controls), radio, list(controls.values()), api_name=False)
     return radio, controls, seed
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 
 import numpy as np
 import pytest
@@ -93,10 +94,21 @@ def test_umap_is_what_it_says(client):
 
 
 def test_non_numeric_values_through_the_api_get_our_sentence(client):
-    with pytest.raises(AppError, match="SHAP max evaluations must be a number; got 'abc'"):
+    with pytest.raises(AppError, match="SHAP max evaluations must be a whole number from 10 to 5,000; got 'abc'"):
         client.predict("transfer money", "intent-minilm", "shap", "", 0, True, max_evals="abc", api_name="/classify")
-    with pytest.raises(AppError, match="Seed must be a number"):
+    with pytest.raises(AppError, match="Seed must be a whole number from 0 to 4,294,967,295; got 'zero'"):
         client.predict("transfer money", "intent-minilm", "shap", "", "zero", True, api_name="/classify")
+
+
+@pytest.mark.parametrize("args, kwargs, said", [
+    (("transfer money", "intent-minilm", "shap", "", -1, True), {}, "Seed must be a whole number from 0 to 4,294,967,295; got -1"),
+    (("transfer money", "intent-minilm", "shap", "", 0, True), {"max_evals": 10**12},
+     "SHAP max evaluations must be a whole number from 10 to 5,000; got 1000000000000"),  # (the app's slider)
+])
+def test_out_of_range_numbers_say_the_range(client, args, kwargs, said):
+    """A number out of range was reported as "must be a number" ("Seed must be a number; got -1")."""
+    with pytest.raises(AppError, match=re.escape(said)):
+        client.predict(*args, **kwargs, api_name="/classify")
 
 
 def test_a_rejected_request_is_one_log_line_not_a_traceback(client, caplog, capfd):

@@ -85,3 +85,15 @@ def test_the_page_wiring_keeps_results_when_only_the_sort_changes():
     assert sorted(by_id[o[0]]["props"].get("label") for o in outputs) == ["Methods compared", "Word contributions"]
     tables = [c for c in config["components"] if c["type"] == "dataframe"]
     assert all(c["props"]["value"]["headers"] and c["props"]["value"]["headers"] != ["1", "2", "3"] for c in tables)
+
+
+@pytest.mark.parametrize("payload", [-1, 1e400, None, float("nan"), 2**40])
+def test_a_number_out_of_range_gets_the_range(payload):
+    """Seed -1, seed 1e400 (which arrives as infinity or None) and the like were "must be a number"."""
+    from ui.widgets import SEED_MAX, Number
+
+    seed = Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Seed")
+    with pytest.raises(gr.Error) as refused:
+        seed.preprocess(payload)
+    assert refused.value.message.startswith("Seed must be a whole number from 0 to 4,294,967,295; got ")
+    assert seed.preprocess(7) == 7

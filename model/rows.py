@@ -129,7 +129,7 @@ def _csv_rows(path: Path, text_column: str, label_column: str | None,
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)  # (strict: a quote left open to the end is an error, said below)
         try:
             header = next(reader)
         except StopIteration:
@@ -147,21 +147,39 @@ def _csv_rows(path: Path, text_column: str, label_column: str | None,
                 fields = next(reader)
             except StopIteration:
                 return
-            except csv.Error as err:  # e.g. a NUL byte: the reader cannot go on past it
-                yield Row(index, line, error=f"line {line}: not readable as CSV ({err}); the rest of the file "
-                                             "was not read.")
+            except csv.Error as err:  # e.g. a NUL byte, or a quote never closed: the reader cannot go on past it
+                yield Row(index, line, error=_unreadable(line, reader.line_num, err))
                 return
             if not any(f.strip() for f in fields):  # blank line
                 line = reader.line_num + 1
                 continue
             if len(fields) != len(columns):
-                yield Row(index, line, error=f"line {line}: {counted(len(fields), 'field')} where the header has "
-                                             f"{len(columns)}.")
+                yield Row(index, line, error=_miscounted(line, reader.line_num, len(fields), len(columns)))
             else:
                 yield _text(fields[text_at], index, line, fields[label_at] if label_at is not None else None,
                             f"line {line}", fields[rationale_at] if rationale_at is not None else None)
             index += 1
             line = reader.line_num + 1
+
+
+def _unreadable(line: int, last: int, err: csv.Error) -> str:
+    """Why the reader stopped at ``line``: a quote opened there and never closed (it read every line to the end
+    into one field), or another CSV error."""
+    if "unexpected end of data" in str(err):
+        return (f"line {line}: a quote opens here and is never closed, so the {counted(last - line + 1, 'line')} "
+                f"from here to the end (lines {line}–{last}) were read as one field; close the quote, or write a quote "
+                "inside a field as two (\"\").")
+    return f"line {line}: not readable as CSV ({err}); the rest of the file was not read."
+
+
+def _miscounted(line: int, last: int, fields: int, columns: int) -> str:
+    """A record with the wrong number of fields; when it ran over several lines, the open quote that made it."""
+    said = f"{counted(fields, 'field')} where the header has {columns}"
+    if last > line:
+        return (f"line {line}: a quote opened here is closed only on line {last}, so {counted(last - line + 1, 'line')} "
+                f"were read as one record ({said}); close the quote on line {line}, or write a quote inside a field as "
+                "two (\"\").")
+    return f"line {line}: {said}."
 
 
 def _check_columns(name: str, columns: list[str], text_column: str, label_column: str | None,

@@ -89,3 +89,26 @@ def test_an_over_long_text_is_clipped_and_flagged(tmp_path):
     assert rows[0].clipped and len(rows[0].text) == MAX_TEXT_CHARS and not rows[1].clipped
 
 
+
+
+def test_an_unclosed_quote_is_named_with_the_lines_it_took(tmp_path):
+    """A quote left open swallowed the following lines into one error ("line 3: 4 fields where the header has
+    3"; lines 3 to 9 vanished): the error now says a quote is open from line 3 and how many lines it took."""
+    from model.rows import read_rows
+
+    closed_late = tmp_path / "late.csv"
+    closed_late.write_text('text,label,x\nhello,a,1\n"broken,b,2\nfine,c,3\nmore,d,4\n5,6\n7,8\n8,9\nend",e,5,6\n'
+                           'last,f,6\n', encoding="utf-8")
+    rows = list(read_rows(closed_late, text_column="text", label_column="label"))
+    assert [r.line for r in rows] == [2, 3, 10] and rows[2].text == "last"
+    assert rows[1].error == ('line 3: a quote opened here is closed only on line 9, so 7 lines were read as one '
+                             'record (4 fields where the header has 3); close the quote on line 3, or write a quote '
+                             'inside a field as two ("").')
+    never = tmp_path / "never.csv"
+    never.write_text('text,label\nhello,a\n"broken,b\nfine,c\n', encoding="utf-8")
+    rows = list(read_rows(never, text_column="text", label_column="label"))
+    assert rows[1].error.startswith("line 3: a quote opens here and is never closed, so the 2 lines from here to the "
+                                    "end (lines 3–4) were read as one field")
+    legit = tmp_path / "legit.csv"
+    legit.write_text('text,label\n"two\nlines",a\nfine,b\n', encoding="utf-8")
+    assert [r.text for r in read_rows(legit, text_column="text", label_column="label")] == ["two\nlines", "fine"]

@@ -111,7 +111,7 @@ def render(page: Page) -> None:
     received = gr.Plot(label="Attention received per token (follows the layer and head)")
     grid = gr.Plot(label="All heads of the layer")
     rollout = gr.Plot(label="Rollout")
-    files = downloads("Download: JSON, words CSV, tokens CSV")
+    files = downloads()
     raw = gr.State(None)  # the weights on screen: the layer and head controls redraw from them
     outputs = [heat, grid, received, rollout, files, raw]
     model.change(attention_shape, model, [layer, head, shared], api_name="attention_shape")

@@ -133,9 +133,12 @@ def counterfactual_search(text: str, model_name: str, generator: str, max_edits,
 
 
 @gpu.work
-def what_if(text: str, edited: str, model_name: str, method: str, seed: int, progress=gr.Progress(), **values):
-    """The original and the edited text side by side: predictions, explanations, changed words."""
-    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, None, progress, values)
+def what_if(text: str, edited: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
+            target: str | None = None, contrast: str | None = None, **values):
+    """The original and the edited text side by side, both explained for the chosen class (else the original's
+    prediction), rather than the chosen contrast: predictions, explanations, changed words."""
+    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, None, progress, values, target=target,
+                               contrast=contrast)
 
 
 def scorecard_help() -> str:
@@ -172,7 +175,7 @@ def render(page: Page) -> None:
     heat = gr.Plot(label="Text heatmap")
     notes = gr.Markdown()
     doc = document.render()
-    files = downloads("Download: JSON, words CSV, tokens CSV")
+    files = downloads()
     edit = whatif.render()
     shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
     with gr.Accordion("Compare methods on this text: the scorecard", open=False):
@@ -186,7 +189,7 @@ def render(page: Page) -> None:
                              wrap=False)
         curves = gr.Plot(label="Faithfulness per bin")
         agreement = gr.Plot(label="Agreement between the methods")
-        card_files = downloads("Download the scorecard: JSON, CSV", height=130)
+        card_files = downloads("Download the scorecard: JSON, CSV")
         compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
     inputs_kwargs = {**params, **options}
     explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}
@@ -210,9 +213,10 @@ def render(page: Page) -> None:
                     search_outputs, inputs_kwargs={**edit.controls, **options}, api_name="counterfactuals")
     edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
     edit.compare.click(what_if, [text_box, edit.edited, model, method, seed], compare_edit_outputs,
-                       inputs_kwargs=inputs_kwargs, api_name="what_if")
+                       inputs_kwargs={**inputs_kwargs, "target": target, "contrast": contrast}, api_name="what_if")
     clear_on_change([text_box, model, target, edit.generator, edit.max_edits, *edit.controls.values()], search_outputs)
-    clear_on_change([text_box, edit.edited, model, method, seed, *inputs_kwargs.values()], compare_edit_outputs)
+    clear_on_change([text_box, edit.edited, model, method, seed, target, contrast, *inputs_kwargs.values()],
+                    compare_edit_outputs)
     clear_on_change([text_box, model, method, target, contrast, seed, why.typed, why.marked,
                      *inputs_kwargs.values()], outputs)
     document.hide_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], doc)

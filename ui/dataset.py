@@ -309,8 +309,8 @@ def render(page: Page) -> None:
     by_method = gr.Dataframe(headers=METHOD_HEADERS, interactive=False, wrap=True,
                              label="Per method: plausibility against the rationales (ERASER) and faithfulness "
                                    "(↑ higher is better, ↓ lower is better; – not measured)")
-    files = downloads("Download: summary (JSON), rows (JSON Lines), global importance (CSV), per-method table (CSV)",
-                      height=150)
+    files = downloads("Download: summary (JSON), rows (JSON Lines), every row's whole explanation (JSON Lines), global "
+                      "importance (CSV), and with rationales or methods compared the per-method table (CSV)")
     table = gr.Dataframe(headers=COLUMNS, label="Rows (sort with a column's menu)", interactive=False, wrap=True,
                          max_height=420, datatype=TYPES, column_widths=WIDTHS)
     importance = gr.Plot(label="Global word importance (choose the class in the chart)")

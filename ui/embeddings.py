@@ -85,7 +85,8 @@ def render(page: Page) -> None:
         words_a = gr.Plot(label="Words of A")
         words_b = gr.Plot(label="Words of B")
     notes = gr.Markdown()
-    files = downloads("Download (both texts): JSON, words CSV, tokens CSV")
+    files = downloads("Download (both texts, by side): JSON, words CSV, tokens CSV; for texts of several sentences a sentences "
+                      "CSV, and for a long text the texts themselves (.txt)")
     similarity_outputs = [value, words_a, words_b, notes, files]
     explain_button.click(explain_similarity, [text_a, text_b, model, method, seed], similarity_outputs,
                          inputs_kwargs=params, api_name="explain_similarity")

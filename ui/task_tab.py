@@ -85,7 +85,7 @@ def render(page: Page, task: Task) -> None:
     bars = gr.Plot(label="Word contributions")
     heat = gr.Plot(label="Text heatmap")
     notes = gr.Markdown()
-    files = downloads("Download: JSON, words CSV, tokens CSV")
+    files = downloads()
     summary = gr.Markdown()
     outputs = [label, bars, heat, notes, files, summary]
     run.click(explainer(task), [text_box, model, method, seed], outputs,

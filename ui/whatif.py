@@ -12,6 +12,7 @@ from explain.charts import explanation as charts
 from explain.charts import whatif as whatif_charts
 from explain.counterfactuals import GENERATORS, generator_params, get_generator
 from explain.export import write_counterfactual_files
+from model.errors import InputError
 from model.tasks import get_task
 from model.validation import split_labels
 
@@ -67,7 +68,7 @@ def render() -> WhatIf:
         table = gr.Dataframe(headers=COLUMNS, interactive=False, wrap=True, datatype=["number", "str", "str", "str",
                                                                                       "number"],
                              label="Counterfactuals (fewest edits first)", max_height=320)
-        files = downloads("Download the counterfactuals: JSON, CSV", height=130)
+        files = downloads("Download the counterfactuals: JSON, CSV")
         found = gr.State([])  # the counterfactual texts, for applying one
         pick = gr.Dropdown([], label="Apply a counterfactual to the edited text", interactive=True)
         edited = gr.Textbox(label="Edited text", lines=3, max_length=100_000,
@@ -129,23 +130,29 @@ def apply(found: list[str] | None, index):
 
 
 def side_by_side(task: str, text: str, edited: str, model_name: str, method: str, seed, labels: str | None,
-                 progress, values: dict):
-    """The original and the edit explained the same way, the changed words, the change in scores."""
+                 progress, values: dict, target: str | None = None, contrast: str | None = None):
+    """The original and the edit explained the same way and for the same target, like for like: the
+    chosen one (``target``), else the original's prediction, rather than ``contrast`` when one is chosen;
+    the changed words and the change in every label's score."""
     model = resolve(model_name, task, progress)
     if not (edited or "").strip():
-        from model.errors import InputError
-
         raise InputError("Type the edited text (or apply a counterfactual) to compare it with the original.")
     request = {"labels": split_labels(labels)} if labels is not None else {}
-    first = explaining.run(model, text, method, progress, seed, values, **request)
-    second = explaining.run(model, edited, method, progress, seed, values, **request)
+    request["contrast"] = contrast or None
+    first = explaining.run(model, text, method, progress, seed, values, target=target or None, **request)
+    chosen = target or (first.labels[int(first.probabilities.argmax())] if len(first.labels) else None)
+    same = [chosen] if chosen in first.targets else list(first.targets) or None
+    second = explaining.run(model, edited, method, progress, seed, values, target=same, **request)
     before, after = whatif_charts.changed_words(text, edited)
     output = get_task(model.task).OUTPUT
+    shown = first.targets.index(chosen) if chosen in first.targets else 0
     return (top_labels(first.labels, first.probabilities, k=TOP_K), top_labels(second.labels, second.probabilities,
                                                                                k=TOP_K),
             before, after, whatif_charts.score_change(list(first.labels), first.probabilities, second.probabilities,
                                                       output=output),
-            charts.attribution_bars(first, sort=True, top=20), charts.attribution_bars(second, sort=True, top=20))
+            charts.attribution_bars(first, shown, sort=True, top=20),
+            charts.attribution_bars(second, second.targets.index(first.targets[shown]) if first.targets else 0,
+                                    sort=True, top=20))
 
 
 def outputs_of(view: WhatIf) -> tuple[list, list]:

@@ -132,7 +132,13 @@ def long_example_button(text_box: gr.Textbox) -> gr.Button:
     return button
 
 
-def downloads(label: str, height: int = 190) -> gr.File:
+EXPLANATION_FILES = ("Download: JSON, words CSV, tokens CSV; for a text of several sentences a sentences CSV, and for a "
+                     "long text the text itself (.txt), which the CSVs refer to")
+
+
+def downloads(label: str = EXPLANATION_FILES, height: int | None = None) -> gr.File:
+    """A download box whose label names every file it can hold; it grows to show them all (no file is
+    hidden below a scroll)."""
     return gr.File(label=label, file_count="multiple", height=height)
 
 

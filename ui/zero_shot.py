@@ -86,9 +86,11 @@ def counterfactual_search(text: str, labels: str, model_name: str, generator: st
 
 @gpu.work
 def what_if(text: str, edited: str, labels: str, model_name: str, method: str, seed: int, progress=gr.Progress(),
-            **values):
-    """The original and the edited text side by side: label scores, explanations, changed words."""
-    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, labels, progress, values)
+            contrast: str | None = None, **values):
+    """The original and the edited text side by side, both explained for the original's top label, rather than
+    the chosen contrast: label scores, explanations, changed words."""
+    return whatif.side_by_side(TASK, text, edited, model_name, method, seed, labels, progress, values,
+                               contrast=contrast)
 
 
 def labels_above_half(prediction: dict | None):
@@ -122,7 +124,7 @@ def render(page: Page) -> None:
     multiples = gr.Plot(label="Contributions per label")
     heat = gr.Plot(label="Text heatmap (top label)")
     doc = document.render("The text by sentence, for the top label")
-    files = downloads("Download: JSON, words CSV, tokens CSV")
+    files = downloads()
     edit = whatif.render()
     shown, shown_target = gr.State(None), gr.State(0)  # the explanation on screen and the label the view shows
     results = [label, scores, notes, multiples, heat, files, shown, shown_target]
@@ -142,10 +144,10 @@ def render(page: Page) -> None:
                     search_outputs, inputs_kwargs={**edit.controls, **option_kwargs}, api_name="zero_shot_counterfactuals")
     edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
     edit.compare.click(what_if, [text_box, edit.edited, labels, model, method, seed], compare_edit_outputs,
-                       inputs_kwargs={**params, **option_kwargs}, api_name="zero_shot_what_if")
+                       inputs_kwargs={**params, **option_kwargs, "contrast": contrast}, api_name="zero_shot_what_if")
     clear_on_change([text_box, labels, model, edit.generator, edit.max_edits, *edit.controls.values(), *option_controls],
                     search_outputs)
-    clear_on_change([text_box, labels, edit.edited, model, method, seed, *option_controls, *params.values()],
+    clear_on_change([text_box, labels, edit.edited, model, method, seed, contrast, *option_controls, *params.values()],
                     compare_edit_outputs)
     inputs = [text_box, labels, *option_controls, contrast, model, method, seed, why.typed, why.marked,
               *params.values(), *reading.values()]

@@ -10,12 +10,13 @@ import plotly.graph_objects as go
 
 from .style import NEGATIVE, POSITIVE, layout, plain, short
 
-_PIECES = re.compile(r"\s+|\S+")
+_PIECES = re.compile(r"\s+|\w+(?:['’-]\w+)*|[^\w\s]")  # spaces, words, each punctuation mark
 
 
 def changed_words(original: str, edited: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
     """Both texts as (piece, category) pairs for highlighted-text views: "removed" / "replaced" in
-    the original, "added" / "replaced" in the edit, None where they agree (a word-level diff)."""
+    the original, "added" / "replaced" in the edit, None where they agree (a word-level diff: a word's
+    punctuation is a piece of its own, so a replaced word does not take its full stop with it)."""
     a, b = _PIECES.findall(original), _PIECES.findall(edited)
     before: list[tuple[str, str | None]] = []
     after: list[tuple[str, str | None]] = []

@@ -21,6 +21,7 @@ import numpy as np
 
 from model.tasks import Target
 from model.tokens import Tokenized
+from model.validation import counted
 
 from . import features as granularity_
 from .base import Method, MethodResult, Param, Steps
@@ -61,9 +62,11 @@ class HierarchicalMethod(Method):
         refined = len(meta.get("refined", ()))
         if meta.get("coarse") == "shap":
             base = float(explanation.base_values[target])
-            return (f"{refined} sentences refined into words; base (everything hidden) {base:.4g}, the contributions "
+            return (f"{counted(refined, 'sentence')} refined into words; base (everything hidden) {base:.4g}, the "
+                    "contributions "
                     f"add up to {float(explanation.outputs[target]) - base:+.4g}")
-        return f"{refined} sentences refined into words; each sentence's value is the output minus the output without it"
+        return (f"{counted(refined, 'sentence')} refined into words; each sentence's value is the output minus the output "
+                "without it")
 
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         return params["evaluations"]

@@ -113,10 +113,9 @@ def class_labels(model_name: str):
         log.info("class labels of %r unavailable: %s", model_name, err)
         warn(err)
     return (gr.Dropdown(choices=[("predicted class", ""), *((label, label) for label in labels)], value=""),
-            gr.Dropdown(choices=[(NO_CONTRAST, ""), *((label, label) for label in labels)], value=""))
+            gr.Dropdown(choices=[(label, label) for label in labels], value=None))
 
 
-NO_CONTRAST = "nothing (why this class)"
 
 
 @handler
@@ -159,9 +158,10 @@ def render(page: Page) -> None:
         with gr.Column():
             model = page.models.dropdown((TASK,))
             target = gr.Dropdown([("predicted class", "")], value="", label="Explain class", allow_custom_value=True)
-            contrast = gr.Dropdown([(NO_CONTRAST, "")], value="", label="Rather than",
-                                   info="why this class rather than another: explains log p(class) − log p(other)",
-                                   allow_custom_value=True)
+            # (empty: why this class; no "nothing" choice, whose shown words a typed label would be appended to)
+            contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
+                                   info="empty: why this class; a class: why this one rather than it, explained as "
+                                        "log p(class) − log p(other)")
     method, params, seed = method_row()
     options = {p.name: control(p) for p in Classification.OPTIONS if p.name not in READING_NAMES}
     options.update(reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES]))

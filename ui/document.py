@@ -11,6 +11,7 @@ from explain import Explanation
 from explain.charts import document as charts
 from model.tasks import TASKS
 from model.tasks.base import Words
+from model.validation import counted
 
 BY_SENTENCE = ("sentence", "paragraph")
 
@@ -41,8 +42,7 @@ def reading(e: Explanation) -> str:
     """How the text was read, in one safe Markdown paragraph."""
     windows = e.meta.get("windows")
     paragraphs = len({s.paragraph for s in e.sentences})
-    size = f"{len(e.words):,} words, {len(e.sentences):,} sentences in {paragraphs:,} paragraph" + \
-        ("s" if paragraphs != 1 else "")
+    size = f"{counted(len(e.words), 'word')}, {counted(len(e.sentences), 'sentence')} in {counted(paragraphs, 'paragraph')}"
     if not windows:
         return f"The model read the whole text at once ({size})."
     rule = TASKS[e.task].WORDS.window_rule if e.task in TASKS else Words().window_rule  # (the task's own words)

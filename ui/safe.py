@@ -16,8 +16,19 @@ _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)|(?i:(?<=w)(\.)(?=\S))|(@)")
 
 
 def message(text: object) -> str:
-    """A toast's message: HTML-escaped (Gradio renders it as HTML)."""
-    return html.escape(str(text), quote=False)
+    """A toast's message: HTML-escaped, since the page renders it as HTML; as it is for a program calling the
+    API (gradio_client and MCP say so in the ``x-gradio-user`` header), whose error must read as the text
+    itself ("'<b>bold</b>' is not one of …", not "'&lt;b&gt;…")."""
+    return str(text) if from_a_program() else html.escape(str(text), quote=False)
+
+
+def from_a_program() -> bool:
+    """Whether the request being answered comes from gradio_client or an MCP client, not the page."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    headers = getattr(request, "headers", None) or {}
+    return str(headers.get("x-gradio-user", "")).lower() in ("api", "mcp")
 
 
 def markdown(text: object) -> str:

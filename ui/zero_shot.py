@@ -48,7 +48,7 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
     independent = bool(multi_label) or len(e.labels) == 1
     e, card = explaining.scored(model, e, progress, target=best)
     e = reason.measured(e, rationale, target=best)
-    lines = [*explanation_notes(e, target=best), faithfulness(card, f"{e.labels[best]}: "),
+    lines = [*explanation_notes(e, target=best, sides=(e.labels[best],)), faithfulness(card, f"{e.labels[best]}: "),
              reason.line(e, f"{e.labels[best]}: ")]
     if len(e.labels) == 1:
         lines.insert(0, ONE_LABEL)
@@ -59,7 +59,6 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
                                           else "word"), heat, write_files(e, "zero-shot"), e.to_dict(), best)
 
 
-NO_CONTRAST = "nothing (why each label)"
 
 
 def contrast_choices(labels: str | None):
@@ -68,7 +67,7 @@ def contrast_choices(labels: str | None):
         names = split_labels(labels) if labels and labels.strip() else []
     except ValueError:
         names = []
-    return gr.Dropdown(choices=[(NO_CONTRAST, ""), *((n, n) for n in names)], value="")
+    return gr.Dropdown(choices=[(n, n) for n in names], value=None)
 
 
 @handler
@@ -106,9 +105,9 @@ def render(page: Page) -> None:
             labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
                                 value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
             option_controls = [control(p) for p in POSITIONAL]
-            contrast = gr.Dropdown([(NO_CONTRAST, "")], value="", label="Rather than",
-                                   info="why each label rather than this one: explains log score − log score of this "
-                                        "label", allow_custom_value=True)
+            contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
+                                   info="empty: why each label; a label: why each other label rather than it, explained "
+                                        "as log score − log score of this label")
     model = page.models.dropdown((TASK,))
     method, params, seed = method_row()
     reading = reading_controls([p for p in ZeroShot.OPTIONS if p.name in READING_NAMES])

@@ -56,6 +56,9 @@ def projection(texts: list[str], vectors: np.ndarray, dims: int = 2, method: str
             fig.update_layout({axis: {"range": [low - pad, high + pad]}})
     else:  # a camera further out than Plotly's default, so the cube is not clipped at the bottom
         fig.update_layout(scene={"aspectmode": "cube", "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.0}}})
+        for axis, column in (("xaxis", 0), ("yaxis", 1), ("zaxis", 2)):  # an axis with no spread: a plain -1..1
+            if not np.ptp(points[:, column]):
+                fig.update_layout(scene={axis: {"range": [-1, 1]}})
     return fig
 
 
@@ -94,10 +97,16 @@ def project(vectors: np.ndarray, dims: int, method: str) -> tuple[np.ndarray, st
         raise InputError("The projection must be 'pca' or 'umap'.")
     from sklearn.decomposition import PCA
 
-    k = min(dims, len(vectors), vectors.shape[1])
+    distinct = len(np.unique(np.round(vectors, 6), axis=0))
+    k = max(1, min(dims, distinct - 1, vectors.shape[1]))  # n different points span at most n - 1 dimensions
     points = PCA(n_components=k, random_state=0).fit_transform(vectors)
+    points[np.abs(points) < 1e-9 * max(1.0, float(np.abs(points).max()))] = 0.0  # (rounding noise, not a direction)
     if k < dims:
         points = np.hstack([points, np.zeros((len(points), dims - k))])
+        flat = f"{distinct} different text{'s' if distinct != 1 else ''} span{'s' if distinct == 1 else ''} " \
+               f"{'no dimension' if k == 0 or distinct < 2 else f'{k} dimension' + ('s' if k > 1 else '')}: the other " \
+               "axes are 0"
+        why = f"{why}; {flat}" if why else flat
     return points, "pca", why
 
 

@@ -75,11 +75,11 @@ def test_classify_other_target_and_lime(client):
 
 def test_class_labels_follow_the_model(client):
     update, rather = client.predict("intent-minilm", api_name="/class_labels")
-    for dropdown in (update, rather):
-        values = [choice[1] for choice in dropdown["choices"]]
-        assert values[0] == "" and "transfer" in values and len(values) == 158
-        assert values[1:] == sorted(values[1:])
-    assert rather["choices"][0][0] == "nothing (why this class)"
+    values = [choice[1] for choice in update["choices"]]
+    assert values[0] == "" and "transfer" in values and len(values) == 158
+    assert values[1:] == sorted(values[1:])
+    others = [choice[1] for choice in rather["choices"]]  # "Rather than": the classes alone, nothing chosen (empty:
+    assert others == values[1:] and rather["value"] is None  # why this class), so a typed label is not appended to one
 
 
 def test_classify_rather_than_is_the_difference_of_two_logit_explanations(client, intent_model):

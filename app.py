@@ -36,7 +36,9 @@ TOOL_TABS = (("Attention", attention), ("Dataset", dataset), ("Inside the Transf
              ("Train a classifier", train))
 CSS = """.example-file { background: var(--background-fill-primary) !important;
   border: 1px solid var(--button-primary-background-fill) !important;
-  color: var(--button-primary-background-fill) !important; }"""  # (a secondary button looked disabled)
+  color: var(--button-primary-background-fill) !important; }
+.textfield { word-break: normal !important; overflow-wrap: break-word !important; }"""
+# (a secondary button looked disabled; highlighted text broke words anywhere at line ends: "three mo|nths")
 log = logging.getLogger("studio")
 
 
@@ -52,6 +54,15 @@ Beyond one sentence: **Dataset** explains a whole file and shows what the model 
 Transformer** recomputes self-attention step by step on the real model, and **Train a classifier** makes a model
 of your own labels to explain like the others.
 """
+
+
+def offline_models() -> str:
+    """What is offered without the Hub, in words: "bundled models", "bundled and local models", ..."""
+    from model import list_models
+
+    kinds = {"bundled": "bundled", "local": "local", "plugin": "plugin"}
+    present = [word for origin, word in kinds.items() if any(s.origin == origin for s in list_models())]
+    return (" and ".join([", ".join(present[:-1]), present[-1]]) if len(present) > 1 else present[0]) + " models"
 
 
 def tabs() -> list:
@@ -73,7 +84,8 @@ def build() -> gr.Blocks:
     with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
         gr.Markdown(intro())
         if not online:
-            gr.Markdown("*The Hugging Face Hub is not reachable from this server: only the bundled models are offered.*")
+            gr.Markdown(f"*The Hugging Face Hub is not reachable from this server: only the {offline_models()} are "
+                        "offered.*")
         page = Page(demo=demo, models=ModelLists(online), online=online)
         for title, render in tabs():
             with gr.Tab(title):

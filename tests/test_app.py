@@ -73,6 +73,8 @@ def test_the_operators_folders_appear_in_every_tab_of_their_task(tmp_path):
         assert [(s.name, s.task, s.origin) for s in specs] == [("my-roberta", "classification", "local"),
                                                                 ("my-nli", "zero-shot", "local")]
         components = app.build().config["components"]
+        said = [c["props"].get("value") for c in components if c["type"] == "markdown"]
+        assert any("only the bundled and local models are offered" in str(v) for v in said)  # (not "bundled" alone)
         lists = [[list(c) for c in component["props"]["choices"]] for component in components
                  if component["type"] == "dropdown" and any(
                      str(c[1]) in ("intent-minilm", "minilm-zeroshot") for c in component["props"]["choices"])]

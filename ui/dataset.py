@@ -72,8 +72,19 @@ def _top_words(record: dict, k: int = 3) -> str:
     return ", ".join(f"{word} {value:+.3f}" for word, value in RowResult.from_record(record).top_words[:k])
 
 
+CELL_CHARS = 300  # a row's text in the table (its whole text: the downloads and the document view below)
+
+
+def _cell(text: str | None) -> str:
+    """A row's text as the table shows it: the start of a long one, its length said."""
+    text = text or ""
+    if len(text) <= CELL_CHARS:
+        return text
+    return f"{text[:CELL_CHARS - 1].rstrip()}… ({len(text):,} characters; the whole row is in the downloads)"
+
+
 def _rows(records: list[dict]) -> list[list]:
-    return [[r["row"], r["text"] if r["text"] is not None else "", r["label"] or "",
+    return [[r["row"], _cell(r["text"]), r["label"] or "",
              r["prediction"] or "" if not r["error"] else f"not explained: {r['error']}",
              "" if r["correct"] is None else "✓" if r["correct"] else "✗",
              None if r["confidence"] is None else round(r["confidence"], 4), _top_words(r) if not r["error"] else ""]
@@ -153,7 +164,8 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     return (summary_text(run, len(records), records), {"headers": COLUMNS, "data": _rows(records)},
             dataset_charts.global_importance(summary), dataset_charts.confusion(summary),
             {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files],
-            {"headers": METHOD_HEADERS, "data": method_rows(by_method)}, str(explanations))
+            gr.Dataframe(value={"headers": METHOD_HEADERS, "data": method_rows(by_method)}, visible=bool(by_method)),
+            str(explanations))
 
 
 def method_rows(table: list[dict]) -> list[list]:
@@ -214,12 +226,13 @@ def summary_text(run: DatasetRun, done: int, records: list[dict] = ()) -> str:
     """What the run did, in a few safe Markdown lines: rows explained of rows read, why it stopped, errors."""
     s = run.summary
     explained = done - s.error_count
-    lines = [f"**{explained:,} of {counted(done, 'row')}** explained with {method_label(run.method)} on "
+    total = max(done, run.total or done)  # the rows the run was to explain (more than those done when it stopped)
+    lines = [f"**{explained:,} of {counted(total, 'row')}** explained with {method_label(run.method)} on "
              f"`{markdown(run.model.info.name)}`" + (f" · accuracy **{s.accuracy:.1%}** on {s.labelled:,} labelled "
                                                      f"{'row' if s.labelled == 1 else 'rows'}"
                                                      if s.accuracy is not None else "")]
     if run.stopped == "cancelled":
-        lines.append(f"Cancelled: the {counted(done, 'row')} finished before are shown and in the downloads.")
+        lines.append(f"Cancelled after {counted(done, 'row')} of {total:,}: those finished are shown and in the downloads.")
     elif run.stopped == "time":
         lines.append(f"Stopped at the {SECONDS / 60:.0f}-minute limit: the {counted(done, 'row')} finished are shown.")
     if s.error_count:
@@ -306,7 +319,7 @@ def render(page: Page) -> None:
         run = gr.Button("Explain the file", variant="primary")
         stop = gr.Button("Cancel (keep the rows done)", variant="stop")
     summary = gr.Markdown()
-    by_method = gr.Dataframe(headers=METHOD_HEADERS, interactive=False, wrap=True,
+    by_method = gr.Dataframe(headers=METHOD_HEADERS, interactive=False, wrap=True, visible=False,
                              label="Per method: plausibility against the rationales (ERASER) and faithfulness "
                                    "(↑ higher is better, ↓ lower is better; – not measured)")
     files = downloads("Download: summary (JSON), rows (JSON Lines), every row's whole explanation (JSON Lines), global "

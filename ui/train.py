@@ -110,6 +110,7 @@ def train_model(page: Page):
         about = (f"{counted(len(examples.texts), 'example')} of {counted(len(examples.labels), 'label')} (fewest: "
                  f"{min(counts.values())} of {markdown(min(counts, key=counts.get))})")
         history, last_draw, result = [], 0.0, None
+        what = "finetune" if settings.mode == "finetune" else settings.optimizer  # (what an epoch is, on the chart)
         for kind, value in training.train_live(examples, name, settings):
             if kind == "stage":
                 progress(None, desc=value + "…")
@@ -124,18 +125,23 @@ def train_model(page: Page):
                              "converged)", unit="steps")
                 if time.perf_counter() - last_draw > 1 / DRAWS_PER_SECOND:
                     last_draw = time.perf_counter()
-                    yield (f"- Training {markdown(name)} on {about}…", training_charts.curves(history),
+                    yield (f"- Training {markdown(name)} on {about}…", training_charts.curves(history, what=what),
                            *[gr.skip()] * (3 + len(page.models.dropdowns)))
             else:
                 result = value
         evicted = TRAINED.put(name, result.model, owner=owner)
         archive, files = training.bundle(result, Path(tempfile.mkdtemp(prefix="trained-")))
         report = result.report
-        yield (_finished(result, name, about, evicted), training_charts.curves(result.history, f"Training {name}"),
+        yield (_finished(result, name, about, evicted), training_charts.curves(result.history, f"Training {name}", what),
                training_charts.confusion(report) if report else None,
                training_charts.per_class(report) if report else None, [str(archive), *map(str, files)],
                *page.models.refreshed())
     return train_model
+
+
+def text_and_label_columns(path: str | None):
+    """The text and label column choices of the chosen file (training has no rationale column)."""
+    return dataset_columns(path)[:2]
 
 
 def render(page: Page) -> None:
@@ -188,6 +194,6 @@ def render(page: Page) -> None:
     inputs = [paste, upload, text_column, label_column, name, encoder, mode, l2, optimizer, balanced, holdout, folds,
               seed, epochs, learning_rate, batch_size, layers]
     results = [status, curves, confusion, per_class, files]
-    upload.change(dataset_columns, upload, [text_column, label_column], api_name=False)
+    upload.change(text_and_label_columns, upload, [text_column, label_column], api_name=False)
     run.click(train_model(page), inputs, [*results, *page.models.components], api_name="train", concurrency_limit=1)
     clear_on_change(inputs, results)

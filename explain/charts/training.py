@@ -9,8 +9,13 @@ from .confusion import confusion_heatmap
 from .style import PALETTE, SERIES, layout, short
 
 
-def curves(history, title: str = "Training") -> go.Figure:
-    """Training loss and held-out loss per epoch (left axis), held-out accuracy (right axis)."""
+EPOCHS = {"lbfgs": "epoch (an L-BFGS step of up to 10 iterations)", "adam": "epoch (an Adam step on every example)",
+          "finetune": "epoch (a pass over every training example, in mini-batches)"}
+
+
+def curves(history, title: str = "Training", what: str = "lbfgs") -> go.Figure:
+    """Training loss and held-out loss per epoch (left axis), held-out accuracy (right axis); ``what`` is how
+    the model was trained ("lbfgs" or "adam" for a head, "finetune"), which says what an epoch is."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     epochs = [e.epoch for e in history]
     fig.add_trace(go.Scatter(x=epochs, y=[e.train_loss for e in history], name="training loss", mode="lines+markers",
@@ -29,8 +34,7 @@ def curves(history, title: str = "Training") -> go.Figure:
     subtitle = "" if last is None else f"epoch {last.epoch} · training loss {last.train_loss:.4f}" + (
         "" if last.heldout_accuracy is None else f" · held-out accuracy {last.heldout_accuracy:.1%}")
     fig.update_yaxes(title_text="cross-entropy", secondary_y=False, rangemode="tozero")
-    fig.update_xaxes(title_text="epoch (an L-BFGS step of up to 10 iterations for a head)", dtick=1 if len(epochs)
-                     <= 20 else None)
+    fig.update_xaxes(title_text=EPOCHS.get(what, "epoch"), dtick=1 if len(epochs) <= 20 else None)
     layout(fig, title, subtitle, height=420, margin={"l": 10, "r": 10, "t": 80, "b": 40},
             legend={"orientation": "h", "y": -0.25})
     return fig

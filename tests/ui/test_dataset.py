@@ -104,7 +104,8 @@ def test_cancel_keeps_the_rows_done(client):
     summary, table, *_, files, _ = job.result(timeout=300)
     done = len(table["data"])
     assert 0 < done < 300 and done % 16 == 0
-    assert f"Cancelled: the {done:,} rows finished before are shown" in summary
+    assert f"Cancelled after {done:,} rows of 300: those finished are shown" in summary
+    assert f"**{done:,} of 300 rows** explained" in summary  # (it said "144 of 144 rows explained")
     assert len(list(iter_records(next(f for f in files if f.endswith("-rows.jsonl"))))) == done
 
 

@@ -8,7 +8,6 @@ from plotly.subplots import make_subplots
 from .confusion import confusion_heatmap
 from .style import PALETTE, SERIES, layout, short
 
-
 EPOCHS = {"lbfgs": "epoch (an L-BFGS step of up to 10 iterations)", "adam": "epoch (an Adam step on every example)",
           "finetune": "epoch (a pass over every training example, in mini-batches)"}
 

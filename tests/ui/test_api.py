@@ -219,3 +219,16 @@ def test_errors_are_one_sentence(client, api_name, args):
         client.predict(*args, api_name=api_name)
     message = str(err.value)
     assert "Traceback" not in message and "\n" not in message.strip()
+
+
+def test_the_what_if_explains_both_sides_for_the_same_class(client):
+    """Classify explained each side's own prediction (two charts of different classes) and ignored "Explain
+    class" and "Rather than": both sides now explain the chosen class, rather than the chosen one."""
+    text, edited = "my card was declined at the store", "what is the balance of my account"
+    *_, before, after = client.predict(text, edited, "intent-minilm", "occlusion", 0, target="card_declined",
+                                       contrast="balance", api_name="/what_if")
+    titles = {figure(before)["layout"]["title"]["text"], figure(after)["layout"]["title"]["text"]}
+    assert titles == {"Occlusion · why card_declined rather than balance"}
+    *_, before, after = client.predict(text, edited, "intent-minilm", "occlusion", 0, api_name="/what_if")
+    assert figure(before)["layout"]["title"]["text"] == figure(after)["layout"]["title"]["text"] == \
+        "Occlusion · card_declined"  # the original's prediction, on both sides

@@ -239,3 +239,48 @@ def test_a_long_document_gets_the_document_view(page):
     titles = _title_texts(panel)
     assert "Word contributions" not in titles and "Text heatmap" not in titles
     assert panel.get_by_text("Read as 10 windows", exact=False).count() >= 1
+    # every download shown and named: JSON, words, tokens, sentences and the text itself (3 of 5 were shown)
+    box = panel.evaluate_handle("""p => Array.from(p.querySelectorAll('.block')).filter(
+        b => b.innerText.includes('Download: JSON') && b.innerText.includes('sentences CSV')).pop()""")
+    shown = box.evaluate("b => b.innerText").replace("\n", "")  # (a name and its suffix sit on two lines)
+    for suffix in (".json", "-words.csv", "-tokens.csv", "-sentences.csv", "-text.txt"):
+        assert suffix in shown, (suffix, shown)
+    assert box.evaluate("""b => Array.from(b.querySelectorAll('*')).every(x => x.scrollHeight <= x.clientHeight + 2
+        || !['auto', 'scroll'].includes(getComputedStyle(x).overflowY))""")  # nothing hidden below a scroll
+    # the shaded text wraps at spaces: no word broken at a line's end ("three mo|nths")
+    breaks = panel.locator("[data-testid='highlighted-text:textfield']").first.evaluate(
+        "e => getComputedStyle(e.querySelector('.textfield') || e).wordBreak")
+    assert breaks == "normal"
+
+
+def test_the_attention_tab_reads_a_long_text_window_by_window(page):
+    """A text longer than one window crashed the tab ("Something went wrong"): it shows the first window,
+    says where it is, and offers the others."""
+    page.get_by_role("tab", name="Attention").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    words = ("my card was declined at the store and I need to know why before my trip next week " * 40).split()[:600]
+    panel.get_by_label("Text").first.fill(" ".join(words))
+    panel.get_by_role("button", name="Show attention", exact=True).click()
+    panel.get_by_text("overlapping windows", exact=False).first.wait_for(state="visible", timeout=120_000)
+    assert "Shown: window 1" in panel.inner_text() and "Something went wrong" not in page.content()
+    _wait_for_title(page, panel, "Attention · layer 6")
+    chooser = panel.get_by_label("Window of the text shown")
+    chooser.click()
+    page.get_by_role("option", name="window 2 of", exact=False).click()
+    for _ in range(240):
+        if "Shown: window 2" in panel.inner_text():
+            break
+        page.wait_for_timeout(250)
+    assert "Shown: window 2" in panel.inner_text()
+    assert not page.dialogs
+
+
+def test_typing_a_class_in_rather_than_is_that_class(page):
+    """Typing in "Rather than" was appended to "nothing (why this class)" and then refused."""
+    panel = _classify_panel(page)
+    rather = panel.get_by_label("Rather than")
+    rather.click()
+    rather.fill("balance")
+    rather.press("Enter")
+    page.wait_for_timeout(500)
+    assert rather.input_value() == "balance"

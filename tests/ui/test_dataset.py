@@ -125,3 +125,13 @@ def test_the_summary_counts_what_was_explained_in_plain_words(additive):
     one = explain_dataset(additive, rows[:1], "occlusion", label_column="label")
     assert summary_text(one, len(list(one))).startswith("- **1 of 1 row** explained") and \
         "on 1 labelled row" in summary_text(one, 1)
+
+
+def test_a_long_row_is_shown_by_its_start_in_the_table():
+    """A 9 KB row filled a table cell whole."""
+    from ui.dataset import CELL_CHARS, _cell
+
+    long = "word " * 2_000
+    shown = _cell(long)
+    assert len(shown) < CELL_CHARS + 80 and shown.startswith("word word") and "10,000 characters" in shown
+    assert _cell("short") == "short" and _cell(None) == ""

@@ -58,3 +58,19 @@ def test_labels_are_text_and_bad_input_is_one_sentence(client, tmp_path):
     latin.write_bytes("text,label\ncaf\xe9,x\n".encode("latin-1"))
     with pytest.raises(AppError, match="'latin.csv' is not UTF-8 text"):
         client.predict("", handle_file(str(latin)), "text", "label", "latin", *DEFAULTS, api_name="/train")
+
+
+def test_the_upload_asks_for_two_columns_and_the_chart_says_what_an_epoch_is():
+    """The upload printed "A function (dataset_columns) returned too many output values (needed: 2, returned:
+    3)" every time; the fine-tune chart's x-axis spoke of L-BFGS steps."""
+    from explain.charts.training import curves
+    from model.train import Epoch
+    from ui.page import EXAMPLE_FILE
+    from ui.train import text_and_label_columns
+
+    assert len(text_and_label_columns(str(EXAMPLE_FILE))) == 2
+    history = [Epoch(0, 1.0, None, None, 0.0), Epoch(1, 0.5, None, None, 1.0)]
+    assert curves(history, what="finetune").layout.xaxis.title.text == \
+        "epoch (a pass over every training example, in mini-batches)"
+    assert "L-BFGS" in curves(history, what="lbfgs").layout.xaxis.title.text
+    assert "Adam" in curves(history, what="adam").layout.xaxis.title.text

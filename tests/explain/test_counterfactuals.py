@@ -145,3 +145,21 @@ def test_zero_shot_and_similarity(nli, encoder):
         counterfactuals(nli, text)
     with pytest.raises(InputError, match="need the second text"):
         counterfactuals(encoder, text)
+
+
+@pytest.mark.parametrize("generator, settings", [("ablation_flip", {}), ("hotflip", {}),
+                                                 ("word_replace", {"rules": "good -> bad | awful\nnow -> never\n"
+                                                                            "movie -> food"})])
+def test_every_generators_edits_rebuild_its_text(classifier, generator, settings):
+    """Each edit's span covers exactly what changed: the edits applied to the original give the text (ablation
+    removed a word and a space while its edit covered the word only), and deleting the last words leaves no
+    trailing space ("please set a timer now" -> "please set a ")."""
+    checked = 0
+    for text in ["the movie was very good now", "please set a timer now", "good, good movie."]:
+        found = counterfactuals(classifier, text, generator=generator, max_edits=3, limit=20, **settings)
+        checked += len(found)
+        for c in found:
+            assert apply_edits(text, c.edits) == c.text
+            assert c.text == c.text.strip() and "  " not in c.text
+            assert all(text[e.start:e.end] == e.before for e in c.edits)
+    assert checked  # (some were found: the checks are not vacuous)

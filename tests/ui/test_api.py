@@ -232,3 +232,11 @@ def test_the_what_if_explains_both_sides_for_the_same_class(client):
     *_, before, after = client.predict(text, edited, "intent-minilm", "occlusion", 0, api_name="/what_if")
     assert figure(before)["layout"]["title"]["text"] == figure(after)["layout"]["title"]["text"] == \
         "Occlusion · card_declined"  # the original's prediction, on both sides
+
+
+def test_an_api_error_reads_as_the_text_itself(client):
+    """The page renders an error as HTML, so it gets it escaped; a program calling the API got the entities
+    ("'&lt;b&gt;bold&lt;/b&gt;' is not one of …")."""
+    with pytest.raises(AppError) as refused:
+        client.predict("transfer money", "intent-minilm", "shap", "<b>bold</b>", 0, True, api_name="/classify")
+    assert "'<b>bold</b>' is not one of" in str(refused.value) and "&lt;" not in str(refused.value)

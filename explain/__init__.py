@@ -11,6 +11,7 @@ from .base import Computed, Method, MethodResult, Param
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .counterfactuals import Counterfactual, Counterfactuals, Edit, counterfactuals
 from .explanation import Explanation
+from .influence import Influence, SelfInfluence, influence, self_influence
 from .metrics import (
     METRICS,
     Agreement,
@@ -28,7 +29,8 @@ from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
 from .units import Sentence, Token, Word
 
-__all__ = ["Agreement", "BudgetExceeded", "Computed", "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
+__all__ = ["Agreement", "BudgetExceeded", "Computed", "Influence", "SelfInfluence", "influence", "self_influence",
+           "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
            "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
            "ModelUnavailable", "Param", "Plausibility", "ResourceExhausted", "Scorecard", "Sentence", "Token", "Word", "compare",
            "counterfactuals", "evaluate", "explain", "explain_many", "get_method", "load_plugins", "plausibility",

@@ -23,6 +23,7 @@ import torch
 from .base import ModelInfo, TextModel
 from .classifier import ClassifierModel, IntentNetwork
 from .errors import InputError
+from .record import read_record
 from .registry import REGISTRY
 from .tasks import Classification, Embedding
 from .validation import MAX_LABEL_CHARS
@@ -133,6 +134,9 @@ def save_trained(model: ClassifierModel, folder: str | os.PathLike) -> list[Path
     if trained["mode"] == "finetune":
         for key, value in model.network.encoder.transformer.state_dict().items():
             tensors[f"encoder.{key}"] = value.detach().float().cpu().contiguous()
+    record = trained.get("record")
+    if record is not None:  # the training rows travel with the model (training-data attribution, retraining)
+        tensors.update(record.tensors())
     save_file(tensors, str(folder / WEIGHTS_NAME))
     config = {"format": FORMAT, "version": FORMAT_VERSION, "name": model.name, "task": Classification.NAME,
               "encoder": trained["encoder"], "encoder_task": Embedding.NAME, "mode": trained["mode"],
@@ -140,7 +144,7 @@ def save_trained(model: ClassifierModel, folder: str | os.PathLike) -> list[Path
               "normalize": bool(model.network.encoder.normalize), "head": list(head.weight.shape),
               "training": trained["settings"]}
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-    return [folder / WEIGHTS_NAME, folder / CONFIG_NAME]
+    return [folder / WEIGHTS_NAME, folder / CONFIG_NAME] + ([record.save(folder)] if record is not None else [])
 
 
 def is_trained_folder(path: object) -> bool:
@@ -200,5 +204,7 @@ def from_saved(folder: str | os.PathLike, config: dict, tensors: dict, encoder_m
             raise InputError(f"{folder.name!r}: the fine-tuned encoder's weights do not fit "
                              f"{encoder_model.name}.") from None
     name = config.get("name") if isinstance(config.get("name"), str) and _NAME.match(config["name"]) else folder.name
-    return build_classifier(name, encoder_model, head, labels, encoder=encoder,
-                            settings=config.get("training") if isinstance(config.get("training"), dict) else {})
+    model = build_classifier(name, encoder_model, head, labels, encoder=encoder,
+                             settings=config.get("training") if isinstance(config.get("training"), dict) else {})
+    model.trained["record"] = read_record(folder, tensors, len(labels))
+    return model

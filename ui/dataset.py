@@ -164,8 +164,17 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
     return (summary_text(run, len(records), records), {"headers": COLUMNS, "data": _rows(records)},
             dataset_charts.global_importance(summary), dataset_charts.confusion(summary),
             {"headers": COLUMNS, "data": _rows(wrong)}, projection, [str(f) for f in files],
-            gr.Dataframe(value={"headers": METHOD_HEADERS, "data": method_rows(by_method)}, visible=bool(by_method)),
-            str(explanations))
+            {"headers": METHOD_HEADERS, "data": method_rows(by_method)}, str(explanations))
+
+
+def shown_if_filled(table):
+    """The per-method table only when it has rows (with a rationale column or methods compared): an empty one
+    showed its headers alone."""
+    import pandas as pd
+
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame((table or {}).get("data", []))
+    filled = frame.astype(str).apply(lambda column: column.str.strip()).replace({"": pd.NA, "nan": pd.NA})
+    return gr.update(visible=len(filled.dropna(how="all")) > 0)
 
 
 def method_rows(table: list[dict]) -> list[list]:
@@ -340,6 +349,7 @@ def render(page: Page) -> None:
     run.click(dataset, [upload, text_column, label_column, model, method, seed, limit, score], results,
               inputs_kwargs={**params, **reading, "rationale_column": rationale_column, "compare": compare},
               api_name="dataset", concurrency_limit=1).success(
+        shown_if_filled, by_method, by_method, api_name=False, queue=False).success(
         dataset_documents, explanations, [row_choice, shown, *doc.outputs], api_name=False)
     row_choice.input(row_document, [explanations, row_choice], [shown, *doc.outputs], api_name=False)
     document.wire(doc, shown)

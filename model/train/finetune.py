@@ -16,8 +16,10 @@ from .settings import Epoch, Settings
 
 
 def finetune(encoder_model: TextModel, head: torch.nn.Linear, texts: list[str], y: np.ndarray, k: int,
-              settings: Settings, heldout: tuple | None, on_epoch, on_step) -> tuple[torch.nn.Module, list[Epoch]]:
-    """The head and the encoder's top layers together, AdamW, mini-batches; a copy of the encoder."""
+             settings: Settings, heldout: tuple | None, on_epoch, on_step,
+             on_checkpoint=None) -> tuple[torch.nn.Module, list[Epoch]]:
+    """The head and the encoder's top layers together, AdamW, mini-batches; a copy of the encoder.
+    ``on_checkpoint(encoder, head, layers, learning_rate)`` at every epoch's end (what TracIn reads)."""
     from types import SimpleNamespace
 
     from ..internals import anatomy
@@ -82,6 +84,10 @@ def finetune(encoder_model: TextModel, head: torch.nn.Linear, texts: list[str], 
                              round(time.perf_counter() - started, 4)))
         if on_epoch is not None:
             on_epoch(history[-1])
+        if on_checkpoint is not None:
+            with torch.no_grad():
+                on_checkpoint(encoder, head, {name: p.detach().clone() for name, p in encoder.named_parameters()
+                                              if p.requires_grad}, settings.learning_rate or 3e-5)
     for parameter in encoder.parameters():
         parameter.requires_grad_(False)
     return encoder.eval(), history

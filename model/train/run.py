@@ -16,6 +16,7 @@ import torch
 
 from ..errors import InputError
 from ..loading.load import load_model
+from ..record import Checkpoint, TrainingRecord
 from ..trained import build_classifier, check_name, save_trained
 from .data import Examples
 from .finetune import finetune
@@ -42,8 +43,10 @@ def _split(targets: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndar
 def train(examples: Examples, name: str, settings: Settings = Settings(), *, cache_dir: str | None = None,
           on_epoch: Callable[[Epoch], None] | None = None,
           on_step: Callable[[int, int, int], None] | None = None,
-          on_stage: Callable[[str], None] | None = None) -> Result:
-    """Train a classifier called ``name`` on ``examples``; nothing is registered (see ``TRAINED``)."""
+          on_stage: Callable[[str], None] | None = None, heldout: np.ndarray | None = None) -> Result:
+    """Train a classifier called ``name`` on ``examples``; nothing is registered (see ``TRAINED``).
+    ``heldout``: which examples to hold out (a bool per example) instead of the settings' seeded split
+    (retraining without some rows keeps the split it had)."""
 
     check_name(name)
     settings = settings.check()
@@ -56,7 +59,10 @@ def train(examples: Examples, name: str, settings: Settings = Settings(), *, cac
         on_stage(f"Embedding {len(texts):,} examples with {encoder_model.name}")
     x = encoder_model.predict(texts).astype(np.float64)
     seconds["embedding"] = time.perf_counter() - started
-    train_rows, held_rows = _split(y, settings)
+    if heldout is None:
+        train_rows, held_rows = _split(y, settings)
+    else:
+        train_rows, held_rows = np.flatnonzero(~np.asarray(heldout)), np.flatnonzero(np.asarray(heldout))
     folds: list[float] = []
     if settings.folds:
         from sklearn.model_selection import StratifiedKFold
@@ -71,25 +77,36 @@ def train(examples: Examples, name: str, settings: Settings = Settings(), *, cac
             with torch.no_grad():
                 predicted[fold_test] = fold_head(torch.from_numpy(x[fold_test]).float()).argmax(1).numpy()
             folds.append(float((predicted[fold_test] == y[fold_test]).mean()))
-    heldout = (x[held_rows], y[held_rows]) if len(held_rows) else None
+    held = (x[held_rows], y[held_rows]) if len(held_rows) else None
     if on_stage:
         on_stage("Fitting the head")
     started = time.perf_counter()
-    head, history = fit_head(x[train_rows], y[train_rows], k, settings, heldout,
+    head, history = fit_head(x[train_rows], y[train_rows], k, settings, held,
                              on_epoch if settings.mode == "head" else None)
     seconds["head"] = time.perf_counter() - started
-    encoder = None
+    encoder, checkpoints = None, []
     if settings.mode == "finetune":
         if on_stage:
             on_stage(f"Fine-tuning the top {settings.layers} layers")
         started = time.perf_counter()
         held_texts = (tuple(texts[i] for i in held_rows), y[held_rows]) if len(held_rows) else None
+
+        def keep(tuned, tuned_head, layers, rate) -> None:  # (every row's features at this epoch, for TracIn)
+            checkpoints.append(Checkpoint(tuned_head.weight.double().cpu().numpy(),
+                                          tuned_head.bias.double().cpu().numpy(),
+                                          embed_with(encoder_model, tuned, texts), layers, rate))
+
         encoder, history = finetune(encoder_model, head, [texts[i] for i in train_rows], y[train_rows], k, settings,
-                                     held_texts, on_epoch, on_step)
+                                    held_texts, on_epoch, on_step, keep)
         seconds["finetune"] = time.perf_counter() - started
         seconds["finetune_examples_per_s"] = len(train_rows) * len(history) / seconds["finetune"]
     model = build_classifier(name, encoder_model, head, list(examples.labels), encoder=encoder,
                              settings=asdict(settings))
+    heldout_mask = np.zeros(len(texts), dtype=bool)
+    heldout_mask[held_rows] = True
+    final = x if encoder is None else embed_with(encoder_model, encoder, texts).astype(np.float64)
+    model.trained["record"] = TrainingRecord(tuple(texts), y.copy(), heldout_mask, final, settings.l2,
+                                             settings.class_weights, checkpoints)
     quality = None
     if settings.folds:
         quality = report(y, predicted, examples.labels, folds)
@@ -97,6 +114,18 @@ def train(examples: Examples, name: str, settings: Settings = Settings(), *, cac
         probabilities = model.predict([texts[i] for i in held_rows])
         quality = report(y[held_rows], probabilities.argmax(1), examples.labels)
     return Result(model, history, quality, examples, settings, {k: round(v, 4) for k, v in seconds.items()})
+
+
+def embed_with(encoder_model, encoder: torch.nn.Module, texts: list[str], batch: int = 64) -> np.ndarray:
+    """The texts' features through ``encoder`` (a fine-tuned copy of ``encoder_model``'s network), float32."""
+    rows = []
+    with torch.no_grad():
+        for start in range(0, len(texts), batch):
+            seqs = [list(encoder_model.adapter.tokenize(t).ids) for t in texts[start:start + batch]]
+            tensors = encoder_model._tensors(seqs, None)
+            rows.append(encoder(tensors["input_ids"], tensors["attention_mask"],
+                                tensors.get("token_type_ids")).float().cpu().numpy())
+    return np.concatenate(rows)
 
 
 def train_live(examples: Examples, name: str, settings: Settings = Settings(), *,

@@ -232,6 +232,7 @@ def test_a_unigram_tokenizer_that_writes_a_letter_as_two_tokens_loads_and_equals
     assert model.tokenize("a b").ids == tuple(tokenizer("a b")["input_ids"])
     nli = build(tmp_path / "xlmr-unigram-nli", "xlm-roberta", head="nli", tokenizer=trained_unigram(), seed=4)
     zero_shot = load_model(nli, task="zero-shot")
+    tokenizer = zero_shot.tokenizer  # (its own: training a Unigram vocabulary twice need not give the same one)
     ids, _ = zero_shot.adapter.build_pair(list(zero_shot.tokenize("the movie was good").ids[1:-1]),
                                           zero_shot.adapter.encode_content("This example is b."))
     assert ids == tokenizer("the movie was good", "This example is b.")["input_ids"]  # the pair as the tokenizer builds it

@@ -135,3 +135,14 @@ def test_a_long_row_is_shown_by_its_start_in_the_table():
     shown = _cell(long)
     assert len(shown) < CELL_CHARS + 80 and shown.startswith("word word") and "10,000 characters" in shown
     assert _cell("short") == "short" and _cell(None) == ""
+
+
+def test_an_empty_per_method_table_is_hidden():
+    """Without a rationale column or methods compared the table showed its headers alone."""
+    import pandas as pd
+
+    from ui.dataset import shown_if_filled
+
+    assert shown_if_filled(pd.DataFrame([["", ""]]))["visible"] is False
+    assert shown_if_filled(pd.DataFrame(columns=["method"]))["visible"] is False
+    assert shown_if_filled(pd.DataFrame([["LIME", 60]]))["visible"] is True

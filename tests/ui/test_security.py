@@ -139,5 +139,5 @@ def test_concurrent_first_use_of_a_model_loads_it_once(monkeypatch):
 
 
 def test_missing_seed_is_one_sentence(client):
-    with pytest.raises(AppError, match="seed must be a whole number"):
+    with pytest.raises(AppError, match="[Ss]eed must be a whole number from 0 to 4,294,967,295"):
         client.predict("hello", "intent-minilm", "shap", "", None, True, max_evals=60, api_name="/classify")

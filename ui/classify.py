@@ -14,7 +14,7 @@ from model.errors import InputError
 from model.tasks import Classification
 from model.windows import READING_NAMES
 
-from . import document, explaining, gpu, reason, whatif
+from . import document, explaining, gpu, influence, reason, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -177,6 +177,7 @@ def render(page: Page) -> None:
     doc = document.render()
     files = downloads()
     edit = whatif.render()
+    influence.render(page, text=text_box, model=model, api=False)  # (for a model trained here)
     shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
     with gr.Accordion("Compare methods on this text: the scorecard", open=False):
         which = gr.CheckboxGroup([(method_label(m), m) for m in METHODS], value=default_compare(),

@@ -18,11 +18,11 @@ from model.validation import check_hub_id
 ORIGIN = {"bundled": "", "local": " (local folder)", "plugin": " (plugin)", "hub": " (Hugging Face Hub)"}
 
 
-def choices(tasks: tuple[str, ...], online: bool) -> list[tuple[str, str]]:
+def choices(tasks: tuple[str, ...], online: bool, trained_only: bool = False) -> list[tuple[str, str]]:
     """(shown, value) pairs: bundled first, then the operator's folders, plugins, Hub models where the Hub
-    answered, then models trained in this server (newest last)."""
-    out = [(spec.name + ORIGIN.get(spec.origin, ""), spec.name) for task in tasks for spec in list_models(task)
-           if spec.offline or online]
+    answered, then models trained in this server (newest last); ``trained_only``: those last alone."""
+    out = [] if trained_only else [(spec.name + ORIGIN.get(spec.origin, ""), spec.name) for task in tasks
+                                   for spec in list_models(task) if spec.offline or online]
     for name in TRAINED.names():
         trained = TRAINED.get(name)
         if trained is not None and trained.task in tasks:
@@ -74,22 +74,25 @@ class ModelLists:
 
     def __init__(self, online: bool) -> None:
         self.online = online
-        self.dropdowns: list[tuple[gr.Dropdown, tuple[str, ...]]] = []
+        self.dropdowns: list[tuple[gr.Dropdown, tuple[str, ...], bool]] = []
 
-    def dropdown(self, tasks: tuple[str, ...], label: str = "Model", **kwargs) -> gr.Dropdown:
-        offered = choices(tasks, self.online)
-        value = kwargs.pop("value", default(tasks) or (offered[0][1] if offered else None))
+    def dropdown(self, tasks: tuple[str, ...], label: str = "Model", trained_only: bool = False,
+                 **kwargs) -> gr.Dropdown:
+        """A model picker of ``tasks`` (``trained_only``: the models trained here alone)."""
+        offered = choices(tasks, self.online, trained_only)
+        value = kwargs.pop("value", None if trained_only else default(tasks) or (offered[0][1] if offered else None))
         if HUB is not None and self.online:  # the operator allows any Hub model: it can be typed
             kwargs.setdefault("allow_custom_value", True)
             kwargs.setdefault("info", "or type a Hugging Face Hub id (owner/name): its metadata is checked first")
         component = gr.Dropdown(offered, value=value, label=label, **kwargs)
-        self.dropdowns.append((component, tasks))
+        self.dropdowns.append((component, tasks, trained_only))
         return component
 
     @property
     def components(self) -> list[gr.Dropdown]:
-        return [component for component, _ in self.dropdowns]
+        return [component for component, _, _ in self.dropdowns]
 
-    def refreshed(self) -> list:
-        """New choices for every dropdown (its current value stays selected)."""
-        return [gr.Dropdown(choices=choices(tasks, self.online)) for _, tasks in self.dropdowns]
+    def refreshed(self, follow=(), value: str | None = None) -> list:
+        """New choices for every dropdown (its current value stays selected; those in ``follow`` select ``value``)."""
+        return [gr.Dropdown(choices=choices(tasks, self.online, only), **({"value": value} if component in follow else {}))
+                for component, tasks, only in self.dropdowns]

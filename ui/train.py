@@ -20,7 +20,7 @@ from model.train.data import MAX_CHARS, MAX_ROWS
 from model.trained import TRAINED, check_name
 from model.validation import counted
 
-from . import gpu
+from . import gpu, influence
 from .dataset import dataset_columns, file_with_example
 from .handlers import handler
 from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, Page
@@ -90,7 +90,7 @@ def _finished(result, name: str, about: str, evicted: list[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def train_model(page: Page):
+def train_model(page: Page, follow=()):
     """The Train button's handler for this page (it refreshes the page's model lists at the end)."""
     @handler
     @gpu.work
@@ -135,7 +135,7 @@ def train_model(page: Page):
         yield (_finished(result, name, about, evicted), training_charts.curves(result.history, f"Training {name}", what),
                training_charts.confusion(report) if report else None,
                training_charts.per_class(report) if report else None, [str(archive), *map(str, files)],
-               *page.models.refreshed())
+               *page.models.refreshed(follow, name))
     return train_model
 
 
@@ -195,5 +195,7 @@ def render(page: Page) -> None:
               seed, epochs, learning_rate, batch_size, layers]
     results = [status, curves, confusion, per_class, files]
     upload.change(text_and_label_columns, upload, [text_column, label_column], api_name=False)
-    run.click(train_model(page), inputs, [*results, *page.models.components], api_name="train", concurrency_limit=1)
+    view = influence.render(page)  # (which training examples made a prediction: the model trained, once it is)
+    run.click(train_model(page, follow=[view.model]), inputs, [*results, *page.models.components], api_name="train",
+              concurrency_limit=1)
     clear_on_change(inputs, results)

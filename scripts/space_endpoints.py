@@ -71,7 +71,19 @@ CASES = {
                  0, 0, 0, 0, 16, 2), {}),
                (("one, a\ntwo, a\n", None, "", "", "one-label", "minilm-embed", "head", 0.001, "lbfgs", False, 0.0,
                  0, 0, 0, 0, 16, 2), {}, (REFUSED, "at least 2 different labels"))),
+    # (these four explain the model "/train" trained above, and "/check_against_retraining" checks the rows
+    # "/training_examples" found in this session: those two run first, in this order)
+    "/training_examples": ((("what is my balance now", "space-check", "influence"), {}),
+                           (("what is my balance now", "intent-minilm", "influence"), {},
+                            (REFUSED, "not in the list of choices"))),
+    "/check_against_retraining": ((("what is my balance now", "space-check"), {}),
+                                  (("what is my balance now", "no-such-model"), {},
+                                   (REFUSED, "not in the list of choices"))),
+    "/retrain_without_rows": ((("what is my balance now", "space-check", [0, 1]), {}),
+                              (("what is my balance now", "space-check", []), {}, (REFUSED, "Choose the rows"))),
+    "/likely_mislabelled": ((("space-check",), {}), ((None,), {}, (REFUSED, "model"))),
 }
+FIRST = ["/train", "/training_examples"]  # endpoints whose valid call others build on (a trained model), called before the rest
 
 
 def check(client: Client, api_name: str) -> list[str]:
@@ -126,7 +138,7 @@ def main() -> int:
     endpoints = sorted(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
     problems = [f"{name}: no case in scripts/space_endpoints.py" for name in endpoints if name not in CASES]
     problems += [f"{name}: a case for an endpoint the app does not have" for name in CASES if name not in endpoints]
-    for name in endpoints:
+    for name in sorted(endpoints, key=lambda name: FIRST.index(name) if name in FIRST else len(FIRST)):
         if name in CASES:
             problems += check(client, name)
     if args.log:

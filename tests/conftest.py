@@ -21,11 +21,12 @@ SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "c
 APP_FIXTURES = {"launched", "client", "page", "browser_page", "chromium"}
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
     """Tests that use a bundled model, the running app or the browser are the slow tier. Under
     ``pytest -n 2 --dist loadgroup`` (scripts/test.sh) the tests of the running app and the browser go to
     one worker together, so the app and Chromium start once; every other test goes where there is room."""
-    for item in items:
+    for item in items:  # marked before every other implementation runs (xdist's reads the marks)
         # (a parametrized test may ask for its model by name, via request.getfixturevalue)
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         wanted = set(getattr(item, "fixturenames", ())) | {p for p in params if isinstance(p, str)}
@@ -33,6 +34,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if APP_FIXTURES & wanted:
             item.add_marker(pytest.mark.xdist_group("app"))
+    result = yield
+    if config.getoption("loadgroup", False):
+        _group_ids(items)
+    return result
+
+
+def _group_ids(items) -> None:
+    """xdist 3.8 (the newest) tells its scheduler a test's group by renaming the test ``id@group``, through
+    an attribute pytest 9 no longer reads (``_nodeid``; pytest 9 keeps ``_id``), so the groups were ignored
+    and both workers started the app and Chromium, each starving the other. Rename it where pytest reads it."""
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{mark.args[0]}")
 
 
 @pytest.fixture(autouse=True, scope="session")

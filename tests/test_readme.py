@@ -183,7 +183,8 @@ def test_the_train_blocks(tmp_path):
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", section("Train your own classifier")[1][1].strip()],
                          capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == ["model.safetensors", "studio-model.json"]
+    assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == \
+        ["model.safetensors", "studio-model.json", "training-rows.json"]
 
 
 @pytest.mark.slow

@@ -137,7 +137,7 @@ def render(page, text: gr.Textbox | None = None, model: gr.Dropdown | None = Non
             if model is None:
                 model = page.models.dropdown((Classification.NAME,), label="Trained model", trained_only=True,
                                              info="train one above: it is chosen here once trained")
-            method = gr.Radio(METHOD_CHOICES, value="influence", label="Method")
+            method = gr.Radio(METHOD_CHOICES, value="influence", label="Estimate by")
         find = gr.Button("Find the training examples", variant="primary")
         note = gr.Markdown()
         table = gr.Dataframe(headers=COLUMNS, label="Supporting rows (score > 0), then opposing", interactive=False,

@@ -15,6 +15,7 @@ from model import load_model
 from model.errors import InputError
 from model.loading.load import load_trained
 from model.train import Settings, class_weights, fit_head, parse_pasted, prepare_examples, train
+from model.train.retrain import record_of
 from model.trained import TRAINED, TrainedStore, check_name, save_trained
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,13 +151,16 @@ def test_training_is_reproducible_and_saved_exactly(tiny_encoder, hub_cache, tmp
     assert seen == first.history and all(e.heldout_accuracy is not None for e in seen)
     assert first.report.rows == 19 and sum(map(sum, first.report.confusion)) == 19  # 20% of 96, stratified
     paths = save_trained(first.model, tmp_path / "tiny-topics")
-    assert sorted(p.name for p in paths) == ["model.safetensors", "studio-model.json"]
-    config = json.loads(paths[1].read_text())
+    assert sorted(p.name for p in paths) == ["model.safetensors", "studio-model.json", "training-rows.json"]
+    config = json.loads(next(p for p in paths if p.name == "studio-model.json").read_text())
     assert (config["encoder"], config["labels"], config["head"], config["pooling"]) == \
            ("tiny/bert-embed", ["fruit", "vehicle", "weather"], [3, tiny_encoder.predict(["x"]).shape[1]], "mean")
     again = load_trained(tmp_path / "tiny-topics", cache_dir=hub_cache)
     probe = ["a plum and a van", "thunder", "nothing at all"]
     assert np.array_equal(again.predict(probe), first.model.predict(probe))
+    kept, saved = record_of(again), record_of(first.model)  # the training rows travel with the model, exactly
+    assert kept.texts == saved.texts and np.array_equal(kept.targets, saved.targets)
+    assert np.array_equal(kept.heldout, saved.heldout) and np.array_equal(kept.features, saved.features)
     assert load_model(str(tmp_path / "tiny-topics"), cache_dir=hub_cache).labels == ["fruit", "vehicle", "weather"]
 
 

@@ -263,7 +263,7 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     panel.get_by_role("button", name="Show attention", exact=True).click()
     panel.get_by_text("overlapping windows", exact=False).first.wait_for(state="visible", timeout=120_000)
     assert "Shown: window 1" in panel.inner_text() and "Something went wrong" not in page.content()
-    _wait_for_title(page, panel, "Attention · layer 6")
+    _wait_for_title(page, panel, "Attention · layer")  # (at whatever layer an earlier test left the control)
     chooser = panel.get_by_label("Window of the text shown")
     chooser.click()
     page.get_by_role("option", name="window 2 of", exact=False).click()
@@ -284,3 +284,64 @@ def test_typing_a_class_in_rather_than_is_that_class(page):
     rather.press("Enter")
     page.wait_for_timeout(500)
     assert rather.input_value() == "balance"
+
+
+def _table_rows(page, panel, label: str) -> list[list[str]]:
+    """The rows of the table labelled ``label`` (its aria-label starts so) once it has some (a minute at most)."""
+    for _ in range(240):
+        rows = panel.evaluate("""(p, label) => {
+            const grid = Array.from(p.querySelectorAll('[role=grid][aria-label]')).find(
+                e => e.getAttribute('aria-label').startsWith(label));
+            return grid ? Array.from(grid.querySelectorAll('[role=row]')).map(
+                r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.innerText.trim())).filter(
+                cells => cells.length) : [];  // (the header row has column headers, not cells)
+        }""", label)
+        if rows:
+            return rows
+        page.wait_for_timeout(250)
+    return []
+
+
+def _wait_for_text(page, panel, needle: str, timeout_ms: int = 120_000) -> str:
+    """The panel's text once it holds ``needle`` (text split across bold and plain parts included)."""
+    for _ in range(timeout_ms // 250):
+        text = panel.inner_text()
+        if needle in text:
+            return text
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{needle!r} never appeared")
+
+
+def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path_factory):
+    """Train, then: the rows that supported the prediction (its own class first), the estimates against
+    really retraining, retraining without the chosen rows, and the likely mislabelled rows."""
+    page.get_by_role("tab", name="Train a classifier").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_label("Name of the new model", exact=False).fill("rows-check")
+    panel.get_by_role("button", name="Train", exact=True).click()
+    _wait_for_text(page, panel, "rows-check is trained", timeout_ms=240_000)
+    chosen = panel.get_by_label("Trained model")
+    for _ in range(240):  # the view follows the model just trained
+        if chosen.input_value() == "rows-check (trained here)":
+            break
+        page.wait_for_timeout(250)
+    assert chosen.input_value() == "rows-check (trained here)"
+    panel.get_by_role("button", name="Find the training examples").click()
+    text = _wait_for_text(page, panel, "training rows scored for ")
+    target = text.split("training rows scored for ")[1].split(" in ")[0].strip()
+    rows = _table_rows(page, panel, "Supporting rows")
+    assert len(rows) == 20 and rows[0][2] == target  # the most supporting row is one of the predicted class
+    assert float(rows[0][3]) > 0 > float(rows[-1][3])
+    _wait_for_title(page, panel, f"Training rows for {target}")
+    panel.get_by_role("button", name="Check the top", exact=False).click()
+    _wait_for_title(page, panel, "against retraining without each row", timeout_ms=180_000)
+    assert "Spearman" in " ".join(panel.locator(".js-plotly-plot .infolayer").all_text_contents())  # subtitle
+    panel.get_by_role("button", name="Retrain without these rows").click()
+    assert "The model itself is unchanged" in _wait_for_text(page, panel, "Without rows #")
+    panel.get_by_role("button", name="List the likely mislabelled rows").click()
+    _wait_for_text(page, panel, "rows-check-likely-mislabelled")
+    ranked = _table_rows(page, panel, "Likely mislabelled")
+    shots = tmp_path_factory.mktemp("screens")
+    assert len(ranked) == 20 and all(r[0].isdigit() for r in ranked)
+    page.screenshot(path=str(shots / "train-influence.png"), full_page=True)
+    assert not page.dialogs and "Something went wrong" not in page.content()

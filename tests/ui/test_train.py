@@ -26,7 +26,7 @@ def test_train_then_classify_and_download(client, tmp_path):
     bundle = next(f for f in files if f.endswith("tab-trained.zip"))
     with zipfile.ZipFile(bundle) as archive:
         assert sorted(archive.namelist()) == ["tab-trained/model.safetensors", "tab-trained/studio-model.json",
-                                              "tab-trained/training.json"]
+                                              "tab-trained/training-rows.json", "tab-trained/training.json"]
         archive.extractall(tmp_path)
     summary = json.loads((tmp_path / "tab-trained" / "training.json").read_text())
     assert summary["report"]["rows"] == 30 and summary["settings"]["encoder"] == "minilm-embed"

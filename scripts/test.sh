@@ -10,4 +10,4 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
 fi
 python -m ruff check .
 # Two workers (the cores of a CI machine); the running app's and the browser's tests share one (tests/conftest.py).
-HF_HUB_OFFLINE=1 python -m pytest -n "${STUDIO_TEST_WORKERS:-2}" --dist loadgroup "$@"
+HF_HUB_OFFLINE=1 python -m pytest -n "${STUDIO_TEST_WORKERS:-2}" --dist loadgroup --durations=20 "$@"

@@ -37,6 +37,9 @@ def pytest_collection_modifyitems(config, items):
     result = yield
     if config.getoption("loadgroup", False):
         _group_ids(items)
+        # The app's group first: it runs on one worker from the start while the other takes everything else
+        # (scheduled in collection order, it started half-way and ran alone for minutes at the end).
+        items[:] = sorted(items, key=lambda item: item.get_closest_marker("xdist_group") is None)
     return result
 
 

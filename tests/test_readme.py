@@ -37,7 +37,7 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 def test_every_block_is_run_by_this_file():
     assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "bash",
                                                     "python", "bash", "python", "python", "python", "bash", "text",
-                                                    "python", "python", "bash", "python", "bash"]
+                                                    "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
     assert section("Run it as a Space")[0] == ("bash", "bash scripts/space_check.sh\n")
     assert "bash scripts/space_check.sh" in (ROOT / ".ci" / "run").read_text()
@@ -185,6 +185,18 @@ def test_the_train_blocks(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == \
         ["model.safetensors", "studio-model.json", "training-rows.json"]
+
+
+@pytest.mark.slow
+def test_the_training_examples_block():
+    """The row influence ranks first supports the prediction for real: retraining without it lowers p."""
+    lines = run_python(section("Which training examples")[0][1], ROOT).splitlines()
+    target, top = lines[0].split(" ", 1)
+    assert target == "transfer" and re.fullmatch(r"\[\(\d+, 'transfer'\)\]", top)
+    before, after = map(float, re.fullmatch(r"p\(transfer\) (\S+) -> (\S+) without it", lines[1]).groups())
+    assert after < before
+    index, label, text = lines[2].split(" ", 2)
+    assert label in ("balance", "transfer", "pay_bill", "timer") and index.isdigit() and text.startswith("'")
 
 
 @pytest.mark.slow

@@ -70,7 +70,7 @@ def training_examples(text: str, model_name: str, method: str, progress=gr.Progr
             f"({len(supporting)} of the top supporting shown first, then the opposing). {found.note}")
     choices = [(f"#{r['index']} ({r['label']}, {r['score']:+.3g})", r["index"]) for r in found.rows]
     return (_table(found.rows), charts.rows_bars(found), note, found.to_dict(),
-            gr.Dropdown(choices=choices, value=[r["index"] for r in supporting[:3]]))
+            gr.Dropdown(choices=choices, value=[r["index"] for r in supporting[:3]], multiselect=True))
 
 
 @handler

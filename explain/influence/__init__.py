@@ -31,7 +31,7 @@ from model.errors import InputError
 from model.train.retrain import record_of
 from model.validation import check_text, check_whole
 
-from .features import features_of, problem_of
+from .features import features_of, prepared_problem, problem_of
 from .tracin import tracin
 
 METHODS = ("influence", "representer", "knn", "tracin")
@@ -93,12 +93,11 @@ def influence(model, text: str, *, target: str | None = None, method: str = "inf
             scores = np.where(record.targets[indices] == t, cosine, -cosine)
             note = "Cosine similarity in the encoder's feature space, signed by whether the row's label is the target."
         else:
-            problem = problem_of(model, record).prepare()
             if method == "influence":
-                scores, iterations = problem.influence(x, t)
+                scores, iterations = prepared_problem(model, record).influence(x, t)
                 note = f"Exact Hessian of the head's loss, solved in {iterations} conjugate-gradient iterations."
             else:
-                scores = problem.representer(x, t)
+                scores = problem_of(model, record).representer(x, t)
                 note = "The head's logits split exactly over the training rows (representer points)."
             if finetuned:
                 note += " The encoder was fine-tuned: the head is read on its final features, as if they were fixed."
@@ -140,8 +139,8 @@ def self_influence(model, *, method: str = "influence") -> SelfInfluence:
         labels_ = record.targets[indices]
         scores = (labels_[near] != labels_[:, None]).mean(1)
     else:
-        problem = problem_of(model, record).prepare()
-        scores = problem.self_influence() if method == "influence" else problem.losses()
+        scores = prepared_problem(model, record).self_influence() if method == "influence" else \
+            problem_of(model, record).losses()
     labels = list(model.labels)
     order = np.argsort(-scores, kind="stable")
     ranked = [_row(record, labels, indices[i], scores[i]) for i in order]

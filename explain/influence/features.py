@@ -46,5 +46,5 @@ def prepared_problem(model, record: TrainingRecord) -> HeadProblem:
     problem = problem_of(model, record).prepare()
     _PREPARED[id(record)] = (weakref.ref(record), problem)
     for key in list(_PREPARED)[:-PREPARED_KEPT]:
-        del _PREPARED[key]
+        _PREPARED.pop(key, None)  # (another thread may have dropped it)
     return problem

@@ -84,6 +84,15 @@ def test_payloads_stay_literal_in_text_and_labels(page):
     _no_payload_elements(page)
 
 
+def _until(page, condition, timeout_ms: int = 60_000) -> None:
+    """Wait until ``condition()`` holds (a busy machine redraws late), else fail saying so."""
+    for _ in range(timeout_ms // 250):
+        if condition():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"still not so after {timeout_ms / 1000:.0f} s")
+
+
 def _classify_panel(page):
     page.get_by_role("tab", name="Classify").click()
     return page.locator("[role=tabpanel]:visible")
@@ -205,13 +214,16 @@ def test_unticking_sort_keeps_the_prediction_and_redraws_in_text_order(page):
     panel.get_by_label("Text").first.fill("set a timer for ten minutes")
     panel.get_by_role("button", name="Explain", exact=True).click()
     panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
+    _until(page, lambda: panel.locator(".js-plotly-plot").count() == 2)  # the bars and the heatmap drawn
     panel.get_by_label("Sort words by the size of their contribution (top 40)").uncheck()
-    page.wait_for_timeout(1500)
+
+    def in_text_order() -> list[str]:
+        ticks = panel.locator(".js-plotly-plot").first.locator(".ytick text").all_text_contents()
+        return ticks if ticks[:1] == ["set"] else ticks[::-1]  # (Plotly may write a reversed axis's ticks last-first)
+
+    _until(page, lambda: in_text_order()[:6] == ["set", "a", "timer", "for", "ten", "minutes"])  # redrawn
     assert panel.locator(".js-plotly-plot").count() == 2  # the bars (redrawn) and the heatmap stay
     assert panel.get_by_text("timer", exact=True).count() >= 1  # and so does the prediction
-    ticks = panel.locator(".js-plotly-plot").first.locator(".ytick text").all_text_contents()
-    in_order = ticks if ticks[0] == "set" else ticks[::-1]  # (Plotly may write a reversed axis's ticks last-first)
-    assert in_order[:6] == ["set", "a", "timer", "for", "ten", "minutes"]
     panel.get_by_label("Sort words by the size of their contribution (top 40)").check()
 
 
@@ -234,8 +246,7 @@ def test_a_long_document_gets_the_document_view(page):
     chooser = panel.get_by_label("Choose a sentence to see its words")
     chooser.click()
     page.get_by_role("option").nth(1).click()
-    page.wait_for_timeout(1500)
-    assert "share its value evenly" in panel.inner_text()  # occlusion by sentence: the words share it
+    _until(page, lambda: "share its value evenly" in panel.inner_text())  # occlusion by sentence: the words share it
     titles = _title_texts(panel)
     assert "Word contributions" not in titles and "Text heatmap" not in titles
     assert panel.get_by_text("Read as 10 windows", exact=False).count() >= 1

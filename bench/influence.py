@@ -51,20 +51,20 @@ def spearman_against_retraining(model, methods, progress: str) -> dict:
     from scipy.stats import spearmanr
 
     from explain import influence
-    from model.train import retrain_without
+    from model.train import left_out_in_turn
 
     record = model.trained["record"]
     rows = record.trained_rows
     before = model.predict(QUERIES)
     targets = before.argmax(1)
     started = time.perf_counter()
-    after = []
-    for count, i in enumerate(rows, 1):
-        after.append(retrain_without(model, [int(i)]).predict(QUERIES))
-        if count % 10 == 0 or count == len(rows):
-            print(f"  {progress}: retrained without {count}/{len(rows)} rows "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)
-    after = np.stack(after)  # (rows, queries, labels)
+
+    def said(done: int, total: int) -> None:
+        if done % 10 == 0 or done == total:
+            print(f"  {progress}: retrained without {done}/{total} rows ({time.perf_counter() - started:.0f} s)",
+                  flush=True)
+
+    after = left_out_in_turn(model, QUERIES, [int(i) for i in rows], on_row=said)  # (rows, queries, labels)
     seconds = (time.perf_counter() - started) / len(rows)
     out = {"rows": int(len(rows)), "retrain_s": seconds, "methods": {}}
     for method in methods:

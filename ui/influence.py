@@ -17,7 +17,7 @@ from explain.charts import influence as charts
 from explain.influence import METHODS
 from model.errors import InputError
 from model.tasks import Classification
-from model.train import retrain_without
+from model.train import left_out_in_turn, retrain_without
 
 from . import gpu
 from .handlers import handler
@@ -83,11 +83,13 @@ def check_against_retraining(text: str, model_name: str, found: dict | None, pro
     rows = [r for r in found["rows"] if r["score"] > 0][:CHECKED] + [r for r in found["rows"] if r["score"] < 0][:CHECKED]
     target = list(model.labels).index(found["target"])
     before = np.log(model.predict([found["text"]])[0][target])
-    actual = []
-    for done, row in enumerate(rows):
-        progress((done, len(rows)), desc="Retraining without each row", unit="retrainings")
-        after = retrain_without(model, [row["index"]], name=f"{model.name}-check").predict([found["text"]])[0][target]
-        actual.append(float(before - np.log(after)))
+
+    def step(done: int, total: int) -> None:
+        progress((done, total), desc="Retraining without each row", unit="retrainings")
+
+    step(0, len(rows))
+    after = left_out_in_turn(model, [found["text"]], [r["index"] for r in rows], on_row=step)[:, 0, target]
+    actual = [float(before - np.log(p)) for p in after]
     return charts.estimate_vs_retraining(rows, actual, found["method"], found["target"])
 
 

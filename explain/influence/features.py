@@ -13,15 +13,12 @@ from .head import HeadProblem
 def features_of(model, text: str) -> np.ndarray:
     """The encoder's output for ``text`` (the head's input), float64: the shared encoder's for a head, the
     fine-tuned copy's otherwise."""
+    from model import load_model
     from model.train.run import embed_with
 
-    if model.trained["mode"] == "head":
-        from model import load_model
-
-        return np.asarray(load_model(model.trained["encoder"], task="embedding").predict([text])[0], np.float64)
-    from model import load_model
-
     encoder_model = load_model(model.trained["encoder"], task="embedding")
+    if model.trained["mode"] == "head":
+        return np.asarray(encoder_model.predict([text])[0], np.float64)
     return embed_with(encoder_model, model.network.encoder, [text])[0].astype(np.float64)
 
 

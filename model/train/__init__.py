@@ -19,10 +19,10 @@ CLI: ``python -m model.train --file data.csv --text-column text --label-column l
 """
 from .data import Examples, examples_from_rows, left_out, parse_pasted, prepare_examples
 from .head import class_weights, fit_head
-from .retrain import retrain_without
+from .retrain import left_out_in_turn, retrain_without
 from .run import bundle, train, train_live
 from .settings import MODES, OPTIMIZERS, Epoch, Report, Result, Settings, report
 
 __all__ = ["MODES", "OPTIMIZERS", "Epoch", "Examples", "Report", "Result",
-           "Settings", "bundle", "class_weights", "examples_from_rows", "fit_head", "left_out", "parse_pasted",
-           "prepare_examples", "report", "retrain_without", "train", "train_live"]
+           "Settings", "bundle", "class_weights", "examples_from_rows", "fit_head", "left_out", "left_out_in_turn",
+           "parse_pasted", "prepare_examples", "report", "retrain_without", "train", "train_live"]

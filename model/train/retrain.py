@@ -64,3 +64,14 @@ def retrain_without(model: ClassifierModel, rows, *, name: str | None = None) ->
         return new
     examples = Examples(texts, tuple(int(t) for t in targets), tuple(model.labels))
     return train(examples, name, settings, heldout=heldout).model
+
+
+def left_out_in_turn(model: ClassifierModel, texts: list[str], rows, on_row=None) -> np.ndarray:
+    """The probabilities of ``texts`` after retraining without each of ``rows`` in turn, (rows, texts, labels):
+    what training-data attribution's estimates are checked against. ``on_row(done, total)`` after each."""
+    out = []
+    for done, row in enumerate(rows, 1):
+        out.append(retrain_without(model, [row], name=f"{model.name}-without-row").predict(texts))
+        if on_row is not None:
+            on_row(done, len(rows))
+    return np.stack(out) if out else np.empty((0, len(texts), len(model.labels)))

@@ -84,13 +84,15 @@ def test_payloads_stay_literal_in_text_and_labels(page):
     _no_payload_elements(page)
 
 
-def _until(page, condition, timeout_ms: int = 60_000) -> None:
-    """Wait until ``condition()`` holds (a busy machine redraws late), else fail saying so."""
+def _until(page, condition, timeout_ms: int = 60_000, failure=None):
+    """``condition()``'s value once it is truthy (a busy machine redraws late), else fail saying so (``failure()``
+    says what was there instead)."""
     for _ in range(timeout_ms // 250):
-        if condition():
-            return
+        value = condition()
+        if value:
+            return value
         page.wait_for_timeout(250)
-    raise AssertionError(f"still not so after {timeout_ms / 1000:.0f} s")
+    raise AssertionError(failure() if failure else f"still not so after {timeout_ms / 1000:.0f} s")
 
 
 def _classify_panel(page):
@@ -168,11 +170,8 @@ def _title_texts(panel) -> str:
 
 
 def _wait_for_title(page, panel, needle: str, timeout_ms: int = 60_000) -> None:
-    for _ in range(timeout_ms // 250):
-        if needle in _title_texts(panel):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"no chart title with {needle!r}; titles: {_title_texts(panel)}")
+    _until(page, lambda: needle in _title_texts(panel), timeout_ms,
+           lambda: f"no chart title with {needle!r}; titles: {_title_texts(panel)}")
 
 
 def test_attention_follows_the_layer_typed_or_stepped_with_the_keys(page):
@@ -278,11 +277,7 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     chooser = panel.get_by_label("Window of the text shown")
     chooser.click()
     page.get_by_role("option", name="window 2 of", exact=False).click()
-    for _ in range(240):
-        if "Shown: window 2" in panel.inner_text():
-            break
-        page.wait_for_timeout(250)
-    assert "Shown: window 2" in panel.inner_text()
+    _wait_for_text(page, panel, "Shown: window 2", timeout_ms=60_000)
     assert not page.dialogs
 
 
@@ -299,28 +294,22 @@ def test_typing_a_class_in_rather_than_is_that_class(page):
 
 def _table_rows(page, panel, label: str) -> list[list[str]]:
     """The rows of the table labelled ``label`` (its aria-label starts so) once it has some (a minute at most)."""
-    for _ in range(240):
-        rows = panel.evaluate("""(p, label) => {
+    return _until(page, lambda: panel.evaluate("""(p, label) => {
             const grid = Array.from(p.querySelectorAll('[role=grid][aria-label]')).find(
                 e => e.getAttribute('aria-label').startsWith(label));
             return grid ? Array.from(grid.querySelectorAll('[role=row]')).map(
                 r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.innerText.trim())).filter(
                 cells => cells.length) : [];  // (the header row has column headers, not cells)
-        }""", label)
-        if rows:
-            return rows
-        page.wait_for_timeout(250)
-    return []
+        }""", label), failure=lambda: f"no rows in the table {label!r}")
 
 
 def _wait_for_text(page, panel, needle: str, timeout_ms: int = 120_000) -> str:
     """The panel's text once it holds ``needle`` (text split across bold and plain parts included)."""
-    for _ in range(timeout_ms // 250):
+    def holding() -> str:
         text = panel.inner_text()
-        if needle in text:
-            return text
-        page.wait_for_timeout(250)
-    raise AssertionError(f"{needle!r} never appeared")
+        return text if needle in text else ""
+
+    return _until(page, holding, timeout_ms, lambda: f"{needle!r} never appeared")
 
 
 def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path_factory):
@@ -332,10 +321,7 @@ def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path
     panel.get_by_role("button", name="Train", exact=True).click()
     _wait_for_text(page, panel, "rows-check is trained", timeout_ms=240_000)
     chosen = panel.get_by_label("Trained model")
-    for _ in range(240):  # the view follows the model just trained
-        if chosen.input_value() == "rows-check (trained here)":
-            break
-        page.wait_for_timeout(250)
+    _until(page, lambda: chosen.input_value() == "rows-check (trained here)")  # the view follows the model trained
     assert chosen.input_value() == "rows-check (trained here)"
     panel.get_by_role("button", name="Find the training examples").click()
     text = _wait_for_text(page, panel, "training rows scored for ")

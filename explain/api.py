@@ -24,7 +24,7 @@ from model.tokens import Tokenized
 from model.validation import check_seconds, check_text, check_whole
 
 from .base import MethodResult
-from .cache import DEFAULT_CACHE, ExplanationCache
+from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
 from .features import sentences_of, words_of
 from .metrics import Scorecard, score
@@ -159,8 +159,28 @@ def _checked_cache(cache, use_cache: bool, evaluate) -> ExplanationCache | None:
 
 def _explain_texts(checked: Checked, todo: list[int], *, budget: Budget, progress, window: int, window_reuse: bool,
                    started: float) -> list[Explanation]:
-    """The texts ``todo`` of a checked request explained (nothing cached), in order: one spec, every
-    text's unperturbed output in one call, then the method's perturbations through the runner."""
+    """The texts ``todo`` of a checked request explained (nothing cached), in order. The task fills in
+    what its options take from each text (``Task.for_text``: a decoder's greedy continuation); texts
+    whose options come out the same share one spec and their perturbations share model calls."""
+    groups: dict = {}
+    for i in todo:
+        budget.check("reading the text")
+        options = checked.request.options
+        if checked.targeted:
+            options = checked.task.for_text(checked.model, checked.request.texts[i], dict(options))
+        groups.setdefault(freeze_key(options), (options, []))[1].append(i)
+    made: dict[int, Explanation] = {}
+    for options, indices in groups.values():
+        group = dataclasses.replace(checked, request=dataclasses.replace(checked.request, options=options))
+        made.update(zip(indices, _explain_group(group, indices, budget=budget, progress=progress, window=window,
+                                                window_reuse=window_reuse, started=started)))
+    return [made[i] for i in todo]
+
+
+def _explain_group(checked: Checked, todo: list[int], *, budget: Budget, progress, window: int, window_reuse: bool,
+                   started: float) -> list[Explanation]:
+    """The texts ``todo`` of a checked request, one spec for all: every text's unperturbed output in
+    one call, then the method's perturbations through the runner."""
     model, r = checked.model, checked.request
     spec = checked.spec()
     options = checked.options

@@ -16,6 +16,7 @@ from ..base import ModelInfo
 from ..classifier import ClassifierModel, SequenceLogits
 from ..embedding import EmbeddingModel, SentenceEncoder
 from ..errors import ModelUnavailable
+from ..generation import CausalLM
 from ..zero_shot import NLIZeroShot
 
 _IMPORTS = threading.Lock()
@@ -110,6 +111,15 @@ def embedding_from_folder(info: ModelInfo, checkpoint) -> EmbeddingModel:
     encoder = SentenceEncoder(transformer, checkpoint.pooling or "mean", checkpoint.normalize)
     max_length = _max_length(tokenizer, transformer.config, checkpoint.max_seq_length)
     return EmbeddingModel(info, encoder, tokenizer, max_length, transformer)
+
+
+def causal_lm_from_folder(info: ModelInfo, checkpoint) -> CausalLM:
+    """A decoder-only language model (``...ForCausalLM``): generation, its continuations explained."""
+    (AutoModelForCausalLM,) = transformers_classes("AutoModelForCausalLM")  # noqa: N806 - a class
+
+    model = _load(AutoModelForCausalLM, checkpoint.transformer, repr(info.name))
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
+    return CausalLM(info, model, tokenizer, _max_length(tokenizer, model.config), model.base_model)
 
 
 PROBE_TEXT = "The quick brown fox jumps over the lazy dog."

@@ -22,15 +22,19 @@ from ..errors import InputError, ModelUnavailable
 from ..tasks import get_task
 from . import builders
 
-SUPPORTED = ("albert", "bart", "bert", "deberta-v2", "distilbert", "electra", "modernbert", "mpnet", "roberta",
-             "xlm-roberta")
+ENCODERS = ("albert", "bart", "bert", "deberta-v2", "distilbert", "electra", "modernbert", "mpnet", "roberta",
+            "xlm-roberta")
+# Decoder-only language models (``model.generation``): causal LMs, or classifiers reading the last token.
+DECODERS = ("gemma", "gemma2", "gemma3_text", "gpt2", "llama", "mistral", "phi3", "qwen2", "qwen3")
+SUPPORTED = ENCODERS + DECODERS
 NAMES = {"albert": "ALBERT", "bart": "BART", "bert": "BERT", "deberta-v2": "DeBERTa-v2/v3", "distilbert": "DistilBERT",
          "electra": "ELECTRA", "modernbert": "ModernBERT", "mpnet": "MPNet", "roberta": "RoBERTa",
-         "xlm-roberta": "XLM-RoBERTa"}
+         "xlm-roberta": "XLM-RoBERTa", "gemma": "Gemma", "gemma2": "Gemma 2", "gemma3_text": "Gemma 3", "gpt2": "GPT-2",
+         "llama": "Llama", "mistral": "Mistral", "phi3": "Phi-3", "qwen2": "Qwen2", "qwen3": "Qwen3"}
 PICKLES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".h5", ".msgpack")
 MAX_BYTES_DEFAULT = 2 * 2**30
 MAX_BYTES_ENV = "STUDIO_MAX_MODEL_BYTES"
-CLASSIFICATION, ZERO_SHOT, EMBEDDING = "classification", "zero-shot", "embedding"
+CLASSIFICATION, ZERO_SHOT, EMBEDDING, GENERATION = "classification", "zero-shot", "embedding", "generation"
 ST_KINDS = ("Transformer", "Pooling", "Normalize")  # the sentence-transformers modules read (see _module_kind)
 
 
@@ -174,8 +178,14 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
     id2label = config.get("id2label") or {}
     labels = tuple(str(id2label.get(str(i), id2label.get(i, f"LABEL_{i}"))) for i in range(len(id2label))) \
         if isinstance(id2label, dict) else ()
-    classifier = any(str(a).endswith("ForSequenceClassification") for a in config.get("architectures") or [])
-    if st:
+    architectures = [str(a) for a in config.get("architectures") or []]
+    classifier = any(a.endswith("ForSequenceClassification") for a in architectures)
+    if model_type in DECODERS and not classifier and not st:
+        if not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
+            raise ModelUnavailable(f"{shown!r} is a {NAMES[model_type]} model without a language-model head (its "
+                                   "architectures name no ...ForCausalLM): it cannot generate.")
+        tasks: tuple[str, ...] = (GENERATION,)
+    elif st:
         tasks = (EMBEDDING,)
     elif classifier:
         tasks = (CLASSIFICATION, ZERO_SHOT, EMBEDDING) if _is_nli(labels) else (CLASSIFICATION, EMBEDDING)
@@ -212,7 +222,7 @@ def load_checkpoint(path: str | os.PathLike, *, task: str | None = None, name: s
                      revision=revision, description=f"{NAMES[checkpoint.model_type]} {chosen} model from "
                                                     f"{source or checkpoint.path.name}")
     build = {EMBEDDING: builders.embedding_from_folder, ZERO_SHOT: builders.nli_from_folder,
-             CLASSIFICATION: builders.classifier_from_folder}[kind]
+             CLASSIFICATION: builders.classifier_from_folder, GENERATION: builders.causal_lm_from_folder}[kind]
     return served_as(build(info, checkpoint), name=info.name, task=chosen)
 
 

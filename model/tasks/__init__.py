@@ -5,6 +5,7 @@ from ..errors import InputError
 from .base import Target, TargetSpec, Task
 from .classification import Classification
 from .embedding import Embedding
+from .generation import Generation
 from .zero_shot import ZeroShot
 
 TASKS: dict[str, Task] = {}
@@ -22,7 +23,7 @@ def register_task(task: Task) -> Task:
 
 def unregister_task(name: str) -> None:
     """Remove a task registered from outside (tests and plugins that are unloaded); built-in ones stay."""
-    if name in TASKS and type(TASKS[name]) not in (Classification, ZeroShot, Embedding):
+    if name in TASKS and type(TASKS[name]) not in BUILT_IN:
         del TASKS[name]
 
 
@@ -32,7 +33,8 @@ def get_task(name: object) -> Task:
     return TASKS[name]
 
 
-for _task in (Classification(), ZeroShot(), Embedding()):
-    register_task(_task)
+BUILT_IN = (Classification, ZeroShot, Embedding, Generation)
+for _cls in BUILT_IN:
+    register_task(_cls())
 
 __all__ = ["TASKS", "Target", "TargetSpec", "Task", "get_task", "register_task", "unregister_task"]

@@ -145,6 +145,11 @@ class Task:
         targets are explained against, see the module's docstring)."""
         raise NotImplementedError
 
+    def for_text(self, model, text: str, options: dict) -> dict:
+        """The checked options for one text, with what depends on the text filled in (a decoder's greedy
+        continuation); texts whose options come out equal share one spec. Default: unchanged."""
+        return options
+
     def kinds(self) -> tuple[str, ...]:
         return self.SERVES or (self.NAME,)
 

@@ -1,0 +1,183 @@
+"""Decoders (task ``generation``): tiny random GPT-2, Llama (grouped-query attention) and Qwen2 folders,
+each checked against transformers and captum: generation equal to ``generate(do_sample=False)``, outputs equal
+to ``log_softmax`` of the model's own logits, occlusion equal to the explicit loop, SHAP additive per
+continuation token, IG equal to captum's ``LayerIntegratedGradients``, contrast equal to the difference of
+the two explanations, one forward per perturbation however many tokens are explained."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from explain import evaluate, explain
+from model import InputError, ModelUnavailable, load_model
+from tests.tiny_decoders import DECODERS, build
+
+PROMPT = "the capital of france is"
+CONTINUATION = " paris and london"
+
+
+@pytest.fixture(scope="module", params=DECODERS)
+def decoder(request, tmp_path_factory):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = build(tmp_path_factory.mktemp(request.param) / "lm", request.param)
+    reference = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
+    return load_model(folder), reference, AutoTokenizer.from_pretrained(str(folder)), request.param
+
+
+def reference_logprobs(reference, ids: list[int], continuation: list[int]) -> np.ndarray:
+    """log_softmax of the model's own logits at the position before each continuation token."""
+    with torch.no_grad():
+        logits = reference(input_ids=torch.tensor([ids + continuation])).logits[0]
+    logp = torch.log_softmax(logits.double(), -1)
+    start = len(ids) - 1
+    return np.array([logp[start + j, t].item() for j, t in enumerate(continuation)])
+
+
+def test_a_decoder_folder_loads_as_generation_and_generates_like_transformers(decoder):
+    model, reference, tokenizer, kind = decoder
+    assert model.task == "generation" and model.readout == "last"
+    assert model.filler == ("pad" if kind == "qwen2" else "eos")
+    assert model.tokenize(PROMPT).special[0] == (kind == "llama")  # (Llama's <s>, as its tokenizer adds it)
+    for prompt, n in ((PROMPT, 8), ("a dog and a cat", 5)):
+        encoded = tokenizer(prompt, return_tensors="pt")
+        expected = reference.generate(**encoded, max_new_tokens=n, do_sample=False,
+                                      pad_token_id=model.pad_token_id)[0, encoded.input_ids.shape[1]:].tolist()
+        if tokenizer.eos_token_id in expected:
+            expected = expected[: expected.index(tokenizer.eos_token_id)]
+        assert model.generate_ids(model.tokenize(prompt).ids, n) == expected
+        assert model.generate(prompt, n) == tokenizer.decode(expected, clean_up_tokenization_spaces=False)
+
+
+def test_outputs_are_the_continuations_log_probabilities(decoder):
+    model, reference, _, _ = decoder
+    e = explain(model, PROMPT, "occlusion", continuation=CONTINUATION)
+    ids, continuation = list(model.tokenize(PROMPT).ids), model.continuation_ids(CONTINUATION)
+    assert e.task == "generation" and e.meta["output"] == "log-probability"
+    assert e.targets == tuple(f"{j + 1}:{model.token_text(t).replace(' ', '␣')}" for j, t in enumerate(continuation))
+    np.testing.assert_allclose(e.outputs, reference_logprobs(reference, ids, continuation), atol=1e-5)
+    np.testing.assert_allclose(e.probabilities, np.exp(e.outputs), rtol=1e-5)
+    # a batch of prompts of different lengths (left-padded inside) gives each prompt's own numbers
+    shorter = ids[:-2]
+    together = model.continuation_logprobs([ids, shorter], continuation)
+    np.testing.assert_allclose(together[1], reference_logprobs(reference, shorter, continuation), atol=1e-5)
+
+
+def test_occlusion_is_the_explicit_loop_with_the_filler_token(decoder):
+    model, reference, _, _ = decoder
+    e = explain(model, PROMPT, "occlusion", continuation=CONTINUATION, granularity="token")
+    tokens = model.tokenize(PROMPT)
+    ids, continuation = list(tokens.ids), model.continuation_ids(CONTINUATION)
+    full = reference_logprobs(reference, ids, continuation)
+    for i in tokens.content_positions:
+        removed = ids[:i] + [model.pad_token_id] + ids[i + 1:]
+        np.testing.assert_allclose(e.attributions[i], full - reference_logprobs(reference, removed, continuation),
+                                   atol=1e-5)
+    assert all(e.attributions[i].tolist() == [0.0] * len(e.targets) for i in range(len(ids)) if tokens.special[i])
+
+
+def test_shap_adds_up_for_every_continuation_token(decoder):
+    model, *_ = decoder
+    e = explain(model, PROMPT, "shap", continuation=CONTINUATION)
+    np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+    # the base value is the log-probability with every prompt token removed
+    tokens = model.tokenize(PROMPT)
+    empty = [i if special else model.pad_token_id for i, special in zip(tokens.ids, tokens.special)]
+    np.testing.assert_allclose(e.base_values, model.continuation_logprobs(
+        [empty], model.continuation_ids(CONTINUATION))[0], atol=1e-5)
+
+
+def test_integrated_gradients_equal_captums_layer_integrated_gradients(decoder):
+    from captum.attr import LayerIntegratedGradients
+
+    model, reference, _, _ = decoder
+    e = explain(model, PROMPT, "ig", continuation=CONTINUATION, steps=64)
+    tokens = model.tokenize(PROMPT)
+    continuation = model.continuation_ids(CONTINUATION)
+    n = len(tokens)
+    ids = torch.tensor([list(tokens.ids) + continuation])
+    baseline = torch.tensor([[i if s else model.pad_token_id for i, s in zip(tokens.ids, tokens.special)]
+                             + continuation])
+    for j, token in enumerate(continuation):
+        def logprob(input_ids, j=j, token=token):
+            return torch.log_softmax(reference(input_ids=input_ids).logits, -1)[:, n - 1 + j, token]
+
+        expected = LayerIntegratedGradients(logprob, reference.get_input_embeddings()).attribute(
+            ids, baselines=baseline, n_steps=64, method="gausslegendre").sum(-1)[0].detach().numpy()
+        np.testing.assert_allclose(e.attributions[:, j], expected[:n], atol=1e-5)
+        assert np.abs(expected[n:]).max() == 0  # (the continuation is the same in the input and the baseline)
+    assert max(e.meta["completeness_gap"]) < 0.05
+
+
+def test_a_contrast_is_the_difference_of_the_two_explanations(decoder):
+    model, reference, _, _ = decoder
+    for method in ("occlusion", "shap", "ig"):
+        why = explain(model, PROMPT, method, continuation=" paris", contrast=" london")
+        a = explain(model, PROMPT, method, continuation=" paris")
+        b = explain(model, PROMPT, method, continuation=" london")
+        assert why.meta["output"] == "log-probability difference" and why.meta["contrast"] == " london"
+        np.testing.assert_allclose(why.outputs, a.outputs - b.outputs, atol=1e-5)
+        np.testing.assert_allclose(why.attributions, a.attributions - b.attributions, atol=1e-4)
+
+
+def test_explaining_twenty_tokens_costs_the_forwards_of_one(decoder):
+    model, *_ = decoder
+    one = explain(model, PROMPT, "shap", continuation=" paris", max_evals=100, use_cache=False)
+    many = explain(model, PROMPT, "shap", max_new_tokens=20, max_evals=100, use_cache=False)
+    assert len(many.targets) == len(many.meta["options"]["continuation_ids"].split(",")) > 1
+    assert many.meta["model_evaluations"] == one.meta["model_evaluations"]
+
+
+def test_the_greedy_continuation_is_explained_and_recorded(decoder):
+    model, *_ = decoder
+    e = explain(model, PROMPT, "occlusion", max_new_tokens=6)
+    ids = model.generate_ids(model.tokenize(PROMPT).ids, 6)
+    assert e.meta["options"]["continuation_ids"] == ",".join(map(str, ids))
+    assert e.meta["options"]["continuation"] == model.decode(ids) and len(e.targets) == len(ids)
+    again = explain(model, PROMPT, "occlusion", continuation_ids=e.meta["options"]["continuation_ids"])
+    np.testing.assert_allclose(again.attributions, e.attributions)
+
+
+def test_every_method_explains_a_continuation_and_the_scorecard_scores_each_token(decoder):
+    model, reference, _, _ = decoder
+    for method in ("lime", "grad_input", "hierarchical", "attention", "rollout"):
+        e = explain(model, PROMPT, method, continuation=CONTINUATION)
+        assert e.attributions.shape == (len(model.tokenize(PROMPT)), 3), method
+        assert np.isfinite(e.attributions).all(), method
+    attention = explain(model, PROMPT, "attention", continuation=CONTINUATION)
+    with torch.no_grad():
+        own = reference(input_ids=torch.tensor([list(model.tokenize(PROMPT).ids)]), output_attentions=True).attentions
+    np.testing.assert_allclose(attention.attention, torch.stack([a[0] for a in own]).numpy(), atol=1e-6)
+    e = explain(model, PROMPT, "occlusion", continuation=CONTINUATION)
+    for j in range(3):
+        card = evaluate(e, target=j, model=model).to_dict()
+        assert card["target"] == e.targets[j] and card["output"] == "log-probability"
+        assert np.isfinite(card["comprehensiveness"]) and np.isfinite(card["sufficiency"])
+
+
+def test_bad_requests_get_one_sentence(decoder):
+    model, *_ = decoder
+    for kwargs, words in ((dict(contrast=" paris and"), "must be one token"),
+                          (dict(continuation="", continuation_ids="x,1"), "token ids separated by commas"),
+                          (dict(continuation=CONTINUATION, target="9:nothing"), "not a continuation token"),
+                          (dict(continuation=CONTINUATION, labels=["a"]), "takes no labels"),
+                          (dict(continuation=" paris" * 200), "reads at most"),
+                          (dict(continuation_ids="999999"), "outside this model's vocabulary"),
+                          (dict(max_new_tokens=0), "max_new_tokens must be")):
+        with pytest.raises(InputError, match=words):
+            explain(model, PROMPT, "occlusion", **kwargs)
+    with pytest.raises(InputError, match="more than this model reads"):
+        model.generate_ids(model.tokenize(PROMPT).ids * 20, 20)
+
+
+def test_a_decoder_without_a_language_model_head_is_refused(tmp_path):
+    from transformers import AutoModel
+
+    from tests.tiny_decoders import config, trained_tokenizer
+
+    tokenizer = trained_tokenizer("llama")
+    tokenizer.save_pretrained(str(tmp_path))
+    AutoModel.from_config(config("llama", tokenizer)).save_pretrained(str(tmp_path), safe_serialization=True)
+    with pytest.raises(ModelUnavailable, match="without a language-model head"):
+        load_model(tmp_path)

@@ -24,14 +24,15 @@ from model import TASKS, quiet_logging  # noqa: E402
 from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
 from model.loading.hub_models import HubModels  # noqa: E402
 from model.loading.operator import register_folders  # noqa: E402
-from ui import attention, classify, dataset, embeddings, inside, task_tab, train, zero_shot  # noqa: E402
+from ui import attention, classify, dataset, embeddings, generate, inside, task_tab, train, zero_shot  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
 from ui.progress import no_average_eta  # noqa: E402
 from ui.space import quiet_closed_event_loops  # noqa: E402
 from ui.warm_up import WARM, WarmUp  # noqa: E402, F401 - (WarmUp: the tests start their own)
 
-TASK_TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similarity", embeddings))
+TASK_TABS = (("Classify", classify), ("Zero-shot", zero_shot), ("Embeddings & similarity", embeddings),
+             ("Generate", generate))
 TOOL_TABS = (("Attention", attention), ("Dataset", dataset), ("Inside the Transformer", inside),
              ("Train a classifier", train))
 CSS = """.example-file { background: var(--background-fill-primary) !important;

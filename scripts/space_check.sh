@@ -28,9 +28,14 @@ python -m venv "$VENV"
 # reloader needs it at start); nothing else from this project's environment is used.
 "$VENV/bin/python" -m pip install -q -r requirements.txt spaces
 
+# No decoder ships offline: a Space lists small Hub decoders; here a tiny one built by the tests' own code stands
+# in, named by STUDIO_MODELS as an operator names a folder, so the Generate tab's endpoints are called too.
+"$VENV/bin/python" -c "import sys; from tests.tiny_decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
+
 echo "space check: app.py as a Space starts it (port $PORT, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
 env -u HF_HUB_OFFLINE -u TRANSFORMERS_OFFLINE \
   GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT="$PORT" SPACE_ID=studio/space-check SYSTEM=spaces \
+  STUDIO_MODELS="$WORK/tiny-gpt2" \
   "$VENV/bin/python" app.py >"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 1 180); do

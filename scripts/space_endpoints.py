@@ -82,8 +82,15 @@ CASES = {
     "/retrain_without_rows": ((("what is my balance now", "space-check", [0, 1]), {}),
                               (("what is my balance now", "space-check", []), {}, (REFUSED, "Choose the rows"))),
     "/likely_mislabelled": ((("space-check",), {}), ((None,), {}, (REFUSED, "model"))),
+    # (the tiny decoder scripts/space_check.sh lists; "/explain_generation" explains what "/generate" wrote)
+    "/generate": ((("the capital of france is", "tiny-gpt2", 8, ""), {}),
+                  (("", "tiny-gpt2", 8, ""), {}, (REFUSED, "text"))),
+    "/explain_generation": ((("the capital of france is", "tiny-gpt2", None, "shap", 0, ""), {"max_evals": 200}),
+                            (("the capital of france is", "tiny-gpt2", None, "occlusion", 0, " paris and"), {},
+                             (REFUSED, "one token"))),
 }
-FIRST = ["/train", "/training_examples"]  # endpoints whose valid call others build on (a trained model), called before the rest
+# endpoints whose valid call others build on (a trained model, a generated continuation), called before the rest
+FIRST = ["/train", "/training_examples", "/generate"]
 
 
 def check(client: Client, api_name: str) -> list[str]:

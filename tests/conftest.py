@@ -108,10 +108,16 @@ def additive(hub_cache):
     return AdditiveModel(AutoTokenizer.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/bert-nli"))))
 
 
-@pytest.fixture(scope="session")
-def launched():
-    import app
+TINY_DECODER = "tiny-gpt2"  # (the app's tests list a tiny decoder in the Generate tab, as an operator's folder)
 
+
+@pytest.fixture(scope="session")
+def launched(tmp_path_factory):
+    import app
+    from model.loading.operator import register_folder
+    from tests.tiny_decoders import build
+
+    register_folder(build(tmp_path_factory.mktemp("decoder") / TINY_DECODER, "gpt2"))
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, css=app.CSS,
                             allowed_paths=[str(app.ASSETS)])

@@ -11,7 +11,14 @@ import torch
 
 from tests.tiny_models import WORDS
 
-DECODERS = ("gpt2", "llama", "qwen2")
+DECODERS = ("gpt2", "llama", "qwen2")  # (checked method by method against transformers and captum)
+# Every decoder architecture the studio loads: each is checked to load, generate and score like transformers.
+EVERY_DECODER = ("gemma", "gemma2", "gemma3_text", "gpt2", "llama", "mistral", "phi3", "qwen2", "qwen3")
+CONFIGS = {"llama": "LlamaConfig", "qwen2": "Qwen2Config", "qwen3": "Qwen3Config", "gemma": "GemmaConfig",
+           "gemma2": "Gemma2Config", "gemma3_text": "Gemma3TextConfig", "mistral": "MistralConfig", "phi3": "Phi3Config"}
+TIED = ("qwen2", "qwen3", "gemma", "gemma2", "gemma3_text")
+TOKENIZER_OF = {"gemma": "llama", "gemma2": "llama", "gemma3_text": "llama", "mistral": "llama", "phi3": "llama",
+                "qwen3": "qwen2"}
 MAX_POSITIONS = 96
 CORPUS_WORDS = (*WORDS, "paris", "london", "france", "capital", "city", "is", "of", "a", "and", "to")
 
@@ -61,10 +68,14 @@ def config(kind: str, tokenizer, *, layers: int = 2, hidden: int = 32, heads: in
     if kind == "gpt2":
         return transformers.GPT2Config(vocab_size=vocab, n_positions=MAX_POSITIONS, n_embd=hidden, n_layer=layers,
                                        n_head=heads, n_inner=inner, initializer_range=0.2, **ids, **extra)
-    cls = transformers.LlamaConfig if kind == "llama" else transformers.Qwen2Config
+    cls = getattr(transformers, CONFIGS[kind])
+    if kind == "phi3":
+        extra = {"original_max_position_embeddings": MAX_POSITIONS, **extra}
+    elif kind != "llama":
+        extra = {"head_dim": hidden // heads, **extra}
     return cls(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                num_key_value_heads=kv_heads, intermediate_size=inner, max_position_embeddings=MAX_POSITIONS,
-               initializer_range=0.2, tie_word_embeddings=kind == "qwen2", **ids, **extra)
+               initializer_range=0.2, tie_word_embeddings=kind in TIED, **ids, **extra)
 
 
 def build(folder: Path, kind: str = "gpt2", *, head: str = "lm", seed: int = 0, labels=None, **size) -> Path:
@@ -74,7 +85,7 @@ def build(folder: Path, kind: str = "gpt2", *, head: str = "lm", seed: int = 0, 
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = trained_tokenizer(kind)
+    tokenizer = trained_tokenizer(TOKENIZER_OF.get(kind, kind))
     if head == "classifier" and tokenizer.pad_token is None:  # (a classifier finds its last token by the pad id)
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.save_pretrained(str(folder))

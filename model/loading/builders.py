@@ -20,6 +20,10 @@ from ..generation import CausalLM
 from ..zero_shot import NLIZeroShot
 
 _IMPORTS = threading.Lock()
+# One ``from_pretrained`` at a time: transformers builds a model on the meta device and then fills its weights,
+# and two loads in two threads at once (the page's first events) once left a model with meta tensors ("Cannot copy
+# out of meta tensor"). Loading is disk- and CPU-bound anyway: nothing is lost by taking turns.
+LOADING = threading.Lock()
 
 
 def transformers_classes(*names: str) -> tuple:
@@ -53,11 +57,13 @@ def _load(cls, folder, what: str):
     """``cls.from_pretrained(folder)`` with the attention the device wants (eager where SDPA is not offered)."""
     try:
         try:
-            return cls.from_pretrained(str(folder), attn_implementation=attention_impl(), **_pretrained_kwargs())
+            with LOADING:
+                return cls.from_pretrained(str(folder), attn_implementation=attention_impl(), **_pretrained_kwargs())
         except ValueError as err:
             if "attn_implementation" not in str(err) and "attention" not in str(err).lower():
                 raise
-            return cls.from_pretrained(str(folder), attn_implementation="eager", **_pretrained_kwargs())
+            with LOADING:
+                return cls.from_pretrained(str(folder), attn_implementation="eager", **_pretrained_kwargs())
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         raise ModelUnavailable(f"{what} could not be loaded: {str(err).splitlines()[0][:200]}") from err
 

@@ -61,7 +61,8 @@ def _minilm_encoder() -> tuple[SentenceEncoder, object, object]:
     AutoModel, AutoTokenizer = transformers_classes("AutoModel", "AutoTokenizer")  # noqa: N806 - classes
 
     path = bundled_minilm_path()
-    transformer = AutoModel.from_pretrained(path, use_safetensors=True, attn_implementation=attention_impl())
+    with LOADING:  # (one from_pretrained at a time, see builders.LOADING)
+        transformer = AutoModel.from_pretrained(path, use_safetensors=True, attn_implementation=attention_impl())
     tokenizer = AutoTokenizer.from_pretrained(path)
     return SentenceEncoder(transformer, "mean", normalize=True), transformer, tokenizer
 

@@ -23,7 +23,8 @@ from .hub import HUB_FILES, hub_error, hub_snapshot
 # The Hub's pipeline tags that fit each task (an NLI classifier is tagged either way).
 TASK_TAGS = {"classification": ("text-classification",),
              "zero-shot": ("zero-shot-classification", "text-classification"),
-             "embedding": ("sentence-similarity", "feature-extraction")}
+             "embedding": ("sentence-similarity", "feature-extraction"),
+             "generation": ("text-generation",)}
 MAX_MODELS = 4
 MAX_BYTES = 4 * 2**30
 

@@ -11,7 +11,7 @@ import torch
 
 from explain import evaluate, explain
 from model import InputError, ModelUnavailable, load_model
-from tests.tiny_decoders import DECODERS, build
+from tests.tiny_decoders import DECODERS, EVERY_DECODER, build
 
 PROMPT = "the capital of france is"
 CONTINUATION = " paris and london"
@@ -181,3 +181,25 @@ def test_a_decoder_without_a_language_model_head_is_refused(tmp_path):
     AutoModel.from_config(config("llama", tokenizer)).save_pretrained(str(tmp_path), safe_serialization=True)
     with pytest.raises(ModelUnavailable, match="without a language-model head"):
         load_model(tmp_path)
+
+
+@pytest.mark.parametrize("kind", [k for k in EVERY_DECODER if k not in DECODERS])
+def test_every_listed_decoder_loads_generates_and_scores_like_transformers(kind, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    folder = build(tmp_path / kind, kind)
+    model = load_model(folder)
+    reference = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
+    ids = list(model.tokenize(PROMPT).ids)
+    with torch.no_grad():
+        expected = reference.generate(input_ids=torch.tensor([ids]), max_new_tokens=5, do_sample=False,
+                                      pad_token_id=model.pad_token_id)[0, len(ids):].tolist()
+    if model.eos_id in expected:
+        expected = expected[: expected.index(model.eos_id)]
+    assert model.task == "generation" and model.generate_ids(ids, 5) == expected
+    continuation = model.continuation_ids(CONTINUATION)
+    np.testing.assert_allclose(model.continuation_logprobs([ids, ids[:-1]], continuation),
+                               [reference_logprobs(reference, ids, continuation),
+                                reference_logprobs(reference, ids[:-1], continuation)], atol=1e-5)
+    e = explain(model, PROMPT, "shap", continuation=CONTINUATION)
+    np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)

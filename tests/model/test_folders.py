@@ -16,7 +16,7 @@ from explain import METHODS, evaluate, explain
 from explain.registry import own_params
 from model import load_model
 from model.errors import ModelUnavailable
-from model.loading.checkpoint import SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
+from model.loading.checkpoint import DECODERS, ENCODERS, SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
 from tests.tiny_architectures import ARCHITECTURES
 
 TEXTS = ["the movie was very good", "the food was awful and the service was bad", "a cat"]
@@ -25,7 +25,10 @@ BUDGET = {"max_evals": 100, "num_samples": 100, "steps": 32}
 
 
 def test_every_listed_architecture_is_covered():
-    assert set(ARCHITECTURES) == set(SUPPORTED)
+    from tests.tiny_decoders import EVERY_DECODER
+
+    assert set(ARCHITECTURES) == set(ENCODERS) and set(EVERY_DECODER) == set(DECODERS)
+    assert set(SUPPORTED) == set(ENCODERS) | set(DECODERS)
 
 
 @pytest.mark.parametrize("kind", ARCHITECTURES)
@@ -169,13 +172,15 @@ def test_the_size_cap_is_checked_before_reading_weights(folders, monkeypatch):
 
 
 def test_another_architecture_is_one_sentence_naming_the_supported_ones(tmp_path):
-    from transformers import GPT2Config, GPT2Model
+    from transformers import T5Config, T5Model
 
-    GPT2Model(GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=50)).save_pretrained(str(tmp_path / "gpt2"))
+    T5Model(T5Config(num_layers=1, d_model=8, d_kv=4, num_heads=2, d_ff=16, vocab_size=50)).save_pretrained(
+        str(tmp_path / "t5"))
     with pytest.raises(ModelUnavailable) as err:
-        load_model(tmp_path / "gpt2")
+        load_model(tmp_path / "t5")
     message = str(err.value)
-    assert "is a gpt2 model; the supported architectures are ALBERT, BART, BERT, DeBERTa-v2/v3" in message
+    assert "is a t5 model; the supported architectures are ALBERT, BART, BERT, DeBERTa-v2/v3" in message
+    assert "GPT-2, Llama, Mistral, Phi-3, Qwen2, Qwen3" in message
     assert "\n" not in message
 
 

@@ -60,8 +60,8 @@ def test_what_the_metadata_refuses_is_refused_before_any_download(hub, monkeypat
     with pytest.raises(ModelUnavailable, match="of weights; the limit is"):
         hub.get("tiny/bert-embed", "embedding")
     assert not downloads
-    facts = RepoFacts("a/b", "text-classification", "gpt2", 10, (), False)
-    with pytest.raises(ModelUnavailable, match="is a gpt2 model; the supported architectures are"):
+    facts = RepoFacts("a/b", "text-classification", "t5", 10, (), False)
+    with pytest.raises(ModelUnavailable, match="is a t5 model; the supported architectures are"):
         check_repo(facts, "classification", 10**9)
     with pytest.raises(ModelUnavailable, match="custom code"):
         check_repo(RepoFacts("a/b", "text-classification", "bert", 10, (), True), "classification", 10**9)

@@ -343,3 +343,29 @@ def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path
     assert len(ranked) == 20 and all(r[0].isdigit() for r in ranked)
     page.screenshot(path=str(shots / "train-influence.png"), full_page=True)
     assert not page.dialogs and "Something went wrong" not in page.content()
+
+
+def test_the_generate_tab_explains_a_chosen_token_of_the_continuation(page, tmp_path_factory):
+    """Generate with the tiny decoder the app lists, choose the third token, explain it, then rather than
+    another token: each chart's title names the token explained."""
+    from tests.conftest import TINY_DECODER
+
+    page.get_by_role("tab", name="Generate").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    assert TINY_DECODER in panel.get_by_label("Model").input_value()
+    panel.get_by_label("Prompt").fill("the capital of france is")
+    panel.get_by_label("Continuation (optional)").fill(" paris and london")
+    panel.get_by_role("button", name="Generate", exact=True).click()
+    _wait_for_title(page, panel, "The continuation, token by token")
+    assert "(3 tokens, typed)" in _wait_for_text(page, panel, "Continuation")
+    choices = panel.get_by_label("Explain the token")
+    _until(page, lambda: choices.get_by_role("radio").count() == 3)
+    choices.get_by_text("3:␣london", exact=False).click()
+    panel.get_by_role("button", name="Explain this token").click()
+    _wait_for_title(page, panel, "3:␣london")
+    _wait_for_text(page, panel, "Faithfulness")
+    panel.get_by_label("Rather than").fill(" paris")
+    panel.get_by_role("button", name="Explain this token").click()
+    _wait_for_title(page, panel, "rather than")
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "generate.png"), full_page=True)
+    assert not page.dialogs and "Something went wrong" not in page.content()

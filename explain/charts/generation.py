@@ -1,0 +1,29 @@
+"""A continuation token by token: each token's probability under teacher forcing (hover: its text, its
+probability and log-probability), drawn from the arrays a generation explanation or ``continuation_logprobs``
+gives. Token text is model output: escaped like every other string (``style.plain``)."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import AXIS_NUMBERS, SERIES, layout, plain, unique_ticks
+
+
+def continuation_chart(names, logprobs, chosen: int | None = None) -> go.Figure:
+    """Bars of p(token) for each continuation token in order (``names`` as the generation task names them,
+    "3:␣Paris"); ``chosen``: the token being explained, outlined."""
+    logprobs = np.asarray(logprobs, dtype=np.float64)
+    probabilities = np.exp(logprobs)
+    ticks = unique_ticks([plain(name) for name in names])
+    widths = [3 if i == chosen else 0 for i in range(len(names))]
+    fig = go.Figure(go.Bar(
+        x=ticks, y=probabilities, marker={"color": SERIES[0], "line": {"width": widths, "color": "#264653"}},
+        customdata=np.stack([logprobs], axis=-1),
+        hovertemplate="%{x}<br>p = %{y:.4f}<br>log p = %{customdata[0]:.4f}<extra></extra>"))
+    mean = float(np.mean(logprobs)) if len(logprobs) else 0.0
+    subtitle = (f"{len(names)} tokens; mean log-probability {mean:.3f} (perplexity {np.exp(-mean):.3g}); "
+                "the model's probability of each token given the prompt and the tokens before it")
+    return layout(fig, "The continuation, token by token", subtitle, yaxis={"title": "probability", "range": [0, 1],
+                                                                            "tickformat": AXIS_NUMBERS},
+                  xaxis={"title": "continuation token (position:text, ␣ = space)", "type": "category"},
+                  margin={"t": 90}, height=340)

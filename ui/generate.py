@@ -1,0 +1,105 @@
+"""The Generate tab: a decoder language model continues a prompt; the continuation is drawn token by token
+with each token's probability; choosing a token explains why the model wrote it (any method), optionally
+rather than another token at the same position, with the scorecard and the downloads. A continuation can
+also be typed: then that text is explained, as the model would have written it."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+
+from explain.charts import explanation as charts
+from explain.charts.generation import continuation_chart
+from explain.export import write_files
+from model.errors import InputError
+from model.tasks.generation import Generation, continuation_of, token_names
+
+from . import explaining, gpu
+from .handlers import handler
+from .models import resolve
+from .page import Page
+from .safe import markdown
+from .text import bullets, explanation_notes, faithfulness
+from .widgets import Slider, clear_on_change, downloads, method_row
+
+TASK = Generation.NAME
+SERVES = (TASK,)
+TOP_WORDS = 40
+EXAMPLES = ("The capital of France is", "Once upon a time, a little robot", "def fibonacci(n):")
+
+
+@handler
+@gpu.work
+def generate(prompt: str, model_name: str, max_new_tokens: int, continuation: str = "", progress=gr.Progress()):
+    """The model's greedy continuation (or the typed one) with each token's probability: the chart, the
+    token choices, and what the explain step reads (the continuation's exact token ids)."""
+    model = resolve(model_name, TASK, progress)
+    options = Generation().options({"max_new_tokens": max_new_tokens, "continuation": (continuation or "") or None})
+    options = Generation().for_text(model, prompt, options)
+    ids = continuation_of(model, options)
+    names = token_names(model, ids)
+    logprobs = model.continuation_logprobs([model.tokenize(prompt).ids], ids)[0]
+    state = {"continuation": model.decode(ids), "continuation_ids": ",".join(map(str, ids)), "names": list(names),
+             "logprobs": logprobs.tolist()}
+    said = f"**Continuation** ({len(ids)} tokens, {'typed' if continuation else 'greedy'}): {markdown(state['continuation'])}"
+    choices = [(f"{name}  (p={p:.3f})", name) for name, p in zip(names, np.exp(logprobs).tolist())]
+    return (continuation_chart(names, logprobs), gr.Radio(choices=choices, value=names[0]), said, state)
+
+
+@handler
+@gpu.work
+def explain_token(prompt: str, model_name: str, generated: dict | None, token: str | None, method: str, seed: int,
+                  contrast: str = "", progress=gr.Progress(), **values):
+    """Why the model wrote ``token`` (rather than ``contrast``, one token, when given): the chosen method on
+    the prompt's words, the scorecard of that token, the downloads."""
+    if not generated:
+        raise InputError("Generate first: the continuation's tokens are what is explained.")
+    token = token or generated["names"][0]  # (none chosen: the first token)
+    if token not in generated["names"]:
+        raise InputError("Choose one of the continuation's tokens to explain.")
+    model = resolve(model_name, TASK, progress)
+    values = {**values, "continuation_ids": generated["continuation_ids"]}
+    e = explaining.run(model, prompt, method, progress, seed, values, target=token,
+                       contrast=(contrast or None) if isinstance(contrast, str) else None)
+    e, card = explaining.scored(model, e, progress)
+    position = generated["names"].index(token)
+    notes = bullets([*explanation_notes(e), faithfulness(card)])
+    return (charts.attribution_bars(e, sort=True, top=TOP_WORDS), charts.text_heatmap(e), notes,
+            write_files(e, "generate"), continuation_chart(generated["names"], generated["logprobs"], position),
+            e.to_dict())
+
+
+def render(page: Page) -> None:
+    gr.Markdown("**Generate** — a decoder language model (GPT-2, Llama, Qwen, Gemma, Mistral, Phi-3) continues your "
+                "prompt; choose a token of the continuation to see which words of the prompt made the model write "
+                "it, with any method, and why it wrote it *rather than* another token. Every token's explanation "
+                "comes from the same masked prompts, so explaining one costs what explaining all of them does.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            prompt = gr.Textbox(label="Prompt", lines=3, max_length=20_000, value=EXAMPLES[0])
+            gr.Examples([[e] for e in EXAMPLES], [prompt], label="Example prompts")
+        with gr.Column(scale=2):
+            model = page.models.dropdown(SERVES, info="a decoder (a causal language model); start the app with "
+                                                      "--model PATH, or on a Space, for one to be listed")
+            max_new = Slider(1, 64, value=20, step=1, label="Max new tokens")
+            typed = gr.Textbox(label="Continuation (optional)", max_length=4_000,
+                               info="empty: the model's own greedy continuation; or type one to explain it")
+    write = gr.Button("Generate", variant="primary")
+    strip = gr.Plot(label="Continuation")
+    said = gr.Markdown()
+    generated = gr.State(None)
+    token = gr.Radio([], label="Explain the token", info="the continuation's tokens with their probability")
+    method, params, seed = method_row()
+    contrast = gr.Textbox(label="Rather than", max_length=200, info="another token at the same position (one token, "
+                          "e.g. ' London' with its leading space); empty: none")
+    run = gr.Button("Explain this token", variant="primary")
+    bars = gr.Plot(label="Prompt words")
+    heat = gr.Plot(label="Prompt heatmap")
+    notes = gr.Markdown()
+    files = downloads()
+    explained = gr.State(None)
+    shown = [bars, heat, notes, files]
+    write.click(generate, [prompt, model, max_new, typed], [strip, token, said, generated], api_name="generate")
+    run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
+              [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
+    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown])
+    clear_on_change([token, method, seed, contrast, *params.values()], shown)

@@ -13,7 +13,7 @@ from ..classifier import ClassifierModel, IntentNetwork
 from ..embedding import EmbeddingModel, SentenceEncoder
 from ..errors import ModelUnavailable
 from ..zero_shot import SimilarityZeroShot
-from .builders import attention_impl, transformers_classes
+from .builders import LOADING, attention_impl, transformers_classes
 
 MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 

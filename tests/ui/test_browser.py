@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -352,15 +353,15 @@ def test_the_generate_tab_explains_a_chosen_token_of_the_continuation(page, tmp_
 
     page.get_by_role("tab", name="Generate").click()
     panel = page.locator("[role=tabpanel]:visible")
-    assert TINY_DECODER in panel.get_by_label("Model").input_value()
+    assert TINY_DECODER in panel.get_by_role("combobox", name="Model").input_value()
     panel.get_by_label("Prompt").fill("the capital of france is")
     panel.get_by_label("Continuation (optional)").fill(" paris and london")
     panel.get_by_role("button", name="Generate", exact=True).click()
     _wait_for_title(page, panel, "The continuation, token by token")
     assert "(3 tokens, typed)" in _wait_for_text(page, panel, "Continuation")
-    choices = panel.get_by_label("Explain the token")
-    _until(page, lambda: choices.get_by_role("radio").count() == 3)
-    choices.get_by_text("3:␣london", exact=False).click()
+    tokens = panel.get_by_role("radio", name=re.compile(r"^\d+:.*\(p=[0-9.]+\)$"))
+    _until(page, lambda: tokens.count() == 3, failure=lambda: f"{tokens.count()} token choices, not 3")
+    panel.get_by_role("radio", name=re.compile("^3:␣london")).check()
     panel.get_by_role("button", name="Explain this token").click()
     _wait_for_title(page, panel, "3:␣london")
     _wait_for_text(page, panel, "Faithfulness")

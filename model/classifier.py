@@ -38,9 +38,16 @@ class SequenceLogits(torch.nn.Module):
         self.model = model
 
     @property
+    def decoder(self) -> bool:
+        """A decoder-only backbone (GPT-2, Llama, Qwen...): its head reads the last non-pad token."""
+        return bool(getattr(self.model.config, "is_decoder", False)) or \
+            type(self.model).__name__.startswith(DECODER_CLASSIFIERS)
+
+    @property
     def readout(self) -> str:
-        """[CLS]-style heads read the first token; BART-style heads the last EOS (the last non-pad)."""
-        return "last" if getattr(self.model.config, "is_encoder_decoder", False) else "first"
+        """[CLS]-style heads read the first token; BART-style heads the last EOS (the last non-pad), and
+        decoder-only heads the last non-pad token."""
+        return "last" if getattr(self.model.config, "is_encoder_decoder", False) or self.decoder else "first"
 
     def forward(self, input_ids, attention_mask, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
@@ -48,7 +55,18 @@ class SequenceLogits(torch.nn.Module):
             return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits
         if getattr(self.model.config, "is_encoder_decoder", False):
             return self._encoder_decoder_logits(input_ids, attention_mask, inputs_embeds)
+        if self.decoder:
+            return self._last_token_logits(attention_mask, inputs_embeds)
         return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **kwargs).logits
+
+    def _last_token_logits(self, attention_mask, inputs_embeds) -> torch.Tensor:
+        """A decoder classifier's head on given input embeddings: transformers finds the last non-pad token
+        from the ids (and, given embeddings alone, takes the last position whatever the padding); here the
+        rows are right-padded, so it is the last position under the attention mask, as from the ids."""
+        hidden = self.model.base_model(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+        logits = self.model.score(hidden)
+        last = attention_mask.sum(1) - 1
+        return logits[torch.arange(logits.shape[0], device=logits.device), last]
 
     def _encoder_decoder_logits(self, input_ids, attention_mask, inputs_embeds) -> torch.Tensor:
         """BART's classification head on given encoder input embeddings.
@@ -73,6 +91,8 @@ class SequenceLogits(torch.nn.Module):
 
 
 OUTPUTS = ("probability", "logit")
+# transformers' decoder-only sequence classifiers (their head reads the last non-pad token)
+DECODER_CLASSIFIERS = ("GPT2", "Llama", "Qwen2", "Qwen3", "Gemma", "Mistral", "Phi3")
 
 
 def check_output(output: object) -> str:

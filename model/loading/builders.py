@@ -17,6 +17,7 @@ from ..classifier import ClassifierModel, SequenceLogits
 from ..embedding import EmbeddingModel, SentenceEncoder
 from ..errors import ModelUnavailable
 from ..generation import CausalLM
+from ..prompt_zero_shot import PromptZeroShot
 from ..zero_shot import NLIZeroShot
 
 _IMPORTS = threading.Lock()
@@ -84,8 +85,17 @@ def classifier_from_folder(info: ModelInfo, checkpoint) -> ClassifierModel:
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
     config = model.config
     labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
-    return ClassifierModel(info, SequenceLogits(model), tokenizer, _max_length(tokenizer, config), model,
-                           labels=labels, multi_label=config.problem_type == "multi_label_classification")
+    network = SequenceLogits(model)
+    classifier = ClassifierModel(info, network, tokenizer, _max_length(tokenizer, config), model, labels=labels,
+                                 multi_label=config.problem_type == "multi_label_classification")
+    if network.decoder:
+        # Its head finds the last token by the config's pad id: the batches are padded with that id.
+        if config.pad_token_id is None:
+            raise ModelUnavailable(f"{info.name!r} is a decoder classifier without a pad token id in its config, so "
+                                   "its last token cannot be found in a batch (transformers refuses it too).")
+        classifier.adapter.pad_id = int(config.pad_token_id)
+        classifier.runtime = "torch"  # (PyTorch: the ONNX export is for the encoders' heads)
+    return classifier
 
 
 def entailment_index(label2id: dict) -> int:
@@ -126,6 +136,15 @@ def causal_lm_from_folder(info: ModelInfo, checkpoint) -> CausalLM:
     model = _load(AutoModelForCausalLM, checkpoint.transformer, repr(info.name))
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
     return CausalLM(info, model, tokenizer, _max_length(tokenizer, model.config), model.base_model)
+
+
+def prompt_zero_shot_from_folder(info: ModelInfo, checkpoint) -> PromptZeroShot:
+    """A causal language model serving zero-shot classification by prompting (``model.prompt_zero_shot``)."""
+    (AutoModelForCausalLM,) = transformers_classes("AutoModelForCausalLM")  # noqa: N806 - a class
+
+    model = _load(AutoModelForCausalLM, checkpoint.transformer, repr(info.name))
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
+    return PromptZeroShot(info, model, tokenizer, _max_length(tokenizer, model.config), model.base_model)
 
 
 PROBE_TEXT = "The quick brown fox jumps over the lazy dog."

@@ -184,9 +184,11 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
         if not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
             raise ModelUnavailable(f"{shown!r} is a {NAMES[model_type]} model without a language-model head (its "
                                    "architectures name no ...ForCausalLM): it cannot generate.")
-        tasks: tuple[str, ...] = (GENERATION,)
+        tasks: tuple[str, ...] = (GENERATION, ZERO_SHOT)  # (zero-shot by prompting: model.prompt_zero_shot)
     elif st:
         tasks = (EMBEDDING,)
+    elif classifier and model_type in DECODERS:
+        tasks = (CLASSIFICATION,)
     elif classifier:
         tasks = (CLASSIFICATION, ZERO_SHOT, EMBEDDING) if _is_nli(labels) else (CLASSIFICATION, EMBEDDING)
     else:
@@ -206,7 +208,8 @@ def serving_kind(task: str, checkpoint: Checkpoint, shown: str) -> str:
         return kinds[0]
     why = {ZERO_SHOT: f"{shown} is not an NLI model: its labels do not include entailment and contradiction, so "
                       "it cannot be a zero-shot model",
-           CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model"}.get(
+           CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model",
+           GENERATION: f"{shown} has no language-model head, so it cannot generate"}.get(
         task, f"{shown} cannot be a {task} model")
     raise ModelUnavailable(f"{why}; it can be {' or '.join(checkpoint.tasks)}.")
 
@@ -223,6 +226,8 @@ def load_checkpoint(path: str | os.PathLike, *, task: str | None = None, name: s
                                                     f"{source or checkpoint.path.name}")
     build = {EMBEDDING: builders.embedding_from_folder, ZERO_SHOT: builders.nli_from_folder,
              CLASSIFICATION: builders.classifier_from_folder, GENERATION: builders.causal_lm_from_folder}[kind]
+    if kind == ZERO_SHOT and checkpoint.model_type in DECODERS:
+        build = builders.prompt_zero_shot_from_folder
     return served_as(build(info, checkpoint), name=info.name, task=chosen)
 
 

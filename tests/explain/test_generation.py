@@ -203,3 +203,60 @@ def test_every_listed_decoder_loads_generates_and_scores_like_transformers(kind,
                                 reference_logprobs(reference, ids[:-1], continuation)], atol=1e-5)
     e = explain(model, PROMPT, "shap", continuation=CONTINUATION)
     np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", DECODERS)
+def test_a_decoder_classifier_predicts_like_the_pipeline_and_is_explained(kind, tmp_path):
+    from transformers import pipeline
+
+    folder = build(tmp_path / kind, kind, head="classifier")
+    model = load_model(folder)
+    assert model.task == "classification" and model.readout == "last" and model.labels == ["NEGATIVE", "POSITIVE"]
+    texts = ["the dog is very good", "a bad cat", "the capital of france is a city of the world and more"]
+    reference = pipeline("text-classification", model=str(folder), top_k=None)
+    for text, row in zip(texts, model.predict(texts)):  # (one batch: the shorter texts padded)
+        expected = {r["label"]: r["score"] for r in reference([text])[0]}
+        np.testing.assert_allclose(row, [expected["NEGATIVE"], expected["POSITIVE"]], atol=1e-5)
+    e = explain(model, texts[2], "shap")
+    np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+    ig = explain(model, texts[2], "ig", steps=64)
+    assert max(ig.meta["completeness_gap"]) < 0.05
+    # the differentiable path reads the same last token as the forward, padded rows included
+    ids, mask = model.id_tensors([model.tokenize(t).ids for t in texts])
+    with torch.no_grad():
+        embedded = model.predict_embeds(model.input_embeddings()(ids), mask, ids).numpy()
+    np.testing.assert_allclose(embedded, model.predict(texts), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", DECODERS)
+def test_zero_shot_by_prompting_scores_each_label_by_its_tokens_log_probability(kind, tmp_path):
+    """Each label's share: softmax across labels of the total log-probability of " label." after the text and
+    "\\nThis text is about", computed here on the model itself; explained like any zero-shot model."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = build(tmp_path / kind, kind)
+    model = load_model(folder, task="zero-shot")
+    assert model.task == "zero-shot" and load_model(folder).task == "generation"
+    reference = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    labels = ["dog", "city", "capital"]
+    texts = [PROMPT, "a dog and a cat"]
+    for template in (None, "The topic: {}!"):
+        before, after = (template or "This text is about {}.").split("{}")
+        bridge = tokenizer("\n" + before.rstrip(), add_special_tokens=False).input_ids
+        for text, row in zip(texts, model.predict(texts, labels=labels, hypothesis_template=template)):
+            ids = tokenizer(text).input_ids
+            totals = []
+            for label in labels:
+                piece = tokenizer(" " + label + after, add_special_tokens=False).input_ids
+                totals.append(reference_logprobs(reference, ids, bridge + piece)[len(bridge):].sum())
+            np.testing.assert_allclose(row, np.exp(totals) / np.exp(totals).sum(), atol=1e-5)
+    e = explain(model, PROMPT, "shap", labels=labels)
+    np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+    ig = explain(model, PROMPT, "ig", labels=labels, target="city", steps=64)
+    assert ig.targets == ("city",) and max(ig.meta["completeness_gap"]) < 0.05
+    why = explain(model, PROMPT, "occlusion", labels=labels, target="city", contrast="dog")
+    assert why.meta["output"] == "log-score difference"
+    for bad, words in (({"labels": ["dog"]}, "at least two"), ({"labels": labels, "multi_label": True}, "on its own")):
+        with pytest.raises(InputError, match=words):
+            explain(model, PROMPT, "occlusion", **bad)

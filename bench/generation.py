@@ -1,0 +1,146 @@
+"""``python -m bench.generation``: what explaining a decoder's continuation costs, 1 token against 20.
+
+Two random decoders (no decoder weights ship offline): the tests' tiny GPT-2 and one shaped like GPT-2 small
+(12 layers, 768 wide, a 50,257-token vocabulary: 124M parameters). For each, a 24-word prompt and the model's
+greedy 20-token continuation, explained three ways per method (SHAP 500 evaluations, occlusion, IG 50 steps):
+the first token alone; all 20 tokens in one explanation (one forward of each masked prompt gives every
+token's log-probability); and 20 one-token explanations, token by token, each with the continuation before it
+kept (what a step-by-step attribution such as inseq's runs). Median seconds of ``--repeats`` runs, model
+evaluations (token by token: one run), the 20-token explanation equal to the token-by-token ones (max difference), and the process's
+peak memory. Writes ``bench/results/generation-<device>.{json,md}``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import device_kind, machine_description, save  # noqa: E402
+
+PROMPT = ("the dog and the cat went to the city to see a friend and then they went to the capital of france "
+          "where the dog said")
+METHODS = (("shap", {"max_evals": 500}), ("occlusion", {"granularity": "token"}), ("ig", {"steps": 50}))
+SHAPES = {"tiny (2 layers, 32 wide)": {},
+          "GPT-2 small shape (12 layers, 768 wide, 124M)": {"layers": 12, "hidden": 768, "heads": 12, "inner": 3072,
+                                                            "vocab_size": 50_257, "n_positions": 1024}}
+
+
+def build_decoder(folder: Path, shape: dict) -> Path:
+    """A random GPT-2 of ``shape`` with the tests' trained byte-level tokenizer."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from tests.tiny_decoders import build, trained_tokenizer
+
+    if not shape:
+        return build(folder, "gpt2")
+    tokenizer = trained_tokenizer("gpt2")
+    tokenizer.model_max_length = shape["n_positions"]
+    tokenizer.save_pretrained(str(folder))
+    torch.manual_seed(0)
+    config = GPT2Config(vocab_size=shape["vocab_size"], n_positions=shape["n_positions"], n_embd=shape["hidden"],
+                        n_layer=shape["layers"], n_head=shape["heads"], n_inner=shape["inner"],
+                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    GPT2LMHeadModel(config).eval().save_pretrained(str(folder), safe_serialization=True)
+    return folder
+
+
+def timed(run, repeats: int):
+    seconds, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), result
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_model(model, repeats: int, tokens: int) -> list[dict]:
+    from explain import explain
+    from model.tasks.generation import token_names
+
+    ids = model.generate_ids(model.tokenize(PROMPT).ids, tokens)
+    if len(ids) < tokens:
+        raise SystemExit(f"the model stopped after {len(ids)} tokens; choose another prompt")
+    all_ids = ",".join(map(str, ids))
+    rows = []
+    for method, params in METHODS:
+        def one():
+            return explain(model, PROMPT, method, continuation_ids=str(ids[0]), cache=None, seconds=None, **params)
+
+        def every():
+            return explain(model, PROMPT, method, continuation_ids=all_ids, cache=None, seconds=None, **params)
+
+        def step_by_step():
+            return [explain(model, PROMPT, method, continuation_ids=",".join(map(str, ids[: j + 1])),
+                            target=token_names(model, ids[: j + 1])[j], cache=None, seconds=None, **params)
+                    for j in range(tokens)]
+        one_s, first = timed(one, repeats)
+        every_s, whole = timed(every, repeats)
+        steps_s, steps = timed(step_by_step, 1)
+        stepped = np.stack([e.attributions[:, 0] for e in steps], axis=1)
+        row = {"method": method, "params": params, "one_token_s": one_s, "all_tokens_s": every_s,
+               "token_by_token_s": steps_s, "evaluations_one": first.meta["model_evaluations"],
+               "evaluations_all": whole.meta["model_evaluations"],
+               "evaluations_token_by_token": sum(e.meta["model_evaluations"] for e in steps),
+               "max_difference": float(np.abs(whole.attributions - stepped).max()), "peak_mb": peak_mb()}
+        print(f"  {method}: {row}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.generation", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=20)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = parser.parse_args(argv)
+
+    from model import load_model, quiet_logging
+
+    quiet_logging()
+    machine = machine_description()
+    results, lines = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, shape in SHAPES.items():
+            model = load_model(build_decoder(Path(folder) / f"decoder-{len(results)}", shape))
+            params = sum(p.numel() for p in model.network.parameters())
+            prompt_tokens = len(model.tokenize(PROMPT))
+            print(f"bench.generation on {machine}: {name}, {params / 1e6:.1f}M parameters, {prompt_tokens} prompt "
+                  f"tokens", flush=True)
+            rows = bench_model(model, args.repeats, args.tokens)
+            results.append({"model": name, "parameters": params, "prompt_tokens": prompt_tokens, "rows": rows})
+            device = model.device
+    n = args.tokens
+    lines += [f"Machine: {machine}; a {results[0]['prompt_tokens']}-token prompt and the model's greedy {n}-token "
+              f"continuation; median of {args.repeats} runs (token by token: one run).", "",
+              f"| model | method | 1 token | all {n} tokens at once | ratio | {n} tokens one by one | ratio | "
+              "evaluations (1 / all / one by one) | max difference | peak memory |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        for r in result["rows"]:
+            lines.append(f"| {result['model']} | {r['method']} | {r['one_token_s']:.2f} s | {r['all_tokens_s']:.2f} s | "
+                         f"{r['all_tokens_s'] / r['one_token_s']:.1f}x | {r['token_by_token_s']:.2f} s | "
+                         f"{r['token_by_token_s'] / r['one_token_s']:.1f}x | {r['evaluations_one']:,} / "
+                         f"{r['evaluations_all']:,} / {r['evaluations_token_by_token']:,} | "
+                         f"{r['max_difference']:.1g} | {r['peak_mb']:,.0f} MB |")
+    save(args.out, f"generation-{device_kind(device)}", {"machine": machine, "tokens": n, "results": results},
+         "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

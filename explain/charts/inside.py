@@ -52,6 +52,12 @@ def layer_input(steps: AttentionSteps) -> go.Figure:
 
 def queries_keys_values(steps: AttentionSteps) -> go.Figure:
     names = ("Q = X W_q + b_q", "K = X W_k + b_k", "V = X W_v + b_v")
+    shared = ""
+    if steps.key_head is not None:  # grouped-query attention: K and V are one key/value head's, shared
+        heads = f"{steps.sharing[0] + 1}–{steps.sharing[-1] + 1}" if len(steps.sharing) > 1 else f"{steps.head + 1}"
+        names = (names[0], f"K of key/value head {steps.key_head + 1} (heads {heads})",
+                 f"V of key/value head {steps.key_head + 1} (heads {heads})")
+        shared = f"; K and V are shared by query heads {heads} (grouped-query attention)"
     fig = make_subplots(rows=1, cols=3, subplot_titles=names, shared_yaxes=True, horizontal_spacing=0.03)
     for col, (name, z) in enumerate(zip("QKV", (steps.Q, steps.K, steps.V)), start=1):
         fig.add_trace(_heat(z, _dims(z.shape[1]), _ticks(steps.tokens), name=name, showscale=col == 3), 1, col)
@@ -59,7 +65,8 @@ def queries_keys_values(steps: AttentionSteps) -> go.Figure:
                          col=col)
     fig.update_yaxes(autorange="reversed")
     layout(fig, f"Q, K, V · layer {steps.layer + 1}, head {steps.head + 1}",
-            f"each {len(steps.tokens)} tokens × d_k = {steps.d_k}: the head's slice of the layer's three projections",
+            f"each {len(steps.tokens)} tokens × d_k = {steps.d_k}: the head's slice of the layer's three projections"
+            f"{shared}",
             height=token_height(len(steps.tokens), 24, 170, 320), margin={"l": 10, "r": 10, "t": 100, "b": 40})
     return fig
 

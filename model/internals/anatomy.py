@@ -1,10 +1,13 @@
-"""Where each part of an encoder lives, per architecture: the layers, each layer's query/key/value
+"""Where each part of a Transformer lives, per architecture: the layers, each layer's query/key/value
 projections, what reads the heads' outputs, the feed-forward block, the embeddings, and which kind
-of positions the model uses. Everything else in ``model.internals`` reads a model through this."""
+of positions the model uses; for decoders also the causal mask, the heads that share keys and values
+(grouped-query attention) and the rotary frequencies. Everything else in ``model.internals`` reads a
+model through this."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from ..base import TextModel, layers_and_heads
@@ -18,7 +21,8 @@ POSITION_KINDS = {
                     "terms added to the scores",
     "rotary": "rotary position embeddings: queries and keys rotated by an angle that grows with the position",
 }
-COVERED = "BERT, RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT"
+COVERED = ("BERT, RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT, and "
+           "the decoders GPT-2, Llama, Mistral and Qwen2")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Anatomy:
     word_embeddings: torch.nn.Module
     position_embeddings: torch.nn.Module | None  # learned absolute positions; None where positions are relative
     type_embeddings: torch.nn.Module | None
-    embedding_norm: torch.nn.Module
+    embedding_norm: torch.nn.Module | None  # None: decoders (the first layer reads the embeddings' sum)
     embedding_projection: torch.nn.Module | None  # ELECTRA / ALBERT / DeBERTa: embeddings -> hidden size
     position_kind: str
     heads: int
@@ -44,6 +48,19 @@ class Anatomy:
     head_dim: int
     encoder: torch.nn.Module
     shared: bool = False  # ALBERT: one layer's weights used by every layer
+    causal: bool = False  # decoders: each token reads itself and the tokens before it
+    kv_heads: int = 0  # heads of keys and values (grouped-query attention: fewer than ``heads``); 0: ``heads``
+    inv_freq: np.ndarray | None = None  # decoders with rotary positions: the model's own frequencies
+    rotary_scaling: float = 1.0  # and the scale of its cos and sin
+    scale: float | None = None  # the scores' scale (1/√d_k unless the architecture says otherwise)
+
+    @property
+    def key_heads(self) -> int:
+        return self.kv_heads or self.heads
+
+    def key_head(self, head: int) -> int:
+        """The key/value head ``head`` reads (grouped-query attention: ``heads / kv_heads`` heads share one)."""
+        return head // (self.heads // self.key_heads)
 
     @property
     def position_description(self) -> str:
@@ -150,9 +167,45 @@ def _modernbert(encoder, config, model_name: str) -> tuple[list, dict]:
                         embedding_norm=embeddings.norm, embedding_projection=None, position_kind="rotary")
 
 
+def _gpt2(decoder, config, model_name: str) -> tuple[list, dict]:
+    layers = list(decoder.h)
+    if getattr(config, "scale_attn_by_inverse_layer_idx", False) or getattr(config, "reorder_and_upcast_attn", False):
+        raise InputError(f"{model_name} scales its attention by the layer index; Inside the Transformer covers GPT-2's "
+                         "usual attention.")
+    return layers, dict(kind="gpt2", projections=[("conv1d-fused", lay.attn.c_attn) for lay in layers],
+                        pre_norm=[lay.ln_1 for lay in layers], out_projection=[lay.attn.c_proj for lay in layers],
+                        ffn_activation=[lay.mlp.act for lay in layers],
+                        attention_output=[lay.attn.c_proj for lay in layers],
+                        ffn_output=[lay.mlp.c_proj for lay in layers], word_embeddings=decoder.wte,
+                        position_embeddings=decoder.wpe, type_embeddings=None, embedding_norm=None,
+                        embedding_projection=None, position_kind="learned", causal=True,
+                        scale=1.0 / float(layers[0].attn.head_dim) ** 0.5 if layers[0].attn.scale_attn_weights else 1.0)
+
+
+def _llama(decoder, config, model_name: str) -> tuple[list, dict]:
+    """Llama and the decoders built like it (Mistral, Qwen2): RMSNorm before attention, rotary positions,
+    grouped-query attention."""
+    layers = list(decoder.layers)
+    if any(t != "full_attention" for t in getattr(config, "layer_types", None) or ()):
+        raise InputError(f"{model_name} has sliding-window layers; Inside the Transformer covers full attention.")
+    rotary = decoder.rotary_emb
+    return layers, dict(kind="llama", projections=[(lay.self_attn.q_proj, lay.self_attn.k_proj, lay.self_attn.v_proj)
+                                                   for lay in layers],
+                        pre_norm=[lay.input_layernorm for lay in layers],
+                        out_projection=[lay.self_attn.o_proj for lay in layers],
+                        ffn_activation=[lay.mlp.act_fn for lay in layers],
+                        attention_output=[lay.self_attn.o_proj for lay in layers],
+                        ffn_output=[lay.mlp.down_proj for lay in layers], word_embeddings=decoder.embed_tokens,
+                        position_embeddings=None, type_embeddings=None, embedding_norm=None, embedding_projection=None,
+                        position_kind="rotary", causal=True, kv_heads=int(config.num_key_value_heads),
+                        inv_freq=rotary.inv_freq.detach().double().cpu().numpy(),
+                        rotary_scaling=float(rotary.attention_scaling), scale=float(layers[0].self_attn.scaling))
+
+
 # model_type -> where its parts are (one function per architecture)
 ARCHITECTURES = {"bert": _bert, "roberta": _bert, "xlm-roberta": _bert, "electra": _bert, "distilbert": _distilbert,
-                 "albert": _albert, "deberta-v2": _deberta, "mpnet": _mpnet, "bart": _bart, "modernbert": _modernbert}
+                 "albert": _albert, "deberta-v2": _deberta, "mpnet": _mpnet, "bart": _bart, "modernbert": _modernbert,
+                 "gpt2": _gpt2, "llama": _llama, "mistral": _llama, "qwen2": _llama}
 
 
 def anatomy(model: TextModel) -> Anatomy:
@@ -166,6 +219,10 @@ def anatomy(model: TextModel) -> Anatomy:
     parts.setdefault("pre_norm", [None] * len(layers))
     heads = layers_and_heads(config)[1]
     hidden = int(getattr(config, "hidden_size", None) or getattr(config, "d_model", None) or config.dim)
-    head_dim = int(getattr(getattr(layers[0], "attention", None), "self", None).attention_head_size) \
-        if parts["kind"] == "deberta" else hidden // heads  # (DeBERTa may set its own head size)
+    if parts["kind"] == "deberta":  # (DeBERTa may set its own head size)
+        head_dim = int(getattr(getattr(layers[0], "attention", None), "self", None).attention_head_size)
+    elif parts["kind"] == "llama":
+        head_dim = int(layers[0].self_attn.head_dim)
+    else:
+        head_dim = hidden // heads
     return Anatomy(layers=layers, hidden=hidden, head_dim=head_dim, heads=heads, encoder=encoder, **parts)

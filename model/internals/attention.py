@@ -50,6 +50,8 @@ class AttentionSteps:
     content_scale: float = 1.0  # the content term is Q Kᵀ / content_scale
     notes: tuple[str, ...] = ()
     truncated: bool = False
+    key_head: int | None = None  # grouped-query attention: the key/value head this head reads (from 0)
+    sharing: tuple[int, ...] = ()  # and every query head that reads it (from 0)
 
     @property
     def p_difference(self) -> float:
@@ -91,6 +93,7 @@ class AttentionSteps:
 
     def to_dict(self) -> dict:
         out = {"tokens": list(self.tokens), "layer": self.layer, "head": self.head, "d_k": self.d_k,
+               "key_head": self.key_head, "sharing": list(self.sharing),
                "max_abs_difference_P": self.p_difference, "max_abs_difference_A": self.a_difference,
                "float32_bound_P": self.p_bound, "float32_bound_A": self.a_bound, "notes": list(self.notes),
                "terms": {name: value.tolist() for name, value in self.terms.items()}}
@@ -103,6 +106,14 @@ def _linear(x: np.ndarray, module: torch.nn.Module) -> np.ndarray:
     weight = module.weight.detach().double().cpu().numpy()
     bias = module.bias.detach().double().cpu().numpy() if module.bias is not None else 0.0
     return x @ weight.T + bias
+
+
+def _norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
+    """The layer's own norm: LayerNorm, or RMSNorm (x / √(mean x² + eps) × w) for the decoders built like Llama."""
+    if "RMSNorm" not in type(norm).__name__:
+        return _layer_norm(x, norm)
+    eps = float(getattr(norm, "variance_epsilon", None) or getattr(norm, "eps"))
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * norm.weight.detach().double().cpu().numpy()
 
 
 def _layer_norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
@@ -119,6 +130,11 @@ def _layer_norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
 def _projections(parts: Anatomy, layer: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Q, K, V of every head side by side (tokens, heads x d_k)."""
     projections = parts.projections[layer]
+    if projections[0] == "conv1d-fused":  # GPT-2: one Conv1D (x W + b, W stored input-major) makes Q, K and V
+        weight = projections[1].weight.detach().double().cpu().numpy()
+        qkv = x @ weight + projections[1].bias.detach().double().cpu().numpy()
+        width = parts.heads * parts.head_dim
+        return qkv[:, :width], qkv[:, width:2 * width], qkv[:, 2 * width:]
     if projections[0] == "fused":  # ModernBERT: one Linear makes Q, K and V (in that order)
         qkv = _linear(x, projections[1])
         width = parts.heads * parts.head_dim
@@ -126,13 +142,17 @@ def _projections(parts: Anatomy, layer: int, x: np.ndarray) -> tuple[np.ndarray,
     return tuple(_linear(x, module) for module in projections)
 
 
-def _rotate(x: np.ndarray, theta: float) -> np.ndarray:
-    """Rotary position embedding of (tokens, d_k): dimension pairs (i, i + d/2) rotated by
-    position / theta^(2i/d), as ModernBERT's rotary module does."""
+def _rotate(x: np.ndarray, theta: float | None = None, inverse: np.ndarray | None = None,
+            scaling: float = 1.0) -> np.ndarray:
+    """Rotary position embedding of (tokens, d_k): dimension pairs (i, i + d/2) rotated by position times
+    the frequency 1 / theta^(2i/d) (or the model's own ``inverse`` frequencies), as ModernBERT's and Llama's
+    rotary modules do (``scaling``: the scale of their cos and sin)."""
     n, d = x.shape
-    inverse = 1.0 / theta ** (np.arange(0, d, 2, dtype=np.float64) / d)
+    if inverse is None:
+        inverse = 1.0 / theta ** (np.arange(0, d, 2, dtype=np.float64) / d)
     angles = np.arange(n, dtype=np.float64)[:, None] * inverse[None, :]
-    cos, sin = np.cos(np.concatenate([angles, angles], 1)), np.sin(np.concatenate([angles, angles], 1))
+    cos = np.cos(np.concatenate([angles, angles], 1)) * scaling
+    sin = np.sin(np.concatenate([angles, angles], 1)) * scaling
     half = np.concatenate([-x[:, d // 2:], x[:, :d // 2]], 1)
     return x * cos + half * sin
 
@@ -201,6 +221,20 @@ def _scores(parts: Anatomy, model: TextModel, layer: int, head: int, q, k, n: in
             notes.append(f"a local layer: each token reads only the tokens within {window} positions")
         else:
             notes.append("a global layer: each token reads every token")
+    if parts.scale is not None:
+        scale = 1.0 / parts.scale
+    if parts.inv_freq is not None:
+        q = _rotate(q, inverse=parts.inv_freq, scaling=parts.rotary_scaling)
+        k = _rotate(k, inverse=parts.inv_freq, scaling=parts.rotary_scaling)
+        notes.append("Q and K are rotated by their positions (rotary) before Q Kᵀ")
+    if parts.causal:
+        mask = np.where(np.arange(n)[None, :] > np.arange(n)[:, None], -np.inf, 0.0)
+        notes.append("a decoder: each token reads only itself and the tokens before it (the causal mask)")
+    if parts.key_heads < parts.heads:
+        shared = parts.heads // parts.key_heads
+        first = parts.key_head(head) * shared
+        notes.append(f"grouped-query attention: heads {first + 1} to {first + shared} share one key and value head "
+                     f"({parts.key_heads} key/value heads for {parts.heads} query heads)")
     terms = {"content Q Kᵀ": q @ k.T / scale}
     if parts.kind == "mpnet":
         terms["relative position bias"] = _mpnet_bias(parts, head, n)
@@ -222,11 +256,12 @@ def attention_steps(model: TextModel, text: str, layer: int, head: int) -> Atten
                                inputs["token_type_ids"][0].tolist() if "token_type_ids" in inputs else None)
     d_k = parts.head_dim
     cols = slice(head * d_k, (head + 1) * d_k)
+    shared = slice(parts.key_head(head) * d_k, (parts.key_head(head) + 1) * d_k)  # (its key/value head)
     x = hidden[layer].double().numpy()
     if parts.pre_norm[layer] is not None:
-        x = _layer_norm(x, parts.pre_norm[layer])
+        x = _norm(x, parts.pre_norm[layer])
     q_all, k_all, v_all = _projections(parts, layer, x)
-    q, k, v = q_all[:, cols], k_all[:, cols], v_all[:, cols]
+    q, k, v = q_all[:, cols], k_all[:, shared], v_all[:, shared]
     n = len(tokens)
     terms, scale, mask, notes, q, k = _scores(parts, model, layer, head, q, k, n)
     padding = inputs["attention_mask"][0].cpu().numpy()
@@ -238,4 +273,13 @@ def attention_steps(model: TextModel, text: str, layer: int, head: int) -> Atten
     context = calls[layer if parts.shared else 0][0].double().cpu().numpy()[:, cols]
     return AttentionSteps(tokens=tuple(tokens), layer=layer, head=head, d_k=d_k, X=x, Q=q, K=k, V=v, S=scores,
                           P=weights, A=weights @ v, mask=mask, model_P=model_p[layer, head].astype(np.float64),
-                          model_A=context, terms=terms, content_scale=scale, notes=tuple(notes), truncated=truncated)
+                          model_A=context, terms=terms, content_scale=scale, notes=tuple(notes), truncated=truncated,
+                          **_sharing(parts, head))
+
+
+def _sharing(parts: Anatomy, head: int) -> dict:
+    """Grouped-query attention: the key/value head ``head`` reads, and the query heads that share it."""
+    if parts.key_heads == parts.heads:
+        return {}
+    key_head = parts.key_head(head)
+    return {"key_head": key_head, "sharing": tuple(h for h in range(parts.heads) if parts.key_head(h) == key_head)}

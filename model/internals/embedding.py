@@ -64,7 +64,9 @@ def embedding_sum(model: TextModel, text: str) -> EmbeddingSum:
     summed = token + (position if position is not None else 0) + (types if types is not None else 0)
     steps = " + ".join(["token", *(["position"] if position is not None else []), *(["type"] if types is not None
                                                                                    else [])])
-    if parts.kind == "deberta" and parts.embedding_projection is not None:  # DeBERTa projects, then normalises
+    if parts.embedding_norm is None:  # decoders: the first layer reads the sum itself (its own norm comes first)
+        normalised = summed
+    elif parts.kind == "deberta" and parts.embedding_projection is not None:  # DeBERTa projects, then normalises
         normalised = _layer_norm(_apply(summed, parts.embedding_projection), parts.embedding_norm)
         steps = f"LayerNorm(W ({steps}))"
     else:

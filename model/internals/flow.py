@@ -80,8 +80,10 @@ def layer_lens(model: TextModel, text: str, *, target=None, labels=None, pair=No
     from ..tasks import get_task
 
     parts = anatomy(model)
-    spec = get_task(model.task).spec(model, target=target, labels=labels, pair=pair, options=options)
     check_text(text)
+    task = get_task(model.task)
+    options = task.for_text(model, text, task.options(options))  # (a decoder's lens: over its continuation)
+    spec = task.spec(model, target=target, labels=labels, pair=pair, options=options)
     tokenized = model.tokenize(text, long_text="truncate")  # one forward: what the model reads at once
     ids, mask = model.id_tensors([tokenized.ids])
     rows = []

@@ -85,6 +85,10 @@ def position_view(model: TextModel, length: int = 64) -> PositionView:
             table = parts.encoder.encoder.get_rel_embedding().detach().double().cpu().numpy()
         return PositionView(parts.position_kind, parts.position_description, table=table, distances=distances,
                             buckets=buckets)
+    if parts.inv_freq is not None:  # rotary decoders: the model's own frequencies, every layer alike
+        angles = {"full_attention": np.arange(length, dtype=np.float64)[:, None] * parts.inv_freq[None, :]}
+        return PositionView(parts.position_kind, parts.position_description, angles=angles,
+                            layer_types=("full_attention",) * len(parts.layers))
     config = parts.encoder.config  # rotary (ModernBERT)
     angles = {}
     for kind in dict.fromkeys(config.layer_types):

@@ -112,7 +112,7 @@ def _norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
     """The layer's own norm: LayerNorm, or RMSNorm (x / √(mean x² + eps) × w) for the decoders built like Llama."""
     if "RMSNorm" not in type(norm).__name__:
         return _layer_norm(x, norm)
-    eps = float(getattr(norm, "variance_epsilon", None) or getattr(norm, "eps"))
+    eps = float(getattr(norm, "variance_epsilon", None) or norm.eps)
     return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * norm.weight.detach().double().cpu().numpy()
 
 

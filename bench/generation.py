@@ -31,9 +31,13 @@ from bench.common import device_kind, machine_description, save  # noqa: E402
 PROMPT = ("the dog and the cat went to the city to see a friend and then they went to the capital of france "
           "where the dog said")
 METHODS = (("shap", {"max_evals": 500}), ("occlusion", {"granularity": "token"}), ("ig", {"steps": 50}))
-SHAPES = {"tiny (2 layers, 32 wide)": {},
-          "GPT-2 small shape (12 layers, 768 wide, 124M)": {"layers": 12, "hidden": 768, "heads": 12, "inner": 3072,
-                                                            "vocab_size": 50_257, "n_positions": 1024}}
+# The GPT-2-small shape runs smaller budgets and no token-by-token run: one of its forwards is ~15 GFLOP, so on a
+# 2-core CPU the token-by-token runs alone would take about an hour (the tiny model shows that ratio).
+BIG_METHODS = (("shap", {"max_evals": 200}), ("occlusion", {"granularity": "token"}), ("ig", {"steps": 16}))
+SHAPES = {"tiny (2 layers, 32 wide)": ({}, METHODS, True),
+          "GPT-2 small shape (12 layers, 768 wide, 124M)": ({"layers": 12, "hidden": 768, "heads": 12, "inner": 3072,
+                                                             "vocab_size": 50_257, "n_positions": 1024}, BIG_METHODS,
+                                                            False)}
 
 
 def build_decoder(folder: Path, shape: dict) -> Path:
@@ -69,7 +73,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_model(model, repeats: int, tokens: int) -> list[dict]:
+def bench_model(model, repeats: int, tokens: int, methods, token_by_token: bool) -> list[dict]:
     from explain import explain
     from model.tasks.generation import token_names
 
@@ -78,7 +82,7 @@ def bench_model(model, repeats: int, tokens: int) -> list[dict]:
         raise SystemExit(f"the model stopped after {len(ids)} tokens; choose another prompt")
     all_ids = ",".join(map(str, ids))
     rows = []
-    for method, params in METHODS:
+    for method, params in methods:
         def one():
             return explain(model, PROMPT, method, continuation_ids=str(ids[0]), cache=None, seconds=None, **params)
 
@@ -91,13 +95,16 @@ def bench_model(model, repeats: int, tokens: int) -> list[dict]:
                     for j in range(tokens)]
         one_s, first = timed(one, repeats)
         every_s, whole = timed(every, repeats)
-        steps_s, steps = timed(step_by_step, 1)
-        stepped = np.stack([e.attributions[:, 0] for e in steps], axis=1)
         row = {"method": method, "params": params, "one_token_s": one_s, "all_tokens_s": every_s,
-               "token_by_token_s": steps_s, "evaluations_one": first.meta["model_evaluations"],
-               "evaluations_all": whole.meta["model_evaluations"],
-               "evaluations_token_by_token": sum(e.meta["model_evaluations"] for e in steps),
-               "max_difference": float(np.abs(whole.attributions - stepped).max()), "peak_mb": peak_mb()}
+               "evaluations_one": first.meta["model_evaluations"], "evaluations_all": whole.meta["model_evaluations"],
+               "token_by_token_s": None, "evaluations_token_by_token": None, "max_difference": None}
+        if token_by_token:
+            steps_s, steps = timed(step_by_step, 1)
+            stepped = np.stack([e.attributions[:, 0] for e in steps], axis=1)
+            row.update(token_by_token_s=steps_s, evaluations_token_by_token=sum(e.meta["model_evaluations"]
+                                                                                for e in steps),
+                       max_difference=float(np.abs(whole.attributions - stepped).max()))
+        row["peak_mb"] = peak_mb()
         print(f"  {method}: {row}", flush=True)
         rows.append(row)
     return rows
@@ -116,28 +123,33 @@ def main(argv: list[str] | None = None) -> None:
     machine = machine_description()
     results, lines = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for name, shape in SHAPES.items():
+        for name, (shape, methods, token_by_token) in SHAPES.items():
             model = load_model(build_decoder(Path(folder) / f"decoder-{len(results)}", shape))
             params = sum(p.numel() for p in model.network.parameters())
             prompt_tokens = len(model.tokenize(PROMPT))
-            print(f"bench.generation on {machine}: {name}, {params / 1e6:.1f}M parameters, {prompt_tokens} prompt "
+            print(f"bench.generation on {machine}: {name}, {params / 1e6:.2f}M parameters, {prompt_tokens} prompt "
                   f"tokens", flush=True)
-            rows = bench_model(model, args.repeats, args.tokens)
+            rows = bench_model(model, args.repeats if token_by_token else 1, args.tokens, methods, token_by_token)
             results.append({"model": name, "parameters": params, "prompt_tokens": prompt_tokens, "rows": rows})
             device = model.device
     n = args.tokens
     lines += [f"Machine: {machine}; a {results[0]['prompt_tokens']}-token prompt and the model's greedy {n}-token "
-              f"continuation; median of {args.repeats} runs (token by token: one run).", "",
+              f"continuation; tiny: median of {args.repeats} runs (token by token: one run); GPT-2-small shape: "
+              "one run, smaller budgets, no token-by-token run.", "",
               f"| model | method | 1 token | all {n} tokens at once | ratio | {n} tokens one by one | ratio | "
               "evaluations (1 / all / one by one) | max difference | peak memory |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         for r in result["rows"]:
-            lines.append(f"| {result['model']} | {r['method']} | {r['one_token_s']:.2f} s | {r['all_tokens_s']:.2f} s | "
-                         f"{r['all_tokens_s'] / r['one_token_s']:.1f}x | {r['token_by_token_s']:.2f} s | "
-                         f"{r['token_by_token_s'] / r['one_token_s']:.1f}x | {r['evaluations_one']:,} / "
-                         f"{r['evaluations_all']:,} / {r['evaluations_token_by_token']:,} | "
-                         f"{r['max_difference']:.1g} | {r['peak_mb']:,.0f} MB |")
+            stepped = r["token_by_token_s"] is not None
+            lines.append(f"| {result['model']} | {r['method']} ({', '.join(f'{k} {v}' for k, v in r['params'].items())})"
+                         f" | {r['one_token_s']:.2f} s | {r['all_tokens_s']:.2f} s | "
+                         f"{r['all_tokens_s'] / r['one_token_s']:.1f}x | "
+                         + (f"{r['token_by_token_s']:.2f} s | {r['token_by_token_s'] / r['one_token_s']:.1f}x | "
+                            if stepped else "not run | – | ")
+                         + f"{r['evaluations_one']:,} / {r['evaluations_all']:,} / "
+                         + (f"{r['evaluations_token_by_token']:,} | {r['max_difference']:.1g}" if stepped else "– | –")
+                         + f" | {r['peak_mb']:,.0f} MB |")
     save(args.out, f"generation-{device_kind(device)}", {"machine": machine, "tokens": n, "results": results},
          "\n".join(lines))
 

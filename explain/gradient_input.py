@@ -33,8 +33,8 @@ class GradientInputMethod(Method):
         ids, mask = model.id_tensors([tokenized.ids])
         attributions = np.zeros((len(tokenized), len(target.names)))
         for j, column in enumerate(target.columns):
-            def on_ids(input_ids, attention_mask, column=int(column)):
-                return target.score(layer(input_ids), attention_mask, input_ids)[:, column]
+            def on_ids(input_ids, attention_mask, score=target.score_of(column)):
+                return score(layer(input_ids), attention_mask, input_ids)
 
             result = LayerGradientXActivation(on_ids, layer).attribute(ids, additional_forward_args=(mask,))
             attributions[:, j] = result.detach().double().sum(-1)[0].cpu().numpy()

@@ -122,8 +122,7 @@ class IntegratedGradientsMethod(Method):
         # path points per batch: the model's batch in sequences, over the sequences one point reads
         points = max(1, model.batch_size // rows_per_input(model, tokenized, target))
         for j, column in enumerate(target.columns):
-            def on_embeddings(inputs, attention_mask, input_ids, column=int(column)):
-                return target.score(inputs, attention_mask, input_ids)[:, column]
+            on_embeddings = target.score_of(column)
 
             steps = AUTO_START if params["steps"] == "auto" else params["steps"]
             while True:

@@ -150,10 +150,11 @@ class CausalLM(TextModel):
     def _read_logprobs(self, logits: torch.Tensor, continuation: list[int], contrast: int | None) -> torch.Tensor:
         """From the last k + 1 positions' logits: log p of each continuation token at the position before it."""
         k = len(continuation)
-        logp = torch.log_softmax(logits[:, :k].float(), dim=-1)
-        index = torch.tensor(continuation, device=logp.device)[None, :, None].expand(logp.shape[0], k, 1)
-        chosen = logp.gather(-1, index)[..., 0]
-        return chosen if contrast is None else chosen - logp[..., int(contrast)]
+        logits = logits[:, :k].float()
+        norm = torch.logsumexp(logits, dim=-1)  # (log_softmax read at two entries: no (rows, k, vocabulary) copy)
+        index = torch.tensor(continuation, device=logits.device)[None, :, None].expand(logits.shape[0], k, 1)
+        chosen = logits.gather(-1, index)[..., 0] - norm
+        return chosen if contrast is None else chosen - (logits[..., int(contrast)] - norm)
 
     def _checked_continuation(self, continuation, contrast) -> list[int]:
         continuation = [int(i) for i in continuation]

@@ -35,7 +35,7 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "bash", "python", "bash",
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "bash", "python", "bash",
                                                     "python", "bash", "python", "python", "python", "bash", "text",
                                                     "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
@@ -48,6 +48,14 @@ def run_python(code: str, cwd: Path) -> str:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     return run.stdout
+
+
+@pytest.mark.slow
+def test_the_decoders_block(tmp_path):
+    lines = run_python(section("Decoders")[0][1], tmp_path).splitlines()
+    assert lines == ["generation True", "('1:␣paris', '2:␣and', '3:␣london')", "True", "log-probability difference",
+                     "(1, 2)"]
+    assert (tmp_path / "my-gpt2" / "model.safetensors").is_file()
 
 
 @pytest.mark.slow

@@ -46,6 +46,14 @@ class Target:
     score: Score | None = None  # the spec's differentiable score (all columns): what gradient methods call
     contrast: str | None = None  # what the targets are explained against (see TargetSpec)
     model_options: Mapping = field(default_factory=dict)  # of ``options``, those the model's own calls take
+    column_score: Callable[[int], Score] | None = None  # (see TargetSpec)
+
+    def score_of(self, column: int) -> Score:
+        """The differentiable score of one column of the output, (embeds, mask, ids) -> (n,): what gradient
+        methods integrate for that column (the task's cheaper one where it has one)."""
+        if self.column_score is not None:
+            return self.column_score(int(column))
+        return lambda embeds, mask, ids: self.score(embeds, mask, ids)[:, int(column)]
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class TargetSpec:
     # Of ``options``, those the model's own calls take (a method calling the model, e.g. for its attention or
     # its windows, passes only these); default: how a long text is read.
     model_options: Mapping | None = None
+    # One column's score alone, where the task computes it more cheaply than ``score``'s every column (a
+    # decoder's token j reads only the continuation before it); None: ``score`` sliced.
+    column_score: Callable[[int], Score] | None = None
 
     def __post_init__(self):
         if self.model_options is None:
@@ -90,7 +101,7 @@ class TargetSpec:
         return Target(names=tuple(self.labels[c] for c in columns), columns=columns, labels=self.labels,
                       probabilities=shown, output_name=self.output_name, output=output[columns],
                       options=dict(self.options), score=self.score, contrast=self.contrast,
-                      model_options=dict(self.model_options))
+                      model_options=dict(self.model_options), column_score=self.column_score)
 
 
 @dataclass(frozen=True)

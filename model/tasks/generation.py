@@ -71,10 +71,13 @@ class Generation(Task):
         def probabilities(batch):
             return np.exp(model.continuation_logprobs(batch, continuation))
 
+        def column_score(j: int):  # token j reads the prompt and the tokens before it only (the causal mask)
+            return lambda embeds, mask, ids: model.logprobs_embeds(embeds, mask, ids, continuation[: j + 1], rival)[:, j]
+
         return TargetSpec(task=self.NAME, labels=names, forward=forward, score=score, wanted=wanted, default="all",
                           options=options, model_options={}, predict=probabilities,
                           output_name="log-probability" if rival is None else "log-probability difference",
-                          contrast=contrast)
+                          contrast=contrast, column_score=column_score)
 
     def answer(self, labels, output, options) -> str:
         """A generation's answer is its continuation."""

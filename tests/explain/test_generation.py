@@ -260,3 +260,30 @@ def test_zero_shot_by_prompting_scores_each_label_by_its_tokens_log_probability(
     for bad, words in (({"labels": ["dog"]}, "at least two"), ({"labels": labels, "multi_label": True}, "on its own")):
         with pytest.raises(InputError, match=words):
             explain(model, PROMPT, "occlusion", **bad)
+
+
+def test_inside_recomputes_every_decoder_head_equal_to_the_models_own_attention(decoder):
+    """P and A of every layer and head, recomputed from the weights with the causal mask (and for Llama and Qwen2
+    RMSNorm, rotary positions and grouped-query heads), equal the model's eager attention within float32's bound."""
+    from model import internals
+
+    model, _, _, kind = decoder
+    text = "the capital of france is a city"
+    layers, heads = model.attention_shape
+    for layer in range(layers):
+        for head in range(heads):
+            steps = internals.attention_steps(model, text, layer, head)
+            assert steps.p_difference <= steps.p_bound and steps.a_difference <= steps.a_bound, (layer, head)
+            assert np.isneginf(steps.mask[0, 1:]).all() and (steps.P[np.triu_indices(len(steps.tokens), 1)] == 0).all()
+    if kind == "gpt2":
+        assert steps.key_head is None and internals.anatomy(model).position_kind == "learned"
+    else:  # 4 query heads over 2 key/value heads: heads 3 and 4 read key/value head 2
+        assert (steps.key_head, steps.sharing) == (1, (2, 3)) and "grouped-query" in " ".join(steps.notes)
+        assert internals.position_view(model, 16).angles["full_attention"].shape == (16, model.transformer.config
+                                                                                   .hidden_size // 8)
+    summed = internals.embedding_sum(model, text)
+    assert summed.difference < 1e-6
+    lens = internals.layer_lens(model, text, continuation=" paris and london")
+    assert lens.labels == ("1:␣paris", "2:␣and", "3:␣london") and lens.values.shape == (layers + 1, 3)
+    np.testing.assert_allclose(lens.values[-1], explain(model, text, "occlusion", continuation=" paris and london")
+                               .outputs, atol=1e-5)

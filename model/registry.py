@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .base import ModelInfo, TextModel, served_as
 from .errors import InputError, ModelUnavailable
 from .loading import bundled, hub
-from .tasks import TASKS, Classification, Embedding, ZeroShot, get_task
+from .tasks import TASKS, Classification, Embedding, Generation, ZeroShot, get_task
 from .validation import check_hub_id
 
 
@@ -67,6 +67,12 @@ REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
               "NLI zero-shot with BART-large (MNLI). Needs the Hugging Face Hub."),
     ModelSpec("mpnet-embed", _EMBED, "hub", "sentence-transformers/all-mpnet-base-v2",
               "all-mpnet-base-v2 sentence embeddings (768-d). Needs the Hugging Face Hub."),
+    ModelSpec("smollm2-135m", Generation.NAME, "hub", "HuggingFaceTB/SmolLM2-135M-Instruct",
+              "SmolLM2-135M-Instruct, a small Llama-architecture decoder: its continuations explained. Needs the "
+              "Hugging Face Hub."),
+    ModelSpec("qwen2.5-0.5b", Generation.NAME, "hub", "Qwen/Qwen2.5-0.5B-Instruct",
+              "Qwen2.5-0.5B-Instruct, a decoder with grouped-query attention: its continuations explained. Needs "
+              "the Hugging Face Hub."),
 ]}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -88,6 +88,9 @@ CASES = {
     "/explain_generation": ((("the capital of france is", "tiny-gpt2", None, "shap", 0, ""), {"max_evals": 200}),
                             (("the capital of france is", "tiny-gpt2", None, "occlusion", 0, " paris and"), {},
                              (REFUSED, "one token"))),
+    "/what_if_prompt": ((("the capital of france is", "the capital of spain is", "tiny-gpt2"), {}),
+                        (("the capital of france is", "the capital of france is", "tiny-gpt2"), {},
+                         (REFUSED, "Edit the prompt"))),
 }
 # endpoints whose valid call others build on (a trained model, a generated continuation), called before the rest
 FIRST = ["/train", "/training_examples", "/generate"]

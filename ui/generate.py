@@ -8,7 +8,7 @@ import gradio as gr
 import numpy as np
 
 from explain.charts import explanation as charts
-from explain.charts.generation import continuation_chart
+from explain.charts.generation import continuation_chart, continuation_compared
 from explain.export import write_files
 from model.errors import InputError
 from model.tasks.generation import Generation, continuation_of, token_names
@@ -68,6 +68,25 @@ def explain_token(prompt: str, model_name: str, generated: dict | None, token: s
             e.to_dict())
 
 
+@handler
+@gpu.work
+def what_if_prompt(prompt: str, edited: str, model_name: str, generated: dict | None, progress=gr.Progress()):
+    """The same continuation read after the edited prompt: each token's probability before and after, and what
+    the model would write after the edited prompt instead."""
+    if not generated:
+        raise InputError("Generate first: the edited prompt is compared on the continuation generated.")
+    if not isinstance(edited, str) or not edited.strip() or edited == prompt:
+        raise InputError("Edit the prompt first (the edited prompt is the same as the prompt).")
+    model = resolve(model_name, TASK, progress)
+    ids = [int(i) for i in generated["continuation_ids"].split(",")]
+    after = model.continuation_logprobs([model.tokenize(edited).ids], ids)[0]
+    instead = model.decode(model.generate_ids(model.tokenize(edited).ids, len(ids)))
+    change = float(np.sum(after) - np.sum(generated["logprobs"]))
+    said = (f"After the edited prompt the continuation's log-probability changes by **{change:+.3f}** "
+            f"(×{np.exp(change):.3g} as likely). The model itself would write: {markdown(instead)}")
+    return continuation_compared(generated["names"], generated["logprobs"], after), said
+
+
 def render(page: Page) -> None:
     gr.Markdown("**Generate** — a decoder language model (GPT-2, Llama, Qwen, Gemma, Mistral, Phi-3) continues your "
                 "prompt; choose a token of the continuation to see which words of the prompt made the model write "
@@ -97,9 +116,18 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     files = downloads()
     explained = gr.State(None)
+    with gr.Accordion("What if the prompt were different?", open=False):
+        edited = gr.Textbox(label="Edited prompt", lines=2, max_length=20_000, value=EXAMPLES[0],
+                            info="the same continuation is read after it: each token's probability before and after")
+        compare = gr.Button("Compare the prompts")
+        compared = gr.Plot(label="The continuation after each prompt")
+        compared_note = gr.Markdown()
     shown = [bars, heat, notes, files]
     write.click(generate, [prompt, model, max_new, typed], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
               [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
-    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown])
+    compare.click(what_if_prompt, [prompt, edited, model, generated], [compared, compared_note], api_name="what_if_prompt")
+    prompt.change(lambda text: text, prompt, edited, api_name=False, queue=False, show_progress="hidden")
+    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown, compared, compared_note])
+    clear_on_change([edited], [compared, compared_note])
     clear_on_change([token, method, seed, contrast, *params.values()], shown)

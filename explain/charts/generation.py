@@ -27,3 +27,23 @@ def continuation_chart(names, logprobs, chosen: int | None = None) -> go.Figure:
                                                                             "tickformat": AXIS_NUMBERS},
                   xaxis={"title": "continuation token (position:text, ␣ = space)", "type": "category"},
                   margin={"t": 90}, height=340)
+
+
+def continuation_compared(names, before, after) -> go.Figure:
+    """Each continuation token's probability after the prompt and after an edited prompt, side by side
+    (hover: both log-probabilities and the change)."""
+    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    ticks = unique_ticks([plain(name) for name in names])
+    fig = go.Figure()
+    for label, values, colour in (("the prompt", before, SERIES[0]), ("the edited prompt", after, SERIES[1])):
+        fig.add_trace(go.Bar(x=ticks, y=np.exp(values), name=label, marker={"color": colour},
+                             customdata=np.stack([values, after - before], axis=-1),
+                             hovertemplate="%{x}<br>p = %{y:.4f}<br>log p = %{customdata[0]:.4f}<br>change in log p "
+                                           "(edited − original) = %{customdata[1]:+.4f}<extra>" + label + "</extra>"))
+    change = float(np.sum(after - before))
+    subtitle = (f"the same {len(names)} continuation tokens, read after each prompt; the continuation's log-probability "
+                f"changes by {change:+.3f} in all")
+    return layout(fig, "What if the prompt were different?", subtitle, barmode="group",
+                  yaxis={"title": "probability", "range": [0, 1], "tickformat": AXIS_NUMBERS},
+                  xaxis={"title": "continuation token", "type": "category"}, margin={"t": 90}, height=340,
+                  legend={"orientation": "h", "y": -0.3})

@@ -37,4 +37,5 @@ BUILT_IN = (Classification, ZeroShot, Embedding, Generation)
 for _cls in BUILT_IN:
     register_task(_cls())
 
-__all__ = ["TASKS", "Target", "TargetSpec", "Task", "get_task", "register_task", "unregister_task"]
+__all__ = ["TASKS", "Classification", "Embedding", "Generation", "Target", "TargetSpec", "Task", "ZeroShot", "get_task",
+           "register_task", "unregister_task"]

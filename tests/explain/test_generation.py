@@ -287,3 +287,19 @@ def test_inside_recomputes_every_decoder_head_equal_to_the_models_own_attention(
     assert lens.labels == ("1:␣paris", "2:␣and", "3:␣london") and lens.values.shape == (layers + 1, 3)
     np.testing.assert_allclose(lens.values[-1], explain(model, text, "occlusion", continuation=" paris and london")
                                .outputs, atol=1e-5)
+
+
+def test_every_token_at_once_equals_each_token_alone(decoder):
+    """One explanation of the whole continuation gives each token's own explanation (SHAP with a budget that
+    exhausts its tree, occlusion, IG), where token j is explained with the continuation before it kept."""
+    from model.tasks.generation import token_names
+
+    model, *_ = decoder
+    ids = model.continuation_ids(CONTINUATION)
+    for method, params in (("shap", {"max_evals": 2000}), ("occlusion", {}), ("ig", {"steps": 32})):
+        whole = explain(model, PROMPT, method, continuation=CONTINUATION, **params)
+        for j in range(len(ids)):
+            alone = explain(model, PROMPT, method, continuation_ids=",".join(map(str, ids[: j + 1])),
+                            target=token_names(model, ids[: j + 1])[j], **params)
+            np.testing.assert_allclose(whole.attributions[:, j], alone.attributions[:, 0], atol=1e-5)
+            assert whole.outputs[j] == pytest.approx(alone.outputs[0], abs=1e-5)

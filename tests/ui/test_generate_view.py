@@ -76,3 +76,22 @@ def test_bad_input_is_one_sentence(decoder):
         with pytest.raises(gr.Error, match=words) as err:
             call()
         assert "\n" not in str(err.value)
+
+
+def test_the_what_if_editor_reads_the_same_continuation_after_the_edited_prompt(decoder):
+    from ui.generate import what_if_prompt
+
+    model = load_model(decoder)
+    *_, state = generate(PROMPT, decoder, 6, " paris and london", progress=quiet)
+    edited = "the capital of spain is"
+    chart, said = what_if_prompt(PROMPT, edited, decoder, state, progress=quiet)
+    ids = model.continuation_ids(" paris and london")
+    after = model.continuation_logprobs([model.tokenize(edited).ids], ids)[0]
+    np.testing.assert_allclose(chart.data[0].y, np.exp(state["logprobs"]), rtol=1e-6)
+    np.testing.assert_allclose(chart.data[1].y, np.exp(after), rtol=1e-6)
+    assert f"{float(after.sum() - sum(state['logprobs'])):+.3f}" in said
+    assert "The model itself would write: " in said
+    for args, words in (((PROMPT, PROMPT, decoder, state), "Edit the prompt"),
+                        ((PROMPT, edited, decoder, None), "Generate first")):
+        with pytest.raises(gr.Error, match=words):
+            what_if_prompt(*args, progress=quiet)

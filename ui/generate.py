@@ -119,7 +119,7 @@ def render(page: Page) -> None:
     with gr.Accordion("What if the prompt were different?", open=False):
         edited = gr.Textbox(label="Edited prompt", lines=2, max_length=20_000, value=EXAMPLES[0],
                             info="the same continuation is read after it: each token's probability before and after")
-        compare = gr.Button("Compare the prompts")
+        compare = gr.Button("Compare the prompts", variant="primary")
         compared = gr.Plot(label="The continuation after each prompt")
         compared_note = gr.Markdown()
     shown = [bars, heat, notes, files]

@@ -175,9 +175,9 @@ def render(page: Page) -> None:
     gr.Markdown("### Positions\nSelf-attention alone does not know word order. The original Transformer added fixed "
                 "sinusoids to the embeddings (first chart: their dot product depends only on the distance between "
                 "positions). The second chart shows what the chosen model really uses: a learned table of absolute "
-                "positions (BERT-style models, BART), a learned bias per bucket of relative distance (MPNet), "
-                "relative-position embeddings read by extra score terms (DeBERTa), or rotary angles with local "
-                "windows (ModernBERT).")
+                "positions (BERT-style models, BART, GPT-2), a learned bias per bucket of relative distance (MPNet), "
+                "relative-position embeddings read by extra score terms (DeBERTa), or rotary angles (with local "
+                "windows in ModernBERT; in Llama, Mistral and Qwen2 under the causal mask).")
     sinusoid = gr.Plot(label="Sinusoidal position encoding (the formula)")
     learned = gr.Plot(label="The positions this model uses")
     gr.Markdown("### Feed-forward layers and hidden states")

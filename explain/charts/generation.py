@@ -23,7 +23,9 @@ def continuation_chart(names, logprobs, chosen: int | None = None) -> go.Figure:
     mean = float(np.mean(logprobs)) if len(logprobs) else 0.0
     subtitle = (f"{len(names)} tokens; mean log-probability {mean:.3f} (perplexity {np.exp(-mean):.3g}); "
                 "the model's probability of each token given the prompt and the tokens before it")
-    return layout(fig, "The continuation, token by token", subtitle, yaxis={"title": "probability", "range": [0, 1],
+    top = max(0.05, float(probabilities.max()) * 1.1) if len(probabilities) else 1.0  # (small ones stay visible)
+    return layout(fig, "The continuation, token by token", subtitle, yaxis={"title": "probability",
+                                                                            "range": [0, min(1.0, top)],
                                                                             "tickformat": AXIS_NUMBERS},
                   xaxis={"title": "continuation token (position:text, ␣ = space)", "type": "category"},
                   margin={"t": 90}, height=340)
@@ -43,7 +45,8 @@ def continuation_compared(names, before, after) -> go.Figure:
     change = float(np.sum(after - before))
     subtitle = (f"the same {len(names)} continuation tokens, read after each prompt; the continuation's log-probability "
                 f"changes by {change:+.3f} in all")
+    top = max(0.05, float(np.exp(np.concatenate([before, after])).max()) * 1.1) if len(before) else 1.0
     return layout(fig, "What if the prompt were different?", subtitle, barmode="group",
-                  yaxis={"title": "probability", "range": [0, 1], "tickformat": AXIS_NUMBERS},
+                  yaxis={"title": "probability", "range": [0, min(1.0, top)], "tickformat": AXIS_NUMBERS},
                   xaxis={"title": "continuation token", "type": "category"}, margin={"t": 90}, height=340,
                   legend={"orientation": "h", "y": -0.3})

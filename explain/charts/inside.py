@@ -223,6 +223,14 @@ def positions(view: PositionView, length: int = 64) -> go.Figure:
         return layout(fig, "Disentangled relative positions (DeBERTa)", view.description, height=440,
                       margin={"l": 10, "r": 10, "t": 100, "b": 40})
     kinds = list(view.angles)
+    if view.window is None:  # a rotary decoder: every layer alike, each token reading the tokens before it
+        fig = go.Figure(go.Heatmap(z=np.cos(view.angles[kinds[0]]), colorscale=DIVERGING, zmin=-1, zmax=1,
+                                   hovertemplate="position %{y} · dimension pair %{x}<br>cos %{z:.3f}<extra></extra>"))
+        fig.update_xaxes(title_text="dimension pair (the model's own frequencies, fastest first)")
+        fig.update_yaxes(title_text="position", autorange="reversed")
+        return layout(fig, "Rotary positions", f"{view.description}; every layer alike, each token reading itself "
+                      "and the tokens before it (the causal mask)", height=460,
+                      margin={"l": 10, "r": 10, "t": 100, "b": 40})
     fig = make_subplots(rows=1, cols=len(kinds) + 1, horizontal_spacing=0.08,
                         subplot_titles=[f"cos(angle) · {k.replace('_', ' ')}" for k in kinds] + ["what each layer reads"])
     for col, kind in enumerate(kinds, start=1):

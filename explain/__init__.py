@@ -6,7 +6,7 @@ scorecard metric is one file and one registration call (see ``explain.base``, ``
 """
 from model.errors import BudgetExceeded, InputError, ModelUnavailable, ResourceExhausted
 
-from .api import evaluate, explain, explain_many
+from .api import evaluate, evaluate_each, explain, explain_many
 from .base import Computed, Method, MethodResult, Param
 from .cache import DEFAULT_CACHE, ExplanationCache
 from .counterfactuals import Counterfactual, Counterfactuals, Edit, counterfactuals
@@ -33,6 +33,6 @@ __all__ = ["Agreement", "BudgetExceeded", "Computed", "Influence", "SelfInfluenc
            "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
            "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
            "ModelUnavailable", "Param", "Plausibility", "ResourceExhausted", "Scorecard", "Sentence", "Token", "Word", "compare",
-           "counterfactuals", "evaluate", "explain", "explain_many", "get_method", "load_plugins", "plausibility",
+           "counterfactuals", "evaluate", "evaluate_each", "explain", "explain_many", "get_method", "load_plugins", "plausibility",
            "rationale_spans", "register_method",
            "register_metric", "unregister_method", "unregister_metric"]

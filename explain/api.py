@@ -287,6 +287,19 @@ def evaluate(explanation: Explanation, metrics: list[str] | None = None, removal
 
 
 
+def evaluate_each(explanation: Explanation, metrics: list[str] | None = None, removal: str = "delete", *,
+                  model=None, seed: int = 0, seconds: float | str | None = DEFAULT,
+                  progress: Callable[[int, int], None] | None = None) -> list[Scorecard]:
+    """The scorecard of every target of ``explanation``, in order (a decoder's every continuation token: the
+    per-token faithfulness summary), the whole within one time budget ``seconds``; see ``evaluate``."""
+    if not isinstance(explanation, Explanation):
+        raise InputError("evaluate_each takes an Explanation.")
+    model = model if model is not None else load_model(explanation.model, task=explanation.task)
+    budget = Budget.of(seconds)
+    return [evaluate(explanation, metrics, removal, model=model, target=j, seed=seed, seconds=budget, progress=progress)
+            for j in range(len(explanation.targets))]
+
+
 def _windows_meta(checked: Checked, tokenized: Tokenized, options: dict, memo: windows.Session, job: Job,
                   reuse: bool) -> dict:
     """How a text longer than the model was read: its windows, and the window forwards its

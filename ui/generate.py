@@ -7,9 +7,11 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
+from explain import evaluate_each
 from explain.charts import explanation as charts
-from explain.charts.generation import continuation_chart, continuation_compared
+from explain.charts.generation import continuation_chart, continuation_compared, faithfulness_by_token
 from explain.export import write_files
+from explain.metrics import HEADLINE
 from model.errors import InputError
 from model.tasks.generation import Generation, continuation_of, token_names
 
@@ -17,6 +19,7 @@ from . import explaining, gpu
 from .handlers import handler
 from .models import resolve
 from .page import Page
+from .progress import reporter
 from .safe import markdown
 from .text import bullets, explanation_notes, faithfulness
 from .widgets import Slider, clear_on_change, downloads, method_row
@@ -70,6 +73,26 @@ def explain_token(prompt: str, model_name: str, generated: dict | None, token: s
 
 @handler
 @gpu.work
+def score_every_token(prompt: str, model_name: str, generated: dict | None, method: str, seed: int,
+                      progress=gr.Progress(), **values):
+    """Every continuation token explained at once with the chosen method, then each token's scorecard
+    (comprehensiveness and sufficiency beside their random controls): the chart and the table."""
+    if not generated:
+        raise InputError("Generate first: the continuation's tokens are what is scored.")
+    model = resolve(model_name, TASK, progress)
+    values = {**values, "continuation_ids": generated["continuation_ids"]}
+    e = explaining.run(model, prompt, method, progress, seed, values)
+    cards = evaluate_each(e, list(HEADLINE), model=model, seed=0, seconds=explaining.SECONDS_PER_EXPLANATION,
+                          progress=reporter(progress, "Scorecards"))
+    rows = [[name, round(float(np.exp(output)), 4), *(round(card.values[key].value, 4) for key in HEADLINE),
+             *(round(card.values[key].random, 4) for key in HEADLINE)] for name, output, card in
+            zip(e.targets, e.outputs, cards)]
+    headers = ["token", "p", *HEADLINE, *(f"{key} (random)" for key in HEADLINE)]
+    return faithfulness_by_token(e.targets, cards), {"headers": headers, "data": rows}
+
+
+@handler
+@gpu.work
 def what_if_prompt(prompt: str, edited: str, model_name: str, generated: dict | None, progress=gr.Progress()):
     """The same continuation read after the edited prompt: each token's probability before and after, and what
     the model would write after the edited prompt instead."""
@@ -116,6 +139,13 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     files = downloads()
     explained = gr.State(None)
+    with gr.Accordion("Faithfulness of every token's explanation", open=False):
+        gr.Markdown("Every continuation token explained at once with the method above (for SHAP, occlusion and LIME "
+                    "the same masked prompts serve all tokens), then each token's scorecard: comprehensiveness and "
+                    "sufficiency beside a random ranking of the prompt's words.")
+        score_all = gr.Button("Score every token", variant="primary")
+        by_token = gr.Plot(label="Faithfulness, token by token")
+        by_token_table = gr.Dataframe(label="Scorecard of each token", interactive=False, wrap=True)
     with gr.Accordion("What if the prompt were different?", open=False):
         edited = gr.Textbox(label="Edited prompt", lines=2, max_length=20_000, value=EXAMPLES[0],
                             info="the same continuation is read after it: each token's probability before and after")
@@ -126,8 +156,12 @@ def render(page: Page) -> None:
     write.click(generate, [prompt, model, max_new, typed], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
               [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
+    score_all.click(score_every_token, [prompt, model, generated, method, seed], [by_token, by_token_table],
+                    inputs_kwargs=params, api_name="score_every_token")
+    clear_on_change([method, seed, *params.values()], [by_token, by_token_table])
     compare.click(what_if_prompt, [prompt, edited, model, generated], [compared, compared_note], api_name="what_if_prompt")
     prompt.change(lambda text: text, prompt, edited, api_name=False, queue=False, show_progress="hidden")
-    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown, compared, compared_note])
+    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown, compared, compared_note, by_token,
+                                                      by_token_table])
     clear_on_change([edited], [compared, compared_note])
     clear_on_change([token, method, seed, contrast, *params.values()], shown)

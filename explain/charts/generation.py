@@ -50,3 +50,26 @@ def continuation_compared(names, before, after) -> go.Figure:
                   yaxis={"title": "probability", "range": [0, min(1.0, top)], "tickformat": AXIS_NUMBERS},
                   xaxis={"title": "continuation token", "type": "category"}, margin={"t": 90}, height=340,
                   legend={"orientation": "h", "y": -0.3})
+
+
+def faithfulness_by_token(names, cards) -> go.Figure:
+    """Comprehensiveness and sufficiency of each continuation token's explanation, each beside its random
+    control (hover: the values); ``cards``: one Scorecard per token, in order."""
+    ticks = unique_ticks([plain(name) for name in names])
+    fig = go.Figure()
+    for key, label, colour in (("comprehensiveness", "comprehensiveness ↑", SERIES[0]),
+                               ("sufficiency", "sufficiency ↓", SERIES[1])):
+        values = [card.values[key].value for card in cards]
+        controls = [card.values[key].random for card in cards]
+        fig.add_trace(go.Bar(x=ticks, y=values, name=label, marker={"color": colour}, customdata=controls,
+                             hovertemplate="%{x}<br>" + label + " %{y:.3f}<br>random ranking %{customdata:.3f}"
+                                           "<extra></extra>"))
+        fig.add_trace(go.Scatter(x=ticks, y=controls, mode="markers", name=f"{key}: random ranking",
+                                 marker={"symbol": "line-ew-open", "size": 18, "color": colour, "line": {"width": 3}},
+                                 hovertemplate="%{x}<br>random ranking %{y:.3f}<extra></extra>"))
+    beats = sum(card.values["comprehensiveness"].value > card.values["comprehensiveness"].random for card in cards)
+    subtitle = (f"ERASER, per continuation token (log-probability): comprehensiveness beats the random ranking for "
+                f"{beats} of {len(cards)} tokens; the dashes mark the random ranking")
+    return layout(fig, "Faithfulness, token by token", subtitle, barmode="group", height=360, margin={"t": 90},
+                  yaxis={"title": "change in log-probability", "tickformat": AXIS_NUMBERS},
+                  xaxis={"title": "continuation token", "type": "category"}, legend={"orientation": "h", "y": -0.3})

@@ -95,3 +95,23 @@ def test_the_what_if_editor_reads_the_same_continuation_after_the_edited_prompt(
                         ((PROMPT, edited, decoder, None), "Generate first")):
         with pytest.raises(gr.Error, match=words):
             what_if_prompt(*args, progress=quiet)
+
+
+def test_every_tokens_faithfulness_is_the_scorecard_of_each_token(decoder):
+    from explain import evaluate
+    from ui.generate import score_every_token
+
+    model = load_model(decoder)
+    *_, state = generate(PROMPT, decoder, 6, " paris and london", progress=quiet)
+    chart, table = score_every_token(PROMPT, decoder, state, "occlusion", 0, progress=quiet)
+    e = explain(model, PROMPT, "occlusion", continuation=" paris and london")
+    assert [row[0] for row in table["data"]] == list(e.targets) and table["headers"][:4] == [
+        "token", "p", "comprehensiveness", "sufficiency"]
+    for j, row in enumerate(table["data"]):
+        card = evaluate(e, ["comprehensiveness", "sufficiency"], target=j, model=model)
+        assert row[2:] == [round(card.values["comprehensiveness"].value, 4), round(card.values["sufficiency"].value, 4),
+                           round(card.values["comprehensiveness"].random, 4),
+                           round(card.values["sufficiency"].random, 4)]
+    np.testing.assert_allclose(chart.data[0].y, [row[2] for row in table["data"]], atol=1e-4)
+    with pytest.raises(gr.Error, match="Generate first"):
+        score_every_token(PROMPT, decoder, None, "occlusion", 0, progress=quiet)

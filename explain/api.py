@@ -187,7 +187,7 @@ def _explain_group(checked: Checked, todo: list[int], *, budget: Budget, progres
     tokenized, chosen = [], []
     for i in todo:
         budget.check("reading the text")
-        tokens = model.tokenize(r.texts[i], long_text=options.get("long_text", "window"))
+        tokens = checked.task.tokenize(model, r.texts[i], options)
         if r.text_window is not None:
             tokens, where = one_window(checked, tokens, options)
             chosen.append(where)
@@ -327,6 +327,7 @@ def _package(checked: Checked, spec: TargetSpec | None, tokenized: Tokenized, ta
         "model": model.info.name, "model_source": model.info.source, "revision": model.info.revision,
         "method": cls.NAME, **meta, "truncated": tokenized.truncated, "max_tokens": model.max_length,
         "output": spec.output_name if spec is not None else None, "device": str(model.device),
+        **({"removal": model.removal} if getattr(model, "removal", None) and cls.KIND != "attention" else {}),
         "versions": _versions(), **result.meta, "cached": False,
     }
     return Explanation(

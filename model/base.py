@@ -128,6 +128,12 @@ class TextModel:
         return self.network.readout
 
     @property
+    def removal(self) -> str | None:
+        """What a removed token becomes, in words, where the explanation's notes should say it (None: the
+        mask token as the methods describe it)."""
+        return None
+
+    @property
     def attention_shape(self) -> tuple[int, int]:
         """(layers, heads) of the self-attention ``attentions`` returns: the one place the page's
         layer and head controls and Inside the Transformer read them (an encoder-decoder's encoder)."""

@@ -40,8 +40,7 @@ class SequenceLogits(torch.nn.Module):
     @property
     def decoder(self) -> bool:
         """A decoder-only backbone (GPT-2, Llama, Qwen...): its head reads the last non-pad token."""
-        return bool(getattr(self.model.config, "is_decoder", False)) or \
-            type(self.model).__name__.startswith(DECODER_CLASSIFIERS)
+        return type(self.model).__name__.startswith(DECODER_CLASSIFIERS)
 
     @property
     def readout(self) -> str:

@@ -20,6 +20,7 @@ import torch
 from .base import TextModel, as_id_lists
 from .device import run_in_batches
 from .errors import InputError, ModelUnavailable
+from .tokens import Tokenized
 from .validation import check_text, check_whole
 
 MAX_NEW_TOKENS = 256
@@ -44,7 +45,6 @@ class CausalLM(TextModel):
         # What an empty prompt (every token deleted, as the scorecard's sufficiency does) reads as: the start of
         # a document, as the model saw one in training (GPT-2's <|endoftext|>, Llama's <s>).
         self.start_id = int(tokenizer.bos_token_id if tokenizer.bos_token_id is not None else self.adapter.pad_id)
-        self.vocab_size = int(network.get_output_embeddings().weight.shape[0])
 
     @property
     def readout(self) -> str:
@@ -52,9 +52,11 @@ class CausalLM(TextModel):
         return "last"
 
     @property
-    def filler_token(self) -> str:
-        """The token a removed prompt token becomes, as the tokenizer writes it."""
-        return str(self.tokenizer.convert_ids_to_tokens(self.adapter.pad_id))
+    def removal(self) -> str:
+        """What a removed prompt token becomes, in words (the explanation's notes say it)."""
+        token = self.tokenizer.convert_ids_to_tokens(self.adapter.pad_id)
+        which = "pad token" if self.filler == "pad" else "end-of-sequence token (the tokenizer has no pad token)"
+        return f"A removed prompt token becomes the {which} {token!r}."
 
     # ------------------------------------------------------------------ generation
     def continuation_ids(self, continuation: str) -> list[int]:
@@ -92,10 +94,11 @@ class CausalLM(TextModel):
             new = new[: new.index(self.eos_id)]
         return [int(i) for i in new]
 
-    def generate(self, prompt: str, max_new_tokens: int = 20, **options) -> str:
-        """The continuation of ``prompt`` as text (greedy unless ``sample=True``; see ``generate_ids``)."""
+    def generate(self, prompt: str, max_new_tokens: int = 20, *, chat: bool = False, **options) -> str:
+        """The continuation of ``prompt`` as text (greedy unless ``sample=True``; see ``generate_ids``); ``chat``:
+        the prompt as a user's message in the tokenizer's chat template."""
         check_text(prompt)
-        return self.decode(self.generate_ids(self.tokenize(prompt).ids, max_new_tokens, **options))
+        return self.decode(self.generate_ids(self.prompt_tokens(prompt, chat).ids, max_new_tokens, **options))
 
     def decode(self, ids) -> str:
         """Token ids as text, exactly (no clean-up of spaces), so that the text reads back as those tokens."""
@@ -103,6 +106,40 @@ class CausalLM(TextModel):
 
     def token_text(self, token_id: int) -> str:
         return self.tokenizer.decode([int(token_id)], clean_up_tokenization_spaces=False)
+
+    def prompt_tokens(self, prompt: str, chat: bool = False) -> Tokenized:
+        """The prompt's tokens; with ``chat`` inside the tokenizer's chat template as the user's message, the
+        assistant's turn opened: the template's tokens are special (kept, never perturbed), the prompt's own
+        tokens keep their offsets in the prompt."""
+        if not chat:
+            return self.tokenize(prompt)
+        check_text(prompt)
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise InputError("This model's tokenizer has no chat template: explain the prompt without chat.")
+        rendered = self.tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                                      add_generation_prompt=True)
+        start = rendered.find(prompt)
+        if start < 0:
+            raise InputError("This model's chat template changes the prompt's text, so its words cannot be found in "
+                             "it: explain the prompt without chat.")
+        own = self.adapter.tokenize(prompt, whole=True)
+        content = [i for i, special in enumerate(own.special) if not special]
+        before, after = (self._template_ids(part) for part in (rendered[:start], rendered[start + len(prompt):]))
+        ids = (*before, *(own.ids[i] for i in content), *after)
+        if len(ids) > self.max_length:
+            raise InputError(f"The prompt in its chat template has {len(ids)} tokens; this model reads at most "
+                             f"{self.max_length}.")
+        return Tokenized(text=prompt, ids=tuple(ids), tokens=tuple(self.tokenizer.convert_ids_to_tokens(list(ids))),
+                         offsets=((0, 0),) * len(before) + tuple(own.offsets[i] for i in content)
+                         + ((0, 0),) * len(after),
+                         special=(True,) * len(before) + (False,) * len(content) + (True,) * len(after),
+                         truncated=False)
+
+    def _template_ids(self, text: str) -> list[int]:
+        """A chat template's own text as tokens, its special tokens read as such (the user's text never is)."""
+        if not text:
+            return []
+        return list(self.tokenizer(text, add_special_tokens=False, split_special_tokens=False)["input_ids"])
 
     # ------------------------------------------------------------------ teacher forcing
     def continuation_logprobs(self, prompts, continuation, contrast: int | None = None) -> np.ndarray:

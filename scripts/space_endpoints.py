@@ -83,8 +83,8 @@ CASES = {
                               (("what is my balance now", "space-check", []), {}, (REFUSED, "Choose the rows"))),
     "/likely_mislabelled": ((("space-check",), {}), ((None,), {}, (REFUSED, "model"))),
     # (the tiny decoder scripts/space_check.sh lists; "/explain_generation" explains what "/generate" wrote)
-    "/generate": ((("the capital of france is", "tiny-gpt2", 8, ""), {}),
-                  (("", "tiny-gpt2", 8, ""), {}, (REFUSED, "text"))),
+    "/generate": ((("the capital of france is", "tiny-gpt2", 8, "", False), {}),
+                  (("the capital of france is", "tiny-gpt2", 8, "", True), {}, (REFUSED, "no chat template"))),
     "/explain_generation": ((("the capital of france is", "tiny-gpt2", None, "shap", 0, ""), {"max_evals": 200}),
                             (("the capital of france is", "tiny-gpt2", None, "occlusion", 0, " paris and"), {},
                              (REFUSED, "one token"))),

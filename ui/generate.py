@@ -32,17 +32,20 @@ EXAMPLES = ("The capital of France is", "Once upon a time, a little robot", "def
 
 @handler
 @gpu.work
-def generate(prompt: str, model_name: str, max_new_tokens: int, continuation: str = "", progress=gr.Progress()):
+def generate(prompt: str, model_name: str, max_new_tokens: int, continuation: str = "", chat: bool = False,
+             progress=gr.Progress()):
     """The model's greedy continuation (or the typed one) with each token's probability: the chart, the
-    token choices, and what the explain step reads (the continuation's exact token ids)."""
+    token choices, and what the explain step reads (the continuation's exact token ids; the chat setting)."""
     model = resolve(model_name, TASK, progress)
-    options = Generation().options({"max_new_tokens": max_new_tokens, "continuation": (continuation or "") or None})
-    options = Generation().for_text(model, prompt, options)
+    task = Generation()
+    options = task.options({"max_new_tokens": max_new_tokens, "continuation": (continuation or "") or None,
+                            "chat": bool(chat)})
+    options = task.for_text(model, prompt, options)
     ids = continuation_of(model, options)
     names = token_names(model, ids)
-    logprobs = model.continuation_logprobs([model.tokenize(prompt).ids], ids)[0]
+    logprobs = model.continuation_logprobs([task.tokenize(model, prompt, options).ids], ids)[0]
     state = {"continuation": model.decode(ids), "continuation_ids": ",".join(map(str, ids)), "names": list(names),
-             "logprobs": logprobs.tolist()}
+             "logprobs": logprobs.tolist(), "chat": bool(chat)}
     said = f"**Continuation** ({len(ids)} tokens, {'typed' if continuation else 'greedy'}): {markdown(state['continuation'])}"
     choices = [(f"{name}  (p={p:.3f})", name) for name, p in zip(names, np.exp(logprobs).tolist())]
     return (continuation_chart(names, logprobs), gr.Radio(choices=choices, value=names[0]), said, state)
@@ -60,7 +63,7 @@ def explain_token(prompt: str, model_name: str, generated: dict | None, token: s
     if token not in generated["names"]:
         raise InputError("Choose one of the continuation's tokens to explain.")
     model = resolve(model_name, TASK, progress)
-    values = {**values, "continuation_ids": generated["continuation_ids"]}
+    values = {**values, "continuation_ids": generated["continuation_ids"], "chat": generated.get("chat", False)}
     e = explaining.run(model, prompt, method, progress, seed, values, target=token,
                        contrast=(contrast or None) if isinstance(contrast, str) else None)
     e, card = explaining.scored(model, e, progress)
@@ -80,7 +83,7 @@ def score_every_token(prompt: str, model_name: str, generated: dict | None, meth
     if not generated:
         raise InputError("Generate first: the continuation's tokens are what is scored.")
     model = resolve(model_name, TASK, progress)
-    values = {**values, "continuation_ids": generated["continuation_ids"]}
+    values = {**values, "continuation_ids": generated["continuation_ids"], "chat": generated.get("chat", False)}
     e = explaining.run(model, prompt, method, progress, seed, values)
     cards = evaluate_each(e, list(HEADLINE), model=model, seed=0, seconds=explaining.SECONDS_PER_EXPLANATION,
                           progress=reporter(progress, "Scorecards"))
@@ -102,8 +105,9 @@ def what_if_prompt(prompt: str, edited: str, model_name: str, generated: dict | 
         raise InputError("Edit the prompt first (the edited prompt is the same as the prompt).")
     model = resolve(model_name, TASK, progress)
     ids = [int(i) for i in generated["continuation_ids"].split(",")]
-    after = model.continuation_logprobs([model.tokenize(edited).ids], ids)[0]
-    instead = model.decode(model.generate_ids(model.tokenize(edited).ids, len(ids)))
+    read = model.prompt_tokens(edited, chat=bool(generated.get("chat"))).ids
+    after = model.continuation_logprobs([read], ids)[0]
+    instead = model.decode(model.generate_ids(read, len(ids)))
     change = float(np.sum(after) - np.sum(generated["logprobs"]))
     said = (f"After the edited prompt the continuation's log-probability changes by **{change:+.3f}** "
             f"(×{np.exp(change):.3g} as likely). The model itself would write: {markdown(instead)}")
@@ -125,6 +129,8 @@ def render(page: Page) -> None:
             max_new = Slider(1, 64, value=20, step=1, label="Max new tokens")
             typed = gr.Textbox(label="Continuation (optional)", max_length=4_000,
                                info="empty: the model's own greedy continuation; or type one to explain it")
+            chat = gr.Checkbox(label="Use the chat template", value=False,
+                               info="the prompt as a user's message in the tokenizer's chat template (chat models)")
     write = gr.Button("Generate", variant="primary")
     strip = gr.Plot(label="Continuation")
     said = gr.Markdown()
@@ -153,7 +159,7 @@ def render(page: Page) -> None:
         compared = gr.Plot(label="The continuation after each prompt")
         compared_note = gr.Markdown()
     shown = [bars, heat, notes, files]
-    write.click(generate, [prompt, model, max_new, typed], [strip, token, said, generated], api_name="generate")
+    write.click(generate, [prompt, model, max_new, typed, chat], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
               [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
     score_all.click(score_every_token, [prompt, model, generated, method, seed], [by_token, by_token_table],
@@ -161,7 +167,7 @@ def render(page: Page) -> None:
     clear_on_change([method, seed, *params.values()], [by_token, by_token_table])
     compare.click(what_if_prompt, [prompt, edited, model, generated], [compared, compared_note], api_name="what_if_prompt")
     prompt.change(lambda text: text, prompt, edited, api_name=False, queue=False, show_progress="hidden")
-    clear_on_change([prompt, model, max_new, typed], [strip, said, generated, *shown, compared, compared_note, by_token,
-                                                      by_token_table])
+    clear_on_change([prompt, model, max_new, typed, chat], [strip, said, generated, *shown, compared, compared_note,
+                                                            by_token, by_token_table])
     clear_on_change([edited], [compared, compared_note])
     clear_on_change([token, method, seed, contrast, *params.values()], shown)

@@ -48,6 +48,8 @@ def notes(e: Explanation, target: int | str = 0) -> list[str]:
             out.append(f"{method_label(e.method)}: {own}.")
     if e.meta.get("note"):
         out.append(str(e.meta["note"]))
+    if e.meta.get("removal") and e.targets:
+        out.append(str(e.meta["removal"]))
     if e.meta.get("truncated"):
         out.append(f"The text was cut to the model's {e.meta.get('max_tokens')} tokens; the rest was not read.")
     return out

@@ -96,7 +96,7 @@ class Scorecard:
 
 def _probe(explanation: Explanation, model, j: int, removal: str, seed: int, draws: int,
            references: tuple[np.ndarray, ...]) -> Probe:
-    tokenized = model.tokenize(explanation.text)
+    tokenized = get_task(explanation.task).tokenize(model, explanation.text, explanation.meta.get("options", {}))
     if [t.text for t in explanation.tokens] != list(tokenized.tokens):
         raise InputError("This explanation was made with another tokenizer than this model's.")
     return Probe(ids=tuple(tokenized.ids), special=tuple(tokenized.special),

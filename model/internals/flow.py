@@ -84,7 +84,7 @@ def layer_lens(model: TextModel, text: str, *, target=None, labels=None, pair=No
     task = get_task(model.task)
     options = task.for_text(model, text, task.options(options))  # (a decoder's lens: over its continuation)
     spec = task.spec(model, target=target, labels=labels, pair=pair, options=options)
-    tokenized = model.tokenize(text, long_text="truncate")  # one forward: what the model reads at once
+    tokenized = task.tokenize(model, text, {**options, "long_text": "truncate"})  # one forward: read at once
     ids, mask = model.id_tensors([tokenized.ids])
     rows = []
     with torch.no_grad():

@@ -156,6 +156,11 @@ class Task:
         targets are explained against, see the module's docstring)."""
         raise NotImplementedError
 
+    def tokenize(self, model, text: str, options: Mapping):
+        """The tokens an explanation of ``text`` perturbs under these options (the model's own tokenisation;
+        a decoder's prompt may be wrapped in its chat template)."""
+        return model.tokenize(text, long_text=options.get("long_text", "window"))
+
     def for_text(self, model, text: str, options: dict) -> dict:
         """The checked options for one text, with what depends on the text filled in (a decoder's greedy
         continuation); texts whose options come out equal share one spec. Default: unchanged."""

@@ -37,17 +37,24 @@ class Generation(Task):
               help="the text after the prompt to explain; empty: the model's greedy continuation"),
         Param("max_new_tokens", "int", 20, 1, 256, label="Max new tokens",
               help="how many tokens the model writes when no continuation is given"),
+        Param("chat", "bool", False, label="Use the chat template",
+              help="read the prompt as a user's message in the tokenizer's chat template, the assistant's turn "
+                   "opened (the template's own tokens are kept, never perturbed)"),
         Param("continuation_ids", "text", None, high=MAX_CONTINUATION_CHARS, label="Continuation token ids",
               validate=lambda text: ",".join(str(i) for i in parse_ids(text)),
               help="the continuation as comma-separated token ids, exactly (set for a generated continuation, "
                    "whose tokens its text may not read back as); overrides continuation"),
     )
 
+    def tokenize(self, model, text: str, options):
+        """The prompt's tokens, in the chat template when ``chat`` is on."""
+        return model.prompt_tokens(text, chat=bool(options.get("chat")))
+
     def for_text(self, model, text: str, options: dict) -> dict:
         """The options with the model's greedy continuation of ``text`` filled in when none is given."""
         if options.get("continuation") or options.get("continuation_ids"):
             return options
-        ids = model.generate_ids(model.tokenize(text).ids, options["max_new_tokens"])
+        ids = model.generate_ids(self.tokenize(model, text, options).ids, options["max_new_tokens"])
         if not ids:
             raise InputError("The model ends the text at once (its first token is end-of-sequence): there is no "
                              "continuation to explain; give one with continuation=.")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from explain import evaluate, explain
+from explain.charts.explanation import notes as explanation_notes
 from model import InputError, ModelUnavailable, load_model
 from tests.tiny_decoders import DECODERS, EVERY_DECODER, build
 
@@ -75,6 +76,10 @@ def test_occlusion_is_the_explicit_loop_with_the_filler_token(decoder):
         np.testing.assert_allclose(e.attributions[i], full - reference_logprobs(reference, removed, continuation),
                                    atol=1e-5)
     assert all(e.attributions[i].tolist() == [0.0] * len(e.targets) for i in range(len(ids)) if tokens.special[i])
+    filler = model.tokenizer.convert_ids_to_tokens(model.pad_token_id)
+    said = "pad token" if model.filler == "pad" else "end-of-sequence token (the tokenizer has no pad token)"
+    assert e.meta["removal"] == f"A removed prompt token becomes the {said} {filler!r}."
+    assert e.meta["removal"] in explanation_notes(e)
 
 
 def test_shap_adds_up_for_every_continuation_token(decoder):
@@ -303,3 +308,31 @@ def test_every_token_at_once_equals_each_token_alone(decoder):
                             target=token_names(model, ids[: j + 1])[j], **params)
             np.testing.assert_allclose(whole.attributions[:, j], alone.attributions[:, 0], atol=1e-5)
             assert whole.outputs[j] == pytest.approx(alone.outputs[0], abs=1e-5)
+
+
+def test_a_chat_template_wraps_the_prompt_and_only_the_prompt_is_explained(tmp_path):
+    """Qwen2's tiny tokenizer has a chat template: the prompt becomes the user's message with the assistant's turn
+    opened, token for token as transformers' apply_chat_template writes it; the template's tokens are never
+    perturbed; the greedy continuation is generate's on those ids; a tokenizer without a template says so."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = build(tmp_path / "qwen2", "qwen2")
+    model, tokenizer = load_model(folder), AutoTokenizer.from_pretrained(str(folder))
+    reference = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
+    expected = tokenizer.apply_chat_template([{"role": "user", "content": PROMPT}], add_generation_prompt=True,
+                                             tokenize=True)["input_ids"]
+    tokens = model.prompt_tokens(PROMPT, chat=True)
+    assert list(tokens.ids) == expected
+    assert [t for t, special in zip(tokens.tokens, tokens.special) if not special] == list(model.tokenize(PROMPT).tokens)
+    e = explain(model, PROMPT, "occlusion", continuation=CONTINUATION, chat=True)
+    ids = model.continuation_ids(CONTINUATION)
+    np.testing.assert_allclose(e.outputs, reference_logprobs(reference, expected, ids), atol=1e-5)
+    assert [w["text"] for w in e.to_dict()["words"]] == PROMPT.split()
+    assert all(not e.attributions[i].any() for i, special in enumerate(tokens.special) if special)
+    greedy = explain(model, PROMPT, "occlusion", max_new_tokens=5, chat=True)
+    assert greedy.meta["options"]["continuation_ids"] == ",".join(map(str, model.generate_ids(expected, 5)))
+    card = evaluate(e, target=0, model=model).to_dict()  # (the scorecard reads the same template)
+    assert np.isfinite(card["comprehensiveness"])
+    gpt2 = load_model(build(tmp_path / "gpt2", "gpt2"))
+    with pytest.raises(InputError, match="no chat template"):
+        explain(gpt2, PROMPT, "occlusion", continuation=CONTINUATION, chat=True)

@@ -72,7 +72,8 @@ def test_bad_input_is_one_sentence(decoder):
              "must be one token"),
             (lambda: generate("", decoder, 4, "", progress=quiet), "text"),
             (lambda: generate(PROMPT, "intent-minilm", 4, "", progress=quiet), "not a generation model|generation"),
-            (lambda: generate(PROMPT, decoder, 0, "", progress=quiet), "max_new_tokens")):
+            (lambda: generate(PROMPT, decoder, 0, "", progress=quiet), "max_new_tokens"),
+            (lambda: generate(PROMPT, decoder, 4, "", True, progress=quiet), "no chat template")):
         with pytest.raises(gr.Error, match=words) as err:
             call()
         assert "\n" not in str(err.value)

@@ -128,6 +128,13 @@ def build_pickle_only(folder: Path) -> None:
     (folder / "model.safetensors").unlink()
 
 
+def build_decoder(folder: Path) -> None:
+    """A tiny random GPT-2 with its trained byte-level tokenizer (``tests.tiny_decoders``)."""
+    from tests.tiny_decoders import build
+
+    build(folder, "gpt2")
+
+
 REPOS = {
     "tiny/bert-nli": build_nli,
     "tiny/distilbert-sst": build_distilbert_classifier,
@@ -135,6 +142,7 @@ REPOS = {
     "tiny/pickle-only": build_pickle_only,
     "tiny/bart-sst": build_bart_classifier,
     "tiny/bart-nli": build_bart_nli,
+    "tiny/gpt2-lm": build_decoder,
 }
 
 

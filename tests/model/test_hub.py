@@ -306,3 +306,21 @@ def test_hub_waits_are_capped():
         assert constants.HF_HUB_ETAG_TIMEOUT == 3 and constants.HF_HUB_DOWNLOAD_TIMEOUT == 3
     finally:
         constants.HF_HUB_ETAG_TIMEOUT, constants.HF_HUB_DOWNLOAD_TIMEOUT = before
+
+
+def test_a_hub_decoder_loads_as_generation_and_as_prompted_zero_shot(hub_cache):
+    from pathlib import Path
+
+    from transformers import AutoModelForCausalLM
+
+    model = load_model("tiny/gpt2-lm", task="generation", cache_dir=hub_cache)
+    assert model.task == "generation" and model.info.source == "tiny/gpt2-lm"
+    reference = AutoModelForCausalLM.from_pretrained(str(snapshot_dir(Path(hub_cache), "tiny/gpt2-lm"))).eval()
+    ids = list(model.tokenize("a dog and a cat").ids)
+    expected = reference.generate(input_ids=__import__("torch").tensor([ids]), max_new_tokens=4, do_sample=False,
+                                  pad_token_id=model.pad_token_id)[0, len(ids):].tolist()
+    if model.eos_id in expected:
+        expected = expected[: expected.index(model.eos_id)]
+    assert model.generate_ids(ids, 4) == expected
+    prompted = load_model("tiny/gpt2-lm", task="zero-shot", cache_dir=hub_cache)
+    assert prompted.task == "zero-shot" and prompted.predict(["a dog"], labels=["dog", "city"]).shape == (1, 2)

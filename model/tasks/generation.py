@@ -90,6 +90,10 @@ class Generation(Task):
         """A generation's answer is its continuation."""
         return str(options.get("continuation") or "")
 
+    def is_correct(self, prediction, gold):
+        """A continuation has no gold label to be right against (dataset mode reports no accuracy)."""
+        return None
+
 
 def parse_ids(text: str) -> list[int]:
     """Comma-separated token ids, or one sentence."""

@@ -187,9 +187,11 @@ def test_bad_layer_head_and_architecture(hub_cache):
         attention_steps(model, "  ", 0, 0)
     from types import SimpleNamespace
 
-    from transformers import GPT2Config, GPT2Model
+    from transformers import T5Config, T5EncoderModel
 
-    other = SimpleNamespace(name="tiny-gpt2", transformer=GPT2Model(GPT2Config(n_layer=1, n_embd=8, n_head=2)))
-    with pytest.raises(InputError, match="is a gpt2 model; Inside the Transformer covers BERT, RoBERTa, XLM-RoBERTa, "
-                                         "ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT"):
+    other = SimpleNamespace(name="tiny-t5", transformer=T5EncoderModel(T5Config(num_layers=1, d_model=8, d_kv=4,
+                                                                                num_heads=2, d_ff=16)))
+    with pytest.raises(InputError, match="is a t5 model; Inside the Transformer covers BERT, RoBERTa, XLM-RoBERTa, "
+                                         "ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT, and "
+                                         "the decoders GPT-2, Llama, Mistral and Qwen2"):
         anatomy(other)

@@ -22,7 +22,7 @@ POSITION_KINDS = {
     "rotary": "rotary position embeddings: queries and keys rotated by an angle that grows with the position",
 }
 COVERED = ("BERT, RoBERTa, XLM-RoBERTa, ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT, and "
-           "the decoders GPT-2, Llama, Mistral and Qwen2")
+           "the decoders GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3 and Gemma")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Anatomy:
     inv_freq: np.ndarray | None = None  # decoders with rotary positions: the model's own frequencies
     rotary_scaling: float = 1.0  # and the scale of its cos and sin
     scale: float | None = None  # the scores' scale (1/√d_k unless the architecture says otherwise)
+    qk_norms: list | None = None  # per layer: (query norm, key norm) applied to each head's Q and K (Qwen3)
+    window: int | None = None  # Mistral's sliding window: a token reads the ``window`` tokens up to itself
 
     @property
     def key_heads(self) -> int:
@@ -183,17 +185,27 @@ def _gpt2(decoder, config, model_name: str) -> tuple[list, dict]:
 
 
 def _llama(decoder, config, model_name: str) -> tuple[list, dict]:
-    """Llama and the decoders built like it (Mistral, Qwen2): RMSNorm before attention, rotary positions,
-    grouped-query attention."""
+    """Llama and the decoders built like it (Mistral, Qwen2, Qwen3 with its per-head query and key norms,
+    Phi-3 with one fused projection, Gemma with its (1 + w) norms): RMSNorm before attention, rotary
+    positions, grouped-query attention."""
     layers = list(decoder.layers)
     if any(t != "full_attention" for t in getattr(config, "layer_types", None) or ()):
         raise InputError(f"{model_name} has sliding-window layers; Inside the Transformer covers full attention.")
+    if float(getattr(config, "partial_rotary_factor", None) or 1.0) != 1.0:
+        raise InputError(f"{model_name} rotates only part of each head; Inside the Transformer covers full rotary.")
     rotary = decoder.rotary_emb
-    return layers, dict(kind="llama", projections=[(lay.self_attn.q_proj, lay.self_attn.k_proj, lay.self_attn.v_proj)
-                                                   for lay in layers],
+    attention = layers[0].self_attn
+    if hasattr(attention, "qkv_proj"):  # Phi-3: Q, K and V from one Linear, in that order
+        projections = [("fused", lay.self_attn.qkv_proj) for lay in layers]
+    else:
+        projections = [(lay.self_attn.q_proj, lay.self_attn.k_proj, lay.self_attn.v_proj) for lay in layers]
+    qk_norms = [(lay.self_attn.q_norm, lay.self_attn.k_norm) for lay in layers] if hasattr(attention, "q_norm") \
+        else None
+    window = getattr(config, "sliding_window", None) if config.model_type == "mistral" else None
+    return layers, dict(kind="llama", projections=projections, qk_norms=qk_norms, window=window,
                         pre_norm=[lay.input_layernorm for lay in layers],
                         out_projection=[lay.self_attn.o_proj for lay in layers],
-                        ffn_activation=[lay.mlp.act_fn for lay in layers],
+                        ffn_activation=[getattr(lay.mlp, "act_fn", None) or lay.mlp.activation_fn for lay in layers],
                         attention_output=[lay.self_attn.o_proj for lay in layers],
                         ffn_output=[lay.mlp.down_proj for lay in layers], word_embeddings=decoder.embed_tokens,
                         position_embeddings=None, type_embeddings=None, embedding_norm=None, embedding_projection=None,
@@ -205,7 +217,8 @@ def _llama(decoder, config, model_name: str) -> tuple[list, dict]:
 # model_type -> where its parts are (one function per architecture)
 ARCHITECTURES = {"bert": _bert, "roberta": _bert, "xlm-roberta": _bert, "electra": _bert, "distilbert": _distilbert,
                  "albert": _albert, "deberta-v2": _deberta, "mpnet": _mpnet, "bart": _bart, "modernbert": _modernbert,
-                 "gpt2": _gpt2, "llama": _llama, "mistral": _llama, "qwen2": _llama}
+                 "gpt2": _gpt2, "llama": _llama, "mistral": _llama, "qwen2": _llama, "qwen3": _llama, "phi3": _llama,
+                 "gemma": _llama}
 
 
 def anatomy(model: TextModel) -> Anatomy:

@@ -113,7 +113,10 @@ def _norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
     if "RMSNorm" not in type(norm).__name__:
         return _layer_norm(x, norm)
     eps = float(getattr(norm, "variance_epsilon", None) or norm.eps)
-    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * norm.weight.detach().double().cpu().numpy()
+    weight = norm.weight.detach().double().cpu().numpy()
+    if type(norm).__name__.startswith("Gemma"):  # (Gemma's norms scale by 1 + w: its weights start at 0)
+        weight = 1.0 + weight
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * weight
 
 
 def _layer_norm(x: np.ndarray, norm: torch.nn.Module) -> np.ndarray:
@@ -135,10 +138,10 @@ def _projections(parts: Anatomy, layer: int, x: np.ndarray) -> tuple[np.ndarray,
         qkv = x @ weight + projections[1].bias.detach().double().cpu().numpy()
         width = parts.heads * parts.head_dim
         return qkv[:, :width], qkv[:, width:2 * width], qkv[:, 2 * width:]
-    if projections[0] == "fused":  # ModernBERT: one Linear makes Q, K and V (in that order)
+    if projections[0] == "fused":  # ModernBERT, Phi-3: one Linear makes Q, K and V (in that order)
         qkv = _linear(x, projections[1])
-        width = parts.heads * parts.head_dim
-        return qkv[:, :width], qkv[:, width:2 * width], qkv[:, 2 * width:]
+        width, kv = parts.heads * parts.head_dim, parts.key_heads * parts.head_dim
+        return qkv[:, :width], qkv[:, width:width + kv], qkv[:, width + kv:]
     return tuple(_linear(x, module) for module in projections)
 
 
@@ -228,8 +231,12 @@ def _scores(parts: Anatomy, model: TextModel, layer: int, head: int, q, k, n: in
         k = _rotate(k, inverse=parts.inv_freq, scaling=parts.rotary_scaling)
         notes.append("Q and K are rotated by their positions (rotary) before Q Kᵀ")
     if parts.causal:
-        mask = np.where(np.arange(n)[None, :] > np.arange(n)[:, None], -np.inf, 0.0)
+        behind = np.arange(n)[:, None] - np.arange(n)[None, :]  # query position minus key position
+        mask = np.where(behind < 0, -np.inf, 0.0)
         notes.append("a decoder: each token reads only itself and the tokens before it (the causal mask)")
+        if parts.window:
+            mask = np.where(behind >= parts.window, -np.inf, mask)
+            notes.append(f"a sliding window: each token reads at most the {parts.window} tokens up to itself")
     if parts.key_heads < parts.heads:
         shared = parts.heads // parts.key_heads
         first = parts.key_head(head) * shared
@@ -262,6 +269,8 @@ def attention_steps(model: TextModel, text: str, layer: int, head: int) -> Atten
         x = _norm(x, parts.pre_norm[layer])
     q_all, k_all, v_all = _projections(parts, layer, x)
     q, k, v = q_all[:, cols], k_all[:, shared], v_all[:, shared]
+    if parts.qk_norms is not None:  # Qwen3: each head's queries and keys normalised (RMSNorm) before rotary
+        q, k = _norm(q, parts.qk_norms[layer][0]), _norm(k, parts.qk_norms[layer][1])
     n = len(tokens)
     terms, scale, mask, notes, q, k = _scores(parts, model, layer, head, q, k, n)
     padding = inputs["attention_mask"][0].cpu().numpy()

@@ -208,6 +208,28 @@ def test_every_listed_decoder_loads_generates_and_scores_like_transformers(kind,
                                 reference_logprobs(reference, ids[:-1], continuation)], atol=1e-5)
     e = explain(model, PROMPT, "shap", continuation=CONTINUATION)
     np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+    from model import internals
+
+    if kind in ("gemma2", "gemma3_text"):  # (local and global layers alternate: not covered, in one sentence)
+        with pytest.raises(InputError, match=f"is a {kind} model; Inside the Transformer covers"):
+            internals.attention_steps(model, PROMPT, 0, 0)
+        return
+    for layer in range(2):  # Qwen3's per-head query/key norms, Phi-3's fused projection, Gemma's (1 + w) norms
+        for head in range(4):
+            steps = internals.attention_steps(model, PROMPT, layer, head)
+            assert steps.p_difference <= steps.p_bound and steps.a_difference <= steps.a_bound, (layer, head)
+
+
+def test_inside_applies_mistrals_sliding_window(tmp_path):
+    from model import internals
+
+    model = load_model(build(tmp_path / "mistral", "mistral", sliding_window=3))
+    for layer in range(2):
+        for head in range(4):
+            steps = internals.attention_steps(model, PROMPT, layer, head)
+            assert steps.p_difference <= steps.p_bound and steps.a_difference <= steps.a_bound, (layer, head)
+    assert ((steps.P > 0).sum(1) == np.minimum(np.arange(1, len(steps.tokens) + 1), 3)).all()
+    assert "a sliding window: each token reads at most the 3 tokens up to itself" in steps.notes
 
 
 @pytest.mark.parametrize("kind", DECODERS)

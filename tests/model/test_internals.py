@@ -193,5 +193,5 @@ def test_bad_layer_head_and_architecture(hub_cache):
                                                                                 num_heads=2, d_ff=16)))
     with pytest.raises(InputError, match="is a t5 model; Inside the Transformer covers BERT, RoBERTa, XLM-RoBERTa, "
                                          "ELECTRA, DistilBERT, ALBERT, DeBERTa-v2/v3, MPNet, BART and ModernBERT, and "
-                                         "the decoders GPT-2, Llama, Mistral and Qwen2"):
+                                         "the decoders GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3 and Gemma"):
         anatomy(other)

@@ -27,6 +27,7 @@ from .widgets import Slider, clear_on_change, downloads, method_row
 TASK = Generation.NAME
 SERVES = (TASK,)
 TOP_WORDS = 40
+TOKEN_SCORE_HEADERS = ("token", "p", *HEADLINE, *(f"{key} (random)" for key in HEADLINE))
 EXAMPLES = ("The capital of France is", "Once upon a time, a little robot", "def fibonacci(n):")
 
 
@@ -90,8 +91,7 @@ def score_every_token(prompt: str, model_name: str, generated: dict | None, meth
     rows = [[name, round(float(np.exp(output)), 4), *(round(card.values[key].value, 4) for key in HEADLINE),
              *(round(card.values[key].random, 4) for key in HEADLINE)] for name, output, card in
             zip(e.targets, e.outputs, cards)]
-    headers = ["token", "p", *HEADLINE, *(f"{key} (random)" for key in HEADLINE)]
-    return faithfulness_by_token(e.targets, cards), {"headers": headers, "data": rows}
+    return faithfulness_by_token(e.targets, cards), {"headers": list(TOKEN_SCORE_HEADERS), "data": rows}
 
 
 @handler
@@ -151,7 +151,8 @@ def render(page: Page) -> None:
                     "sufficiency beside a random ranking of the prompt's words.")
         score_all = gr.Button("Score every token", variant="primary")
         by_token = gr.Plot(label="Faithfulness, token by token")
-        by_token_table = gr.Dataframe(label="Scorecard of each token", interactive=False, wrap=True)
+        by_token_table = gr.Dataframe(label="Scorecard of each token", interactive=False, wrap=True,
+                                      headers=list(TOKEN_SCORE_HEADERS))
     with gr.Accordion("What if the prompt were different?", open=False):
         edited = gr.Textbox(label="Edited prompt", lines=2, max_length=20_000, value=EXAMPLES[0],
                             info="the same continuation is read after it: each token's probability before and after")

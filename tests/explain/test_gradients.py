@@ -165,3 +165,39 @@ def test_the_reported_gap_is_the_integral_s_own_on_every_architecture(folders, k
         assert e.meta["completeness_gap"][j] == pytest.approx(missed / max(abs(change), 1e-12), rel=1e-6, abs=1e-9)
         assert e.meta["completeness_gap"][j] <= 0.01 and e.meta["steps_used"][j] < 800, (kind, baseline, missed, change)
     assert "note" not in e.meta  # nothing to raise: more steps shrink the gap below 1%
+
+
+def test_gradient_x_input_equals_captums_layer_call_and_survives_concurrent_requests(intent_model):
+    """The same numbers as captum's LayerGradientXActivation on the embedding layer, and no hook on the model: a
+    request running the same model in another thread meanwhile neither breaks nor changes it."""
+    import threading
+
+    from captum.attr import LayerGradientXActivation
+
+    text = "please move two hundred dollars into my savings account"
+    e = explain(intent_model, text, "grad_input", use_cache=False)
+    tokens = intent_model.tokenize(text)
+    ids, mask = intent_model.id_tensors([tokens.ids])
+    layer = intent_model.input_embeddings()
+    column = intent_model.labels.index(e.targets[0])
+
+    def on_ids(input_ids, attention_mask):
+        return intent_model.predict_embeds(layer(input_ids), attention_mask, input_ids)[:, column]
+
+    expected = LayerGradientXActivation(on_ids, layer).attribute(ids, additional_forward_args=(mask,))
+    np.testing.assert_allclose(e.attributions[:, 0], expected.detach().double().sum(-1)[0].numpy(), atol=1e-6)
+    stop = threading.Event()
+
+    def busy():  # (a PyTorch forward through the same embedding module: attentions never go through ONNX)
+        while not stop.is_set():
+            intent_model.attentions(intent_model.tokenize("what is my balance").ids)
+
+    other = threading.Thread(target=busy)
+    other.start()
+    try:
+        for _ in range(5):
+            again = explain(intent_model, text, "grad_input", use_cache=False)
+            np.testing.assert_allclose(again.attributions, e.attributions, atol=1e-6)
+    finally:
+        stop.set()
+        other.join()

@@ -1,23 +1,21 @@
 """Group tokens into words with char spans of the original text.
 
-A word is a run of word characters (``\\w+``, as LIME splits text) or a run of other
-non-space characters (punctuation, symbols, emoji). Tokens join the word their span overlaps;
-words that one token straddles are merged, so every word's span slices the original text and
+A word is a run of word characters (``\\w+``, as LIME splits text, with combining marks) or a run
+of other non-space characters (punctuation, symbols, emoji); in scripts written without spaces
+(Chinese, Japanese, Thai, ...) a run is split into dictionary words (``explain.segment``). Tokens
+join the word their span overlaps; words that one token straddles are merged, so every word's span slices the original text and
 covers whole tokens (less the whitespace some tokenizers count into a token's span). Characters
 the tokenizer dropped (controls, zero-width) belong to no word.
 """
 from __future__ import annotations
 
-import re
-
+from .segment import candidate_spans
 from .units import Word
-
-_WORD = re.compile(r"\w+|[^\w\s]+")
 
 
 def group_words(text: str, offsets, special) -> list[Word]:
     """Words of ``text`` covering the non-special tokens given by their ``offsets``."""
-    candidates = [m.span() for m in _WORD.finditer(text)]
+    candidates = candidate_spans(text)
     parent = list(range(len(candidates)))
 
     def find(i: int) -> int:

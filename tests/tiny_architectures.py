@@ -204,9 +204,9 @@ def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size
 
 
 def sentence_transformers_folder(folder: Path, kind: str = "mpnet", pooling: str = "mean",
-                                 normalize: bool = True) -> Path:
+                                 normalize: bool = True, tokenizer=None) -> Path:
     """A sentence-transformers folder (modules.json: Transformer, Pooling, Normalize) around a tiny encoder."""
-    build(folder, kind, head="encoder", seed=5)
+    build(folder, kind, head="encoder", seed=5, tokenizer=tokenizer)
     modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
     if normalize:

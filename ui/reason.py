@@ -14,12 +14,13 @@ import gradio as gr
 
 from explain import Explanation, plausibility, rationale_spans
 from explain.metrics.plausibility import MEASURES, TITLES, random_baseline
+from explain.segment import word_spans
 from model.errors import InputError
 
 from .handlers import handler
 from .safe import markdown
 
-WORD = re.compile(r"\w+(?:['’-]\w+)*")
+WORD = re.compile(r"\w+(?:['’-]\w+)*")  # (dictionary words where a script writes no spaces: explain.segment)
 MAX_MARKABLE = 2_000  # words offered for marking (a longer text: type the reason)
 
 
@@ -46,11 +47,12 @@ def word_choices(text: str | None) -> list[tuple[str, str]]:
     """The text's words to mark: "was", "was (2)", … in text order, each valued by its character span."""
     seen: dict[str, int] = {}
     out = []
-    for match in WORD.finditer(text or ""):
-        word = match.group()
+    text = text or ""
+    for start, end in word_spans(text, WORD):
+        word = text[start:end]
         seen[word.lower()] = seen.get(word.lower(), 0) + 1
         count = seen[word.lower()]
-        out.append((word if count == 1 else f"{word} ({count})", f"{match.start()}:{match.end()}"))
+        out.append((word if count == 1 else f"{word} ({count})", f"{start}:{end}"))
         if len(out) >= MAX_MARKABLE:
             break
     return out
@@ -65,7 +67,7 @@ def follow_text(text: str | None):
 def spans(text: str, typed: str | None, marked) -> list[tuple[int, int]]:
     """The reason as character spans of ``text`` (typed phrases and marked words together)."""
     out = set(rationale_spans(text, typed or ""))
-    words = {(m.start(), m.end()) for m in WORD.finditer(text)} if marked else set()
+    words = set(word_spans(text, WORD)) if marked else set()
     for value in marked or []:
         try:
             start, end = (int(part) for part in str(value).split(":"))

@@ -8,16 +8,22 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
+from ..segment import word_spans
 from .style import NEGATIVE, POSITIVE, layout, plain, short
 
 _PIECES = re.compile(r"\s+|\w+(?:['’-]\w+)*|[^\w\s]")  # spaces, words, each punctuation mark
+
+
+def pieces(text: str) -> list[str]:
+    """``text`` as spaces, words (dictionary words where a script writes no spaces) and punctuation marks."""
+    return [text[a:b] for a, b in word_spans(text, _PIECES)]
 
 
 def changed_words(original: str, edited: str) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
     """Both texts as (piece, category) pairs for highlighted-text views: "removed" / "replaced" in
     the original, "added" / "replaced" in the edit, None where they agree (a word-level diff: a word's
     punctuation is a piece of its own, so a replaced word does not take its full stop with it)."""
-    a, b = _PIECES.findall(original), _PIECES.findall(edited)
+    a, b = pieces(original), pieces(edited)
     before: list[tuple[str, str | None]] = []
     after: list[tuple[str, str | None]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():

@@ -39,6 +39,7 @@ from sklearn.metrics import auc, precision_recall_curve
 from model.errors import InputError
 
 from ..explanation import Explanation
+from ..segment import has_unspaced, on_boundaries
 
 IOU_THRESHOLD = 0.5
 MEASURES = ("token_precision", "token_recall", "token_f1", "iou_f1", "auprc")
@@ -285,8 +286,13 @@ def rationale_spans(text: str, value) -> list[tuple[int, int]]:
                     continue
                 if not _WORD.search(phrase):
                     raise InputError(f"The reason {phrase!r:.60} has no word in it (a letter or a digit).")
-                pattern = r"(?<!\w)" + r"\s+".join(re.escape(part) for part in phrase.split()) + r"(?!\w)"
-                found = [(m.start(), m.end()) for m in re.finditer(pattern, text, re.IGNORECASE)]
+                body = r"\s+".join(re.escape(part) for part in phrase.split())
+                if has_unspaced(text) or has_unspaced(phrase):  # whole words = on dictionary-word boundaries
+                    found = [(m.start(), m.end()) for m in re.finditer(body, text, re.IGNORECASE)
+                             if on_boundaries(text, m.start(), m.end())]
+                else:
+                    found = [(m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + body + r"(?!\w)", text,
+                                                                      re.IGNORECASE)]
                 if not found:
                     raise InputError(f"The reason {phrase!r:.60} is not in the text as whole words.")
                 spans += found

@@ -25,6 +25,7 @@ from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
 from model.loading.hub_models import HubModels  # noqa: E402
 from model.loading.operator import register_folders  # noqa: E402
 from ui import attention, classify, dataset, embeddings, generate, inside, task_tab, train, zero_shot  # noqa: E402
+from ui.locale import I18N, localize  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
 from ui.progress import no_average_eta  # noqa: E402
@@ -94,6 +95,7 @@ def build() -> gr.Blocks:
                 render(page)
     demo.queue(default_concurrency_limit=2, max_size=32)
     no_average_eta(demo)
+    localize(demo)  # Simplified Chinese for a Chinese browser (launch with i18n=I18N)
     return demo
 
 
@@ -130,7 +132,7 @@ def main() -> None:
     log.info("page built in %.1f s (Hub %s; tasks: %s); serving", time.perf_counter() - started,
              "reachable" if hub_reachable() else "not reachable: bundled models only", ", ".join(TASKS))
     demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False,
-                max_file_size=MAX_UPLOAD_BYTES, css=CSS)
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, i18n=I18N)
 
 
 if __name__ == "__main__":

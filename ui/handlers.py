@@ -14,6 +14,7 @@ import gradio as gr
 
 from model.errors import STUDIO_ERRORS
 
+from .locale import say
 from .safe import message
 
 log = logging.getLogger("studio")
@@ -28,13 +29,13 @@ def handler(fn):
             yield
         except gr.Error as err:
             log.info("rejected %s: %s", fn.__name__, err.message)
-            raise gr.Error(message(err.message), print_exception=False) from None
+            raise gr.Error(message(say(err.message)), print_exception=False) from None
         except STUDIO_ERRORS as err:
             log.info("rejected %s: %s", fn.__name__, err)
-            raise gr.Error(message(err), print_exception=False) from None
+            raise gr.Error(message(say(err)), print_exception=False) from None
         except Exception:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error("Something went wrong on the server; the error has been logged.",
+            raise gr.Error(say("Something went wrong on the server; the error has been logged."),
                            print_exception=False) from None
 
     if inspect.isgeneratorfunction(fn):
@@ -53,9 +54,9 @@ def handler(fn):
 
 def warn(text: object) -> None:
     """A warning toast whose text is shown literally."""
-    gr.Warning(message(text))
+    gr.Warning(message(say(text)))
 
 
 def info(text: object) -> None:
     """An information toast whose text is shown literally."""
-    gr.Info(message(text))
+    gr.Info(message(say(text)))

@@ -1,0 +1,123 @@
+"""The page in Simplified Chinese for a Chinese browser, in English for any other."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.ui.test_browser import ARGS, CHROMIUM
+from ui.locale import ZH_CN, localize, preferred, say
+
+ZH_TABS = [("Classify", "分类", "解释"), ("Zero-shot", "零样本", "分类并解释"),
+           ("Embeddings & similarity", "嵌入与相似度", "比较文本"), ("Attention", "注意力", "显示注意力"),
+           ("Inside the Transformer", "Transformer 内部", "显示计算过程"), ("Generate", "生成", None)]
+
+
+def _texts(demo) -> tuple[set[str], set[str]]:
+    """The static texts of the built page: (still plain English, marked for translation)."""
+    from gradio.i18n import I18nData
+
+    plain, marked = set(), set()
+    for block in demo.blocks.values():
+        values = [getattr(block, a, None) for a in ("label", "info", "placeholder")]
+        if type(block).__name__ in ("Markdown", "Button", "DownloadButton", "UploadButton"):
+            values.append(getattr(block, "value", None))
+        for value in values:
+            if isinstance(value, I18nData):
+                marked.add(value.key)
+            elif isinstance(value, str) and value.strip():
+                plain.add(value)
+    return plain, marked
+
+
+def test_every_static_text_of_the_page_is_marked_for_translation():
+    import app
+
+    demo = app.build()
+    plain, marked = _texts(demo)
+    assert len(marked) > 200 and marked <= set(ZH_CN)
+    untranslated = sorted(t for t in plain if not re.search(r"[{}]", t) and not _dynamic(t))
+    assert not untranslated, untranslated[:10]
+    assert localize(demo) == 0  # (marked once: a second pass finds nothing left)
+
+
+def _dynamic(text: str) -> bool:
+    """Texts built from what this machine offers (model names, counts): English where not translated."""
+    return bool(re.search(r"Hugging Face Hub is not reachable|\d[\d,]* words", text))
+
+
+def test_translations_keep_numbers_and_names():
+    for english, chinese in ZH_CN.items():
+        for number in re.findall(r"\d[\d,.]*\d|\d", english):
+            assert number.rstrip(".,") in chinese, (english, chinese)
+        for code in re.findall(r"`[^`]+`", english):
+            assert code in chinese, (english, chinese, code)
+        assert not re.search(r"[{}]", chinese), chinese
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"), ("zh", "zh-CN"), ("zh-Hans-CN", "zh-CN"), ("en-US,en;q=0.9", "en"),
+    ("en;q=0.5,zh-CN;q=0.9", "zh-CN"), ("fr-FR", "en"), ("", "en"), ("zh-TW", "en"), ("zh;q=bad,en", "en")])
+def test_the_language_follows_accept_language(header, expected):
+    assert preferred(header) == expected
+
+
+def test_server_sentences_are_said_in_chinese_with_their_values_kept():
+    assert say("The text is empty: give at least one word.", "zh-CN") == "文本为空：请至少输入一个词。"
+    assert say("1,200 texts were given; the limit is 1,000 per call.", "zh-CN") == "给出了 1,200 段文本；每次调用最多 1,000 段。"
+    assert say("The reason '餐' is not in the text as whole words.", "zh-CN") == "理由 '餐' 不是文本中的完整词语。"
+    assert say("The text is empty: give at least one word.", "en") == "The text is empty: give at least one word."
+    assert say("A sentence nobody translated.", "zh-CN") == "A sentence nobody translated."
+
+
+@pytest.fixture(scope="module")
+def browser(launched):
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser, launched[1]
+        browser.close()
+
+
+def _open(browser, locale: str):
+    chromium, url = browser
+    context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    return context, page
+
+
+def test_a_chinese_browser_sees_the_page_in_chinese(browser, tmp_path_factory):
+    context, page = _open(browser, "zh-CN")
+    try:
+        page.get_by_role("tab", name="分类", exact=True).wait_for(timeout=60_000)
+        for _, tab, button in ZH_TABS:
+            page.get_by_role("tab", name=tab, exact=True).click()
+            if button:
+                page.locator("[role=tabpanel]:visible").get_by_role("button", name=button, exact=True).first.wait_for(
+                    timeout=10_000)
+        assert page.get_by_role("tab", name="Classify", exact=True).count() == 0
+        # an error sentence of the server, in Chinese
+        page.get_by_role("tab", name="分类", exact=True).click()
+        panel = page.locator("[role=tabpanel]:visible")
+        panel.get_by_label("文本").first.fill(" ")
+        panel.get_by_role("button", name="解释", exact=True).click()
+        page.get_by_text("文本为空：请至少输入一个词。").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path_factory.mktemp("zh") / "zh-CN.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_an_english_browser_sees_the_page_in_english(browser):
+    context, page = _open(browser, "en-US")
+    try:
+        page.get_by_role("tab", name="Classify", exact=True).wait_for(timeout=60_000)
+        for tab, _, _ in ZH_TABS:
+            assert page.get_by_role("tab", name=tab, exact=True).count() == 1
+        assert page.get_by_role("tab", name="分类", exact=True).count() == 0
+        panel = page.locator("[role=tabpanel]:visible")
+        assert panel.get_by_role("button", name="Explain", exact=True).count() >= 1
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ import gradio as gr
 
 from model.errors import STUDIO_ERRORS
 
-from .locale import say
+from .locale import localize_output, say
 from .safe import message
 
 log = logging.getLogger("studio")
@@ -42,13 +42,14 @@ def handler(fn):
         @functools.wraps(fn)
         def streamed(*args, **kwargs):
             with reported():
-                yield from fn(*args, **kwargs)
+                for value in fn(*args, **kwargs):
+                    yield localize_output(value)
         return streamed
 
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
         with reported():
-            return fn(*args, **kwargs)
+            return localize_output(fn(*args, **kwargs))
     return wrapped
 
 

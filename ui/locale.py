@@ -38,6 +38,87 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
 )]
 
 
+# Chart titles, subtitles and axis titles: a title is read as parts separated by " · ", each part
+# translated where it is one of these (or matches a pattern below); a part with none stays English.
+CHART: dict[str, str] = {
+    "Global word importance": "全局词语重要性", "Rows embedded": "各行的嵌入", "Cosine similarity": "余弦相似度",
+    "The continuation, token by token": "逐词元的续写", "What if the prompt were different?": "如果提示词不同会怎样？",
+    "Faithfulness, token by token": "逐词元的忠实度", "Sinusoidal position encoding": "正弦位置编码",
+    "Learned position embeddings": "学习得到的位置嵌入", "Relative positions: buckets and a bias per head":
+    "相对位置：分桶与每个头的偏置", "Disentangled relative positions (DeBERTa)": "解耦的相对位置 (DeBERTa)",
+    "Rotary positions": "旋转位置编码", "Rotary positions and local windows (ModernBERT)": "旋转位置与局部窗口 (ModernBERT)",
+    "Attention and feed-forward, layer by layer": "逐层的注意力与前馈", "Layer lens": "层透镜",
+    "Faithfulness per bin (ERASER)": "各分箱的忠实度 (ERASER)", "Do the methods agree?": "各方法是否一致？",
+    "Precision and recall per label": "各标签的精确率与召回率", "Attention rollout": "注意力展开 (rollout)",
+    "all layers": "所有层", "Scores of every candidate label": "每个候选标签的得分", "by sentence": "按句子",
+    "Sentences": "句子", "mean over heads": "各头平均", "each row sums to 1": "每行之和为 1",
+    "hover a cell for the tokens": "悬停单元格查看词元", "hover for the text": "悬停查看文本",
+    "probability": "概率", "continuation token": "续写词元", "token": "词元", "score": "得分",
+    "scaled contribution": "缩放后的贡献", "retrained without the row": "去掉该行后重新训练", "predicted": "预测",
+    "hidden dimension": "隐藏维度", "gold": "标准答案", "dimension": "维度", "contribution": "贡献",
+    "continuation token (position:text, ␣ = space)": "续写词元（位置:文本，␣ = 空格）",
+    "change in log-probability": "对数概率的变化", "attention": "注意力", "attends to": "关注的词元",
+    "Confusion matrix": "混淆矩阵", "attention received": "收到的注意力",
+}
+CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
+    (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),
+    (r"^layer (?P<n>\d+), head (?P<h>\d+)$", "第 {n} 层，第 {h} 个头"),
+    (r"^Attention received$", "收到的注意力"), (r"^Attention$", "注意力"),
+    (r"^All heads of layer (?P<n>\d+)$", "第 {n} 层的所有头"), (r"^Words of sentence (?P<n>\d+)$", "第 {n} 句的词"),
+    (r"^(?P<method>.+) per label$", "{method}：各标签"), (r"^Methods compared$", "方法比较"),
+    (r"^Change in each label's (?P<output>.+)$", "各标签{output}的变化"),
+    (r"^edit minus original \((?P<output>.+)\)$", "编辑后减原文（{output}）"),
+    (r"^Embeddings$", "嵌入"), (r"^Q, K, V$", "Q、K、V"), (r"^Scores and attention weights$", "得分与注意力权重"),
+    (r"^(?P<n>[\d,]+) rows$", "{n} 行"), (r"^top (?P<n>\d+)$", "前 {n} 个"),
+    (r"^why (?P<a>.+) rather than (?P<b>.+)$", "为什么是 {a} 而不是 {b}"),
+    (r"^probability (?P<v>\S+)$", "概率 {v}"), (r"^logit (?P<v>\S+)$", "logit {v}"),
+    (r"^base (?P<v>\S+)$", "基线 {v}"), (r"^cosine similarity (?P<v>\S+)$", "余弦相似度 {v}"),
+)]
+
+
+def chart_text(text: str, lang: str | None = None) -> str:
+    """A chart's title, subtitle or axis title in the request's language, part by part (" · ")."""
+    if not text or (lang or language()) != "zh-CN":
+        return text
+    parts = []
+    for part in text.split(" · "):
+        said = CHART.get(part) or ZH_CN.get(part)
+        if said is None:
+            for pattern, template in CHART_PATTERNS:
+                match = pattern.match(part)
+                if match:
+                    said = template.format(**{k: CHART.get(v, v) for k, v in match.groupdict().items()})
+                    break
+        parts.append(said or part)
+    return " · ".join(parts)
+
+
+def localize_output(value, lang: str | None = None):
+    """A handler's return value with the titles of its Plotly charts in the request's language."""
+    lang = lang or language()
+    if lang != "zh-CN":
+        return value
+    import plotly.graph_objects as go
+
+    if isinstance(value, go.Figure):
+        title = value.layout.title
+        if title.text:
+            title.text = chart_text(title.text, lang)
+        if title.subtitle and title.subtitle.text:
+            title.subtitle.text = chart_text(title.subtitle.text, lang)
+        for axis in (value.layout.xaxis, value.layout.yaxis):
+            if axis.title and axis.title.text:
+                axis.title.text = chart_text(axis.title.text, lang)
+        return value
+    if isinstance(value, tuple):
+        return tuple(localize_output(v, lang) for v in value)
+    if isinstance(value, list):
+        return [localize_output(v, lang) for v in value]
+    if isinstance(value, dict) and value.get("__type__") == "update" and "value" in value:
+        return {**value, "value": localize_output(value["value"], lang)}
+    return value
+
+
 def localize(demo: gr.Blocks) -> int:
     """Mark every static text of ``demo`` that has a Chinese translation for the browser to translate
     (before launch); returns how many texts were marked."""

@@ -105,6 +105,10 @@ def test_a_chinese_browser_sees_the_page_in_chinese(browser, tmp_path_factory):
         panel.get_by_label("文本").first.fill(" ")
         panel.get_by_role("button", name="解释", exact=True).click()
         page.get_by_text("文本为空：请至少输入一个词。").first.wait_for(timeout=60_000)
+        # a chart of the answer, its title in Chinese (the label and numbers as they are)
+        panel.get_by_label("文本").first.fill("transfer $200 from checking to savings")
+        panel.get_by_role("button", name="解释", exact=True).click()
+        page.locator("[role=tabpanel]:visible .js-plotly-plot text:has-text('概率')").first.wait_for(timeout=120_000)
         page.screenshot(path=str(tmp_path_factory.mktemp("zh") / "zh-CN.png"), full_page=True)
     finally:
         context.close()
@@ -121,3 +125,20 @@ def test_an_english_browser_sees_the_page_in_english(browser):
         assert panel.get_by_role("button", name="Explain", exact=True).count() >= 1
     finally:
         context.close()
+
+
+def test_chart_titles_are_said_in_chinese_part_by_part():
+    from ui.locale import chart_text, localize_output
+
+    assert chart_text("Attention · layer 3 · mean over heads", "zh-CN") == "注意力 · 第 3 层 · 各头平均"
+    assert chart_text("SHAP · why positive rather than negative", "zh-CN") == "SHAP · 为什么是 positive 而不是 negative"
+    assert chart_text("probability 0.934 · base 0.5", "zh-CN") == "概率 0.934 · 基线 0.5"
+    assert chart_text("An untranslated part · layer 2", "zh-CN") == "An untranslated part · 第 2 层"
+    assert chart_text("Attention · layer 3", "en") == "Attention · layer 3"
+    import plotly.graph_objects as go
+
+    fig = go.Figure(layout={"title": {"text": "Global word importance", "subtitle": {"text": "top 5"}},
+                            "xaxis": {"title": {"text": "contribution"}}})
+    out = localize_output(("note", fig), "zh-CN")
+    assert out[0] == "note" and out[1].layout.title.text == "全局词语重要性"
+    assert out[1].layout.title.subtitle.text == "前 5 个" and out[1].layout.xaxis.title.text == "贡献"

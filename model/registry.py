@@ -73,6 +73,16 @@ REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
     ModelSpec("qwen2.5-0.5b", Generation.NAME, "hub", "Qwen/Qwen2.5-0.5B-Instruct",
               "Qwen2.5-0.5B-Instruct, a decoder with grouped-query attention: its continuations explained. Needs "
               "the Hugging Face Hub."),
+    # Multilingual: each reads Chinese, Japanese, Thai and more (safetensors on the Hub)
+    ModelSpec("mdeberta-xnli", _ZERO_SHOT, "hub", "MoritzLaurer/mDeBERTa-v3-base-xnli-multilingual-nli-2mil7",
+              "Multilingual NLI zero-shot with mDeBERTa-v3-base (XNLI and 2.7M pairs in 27 languages; reads 100). "
+              "Needs the Hugging Face Hub."),
+    ModelSpec("multilingual-minilm-embed", _EMBED, "hub", "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+              "paraphrase-multilingual-MiniLM-L12-v2 sentence embeddings (384-d, 50+ languages). Needs the Hugging Face "
+              "Hub."),
+    ModelSpec("erlangshen-sentiment-zh", _CLASSIFY, "hub", "IDEA-CCNL/Erlangshen-Roberta-330M-Sentiment",
+              "Chinese sentiment (Negative / Positive) with Erlangshen-RoBERTa-330M, which reads Chinese character by "
+              "character. Needs the Hugging Face Hub."),
 ]}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -52,3 +52,20 @@ def build_nli(folder: Path) -> Path:
 
 def build_encoder(folder: Path) -> Path:
     return sentence_transformers_folder(Path(folder), kind="bert", tokenizer=tokenizer())
+
+
+REPOS = {"tiny/multilingual-nli": build_nli, "tiny/multilingual-embed": build_encoder,
+         "tiny/chinese-sentiment": build_classifier}
+
+
+def build_hub_cache(root: Path) -> Path:
+    """The three as a Hub cache (``models--tiny--X/snapshots/<commit>``), for ``load_model(..., cache_dir=)``."""
+    from tests.tiny_models import COMMIT
+
+    cache = Path(root) / "hub"
+    for repo_id, builder in REPOS.items():
+        repo_dir = cache / ("models--" + repo_id.replace("/", "--"))
+        builder(repo_dir / "snapshots" / COMMIT)
+        (repo_dir / "refs").mkdir()
+        (repo_dir / "refs" / "main").write_text(COMMIT)
+    return cache

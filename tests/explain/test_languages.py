@@ -152,3 +152,64 @@ def test_what_if_diff_marks_the_changed_chinese_word():
     before, after = changed_words("这家餐厅的服务很好", "这家餐厅的服务很差")
     assert before[-1] == ("很好", "replaced") and after[-1] == ("很差", "replaced")
     assert before[0] == ("这家餐厅的服务", None)
+
+
+# ----------------------------------------------------------------------------- multilingual Hub models
+@pytest.fixture(scope="module")
+def multilingual_cache(tmp_path_factory):
+    from tests.tiny_multilingual import build_hub_cache
+
+    return str(build_hub_cache(tmp_path_factory.mktemp("multilingual")))
+
+
+def _snapshot(cache: str, repo: str) -> str:
+    from pathlib import Path
+
+    from tests.tiny_models import snapshot_dir
+
+    return str(snapshot_dir(Path(cache), repo))
+
+
+def test_a_multilingual_nli_model_scores_chinese_labels_as_transformers_does(multilingual_cache):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, ZeroShotClassificationPipeline
+
+    from model import load_model
+
+    model = load_model("tiny/multilingual-nli", task="zero-shot", cache_dir=multilingual_cache)
+    folder = _snapshot(multilingual_cache, "tiny/multilingual-nli")
+    reference = ZeroShotClassificationPipeline(model=AutoModelForSequenceClassification.from_pretrained(folder),
+                                               tokenizer=AutoTokenizer.from_pretrained(folder), device=-1)
+    labels = ["美食", "体育", "政治"]
+    for text in ("这家餐厅的服务很好，但是菜太咸了。", "今日は天気がいいですね。"):
+        ours = model.predict([text], labels=labels)[0]
+        theirs = reference(text, candidate_labels=labels, hypothesis_template="This example is {}.")
+        np.testing.assert_allclose([ours[labels.index(lab)] for lab in theirs["labels"]], theirs["scores"], atol=1e-5)
+    e = explain(model, "这家餐厅的服务很好，但是菜太咸了。", method="occlusion", labels=labels)
+    assert {"餐厅", "服务"} <= {w.text for w in e.words}
+
+
+def test_a_multilingual_encoder_embeds_as_sentence_transformers_does(multilingual_cache):
+    from sentence_transformers import SentenceTransformer
+
+    from model import load_model
+
+    model = load_model("tiny/multilingual-embed", task="embedding", cache_dir=multilingual_cache)
+    reference = SentenceTransformer(_snapshot(multilingual_cache, "tiny/multilingual-embed"), device="cpu")
+    texts = ["私は毎朝コーヒーを飲みます。", "ฉันชอบกินข้าวผัดมาก"]
+    np.testing.assert_allclose(model.predict(texts), reference.encode(texts), atol=1e-5)
+    e = explain(model, texts[0], method="occlusion", pair=texts[1])
+    assert {"毎朝", "コーヒー"} <= {w.text for w in e.words}
+
+
+def test_a_chinese_classifier_equals_the_text_classification_pipeline(multilingual_cache):
+    from transformers import pipeline
+
+    from model import load_model
+
+    model = load_model("tiny/chinese-sentiment", task="classification", cache_dir=multilingual_cache)
+    folder = _snapshot(multilingual_cache, "tiny/chinese-sentiment")
+    reference = pipeline("text-classification", model=folder, tokenizer=folder, device=-1, top_k=None)
+    for text in ("这部电影的音乐非常好听。", "我们明天去北京看朋友。"):
+        ours = dict(zip(model.labels, model.predict([text])[0]))
+        for row in reference(text):
+            assert abs(ours[row["label"]] - row["score"]) < 1e-5

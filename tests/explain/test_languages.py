@@ -211,5 +211,5 @@ def test_a_chinese_classifier_equals_the_text_classification_pipeline(multilingu
     reference = pipeline("text-classification", model=folder, tokenizer=folder, device=-1, top_k=None)
     for text in ("这部电影的音乐非常好听。", "我们明天去北京看朋友。"):
         ours = dict(zip(model.labels, model.predict([text])[0]))
-        for row in reference(text):
+        for row in reference([text])[0]:
             assert abs(ours[row["label"]] - row["score"]) < 1e-5

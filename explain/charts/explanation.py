@@ -16,6 +16,7 @@ from model.errors import InputError
 
 from ..explanation import Explanation
 from ..registry import METHODS
+from .bidi import paragraph_rtl, visual_order
 from .style import (
     AXIS_NUMBERS,
     DIVERGING,
@@ -162,11 +163,15 @@ def text_heatmap(e: Explanation, target: int | str = 0, *, per_row: int | None =
     text = np.full((rows, per_row), "", dtype=object)
     hover = np.full((rows, per_row), "", dtype=object)
     numbered = unique_ticks([plain(w) for w in words])  # "was", "was (2)": by occurrence in the text
-    for i, (word, value) in enumerate(zip(words, values)):
-        r, c = divmod(i, per_row)
-        z[r, c] = value
-        text[r, c] = short(word, 14)
-        hover[r, c] = f"{numbered[i]} · characters {e.words[i].start}–{e.words[i].end}<br>{value:+.4g}"
+    rtl = paragraph_rtl(words)  # right-to-left text fills each row from the right, in its own order
+    for r in range(rows):
+        line = list(range(r * per_row, min(n, (r + 1) * per_row)))
+        offset = per_row - len(line) if rtl else 0
+        for k, position in enumerate(visual_order([words[i] for i in line], rtl)):
+            i, c = line[position], offset + k
+            z[r, c] = values[i]
+            text[r, c] = short(words[i], 14)
+            hover[r, c] = f"{numbered[i]} · characters {e.words[i].start}–{e.words[i].end}<br>{values[i]:+.4g}"
     peak = float(np.nanmax(np.abs(values))) if len(values) and np.nanmax(np.abs(values)) > 0 else 1.0
     scale = {"colorscale": SEQUENTIAL, "zmin": 0, "zmax": peak} if attention else \
         {"colorscale": DIVERGING, "zmid": 0, "zmin": -peak, "zmax": peak}

@@ -14,6 +14,7 @@ import html
 import plotly.graph_objects as go
 
 from ..registry import METHODS
+from .bidi import isolate
 
 POSITIVE = "#ff0051"
 NEGATIVE = "#008bfb"
@@ -59,12 +60,14 @@ def method_colour(name: str) -> str:
 
 
 def unique_ticks(names: list[str]) -> list[str]:
-    """Category axes merge equal labels; number repeats so every word keeps its own bar/cell."""
+    """Category axes merge equal labels; number repeats so every word keeps its own bar/cell. A label with
+    right-to-left letters is isolated (``bidi.isolate``): drawn in its own order, its number after it."""
     seen: dict[str, int] = {}
     out = []
     for name in names:
         seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}\u2009({seen[name]})")
+        label = isolate(name)
+        out.append(label if seen[name] == 1 else f"{label}\u2009({seen[name]})")
     return out
 
 

@@ -28,7 +28,7 @@ TASK = Generation.NAME
 SERVES = (TASK,)
 TOP_WORDS = 40
 TOKEN_SCORE_HEADERS = ("token", "p", *HEADLINE, *(f"{key} (random)" for key in HEADLINE))
-EXAMPLES = ("The capital of France is", "Once upon a time, a little robot", "def fibonacci(n):")
+EXAMPLES = ("The capital of France is", "Once upon a time, a little robot", "def fibonacci(n):", "中国的首都是", "日本の首都は")
 
 
 @handler

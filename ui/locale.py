@@ -35,6 +35,28 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^The reason (?P<phrase>.+) has no word in it \(a letter or a digit\)\.$", "理由 {phrase} 中没有词（字母或数字）。"),
     (r"^Something went wrong on the server; the error has been logged\.$", "服务器出错了；错误已记录。"),
     (r"^The model (?P<name>.+) is still loading; try again in a moment\.$", "模型 {name} 仍在加载，请稍后再试。"),
+    # the notes beside the charts (explain.charts.explanation.notes and each method's own note)
+    (r"^Faithfulness \(ERASER, removing or keeping only the top 1–50% of the words\): comprehensiveness (?P<c>\S+) "
+     r"against (?P<cr>\S+) for a random ranking \(higher is better\); sufficiency (?P<s>\S+) against (?P<sr>\S+) "
+     r"\(lower is better\)\.$",
+     "忠实度（ERASER，删除或只保留得分最高的 1–50% 的词）：全面性 (comprehensiveness) {c}，随机排序为 {cr}（越高越好）；"
+     "充分性 (sufficiency) {s}，随机排序为 {sr}（越低越好）。"),
+    (r"^(?P<m>SHAP[^:]*): base \(every token hidden\) (?P<b>\S+); the contributions add up to (?P<s>\S+)\.$",
+     "{m}：基线（遮盖全部词元）{b}；各贡献之和为 {s}。"),
+    (r"^LIME: the local linear surrogate fits with R² (?P<r>\S+) \(1 = exactly\)\.$",
+     "LIME：局部线性代理模型的拟合 R² 为 {r}（1 = 完全拟合）。"),
+    (r"^(?P<m>Integrated Gradients[^:]*): completeness gap (?P<g>\S+) of the output change from the baseline "
+     r"\((?P<base>\S+) baseline, output (?P<o>\S+)\) with (?P<n>\d+) steps\.$",
+     "{m}：完备性差距为相对基线输出变化的 {g}（{base} 基线，输出 {o}），共 {n} 步。"),
+    (r"^Attention weights show what the model reads, not what caused its answer: they are the same for every label "
+     r"and are not attributions\.$", "注意力权重显示模型读取了什么，而不是什么导致了它的回答：它们对每个标签都相同，并不是归因。"),
+    (r"^The text was cut to the model's (?P<n>\d+) tokens; the rest was not read\.$",
+     "文本被截断为模型的 {n} 个词元；其余部分未被读取。"),
+    (r"^Most of this text is unknown to the model: (?P<c>\d+) of its (?P<t>\d+) tokens \((?P<p>\d+%)\) read as the "
+     r"unknown token, so the explanation says little about the text itself; a model that reads its language \(a "
+     r"multilingual one\) would\.$",
+     "这段文本的大部分对模型来说是未知的：{t} 个词元中有 {c} 个（{p}）被读作未知词元，因此该解释对文本本身说明甚少；"
+     "请换用能读懂这种语言的模型（例如多语言模型）。"),
 )]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from explain.charts.explanation import notes
 
+from .locale import say
 from .safe import markdown
 
 TOP_K = 5
@@ -20,7 +21,7 @@ def explanation_notes(*explanations, target: int | str = 0, sides: tuple[str, ..
     for index, e in enumerate(explanations):
         prefix = f"{sides[index]}: " if index < len(sides) else ""
         lines += [prefix + note for note in notes(e, target) if prefix + note not in lines]
-    return [markdown(line) for line in lines]
+    return [markdown(say(line)) for line in lines]  # (in the request's language: ui.locale)
 
 
 def faithfulness(card, prefix: str = "") -> str:
@@ -28,10 +29,11 @@ def faithfulness(card, prefix: str = "") -> str:
     if card is None:
         return ""
     comprehensiveness, sufficiency = card.values["comprehensiveness"], card.values["sufficiency"]
-    return (f"{markdown(prefix)}Faithfulness (ERASER, removing or keeping only the top 1–50% of the words): "
-            f"comprehensiveness {comprehensiveness.value:.3f} against {comprehensiveness.random:.3f} for a random "
-            f"ranking (higher is better); sufficiency {sufficiency.value:.3f} against {sufficiency.random:.3f} "
-            "(lower is better).")
+    return markdown(prefix) + say(
+        "Faithfulness (ERASER, removing or keeping only the top 1–50% of the words): "
+        f"comprehensiveness {comprehensiveness.value:.3f} against {comprehensiveness.random:.3f} for a random "
+        f"ranking (higher is better); sufficiency {sufficiency.value:.3f} against {sufficiency.random:.3f} "
+        "(lower is better).")
 
 
 def top_labels(labels, scores, k: int = TOP_K) -> dict[str, float]:

@@ -53,7 +53,23 @@ def notes(e: Explanation, target: int | str = 0) -> list[str]:
         out.append(str(e.meta["removal"]))
     if e.meta.get("truncated"):
         out.append(f"The text was cut to the model's {e.meta.get('max_tokens')} tokens; the rest was not read.")
+    unknown = unknown_share(e)
+    if unknown is not None:
+        count, total = unknown
+        out.append(f"Most of this text is unknown to the model: {count} of its {total} tokens ({count / total:.0%}) "
+                   "read as the unknown token, so the explanation says little about the text itself; a model "
+                   "that reads its language (a multilingual one) would.")
     return out
+
+
+UNKNOWN_TOKENS = frozenset({"[UNK]", "<unk>", "<UNK>", "[unk]", "<|unk|>"})
+
+
+def unknown_share(e: Explanation) -> tuple[int, int] | None:
+    """(unknown tokens, content tokens) when most of the text's tokens are the tokenizer's unknown token."""
+    content = [t for t in e.tokens if not t.special]
+    count = sum(t.text in UNKNOWN_TOKENS for t in content)
+    return (count, len(content)) if content and count / len(content) > 0.5 else None
 
 
 def _headline(e: Explanation, j: int | None) -> tuple[str, str]:

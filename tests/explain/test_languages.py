@@ -213,3 +213,34 @@ def test_a_chinese_classifier_equals_the_text_classification_pipeline(multilingu
         ours = dict(zip(model.labels, model.predict([text])[0]))
         for row in reference([text])[0]:
             assert abs(ours[row["label"]] - row["score"]) < 1e-5
+
+
+def test_the_notes_say_when_most_of_a_text_is_unknown_to_the_model(intent_model):
+    from explain.charts.explanation import notes
+
+    text = "我想把两百元从支票账户转到储蓄账户"  # the Classify tab's Chinese example
+    tokenized = intent_model.tokenize(text)
+    content = [t for t, special in zip(tokenized.tokens, tokenized.special) if not special]
+    unknown = sum(t == "[UNK]" for t in content)
+    assert unknown / len(content) > 0.5
+    said = [n for n in notes(explain(intent_model, text, method="occlusion")) if "unknown to the model" in n]
+    assert said == [f"Most of this text is unknown to the model: {unknown} of its {len(content)} tokens "
+                    f"({unknown / len(content):.0%}) read as the unknown token, so the explanation says little about "
+                    "the text itself; a model that reads its language (a multilingual one) would."]
+    english = explain(intent_model, "transfer $200 from checking to savings", method="occlusion")
+    assert not [n for n in notes(english) if "unknown to the model" in n]
+
+
+def test_every_tab_has_a_chinese_and_a_japanese_example():
+    from ui.generate import EXAMPLES as PROMPTS
+    from ui.page import EXAMPLES
+
+    def scripts(texts):
+        joined = " ".join(texts)
+        return bool(re.search(r"[\u4e00-\u9fff]", joined)), bool(re.search(r"[\u3040-\u30ff]", joined))
+
+    for tab in ("classify", "zero_shot", "similarity", "attention"):
+        rows = EXAMPLES[tab]
+        assert any(scripts(r[:1]) == (True, False) for r in rows), tab  # Chinese (Han, no kana)
+        assert any(scripts(r[:1])[1] for r in rows), tab  # Japanese (kana)
+    assert any(scripts([p]) == (True, False) for p in PROMPTS) and any(scripts([p])[1] for p in PROMPTS)

@@ -109,6 +109,7 @@ def test_a_chinese_browser_sees_the_page_in_chinese(browser, tmp_path_factory):
         panel.get_by_label("文本").first.fill("transfer $200 from checking to savings")
         panel.get_by_role("button", name="解释", exact=True).click()
         page.locator("[role=tabpanel]:visible .js-plotly-plot text:has-text('概率')").first.wait_for(timeout=120_000)
+        page.get_by_text("基线（遮盖全部词元）").first.wait_for(timeout=60_000)  # SHAP's note, in Chinese
         page.screenshot(path=str(tmp_path_factory.mktemp("zh") / "zh-CN.png"), full_page=True)
     finally:
         context.close()

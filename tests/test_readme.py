@@ -35,7 +35,8 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "bash", "python", "bash",
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "python", "bash", "python",
+                                                    "bash",
                                                     "python", "bash", "python", "python", "python", "bash", "text",
                                                     "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
@@ -48,6 +49,12 @@ def run_python(code: str, cwd: Path) -> str:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     return run.stdout
+
+
+def test_the_every_language_block(tmp_path):
+    lines = run_python(section("Every language")[0][1], tmp_path).splitlines()
+    assert lines == ["['这', '家', '餐厅', '的', '服务', '很好', '，', '但是', '菜', '太', '咸', '了', '。']",
+                     "Most of this text is unknown to the model: 12 of its 17 toke"]
 
 
 @pytest.mark.slow

@@ -142,9 +142,12 @@ def test_long_runs_count_evaluations_and_show_no_average_eta(page):
                                           "about it because this is the third time this week " * 3)
     panel.get_by_role("radio", name="LIME").click()
     panel.get_by_role("button", name="Explain", exact=True).click()
-    shown = page.get_by_text(re.compile(r"\d+/\d+ evaluations")).first
-    shown.wait_for(timeout=60_000)
-    statuses = " ".join(page.locator(".progress-text, .meta-text, .meta-text-center").all_inner_texts())
+    # (read in the page at the moment the count shows: on a busy machine the run can end before a second read)
+    statuses = page.wait_for_function("""() => {
+        const text = [...document.querySelectorAll('.progress-text, .meta-text, .meta-text-center')]
+            .map(e => e.innerText).join(' ');
+        return /\\d+\\/\\d+ evaluations/.test(text) ? text : null;
+    }""", timeout=60_000).json_value()
     assert "evaluations" in statuses and not re.search(r"\d+\.\d+/\d+\.\d+s", statuses)
     panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
     panel.get_by_role("radio", name="SHAP").click()

@@ -158,6 +158,15 @@ def localize(demo: gr.Blocks) -> int:
     return marked
 
 
+def shown_label(label) -> str | None:
+    """A component's label as the request's language shows it (a label marked by ``localize`` is Gradio's
+    ``I18nData``, keyed by its English)."""
+    if label is None:
+        return None
+    key = getattr(label, "key", label) if not isinstance(label, str) else label
+    return ZH_CN.get(key, key) if language() == "zh-CN" else key
+
+
 def language() -> str:
     """"zh-CN" when the request being answered prefers Chinese (its Accept-Language), else "en"."""
     from gradio.context import LocalContext

@@ -10,6 +10,7 @@ from explain.charts.style import method_label
 from explain.registry import all_params
 from model.validation import check_whole
 
+from .locale import shown_label
 from .safe import message
 
 SEED_MAX = 2**32 - 1
@@ -29,8 +30,8 @@ def number_input(component):
             return original(payload)
         except (TypeError, ValueError, gr.Error):  # (Gradio's own range refusal is a gr.Error without the range)
             shown = repr(payload) if len(repr(payload)) <= 60 else repr(payload)[:59] + "…"
-            raise gr.Error(message(f"{component.label or 'This value'} must be {allowed(component)}; got {shown}."),
-                           print_exception=False) from None
+            raise gr.Error(message(f"{shown_label(component.label) or 'This value'} must be {allowed(component)}; "
+                                   f"got {shown}."), print_exception=False) from None
 
     component.preprocess = preprocess
     return component

@@ -72,6 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                                        "long text (the same numbers, more forwards)")
     parser.add_argument("--evaluate", action="store_true", help="add the scorecard (every registered metric beside "
                                                                  "its random control) to meta.scores")
+    parser.add_argument("--html", default=None, metavar="PATH", help="also write a self-contained HTML report here: the "
+                        "text heatmap, the charts (interactive, plotly.js inlined: it opens offline), the scorecard "
+                        "(with --evaluate), the notes, the parameters and the JSON")
     parser.add_argument("--list", action="store_true", help="list the registry's models, methods and metrics and exit")
     options = parser.add_argument_group("task options", "each applies only to the models of the tasks named in "
                                                         "its help; leave it out for the model's default")
@@ -241,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         targets = split_labels(args.target) if args.target else None
         settings = dict(labels=split_labels(args.labels) if args.labels is not None else None, pair=args.pair,
                         seed=args.seed, **declared_values(args, method, compared))
+        if args.html is not None and (args.file is not None or args.counterfactuals is not None):
+            raise InputError("--html writes the report of one explanation (--text or --text-file), not of --file or "
+                             "--counterfactuals.")
         if args.file is not None:
             if targets:
                 raise InputError("--target is not used with --file: each row's prediction is explained.")
@@ -262,6 +268,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.html is not None:
+        from .report import write_report
+
+        try:
+            write_report(explanation, args.html)
+        except OSError as err:
+            print(f"error: the report could not be written to {args.html}: {err.strerror}", file=sys.stderr)
+            return 2
+        print(f"report written to {args.html}", file=sys.stderr)
     data = explanation.to_dict()
     if args.no_attention:
         data["attention"] = None

@@ -85,10 +85,10 @@ def _scores(e: Explanation) -> str:
                                                                        rows)
 
 
-def html_report(explanations: Explanation | Mapping[str, Explanation], *, cards=None, title: str | None = None,
+def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorecard=None, title: str | None = None,
                 target: int | str = 0) -> str:
-    """The report as one HTML document. ``explanations``: one, or several by method (Compare); ``cards``:
-    the Compare tab's scorecards (``explain.evaluate`` results), drawn as one table."""
+    """The report as one HTML document. ``explanations``: one, or several by method (Compare); ``scorecard``:
+    the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate."""
     from plotly.offline import get_plotlyjs
 
     from .charts.explanation import attribution_bars, notes, text_heatmap
@@ -115,11 +115,14 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, cards=
             parts.append(_figure(attribution_bars(e, target, sort=True, top=40), f"bars-{index}"))
         parts.append(_scores(e))
         parts.append("<h3>Parameters</h3>" + _table(_parameters(e)))
-    if cards:
-        from .charts.scorecard import scorecard_table
+    if scorecard:
+        if isinstance(scorecard, tuple) and len(scorecard) == 2 and isinstance(scorecard[0], list):
+            headers, rows = scorecard
+        else:
+            from .charts.scorecard import scorecard_table
 
-        headers, rows = scorecard_table(cards)
-        parts.append("<h2>Scorecard</h2>" + _grid(headers, rows))
+            headers, rows = scorecard_table(scorecard)
+        parts.append("<h2>Scorecard: the methods compared</h2>" + _grid(headers, rows))
     data = {name or e.method: e.to_dict() for name, e in many.items()}
     parts.append("<h2>The explanation's JSON</h2><p class='muted'>embedded in this file as "
                  "<code>&lt;script id=\"explanation-json\"&gt;</code>: "

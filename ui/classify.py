@@ -14,7 +14,7 @@ from model.errors import InputError
 from model.tasks import Classification
 from model.windows import READING_NAMES
 
-from . import document, explaining, gpu, influence, reason, whatif
+from . import document, explaining, gpu, influence, reason, report, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -176,6 +176,7 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     doc = document.render()
     files = downloads()
+    report_button = report.render()
     edit = whatif.render()
     influence.render(page, text=text_box, model=model, api=False)  # (for a model trained here)
     shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
@@ -191,6 +192,7 @@ def render(page: Page) -> None:
         curves = gr.Plot(label="Faithfulness per bin")
         agreement = gr.Plot(label="Agreement between the methods")
         card_files = downloads("Download the scorecard: JSON, CSV")
+        compare_report = report.render()
         compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
     inputs_kwargs = {**params, **options}
     explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}
@@ -202,6 +204,9 @@ def render(page: Page) -> None:
     compare_button.click(compare_methods, [text_box, model, target, seed, which, sort], compare_outputs,
                          inputs_kwargs=explain_kwargs, api_name="compare_methods")
     sort.change(redraw_bars, [shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
+    shown.change(report.of_explanation, shown, report_button, api_name=False, show_progress="hidden")
+    compared_shown.change(report.of_comparison, [compared_shown, table], compare_report, api_name=False,
+                          show_progress="hidden")
     document.wire(doc, shown)
     sort.change(redraw_comparison, [compared_shown, sort], compared, api_name=False, queue=False,
                 show_progress="hidden")

@@ -9,7 +9,7 @@ from model.tasks import ZeroShot
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES
 
-from . import document, explaining, gpu, reason, whatif
+from . import document, explaining, gpu, reason, report, whatif
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
@@ -124,6 +124,7 @@ def render(page: Page) -> None:
     heat = gr.Plot(label="Text heatmap (top label)")
     doc = document.render("The text by sentence, for the top label")
     files = downloads()
+    report_button = report.render()
     edit = whatif.render()
     shown, shown_target = gr.State(None), gr.State(0)  # the explanation on screen and the label the view shows
     results = [label, scores, notes, multiples, heat, files, shown, shown_target]
@@ -133,6 +134,7 @@ def render(page: Page) -> None:
         labels_above_half, label, label, api_name=False, queue=False).success(
         document.follow_heatmap, [shown, shown_target], [heat, *doc.outputs], api_name=False, queue=False)
     document.wire(doc, shown, shown_target)
+    shown.change(report.of_explanation, [shown, shown_target], report_button, api_name=False, show_progress="hidden")
     labels.change(contrast_choices, labels, contrast, api_name=False, queue=False, show_progress="hidden")
     text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
     page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)

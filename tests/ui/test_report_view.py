@@ -1,0 +1,33 @@
+""""Download report" in Classify, Zero-shot and Compare: the HTML of what is on screen."""
+from __future__ import annotations
+
+import pandas as pd
+
+from explain import explain
+from ui import report
+
+
+def _path(button) -> str:
+    value = button.value
+    return value["path"] if isinstance(value, dict) else value
+
+
+def test_the_report_button_writes_the_explanation_on_screen(intent_model):
+    e = explain(intent_model, "transfer $200 from checking to savings", method="occlusion")
+    button = report.of_explanation(e.to_dict())
+    assert button.interactive is not False
+    page = open(_path(button), encoding="utf-8").read()
+    assert page.startswith("<!DOCTYPE html>") and "transfer $200 from checking to savings" in page
+    assert page.count("<script") == 4  # plotly.js, the heatmap, the bars, the JSON
+    empty = report.of_explanation(None)
+    assert empty.value is None and empty.interactive is False
+
+
+def test_the_compare_report_has_every_method_and_the_scorecard_as_shown(intent_model):
+    text = "transfer $200 from checking to savings"
+    compared = [explain(intent_model, text, method=m).to_dict() for m in ("occlusion", "grad_input")]
+    table = pd.DataFrame([["Occlusion", 0.5, 0.1], ["Gradient × Input", 0.4, 0.2]],
+                         columns=["method", "comprehensiveness ↑", "sufficiency ↓"])
+    page = open(_path(report.of_comparison(compared, table)), encoding="utf-8").read()
+    assert "<h2>Occlusion</h2>" in page and "<h2>Gradient × Input</h2>" in page
+    assert "Scorecard: the methods compared" in page and "comprehensiveness ↑" in page and page.count("<script") == 6

@@ -82,7 +82,14 @@ def tabs() -> list:
         [(title, room.render) for title, room in TOOL_TABS]
 
 
-def build() -> gr.Blocks:
+def mcp_enabled() -> bool:
+    """Whether the app serves its MCP tools: ``GRADIO_MCP_SERVER=True`` (``--mcp`` sets it)."""
+    return os.environ.get("GRADIO_MCP_SERVER", "").strip().lower() == "true"
+
+
+def build(mcp: bool | None = None) -> gr.Blocks:
+    """The page; with ``mcp`` (default: ``mcp_enabled()``) also the agents' tools (``ui.mcp_tools``), the page's
+    own events then left out of the tool list."""
     online = hub_reachable()
     with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
         gr.Markdown(intro())
@@ -93,6 +100,10 @@ def build() -> gr.Blocks:
         for title, render in tabs():
             with gr.Tab(title):
                 render(page)
+        if mcp_enabled() if mcp is None else mcp:
+            from ui import mcp_tools
+
+            mcp_tools.register(demo)
     demo.queue(default_concurrency_limit=2, max_size=32)
     no_average_eta(demo)
     localize(demo)  # Simplified Chinese for a Chinese browser (launch with i18n=I18N)
@@ -108,10 +119,14 @@ def main() -> None:
                         help="a local model folder (save_pretrained or sentence-transformers) offered in every tab of "
                              "its task under the folder's name; repeatable; also STUDIO_MODELS=PATH[:task],... "
                              "(safetensors only, never remote code; the page never takes a path from its users)")
+    parser.add_argument("--mcp", action="store_true", help="also serve the studio's tools to AI agents over the Model "
+                        "Context Protocol at /gradio_api/mcp/ (as GRADIO_MCP_SERVER=True does)")
     parser.add_argument("--hub-models", choices=["listed", "any"], default="listed",
                         help="any: users may type a Hugging Face Hub id in the model pickers, where the Hub answers "
                              "(checked before download: safetensors, size cap, task; kept in a bounded LRU)")
     args = parser.parse_args()
+    if args.mcp:
+        os.environ["GRADIO_MCP_SERVER"] = "True"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_closed_event_loops()
     quiet_logging()
@@ -132,7 +147,7 @@ def main() -> None:
     log.info("page built in %.1f s (Hub %s; tasks: %s); serving", time.perf_counter() - started,
              "reachable" if hub_reachable() else "not reachable: bundled models only", ", ".join(TASKS))
     demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False,
-                max_file_size=MAX_UPLOAD_BYTES, css=CSS, i18n=I18N)
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, i18n=I18N, mcp_server=mcp_enabled())
 
 
 if __name__ == "__main__":

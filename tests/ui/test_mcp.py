@@ -1,0 +1,111 @@
+"""The studio as an MCP server: a real JSON-RPC ``initialize``, ``tools/list`` and ``tools/call`` over
+streamable HTTP against the app launched with its tools (``GRADIO_MCP_SERVER=True``)."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mcp")
+
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+           "MCP-Protocol-Version": "2025-06-18"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    import app
+
+    demo = app.build(mcp=True)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            mcp_server=True, i18n=app.I18N)
+    yield url.rstrip("/") + "/gradio_api/mcp/"
+    demo.close()
+
+
+def rpc(url: str, method: str, params: dict | None = None, ident: int | None = 1) -> dict | None:
+    body = {"jsonrpc": "2.0", "method": method, **({"params": params} if params is not None else {})}
+    if ident is not None:
+        body["id"] = ident
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=HEADERS, method="POST")
+    with urllib.request.urlopen(request, timeout=300) as response:
+        raw = response.read().decode("utf-8")
+        kind = response.headers.get("Content-Type", "")
+    if ident is None:
+        return None
+    if "text/event-stream" in kind:  # the answer is the data of the last "message" event
+        data = [line[5:].strip() for line in raw.splitlines() if line.startswith("data:")]
+        messages = [json.loads(d) for d in data if d]
+        return next(m for m in reversed(messages) if m.get("id") == ident)
+    return json.loads(raw)
+
+
+@pytest.fixture(scope="module")
+def session(server):
+    answer = rpc(server, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                        "clientInfo": {"name": "studio-test", "version": "1"}})
+    assert answer["result"]["serverInfo"]["name"]
+    rpc(server, "notifications/initialized", {}, ident=None)
+    return server
+
+
+def test_the_tools_are_few_typed_and_described(session):
+    tools = {t["name"]: t for t in rpc(session, "tools/list", {}, ident=2)["result"]["tools"]}
+    assert 4 <= len(tools) <= 12
+    assert set(tools) == {"list_models", "list_methods", "explain_text", "scorecard", "counterfactual_texts",
+                          "compare_methods", "similarity"}  # the page's own events are not tools
+    explain_tool = tools["explain_text"]
+    assert explain_tool["description"].startswith("Explain why a Transformer model gave its answer")
+    properties = explain_tool["inputSchema"]["properties"]
+    assert set(properties) == {"text", "model", "method", "target", "contrast", "labels", "pair", "budget", "seed"}
+    assert properties["text"]["type"] == "string" and properties["budget"]["type"] in ("integer", "number")
+    for tool in tools.values():  # every argument says what it means
+        for name, schema in tool["inputSchema"].get("properties", {}).items():
+            assert schema.get("description"), (tool["name"], name)
+
+
+def _result(answer: dict) -> dict:
+    result = answer["result"]
+    structured = result.get("structuredContent")
+    if structured is not None:
+        return structured.get("result", structured)
+    text = next(c["text"] for c in result["content"] if c["type"] == "text")
+    return json.loads(text)
+
+
+def test_calling_the_explain_tool_returns_the_explanation(session, intent_model):
+    from explain import explain
+
+    text = "transfer $200 from checking to savings"
+    answer = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": text, "model": "intent-minilm", "method": "occlusion"}}, ident=3)
+    assert not answer["result"].get("isError"), answer
+    got = _result(answer)
+    truth = explain(intent_model, text, method="occlusion")
+    assert got["explained"] == truth.targets[0] and got["method"] == "occlusion"
+    assert got["output"] == pytest.approx(float(truth.outputs[0]), abs=1e-6)
+    values = {(w["start"], w["end"]): w["attribution"] for w in got["words"]}
+    expected = {(w.start, w.end): float(truth.word_attributions[i, 0]) for i, w in enumerate(truth.words)}
+    assert values.keys() == expected.keys()
+    np.testing.assert_allclose([values[k] for k in expected], list(expected.values()), atol=1e-6)
+
+
+def test_bad_input_is_one_sentence(session):
+    answer = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": "transfer money", "model": "../../etc/passwd"}}, ident=4)
+    result = answer.get("result") or {}
+    said = json.dumps(answer)
+    assert result.get("isError") or "error" in answer
+    assert "Choose one of the listed models" in said or "path" in said
+    answer = rpc(session, "tools/call", {"name": "list_models", "arguments": {"task": "painting"}}, ident=5)
+    assert "is not a task" in json.dumps(answer)
+
+
+def test_listing_tools_answer_json(session):
+    models = _result(rpc(session, "tools/call", {"name": "list_models", "arguments": {"task": "embedding"}}, ident=6))
+    assert {m["task"] for m in models["models"]} == {"embedding"} and any(m["name"] == "minilm-embed"
+                                                                          for m in models["models"])
+    methods = _result(rpc(session, "tools/call", {"name": "list_methods", "arguments": {}}, ident=7))
+    assert {m["name"] for m in methods["methods"]} >= {"shap", "lime", "occlusion"}

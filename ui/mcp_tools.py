@@ -1,0 +1,222 @@
+"""The studio's tools for AI agents (Model Context Protocol): a small, typed, stateless set, served by Gradio's
+MCP server when the app runs with ``GRADIO_MCP_SERVER=True`` (or ``python app.py --mcp``). Each takes plain
+strings and numbers, returns JSON (words, attributions, outputs, notes), and refuses bad input in one sentence;
+the page's own events are then left out of the tool list (``api_visibility="undocumented"``: still callable by
+the page, not offered to agents). Models are only the listed ones: an agent never names a path."""
+from __future__ import annotations
+
+import gradio as gr
+
+from explain import METHODS, evaluate, explain, get_method
+from explain.charts.explanation import notes
+from explain.counterfactuals import GENERATORS, counterfactuals
+from explain.metrics.agreement import compare
+from model import TASKS, list_models
+from model.errors import InputError
+from model.validation import split_labels
+
+from .handlers import handler
+from .models import resolve
+
+MAX_WORDS = 200  # words returned per explanation (the strongest first when a text has more)
+TOOLS = ("list_models", "list_methods", "explain_text", "scorecard", "counterfactual_texts", "compare_methods",
+         "similarity")
+
+
+def _model(name: str, task: str | None = None):
+    model = resolve((name or "").strip() or _default(task), task)
+    return model
+
+
+def _default(task: str | None) -> str:
+    for spec in list_models(task):
+        return spec.name
+    raise InputError(f"No model is listed for the task {task!r}.")
+
+
+def _options(model, labels: str, pair: str) -> dict:
+    task = TASKS[model.task]
+    given = {"labels": split_labels(labels) if labels.strip() else None, "pair": pair or None}
+    for name in task.REQUIRES:
+        if given.get(name) is None:
+            what = {"labels": "candidate labels (labels='sports, politics')", "pair": "a second text (pair='...')"}
+            raise InputError(f"The model {model.info.name} ({model.task}) needs {what.get(name, name)}.")
+    return {k: v for k, v in given.items() if k in task.TAKES and v is not None}
+
+
+def _budget(method: str, budget: int) -> dict:
+    if not budget:
+        return {}
+    params = [p for p in get_method(method).PARAMS if p.budget]
+    if not params:
+        raise InputError(f"The method {method} has no budget to set; leave budget at 0.")
+    return {params[0].name: int(budget)}
+
+
+def _summary(e, target: int = 0) -> dict:
+    """What an agent needs of an explanation: the explained output, the words with their values (strongest
+    first, at most ``MAX_WORDS``), the model's outputs and the notes."""
+    j = e.target_index(target) if e.targets else None
+    words = [{"word": w.text, "start": w.start, "end": w.end,
+              "attribution": float(e.word_attributions[i, j]) if j is not None else None}
+             for i, w in enumerate(e.words)]
+    if j is not None:
+        words.sort(key=lambda w: -abs(w["attribution"]))
+    out = {"model": e.model, "task": e.task, "method": e.method, "text": e.text,
+           "explained": e.targets[j] if j is not None else None,
+           "output": float(e.outputs[j]) if j is not None else None,
+           "base_value": float(e.base_values[j]) if j is not None and len(e.base_values) else None,
+           "labels": list(e.labels), "scores": [float(p) for p in e.probabilities],
+           "words": words[:MAX_WORDS], "words_total": len(words), "notes": notes(e, j or 0)}
+    if e.meta.get("contrast") is not None:
+        out["rather_than"] = e.meta["contrast"]
+    return out
+
+
+@handler
+def list_models_tool(task: str = "") -> dict:
+    """List the models this studio can explain, with their task.
+
+    Args:
+        task: only the models of this task ("classification", "zero-shot", "embedding", "generation"); empty for all.
+    """
+    chosen = task.strip() or None
+    if chosen is not None and chosen not in TASKS:
+        raise InputError(f"{chosen!r} is not a task; choose one of: {', '.join(TASKS)}.")
+    return {"models": [{"name": s.name, "task": s.task, "description": s.description, "offline": s.offline}
+                       for s in list_models(chosen)]}
+
+
+@handler
+def list_methods_tool() -> dict:
+    """List the explanation methods, what each does, and its budget parameter (the `budget` of explain_text)."""
+    return {"methods": [{"name": name, "label": cls.LABEL or name, "description": cls.DESCRIPTION,
+                         "budget": next(({"name": p.name, "default": p.default, "low": p.low, "high": p.high}
+                                         for p in cls.PARAMS if p.budget), None)}
+                        for name, cls in METHODS.items()]}
+
+
+@handler
+def explain_text(text: str, model: str = "", method: str = "shap", target: str = "", contrast: str = "",
+                 labels: str = "", pair: str = "", budget: int = 0, seed: int = 0) -> dict:
+    """Explain why a Transformer model gave its answer for a text: each word's contribution to the output.
+
+    Args:
+        text: the text to explain.
+        model: a listed model name (see list_models); empty for the first model listed.
+        method: shap, lime, ig, grad_input, occlusion, attention, rollout or hierarchical (see list_methods).
+        target: the label (or zero-shot candidate) to explain; empty for the predicted one.
+        contrast: explain the target rather than this label (log p(target) - log p(contrast)); empty for none.
+        labels: zero-shot only: the candidate labels, comma-separated.
+        pair: embedding models only: the second text (the explained output is the cosine similarity).
+        budget: the method's budget (SHAP evaluations, LIME samples, IG steps); 0 for the method's default.
+        seed: the random seed of sampling methods.
+    """
+    chosen = _model(model)
+    e = explain(chosen, text, method, target=target.strip() or None, contrast=contrast.strip() or None, seed=int(seed),
+                **_options(chosen, labels, pair), **_budget(method, budget))
+    return _summary(e)
+
+
+@handler
+def scorecard(text: str, model: str = "", method: str = "shap", target: str = "", labels: str = "",
+              pair: str = "") -> dict:
+    """How faithful an explanation is: ERASER comprehensiveness and sufficiency and the other metrics, each beside the
+    same score for a random ranking of the words.
+
+    Args:
+        text: the text to explain.
+        model: a listed model name (see list_models); empty for the first model listed.
+        method: the explanation method to score (see list_methods).
+        target: the label to explain; empty for the predicted one.
+        labels: zero-shot only: the candidate labels, comma-separated.
+        pair: embedding models only: the second text.
+    """
+    chosen = _model(model)
+    e = explain(chosen, text, method, target=target.strip() or None, evaluate=True, **_options(chosen, labels, pair))
+    return {"explanation": _summary(e), "scorecard": dict(e.to_dict()["meta"]["scores"])}
+
+
+@handler
+def counterfactual_texts(text: str, model: str = "", generator: str = "ablation_flip", target: str = "",
+                         labels: str = "", pair: str = "", max_edits: int = 3, limit: int = 5) -> dict:
+    """Find texts with as few edits as possible that change the model's answer (each verified by the model).
+
+    Args:
+        text: the original text.
+        model: a listed model name (see list_models); empty for the first model listed.
+        generator: ablation_flip (delete words), hotflip (swap words by gradient) or word_replace (rules).
+        target: the output whose score the search moves; empty for the predicted label.
+        labels: zero-shot only: the candidate labels, comma-separated.
+        pair: embedding models only: the second text.
+        max_edits: edits at most per text (1 to 5).
+        limit: counterfactuals at most (1 to 50).
+    """
+    if generator not in GENERATORS:
+        raise InputError(f"{generator!r} is not a generator; choose one of: {', '.join(GENERATORS)}.")
+    chosen = _model(model)
+    options = _options(chosen, labels, pair)
+    found = counterfactuals(chosen, text, target=target.strip() or None, generator=generator, max_edits=int(max_edits),
+                            limit=int(limit), labels=options.get("labels"), pair=options.get("pair"))
+    return found.to_dict()
+
+
+@handler
+def compare_methods(text: str, model: str = "", methods: str = "shap, lime, occlusion", target: str = "",
+                    labels: str = "", pair: str = "") -> dict:
+    """Explain one text with several methods and say how far they agree (Kendall's tau between their word
+    rankings) and how faithful each is (comprehensiveness, sufficiency, beside a random ranking).
+
+    Args:
+        text: the text to explain.
+        model: a listed model name (see list_models); empty for the first model listed.
+        methods: the methods to compare, comma-separated (see list_methods).
+        target: the label to explain; empty for the predicted one.
+        labels: zero-shot only: the candidate labels, comma-separated.
+        pair: embedding models only: the second text.
+    """
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    if not names:
+        raise InputError("Name at least one method to compare (methods='shap, lime').")
+    chosen = _model(model)
+    options = _options(chosen, labels, pair)
+    results = [explain(chosen, text, get_method(m).NAME, target=target.strip() or None, **options) for m in names]
+    out = []
+    for e in results:
+        card = evaluate(e, ["comprehensiveness", "sufficiency"], model=chosen)
+        out.append({**_summary(e), "comprehensiveness": card.values["comprehensiveness"].value,
+                    "comprehensiveness_random": card.values["comprehensiveness"].random,
+                    "sufficiency": card.values["sufficiency"].value,
+                    "sufficiency_random": card.values["sufficiency"].random})
+    agreement = compare(results).to_dict() if len(results) > 1 else None
+    return {"methods": out, "agreement": agreement}
+
+
+@handler
+def similarity(text_a: str, text_b: str, model: str = "", method: str = "shap") -> dict:
+    """How similar two texts are (cosine of their sentence embeddings) and which words of the first make them so.
+
+    Args:
+        text_a: the text whose words are explained.
+        text_b: the text it is compared with.
+        model: a listed embedding model (see list_models with task "embedding"); empty for the first listed.
+        method: the explanation method (see list_methods).
+    """
+    chosen = _model(model, "embedding")
+    e = explain(chosen, text_a, method, pair=text_b)
+    return {"cosine_similarity": float(e.outputs[0]), **_summary(e)}
+
+
+FUNCTIONS = {"list_models": list_models_tool, "list_methods": list_methods_tool, "explain_text": explain_text,
+             "scorecard": scorecard, "counterfactual_texts": counterfactual_texts, "compare_methods": compare_methods,
+             "similarity": similarity}
+
+
+def register(demo: gr.Blocks) -> None:
+    """Inside ``demo``: the tools as API endpoints, and every other event left out of the tool list."""
+    for name, fn in FUNCTIONS.items():
+        fn.__name__ = name  # (the MCP tool's name)
+        gr.api(fn, api_name=name)
+    for block_fn in demo.fns.values():
+        if block_fn.api_name not in FUNCTIONS and block_fn.api_visibility == "public":
+            block_fn.api_visibility = "undocumented"  # the page's own events: callable by the page, not tools

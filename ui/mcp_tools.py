@@ -5,6 +5,10 @@ the page's own events are then left out of the tool list (``api_visibility="undo
 the page, not offered to agents). Models are only the listed ones: an agent never names a path."""
 from __future__ import annotations
 
+import functools
+import inspect
+import json
+
 import gradio as gr
 
 from explain import METHODS, evaluate, explain, get_method
@@ -212,11 +216,24 @@ FUNCTIONS = {"list_models": list_models_tool, "list_methods": list_methods_tool,
              "similarity": similarity}
 
 
+def as_json(fn, name: str):
+    """The tool as the MCP server serves it: its dict answer as JSON text (Gradio's MCP server would send a
+    dict as Python's repr), named ``name``, with ``fn``'s arguments and docstring."""
+    @functools.wraps(fn)
+    def tool(*args, **kwargs) -> str:
+        return json.dumps(fn(*args, **kwargs), ensure_ascii=False, default=float)
+
+    tool.__name__ = name
+    tool.__annotations__ = {**fn.__annotations__, "return": "str"}
+    tool.__signature__ = inspect.signature(fn).replace(return_annotation=str)
+    return tool
+
+
 def register(demo: gr.Blocks) -> None:
     """Inside ``demo``: the tools as API endpoints, and every other event left out of the tool list."""
+    before = set(demo.fns)
     for name, fn in FUNCTIONS.items():
-        fn.__name__ = name  # (the MCP tool's name)
-        gr.api(fn, api_name=name)
-    for block_fn in demo.fns.values():
-        if block_fn.api_name not in FUNCTIONS and block_fn.api_visibility == "public":
+        gr.api(as_json(fn, name), api_name=f"tool_{name}")
+    for key, block_fn in demo.fns.items():
+        if key in before and block_fn.api_visibility == "public":
             block_fn.api_visibility = "undocumented"  # the page's own events: callable by the page, not tools

@@ -109,3 +109,21 @@ def test_listing_tools_answer_json(session):
                                                                           for m in models["models"])
     methods = _result(rpc(session, "tools/call", {"name": "list_methods", "arguments": {}}, ident=7))
     assert {m["name"] for m in methods["methods"]} >= {"shap", "lime", "occlusion"}
+
+
+def test_the_other_tools_answer_with_the_models_numbers(session, embed_model):
+    text_a, text_b = "A man is playing a guitar.", "Someone strums a guitar."
+    got = _result(rpc(session, "tools/call", {"name": "similarity", "arguments": {
+        "text_a": text_a, "text_b": text_b, "model": "minilm-embed", "method": "occlusion"}}, ident=8))
+    a, b = embed_model.predict([text_a, text_b])
+    assert got["cosine_similarity"] == pytest.approx(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)), abs=1e-5)
+    card = _result(rpc(session, "tools/call", {"name": "scorecard", "arguments": {
+        "text": "transfer $200 from checking to savings", "model": "intent-minilm", "method": "occlusion"}}, ident=9))
+    assert {"comprehensiveness", "sufficiency"} <= set(card["scorecard"]["scores"])
+    compared = _result(rpc(session, "tools/call", {"name": "compare_methods", "arguments": {
+        "text": "transfer $200 from checking to savings", "model": "intent-minilm",
+        "methods": "occlusion, grad_input"}}, ident=10))
+    assert [m["method"] for m in compared["methods"]] == ["occlusion", "grad_input"] and compared["agreement"]
+    found = _result(rpc(session, "tools/call", {"name": "counterfactual_texts", "arguments": {
+        "text": "transfer $200 from checking to savings", "model": "intent-minilm", "max_edits": 2}}, ident=11))
+    assert found["original"]["text"] == "transfer $200 from checking to savings"

@@ -76,14 +76,37 @@ def test_on_zerogpu_the_handlers_declare_a_duration_from_their_budget(monkeypatc
     ("dataset", {"limit": 100, "method": "shap", "max_evals": 500, "num_samples": 500, "score": True,
                  "compare": ["lime"]}, 244),
     ("classify", {"text": "short", "method": "lime", "max_evals": 10_000}, 23),  # another method's budget: not LIME's
-    ("dataset", {"limit": 2000, "max_evals": 500}, 300),  # capped: longer runs belong to the CLI
+    ("dataset", {"limit": 2000, "max_evals": 500}, 2020),  # needed; a call asks for at most limit_seconds()
     ("train_model", {"mode": "finetune", "epochs": 3}, 110),
     ("train_model", {"mode": "head"}, 30),
     ("counterfactual_search", {"text": "short"}, 21),
     ("what_if", {"text": "short", "max_evals": 500}, 23),
 ])
-def test_durations(name, arguments, seconds):
-    assert gpu.duration(name, arguments) == seconds
+def test_durations(name, arguments, seconds, monkeypatch):
+    assert gpu.need(name, arguments) == seconds
+    assert gpu.duration(name, arguments) == min(60, seconds)  # ZeroGPU's default per call
+    monkeypatch.setenv("STUDIO_GPU_SECONDS", "300")
+    assert gpu.duration(name, arguments) == min(300, seconds)
+
+
+def test_a_request_over_the_limit_is_one_sentence_pointing_to_the_cli(monkeypatch):
+    from model.errors import InputError
+
+    called = []
+    spaces = types.SimpleNamespace(GPU=lambda duration: (lambda fn: fn))
+
+    def dataset(path, limit=300, max_evals=500):
+        called.append(limit)
+        return "ran"
+
+    declared = gpu.declare(dataset, spaces)
+    assert declared("rows.csv", limit=10, max_evals=500) == "ran"  # 20 + 10 × 500 × 0.002 = 30 s
+    with pytest.raises(InputError, match=r"needs about 520 s of GPU and a ZeroGPU call gets 60 s here: choose fewer "
+                                         r"rows or a smaller budget, or run it with the command line"):
+        declared("rows.csv", limit=500, max_evals=500)
+    assert called == [10]
+    monkeypatch.setenv("STUDIO_GPU_SECONDS", "600")
+    assert declared("rows.csv", limit=500, max_evals=500) == "ran"
 
 
 def test_the_warm_up_runs_no_cuda_work_on_zerogpu(monkeypatch):

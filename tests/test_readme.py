@@ -35,14 +35,17 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 
 
 def test_every_block_is_run_by_this_file():
-    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "python", "bash", "python",
-                                                    "bash",
+    assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "python", "bash", "json",
+                                                    "python", "bash",
                                                     "python", "bash", "python", "python", "python", "bash", "text",
                                                     "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
     assert section("Run it as a Space")[0] == ("bash", "bash scripts/space_check.sh\n")
     assert "bash scripts/space_check.sh" in (ROOT / ".ci" / "run").read_text()
     assert section("Dataset mode")[2][0] == "text"  # (the measured table: shown, not run)
+    language, config = section("Use it from Python")[3]  # (an MCP client's configuration: parsed, not run)
+    assert language == "json" and json.loads(config)["mcpServers"]["explainability-studio"]["url"].endswith(
+        "/gradio_api/mcp/")
 
 
 def run_python(code: str, cwd: Path) -> str:
@@ -98,6 +101,8 @@ def test_the_cli_block(tmp_path):
         assert run.returncode == 0, (line, run.stderr[-2000:])
     rows = [json.loads(row) for row in (tmp_path / "explanations.jsonl").read_text().splitlines()]
     assert [r["text"] for r in rows] == ["set a timer for ten minutes", "what is my balance"]
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "my card was declined" in page and "Scorecard" in page
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 """The Space's front matter (README.md) agrees with the project: the Gradio it pins, a file that
 exists, a Python every pinned package installs on, a hardware flavor, the Hub models the app offers;
-and the ZeroGPU pins keep to what ZeroGPU supports."""
+and the ZeroGPU Space folder (scripts/make_space.sh) keeps to what ZeroGPU supports."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -17,7 +18,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # hub-docs spaces-config-reference.md and spaces-gpus.md
 FLAVORS = {"cpu-basic", "cpu-upgrade", "t4-small", "t4-medium", "l4x1", "l4x4", "zero-a10g", "a10g-small",
            "a10g-large", "a10g-largex2", "a10g-largex4", "a100-large", "h100", "h100x8"}
-ZEROGPU_TORCH = {"2.1.0", "2.1.1", "2.1.2", "2.2.0", "2.2.2", "2.4.0", "2.5.1", "2.6.0", "2.7.1", "2.8.0"}
+# hub-docs spaces-zerogpu.md (August 2026)
+ZEROGPU_TORCH = {"2.8.0", "2.9.1", "2.10.0", "2.11.0"}
+ZEROGPU_PYTHON = {"3.12", "3.10"}
 
 
 def front_matter() -> dict:
@@ -61,14 +64,32 @@ def test_every_pinned_package_installs_on_the_python_the_space_runs():
         assert needs is None or SpecifierSet(needs).contains(version + ".0"), (name, needs)
 
 
-def test_the_zerogpu_pins_are_the_projects_where_they_can_be():
-    main, zero = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-zerogpu.txt")
-    assert set(zero) == set(main) and zero["gradio"] == main["gradio"]
-    assert zero["torch"] in ZEROGPU_TORCH
-    changed = {name for name in main if zero[name] != main[name]}
-    # only what does not install on Python 3.10 (or is torch), each to its newest release that does
-    assert changed == {"torch", "transformers", "shap", "scikit-learn", "scipy", "numpy", "onnxruntime", "icu4py"}
-    assert "requirements-zerogpu.txt" in README and 'python_version: "3.10"' in README
+def _front_matter_of(readme: str) -> dict:
+    match = re.match(r"---\n(.*?)\n---\n", readme, re.S)
+    assert match
+    return yaml.safe_load(match.group(1))
+
+
+def test_the_zerogpu_space_folder_keeps_to_what_zerogpu_supports(tmp_path):
+    import subprocess
+
+    folder = tmp_path / "space"
+    run = subprocess.run([sys.executable, "scripts/make_space.py", str(folder)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    meta = _front_matter_of((folder / "README.md").read_text(encoding="utf-8"))
+    assert str(meta["python_version"]) == "3.12" and str(meta["python_version"]) in ZEROGPU_PYTHON
+    assert meta["suggested_hardware"] == "zero-a10g" and meta["suggested_hardware"] in FLAVORS
+    assert meta["models"] == front_matter()["models"] and meta["sdk_version"] == front_matter()["sdk_version"]
+    main, space = pins(ROOT / "requirements.txt"), pins(folder / "requirements.txt")
+    assert space["torch"] in ZEROGPU_TORCH and space["torch"] == "2.11.0"
+    assert {name for name in main if space[name] != main[name]} == {"torch"} and set(space) == set(main)
+    for name in ("app.py", "model/__init__.py", "explain/__init__.py", "ui/locale.py", "ui/locales/zh-CN.json",
+                 "assets/examples.json"):
+        assert (folder / name).is_file(), name
+    assert not (folder / "tests").exists() and not list(folder.rglob("__pycache__"))
+    again = subprocess.run([sys.executable, "scripts/make_space.py", str(folder)], capture_output=True, text=True,
+                           cwd=ROOT)
+    assert again.returncode != 0 and "is not empty" in again.stderr  # never writes over a folder
 
 
 def test_the_space_check_never_talks_to_an_app_it_did_not_start(tmp_path):
@@ -97,3 +118,22 @@ def test_the_space_check_never_talks_to_an_app_it_did_not_start(tmp_path):
         assert owns == [0, 1]  # this process holds the port; the other does not
     finally:
         held.close()
+
+
+@pytest.mark.slow
+def test_the_space_folders_requirements_resolve_on_zerogpus_python(tmp_path):
+    """``make_space.sh DIR --check``: a fresh venv of Python 3.12 resolves the folder's requirements (pip's
+    dry run against the package index: ZeroGPU's torch 2.11.0 and every other pin as this project's)."""
+    import glob
+    import os
+    import shutil
+    import subprocess
+
+    pythons = [shutil.which("python3.12"), *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12.*/bin/python3.12")))]
+    usable = [p for p in pythons if p and subprocess.run([p, "--version"], capture_output=True).returncode == 0]
+    if not usable:
+        pytest.skip("no Python 3.12 on this machine")
+    run = subprocess.run(["bash", "scripts/make_space.sh", str(tmp_path / "space"), "--check"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=900, env={**os.environ, "SPACE_PYTHON": usable[-1]})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert re.search(r"resolved \d+ packages; torch 2\.11\.0, gradio 6\.31\.0", run.stdout), run.stdout

@@ -20,17 +20,17 @@ def render() -> gr.DownloadButton:
     return gr.DownloadButton(LABEL, value=None, interactive=False, size="sm")
 
 
-def _written(explanations, name: str, **kwargs) -> gr.DownloadButton:
+def _written(explanations, name: str, **kwargs) -> dict:
     folder = tempfile.mkdtemp(prefix="report-")
     path = write_report(explanations, f"{folder}/{name}-report.html", **kwargs)
-    return gr.DownloadButton(LABEL, value=path, interactive=True)
+    return gr.update(value=path, interactive=True)  # (the label stays as the page shows it, in its language)
 
 
 @handler
 def of_explanation(explained: dict | None, target: int | str = 0):
     """The report of the explanation on screen (the label the view shows, for zero-shot)."""
     if not explained:
-        return gr.DownloadButton(LABEL, value=None, interactive=False)
+        return gr.update(value=None, interactive=False)
     e = Explanation.from_dict(explained)
     return _written(e, f"{e.method}-{slug(e.text)}", target=target if target is not None else 0)
 
@@ -39,7 +39,7 @@ def of_explanation(explained: dict | None, target: int | str = 0):
 def of_comparison(compared: list[dict] | None, table=None):
     """The report of the methods compared, with the scorecard table as shown."""
     if not compared:
-        return gr.DownloadButton(LABEL, value=None, interactive=False)
+        return gr.update(value=None, interactive=False)
     explanations = [Explanation.from_dict(e) for e in compared]
     scorecard = None
     if table is not None and hasattr(table, "columns") and len(table):

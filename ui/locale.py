@@ -80,7 +80,8 @@ CHART: dict[str, str] = {
     "hidden dimension": "隐藏维度", "gold": "标准答案", "dimension": "维度", "contribution": "贡献",
     "continuation token (position:text, ␣ = space)": "续写词元（位置:文本，␣ = 空格）",
     "change in log-probability": "对数概率的变化", "attention": "注意力", "attends to": "关注的词元",
-    "Confusion matrix": "混淆矩阵", "attention received": "收到的注意力",
+    "Confusion matrix": "混淆矩阵", "attention received": "收到的注意力", "output": "输出", "logit": "logit",
+    "log-probability": "对数概率", "cosine similarity": "余弦相似度",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),
@@ -95,6 +96,8 @@ CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^why (?P<a>.+) rather than (?P<b>.+)$", "为什么是 {a} 而不是 {b}"),
     (r"^probability (?P<v>\S+)$", "概率 {v}"), (r"^logit (?P<v>\S+)$", "logit {v}"),
     (r"^base (?P<v>\S+)$", "基线 {v}"), (r"^cosine similarity (?P<v>\S+)$", "余弦相似度 {v}"),
+    (r"^contribution to the (?P<output>.+)$", "对{output}的贡献"),
+    (r"^contribution to each label's (?P<output>.+)$", "对各标签{output}的贡献"),
 )]
 
 
@@ -131,6 +134,10 @@ def localize_output(value, lang: str | None = None):
         for axis in (value.layout.xaxis, value.layout.yaxis):
             if axis.title and axis.title.text:
                 axis.title.text = chart_text(axis.title.text, lang)
+        for trace in value.data:  # a heatmap's colour bar
+            bar = getattr(trace, "colorbar", None)
+            if bar is not None and bar.title and bar.title.text:
+                bar.title.text = chart_text(bar.title.text, lang)
         return value
     if isinstance(value, tuple):
         return tuple(localize_output(v, lang) for v in value)

@@ -145,12 +145,15 @@ def test_chart_titles_are_said_in_chinese_part_by_part():
     assert chart_text("Attention · layer 3 · mean over heads", "zh-CN") == "注意力 · 第 3 层 · 各头平均"
     assert chart_text("SHAP · why positive rather than negative", "zh-CN") == "SHAP · 为什么是 positive 而不是 negative"
     assert chart_text("probability 0.934 · base 0.5", "zh-CN") == "概率 0.934 · 基线 0.5"
+    assert chart_text("contribution to the probability", "zh-CN") == "对概率的贡献"
     assert chart_text("An untranslated part · layer 2", "zh-CN") == "An untranslated part · 第 2 层"
     assert chart_text("Attention · layer 3", "en") == "Attention · layer 3"
     import plotly.graph_objects as go
 
-    fig = go.Figure(layout={"title": {"text": "Global word importance", "subtitle": {"text": "top 5"}},
+    fig = go.Figure(go.Heatmap(z=[[1]], colorbar={"title": {"text": "attention"}}),
+                    layout={"title": {"text": "Global word importance", "subtitle": {"text": "top 5"}},
                             "xaxis": {"title": {"text": "contribution"}}})
     out = localize_output(("note", fig), "zh-CN")
     assert out[0] == "note" and out[1].layout.title.text == "全局词语重要性"
     assert out[1].layout.title.subtitle.text == "前 5 个" and out[1].layout.xaxis.title.text == "贡献"
+    assert out[1].data[0].colorbar.title.text == "注意力"

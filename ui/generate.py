@@ -15,7 +15,7 @@ from explain.metrics import HEADLINE
 from model.errors import InputError
 from model.tasks.generation import Generation, continuation_of, token_names
 
-from . import explaining, gpu
+from . import explaining, gpu, report
 from .handlers import handler
 from .models import resolve
 from .page import Page
@@ -144,7 +144,8 @@ def render(page: Page) -> None:
     heat = gr.Plot(label="Prompt heatmap")
     notes = gr.Markdown()
     files = downloads()
-    explained = gr.State(None)
+    report_button = report.render()
+    explained = gr.State(None)  # the explanation on screen: its report
     with gr.Accordion("Faithfulness of every token's explanation", open=False):
         gr.Markdown("Every continuation token explained at once with the method above (for SHAP, occlusion and LIME "
                     "the same masked prompts serve all tokens), then each token's scorecard: comprehensiveness and "
@@ -163,6 +164,7 @@ def render(page: Page) -> None:
     write.click(generate, [prompt, model, max_new, typed, chat], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
               [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
+    explained.change(report.of_explanation, explained, report_button, api_name=False, show_progress="hidden")
     score_all.click(score_every_token, [prompt, model, generated, method, seed], [by_token, by_token_table],
                     inputs_kwargs=params, api_name="score_every_token")
     clear_on_change([method, seed, *params.values()], [by_token, by_token_table])

@@ -30,3 +30,13 @@ def test_the_compare_report_has_every_method_and_the_scorecard_as_shown(intent_m
     page = open(_path(report.of_comparison(compared, table)), encoding="utf-8").read()
     assert "<h2>Occlusion</h2>" in page and "<h2>Gradient × Input</h2>" in page
     assert "Scorecard: the methods compared" in page and "comprehensiveness ↑" in page and page.count("<script") == 6
+
+
+def test_a_report_of_a_generated_token(tmp_path):
+    from model import load_model
+    from tests.tiny_decoders import build
+
+    model = load_model(build(tmp_path / "report-gpt2", "gpt2"))
+    e = explain(model, "the capital of france is", method="occlusion", max_new_tokens=3)
+    page = open(_path(report.of_explanation(e.to_dict())), encoding="utf-8").read()
+    assert "the capital of france is" in page and e.targets[0] in page and page.count("<script") == 4

@@ -10,4 +10,6 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
 fi
 python -m ruff check .
 # Two workers (the cores of a CI machine); the running app's and the browser's tests share one (tests/conftest.py).
+# At the end: the 20 slowest steps by wall time, then where the CPU went (tests/cpu_time.py: per file, the 25
+# slowest tests, the whole run's CPU seconds).
 HF_HUB_OFFLINE=1 python -m pytest -n "${STUDIO_TEST_WORKERS:-2}" --dist loadgroup --durations=20 "$@"

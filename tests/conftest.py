@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 
 from tests.tiny_models import build_hub_cache  # noqa: E402
 
-SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page"}
+SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page", "ray_session"}
 APP_FIXTURES = {"launched", "client", "page", "browser_page", "chromium"}
 
 
@@ -34,6 +34,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if APP_FIXTURES & wanted:
             item.add_marker(pytest.mark.xdist_group("app"))
+        elif "ray_session" in wanted:  # one worker's Ray serves every test that runs on Ray
+            item.add_marker(pytest.mark.xdist_group("ray"))
     result = yield
     if config.getoption("loadgroup", False):
         _group_ids(items)
@@ -66,6 +68,19 @@ def no_time_budget():
     budget.DEFAULT_SECONDS = explaining.SECONDS_PER_EXPLANATION = dataset.SECONDS = None
     yield
     budget.DEFAULT_SECONDS, explaining.SECONDS_PER_EXPLANATION, dataset.SECONDS = saved
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One Ray for the whole run, started as the Ray engine starts it (a local one with 2 CPUs, or the cluster at
+    ``RAY_ADDRESS``): the engine in this process then uses it, and a CLI in a subprocess joins it through the
+    address this gives, as it would join a cluster. (Once, not once per test: each start cost tens of seconds.)"""
+    ray = pytest.importorskip("ray")
+    from explain.dataset.ray_engine import start_ray
+
+    start_ray(ray, 2, ())
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

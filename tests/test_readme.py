@@ -1,15 +1,27 @@
 """Every command and code block of the README runs as written (offline, on the bundled models), so
-the README cannot drift from the code again."""
+the README cannot drift from the code again.
+
+The blocks run in this process (``run_python``: ``exec`` with globals of their own, from their folder, what
+they print captured) and so do the ``python -m explain`` and ``python -m model.train`` lines (``run_line``:
+the CLI's own ``main``, as tests/cli.py runs it): the models the suite has loaded serve them, so a block costs
+its own work, not a Python start and a model load (those cost 8-10 CPU seconds each, 30 times over). What a
+block registers (a method, a model, a trained model) is taken back after it. The CLI as a process is tested
+where the process is the point (tests/explain/test_seams.py, tests/test_plugins.py, tests/model/test_train.py).
+"""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -48,10 +60,69 @@ def test_every_block_is_run_by_this_file():
         "/gradio_api/mcp/")
 
 
+@contextlib.contextmanager
+def registrations_taken_back():
+    """Whatever a block adds to a registry (methods, metrics, generators, tasks, models, trained models) is
+    removed after it, so the blocks leave this process as they found it."""
+    from explain import METHODS, unregister_method, unregister_metric
+    from explain.counterfactuals import GENERATORS, unregister_generator
+    from explain.metrics.registry import METRICS
+    from model import TASKS, unregister_model, unregister_task
+    from model.registry import REGISTRY
+    from model.trained import TRAINED
+
+    kinds = [(METHODS, unregister_method), (METRICS, unregister_metric), (GENERATORS, unregister_generator),
+             (REGISTRY, unregister_model), (TASKS, unregister_task)]
+    before = [set(registry) for registry, _ in kinds]
+    trained = set(TRAINED.names())
+    try:
+        yield
+    finally:
+        for (registry, unregister), names in zip(kinds, before):
+            for name in set(registry) - names:
+                unregister(name)
+        for name in set(TRAINED.names()) - trained:
+            TRAINED.remove(name)
+
+
 def run_python(code: str, cwd: Path) -> str:
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return run.stdout
+    """What the block prints, run in this process from ``cwd`` (a block that raises fails the test with its
+    traceback)."""
+    out = io.StringIO()
+    here = os.getcwd()
+    try:
+        os.chdir(cwd)
+        with registrations_taken_back(), contextlib.redirect_stdout(out):
+            exec(compile(code, "<README block>", "exec"), {"__name__": "__readme__"})
+    finally:
+        os.chdir(here)
+    return out.getvalue()
+
+
+def run_line(line: str, cwd: Path) -> str:
+    """One README shell line from ``cwd``: ``python -m explain`` and ``python -m model.train`` run in this process
+    (their own ``main``, a ``> file`` written from what it printed), anything else in bash. Its output."""
+    words = shlex.split(line, comments=True)
+    if words[:3] not in (["python", "-m", "explain"], ["python", "-m", "model.train"]):
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=cwd,
+                             env=ENV, timeout=600)
+        assert run.returncode == 0, (line, run.stderr[-2000:])
+        return run.stdout
+    target = None
+    if ">" in words:
+        at = words.index(">")
+        words, target = words[:at], words[at + 1]
+    if words[2] == "model.train":
+        from model.train.cli import main as train_main
+
+        ran = run_cli(words[3:], cwd=cwd, main=train_main)
+    else:
+        with registrations_taken_back():
+            ran = run_cli(words[3:], cwd=cwd)
+    assert ran.returncode == 0, (line, ran.stderr[-2000:])
+    if target:
+        (cwd / target).write_text(ran.stdout, encoding="utf-8")
+    return ran.stdout
 
 
 def test_the_every_language_block(tmp_path):
@@ -96,9 +167,7 @@ def test_the_gradio_client_block(launched):
 @pytest.mark.slow
 def test_the_cli_block(tmp_path):
     for line in section("Use it from Python")[2][1].strip().splitlines():
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
-                             env=ENV, timeout=600)
-        assert run.returncode == 0, (line, run.stderr[-2000:])
+        run_line(line, tmp_path)
     rows = [json.loads(row) for row in (tmp_path / "explanations.jsonl").read_text().splitlines()]
     assert [r["text"] for r in rows] == ["set a timer for ten minutes", "what is my balance"]
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -113,9 +182,7 @@ def test_the_long_document_blocks(tmp_path):
     assert lines[1].startswith("[('Fourth, I would like a written explanation of why the travel notice")
     refined, words = lines[2].split(") ", 1)
     assert len(eval(refined + ")")) == 3 and words.startswith("[('")
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", section("Long documents")[1][1].strip()], capture_output=True, text=True,
-                         cwd=tmp_path, env=ENV, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
+    run_line(section("Long documents")[1][1].strip(), tmp_path)
     data = json.loads((tmp_path / "complaint.json").read_text())
     assert data["meta"]["windows"]["count"] == 10 and len(data["sentences"]) == 77
     assert data["meta"]["params"]["granularity"] == "sentence"
@@ -129,9 +196,7 @@ def test_the_contrast_and_counterfactual_blocks(tmp_path):
     assert found and all(prediction != "card_declined" for _, prediction, _ in found)
     assert ("my card was damaged at the grocery store", "damaged_card") in eval(lines[2])
     for line in section("Why this and not that")[1][1].strip().splitlines():
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
-                             env=ENV, timeout=600)
-        assert run.returncode == 0, (line, run.stderr[-2000:])
+        run_line(line, tmp_path)
     contrast = json.loads((tmp_path / "contrast.json").read_text())
     assert contrast["meta"]["contrast"] == "report_lost_card" and contrast["targets"] == ["card_declined"]
     search = json.loads((tmp_path / "counterfactuals.json").read_text())
@@ -161,7 +226,7 @@ def test_the_plausibility_block():
 
 
 @pytest.mark.slow
-def test_the_dataset_blocks(tmp_path):
+def test_the_dataset_blocks(tmp_path, ray_session):
     lines = run_python(section("Dataset mode")[0][1], with_assets(tmp_path)).splitlines()
     assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
     assert float(lines[0].split()[1][:-1]) > 80
@@ -169,21 +234,58 @@ def test_the_dataset_blocks(tmp_path):
     assert lines[2].startswith("['")
     assert [line.split()[:2] for line in lines[3:]] == [["shap", "60"], ["occlusion", "60"], ["attention", "60"]]
     for line in section("Dataset mode")[1][1].strip().splitlines():
-        run = subprocess.run(["bash", "-euo", "pipefail", "-c", line], capture_output=True, text=True, cwd=tmp_path,
-                             env=ENV, timeout=600)
-        assert run.returncode == 0, (line, run.stderr[-2000:])
+        run_line(line, tmp_path)
     rows = [json.loads(row) for row in (tmp_path / "rows.jsonl").read_text().splitlines()]
-    assert [r["row"] for r in rows] == list(range(15))  # the second command resumed after row 9
+    assert [r["row"] for r in rows] == list(range(6))  # the second command resumed after row 3
     on_ray = [json.loads(row) for row in (tmp_path / "ray.jsonl").read_text().splitlines()]
     assert [(r["row"], r["prediction"], r["words"]) for r in on_ray] == [(r["row"], r["prediction"], r["words"])
                                                                          for r in rows]
     assert (tmp_path / "global.csv").read_text().startswith("group,class,word,count,mean_attribution")
     table = (tmp_path / "methods.csv").read_text().splitlines()
-    assert [line.split(",")[:2] for line in table[1:]] == [["occlusion", "60"], ["lime", "60"], ["attention", "60"]]
-    shown = section("Dataset mode")[2][1].splitlines()[1:]  # the README's table is this run's (LIME is seeded)
-    for written, line in zip(table[1:], shown):
-        cells = written.split(",")
-        assert line.split()[2:7] == [f"{float(v):.3f}" for v in cells[2:7]], (written, line)
+    assert [line.split(",")[:2] for line in table[1:]] == [["occlusion", "12"], ["lime", "12"], ["attention", "12"]]
+
+
+BENCH_TABLE = ROOT / "bench" / "results" / "rationales-cpu"
+
+
+def test_the_readme_shows_the_rationales_bench_table():
+    """The per-method table on all 60 rows is ``python -m bench.rationales``'s, as it wrote it."""
+    shown = section("Dataset mode")[2][1].strip()
+    written = json.loads(BENCH_TABLE.with_suffix(".json").read_text(encoding="utf-8"))
+    assert shown == written["table"] and BENCH_TABLE.with_suffix(".md").read_text(encoding="utf-8") == \
+        f"```text\n{shown}\n```\n"
+    assert written["rows"] == len(written["records"]) == 60
+    from explain.dataset.aggregate import Summary
+    from explain.dataset.stream import RowResult
+    from explain.__main__ import method_table_text
+
+    summary = Summary().update([RowResult(row=r["row"], line=r["row"] + 2, text=None, methods=r["methods"])
+                                for r in written["records"]])
+    assert method_table_text(summary.method_table()).split("\n", 1)[1] == shown  # the table is its rows' summary
+
+
+@pytest.mark.slow
+def test_the_rationales_bench_recomputes_its_published_rows(intent_model, tmp_path):
+    """The bench's output, on its first rows: the same table format, and every per-row value it published."""
+    from bench import rationales
+
+    rationales.main(["--limit", "3", "--out", str(tmp_path)])
+    written = json.loads((tmp_path / "rationales-cpu-first-3.json").read_text(encoding="utf-8"))
+    published = json.loads(BENCH_TABLE.with_suffix(".json").read_text(encoding="utf-8"))
+    header, *rows = written["table"].splitlines()
+    assert header == section("Dataset mode")[2][1].splitlines()[0]
+    assert [row.split()[:2] for row in rows] == [["occlusion", "3"], ["lime", "3"], ["attention", "3"]]
+    for new, old in zip(written["records"], published["records"][:3]):
+        assert new["row"] == old["row"] and new["prediction"] == old["prediction"]
+        assert new["methods"].keys() == old["methods"].keys()
+        for method in new["methods"]:
+            for part in ("plausibility", "scores"):
+                for name, value in (old["methods"][method].get(part) or {}).items():
+                    now = new["methods"][method][part][name]
+                    if isinstance(value, float):
+                        assert now == pytest.approx(value, abs=1e-6), (method, name)
+                    else:
+                        assert now == value, (method, name)
 
 
 @pytest.mark.slow
@@ -200,9 +302,7 @@ def test_the_train_blocks(tmp_path):
     assert re.fullmatch(r"held-out accuracy \d+\.\d% on 60 rows", lines[0])
     assert lines[1].startswith("Explanation(method='shap', model='my-intents'") and "target='balance'" in lines[1]
     assert lines[2] == "play_music"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", section("Train your own classifier")[1][1].strip()],
-                         capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
+    run_line(section("Train your own classifier")[1][1].strip(), tmp_path)
     assert sorted(p.name for p in (tmp_path / "my-intents").iterdir()) == \
         ["model.safetensors", "studio-model.json", "training-rows.json"]
 

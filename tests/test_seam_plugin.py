@@ -136,6 +136,8 @@ def test_dataset_mode_local_and_the_cli_on_ray(plugin, outside, tmp_path):
     env = {**os.environ, "STUDIO_PLUGINS": "studio_polarity", "POLARITY_CHECKPOINT": str(checkpoint),
            "PYTHONPATH": os.pathsep.join([str(outside[0]), str(ROOT)])}
     out = tmp_path / "ray.jsonl"
+    # (a Ray of its own, started by the CLI: its workers inherit this environment, POLARITY_CHECKPOINT included,
+    # which a cluster's workers would not)
     ray = subprocess.run([sys.executable, "-m", "explain", "--model", "toy-polarity", "--method", "word_drop",
                           "--file", str(rows), "--engine", "ray", "--workers", "1", "--polarity-margin", str(MARGIN),
                           "--drop-weight", "1", "--out", str(out)], capture_output=True, text=True, env=env, cwd=ROOT,

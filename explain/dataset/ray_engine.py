@@ -60,7 +60,7 @@ class RowExplainer:
         return {"record": np.array([json.dumps(r.to_record(), ensure_ascii=False) for r in results], dtype=object)}
 
 
-def _start(ray, workers: int, plugins: tuple[str, ...]) -> None:
+def start_ray(ray, workers: int, plugins: tuple[str, ...]) -> None:
     """Ray started here (``workers`` CPUs) or joined at ``RAY_ADDRESS``; a cluster's workers are sent
     this code and the plugin modules, local workers find them where the driver does."""
     from ..plugins import plugin_folders
@@ -91,7 +91,7 @@ def run_on_ray(rows: Iterator[Row], model_name: str, method: str, settings: dict
     ray = require_ray()
     check_whole("workers", workers, 1, 1024)
     plugins = tuple(LOADED if plugins is None else plugins)
-    _start(ray, workers, plugins)
+    start_ray(ray, workers, plugins)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False

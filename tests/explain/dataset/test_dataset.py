@@ -171,9 +171,8 @@ def test_ray_engine_without_ray_says_how_to_install(monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_ray_engine_gives_the_local_results(intent_model, tmp_path):
-    """A local Ray with 2 CPUs, started by the test: the same rows and the same global table."""
-    ray = pytest.importorskip("ray")
+def test_ray_engine_gives_the_local_results(intent_model, tmp_path, ray_session):
+    """A local Ray with 2 CPUs (the run's): the same rows and the same global table."""
     from explain.dataset.ray_engine import run_on_ray
 
     source = ROOT / "assets" / "intents_sample.csv"
@@ -181,11 +180,7 @@ def test_ray_engine_gives_the_local_results(intent_model, tmp_path):
     local_run = explain_dataset(intent_model, source, "shap", label_column="label", limit=24, window=8, **settings)
     local = list(local_run)
     rows = explain_dataset(intent_model, source, "shap", label_column="label", limit=24, **settings)
-    try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        remote = list(run_on_ray(rows.rows(), "intent-minilm", "shap", rows.settings, workers=2, batch_size=8))
-    finally:
-        ray.shutdown()
+    remote = list(run_on_ray(rows.rows(), "intent-minilm", "shap", rows.settings, workers=2, batch_size=8))
     assert [r.row for r in remote] == list(range(24))
     for a, b in zip(local, remote):
         assert (a.text, a.label, a.prediction, a.correct, a.words) == (b.text, b.label, b.prediction, b.correct,

@@ -79,6 +79,9 @@ class OnnxForward:
         # No busy-waiting after a run: on a small CPU the spinning threads slow the PyTorch work that follows
         # (gradients, attention) by ~10% (measured with python -m bench); back-to-back runs lose nothing measurable.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # As many threads as PyTorch's (which follows OMP_NUM_THREADS): ONNX Runtime's own default is every core,
+        # so two processes told to use one thread each (the test workers, a server's workers) fought over both.
+        options.intra_op_num_threads = torch.get_num_threads()
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         # The graph keeps only the inputs the network reads (DistilBERT and DeBERTa-v3 ignore token types).
         self.fed = [i.name for i in self.session.get_inputs()]

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from tests.tiny_models import build_hub_cache  # noqa: E402
 
 SLOW_FIXTURES = {"intent_model", "embed_model", "zeroshot_model", "launched", "client", "page", "ray_session"}
-APP_FIXTURES = {"launched", "client", "page", "browser_page", "chromium"}
+APP_FIXTURES = {"launched", "client", "page", "module_page", "browser_context", "chromium"}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -138,6 +138,68 @@ def launched(tmp_path_factory):
                             css=app.CSS, i18n=app.I18N, allowed_paths=[str(app.ASSETS)])
     yield demo, url
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for every browser test of the run (Playwright's sync API allows one per thread)."""
+    from tests.browser import ARGS, CHROMIUM
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium):
+    """The English pages' context: its pages share the browser's cache, and each is a session of its own on the
+    server."""
+    from tests.browser import new_context
+
+    context = new_context(chromium)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def module_page(launched, browser_context):
+    """One page of the running app per test module. (A fresh page per test cost 4 CPU seconds each, 2.5 in Chromium
+    and 1.4 in the server building the page's config: 200 s over the run, a third of what the suite may spend.)"""
+    from tests.browser import open_page
+
+    page = open_page(browser_context, launched[1])
+    yield page
+    page.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
+
+
+CALL_REPORT = pytest.StashKey()
+
+
+@pytest.fixture
+def page(request, module_page):
+    """The module's page, ready for the next test (tests/browser.py's ``ready``): no event of an earlier test still
+    running, no message on screen, its dialogs and requests counted from here. After a failure, what the page
+    showed is kept (``keep_evidence``) and the page is loaded afresh for the tests after it."""
+    from tests.browser import keep_evidence, ready, reload
+
+    ready(module_page)
+    yield module_page
+    report = request.node.stash.get(CALL_REPORT, None)
+    if report is not None and report.failed:
+        keep_evidence(module_page, request.node.name)
+        reload(module_page)
 
 
 @pytest.fixture(scope="session")

@@ -255,9 +255,9 @@ def test_the_readme_shows_the_rationales_bench_table():
     assert shown == written["table"] and BENCH_TABLE.with_suffix(".md").read_text(encoding="utf-8") == \
         f"```text\n{shown}\n```\n"
     assert written["rows"] == len(written["records"]) == 60
+    from explain.__main__ import method_table_text
     from explain.dataset.aggregate import Summary
     from explain.dataset.stream import RowResult
-    from explain.__main__ import method_table_text
 
     summary = Summary().update([RowResult(row=r["row"], line=r["row"] + 2, text=None, methods=r["methods"])
                                 for r in written["records"]])

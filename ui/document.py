@@ -13,6 +13,8 @@ from model.tasks import TASKS
 from model.tasks.base import Words
 from model.validation import counted
 
+from .widgets import AT_ONCE
+
 BY_SENTENCE = ("sentence", "paragraph")
 
 
@@ -117,11 +119,14 @@ def follow_heatmap(explained: dict | None, target: int | None = 0) -> list:
     return follow(explained, target)[1:]
 
 
+async def _hidden(*_) -> list:
+    return show(None)
+
+
 def hide_on_change(inputs: list, view: DocumentView) -> None:
-    """Hide (and empty) the view whenever an input changes, like every other result."""
+    """Hide (and empty) the view whenever an input changes, like every other result (at once: ``AT_ONCE``)."""
     for component in inputs:
-        component.change(lambda *_: show(None), None, view.outputs, api_name=False, queue=False,
-                         show_progress="hidden")
+        component.change(_hidden, None, view.outputs, **AT_ONCE)
 
 
 def wire(view: DocumentView, shown: gr.State, target=None) -> None:

@@ -143,15 +143,35 @@ def downloads(label: str = EXPLANATION_FILES, height: int | None = None) -> gr.F
     return gr.File(label=label, file_count="multiple", height=height)
 
 
-def cleared(count: int):
-    """A handler that empties ``count`` outputs: results never stay on screen for other inputs."""
-    return lambda *_: None if count == 1 else [None] * count
+def empty_value(component):
+    """What ``component`` shows when empty, as its postprocessing would send it (a State: None)."""
+    if getattr(component, "stateful", False):
+        return None
+    value = component.postprocess(None)
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def cleared(outputs: list):
+    """A handler that empties ``outputs`` (their empty values made once, here): results never stay on screen for
+    other inputs."""
+    empty = [empty_value(component) for component in outputs]
+
+    async def clear(*_):
+        return empty[0] if len(empty) == 1 else list(empty)
+
+    return clear
+
+
+# An emptying event is answered on the server's event loop as its request arrives: a coroutine, with nothing to
+# pre- or postprocess, hands no work to a thread. (Run in a worker thread, a busy server answered one 2.7 s late,
+# after the result the user asked for just after the edit, and emptied that result.)
+AT_ONCE = {"api_name": False, "queue": False, "show_progress": "hidden", "preprocess": False, "postprocess": False}
 
 
 def clear_on_change(inputs: list, outputs: list) -> None:
     """Empty the outputs whenever an input changes, so no result stays beside inputs it does not match."""
     for component in inputs:
-        component.change(cleared(len(outputs)), None, outputs, api_name=False, queue=False, show_progress="hidden")
+        component.change(cleared(outputs), None, outputs, **AT_ONCE)
 
 
 def whole(value, name: str, low: int, high: int) -> int:

@@ -8,7 +8,9 @@ from explain import METHODS, explain
 from explain.registry import own_params
 
 ODD_TEXTS = {
-    "huge": "transfer money to my savings account please " * 120,  # 5,280 characters: 5 windows (tiny models: 17)
+    # 1,760 characters: 2 windows of the bundled models, more of the tiny ones (5 windows cost 50 CPU seconds a run,
+    # for the same check: a text read as several windows answers like any other)
+    "huge": "transfer money to my savings account please " * 40,
     "nul": "transfer\x00 money\x00",
     "zero-width": "trans\u200bfer\u200c mo\u200dney\ufeff",
     "rtl": "\u202eyenom refsnart\u202c and \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
@@ -23,7 +25,7 @@ BAD_TEXTS = {"empty": "", "spaces": "  \n\t ", "none": None, "number": 12, "only
              "too-long": "x" * 100_001}
 TASKS = {"intent_model": {}, "zeroshot_model": {"labels": ["money", "travel"]}, "embed_model": {"pair": "send money"}}
 # The same matrix on tiny test-built models (the fast tier): a WordPiece BERT of each task and a
-# byte-level BART classifier, read at most 64 tokens (so "huge" is read as over a hundred windows).
+# byte-level BART classifier, read at most 64 tokens (so "huge" is read as many windows).
 TINY = {"classifier": {}, "nli": {"labels": ["money", "travel"]}, "encoder": {"pair": "send money"}, "bart": {}}
 BUDGET = {"max_evals": 60, "num_samples": 60, "steps": 8, "evaluations": 60}
 HUGE_BUDGET = {**BUDGET, "steps": 2}  # (a path of 2 points over every window: the gradients still flow through all)

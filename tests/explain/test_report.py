@@ -8,7 +8,7 @@ import pytest
 
 from explain import explain
 from explain.report import html_report
-from tests.ui.test_browser import ARGS, CHROMIUM
+from tests.browser import WAIT_MS, until
 
 PAYLOAD = "transfer </script><script>alert(1)</script> <img src=x onerror=alert(2)> $200 to savings"
 
@@ -33,43 +33,39 @@ def test_the_report_is_one_file_with_plotly_inlined_and_the_json_embedded(report
     assert record["text"] == PAYLOAD and record["method"] == "occlusion" and "scores" in record["meta"]
 
 
-def test_the_report_renders_offline_and_stays_interactive(report):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            context = browser.new_context()
-            asked = []
+def test_the_report_renders_offline_and_stays_interactive(report, chromium):
+    context = chromium.new_context()
+    try:
+        asked = []
 
-            def route(request_route):
-                url = request_route.request.url
-                if url.startswith("file:"):
-                    request_route.continue_()
-                else:
-                    asked.append(url)
-                    request_route.abort()
+        def route(request_route):
+            url = request_route.request.url
+            if url.startswith("file:"):
+                request_route.continue_()
+            else:
+                asked.append(url)
+                request_route.abort()
 
-            context.route("**/*", route)
-            page = context.new_page()
-            dialogs = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(report.as_uri(), wait_until="load")
-            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
-            assert page.locator(".js-plotly-plot").count() == 2
-            assert page.evaluate("() => typeof Plotly === 'object' && "
-                                 "document.querySelectorAll('.js-plotly-plot')[1]._fullLayout !== undefined")
-            box = page.locator(".js-plotly-plot").nth(1).locator(".bars path").first.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # interactive: a hover label
-            assert "<img src=x onerror=alert(2)>" in page.inner_text(".text")
-            assert page.locator("img[src='x']").count() == 0 and not dialogs
-            assert page.evaluate("() => JSON.parse(document.getElementById('explanation-json').textContent)"
-                                 "['occlusion'].text") == PAYLOAD
-            assert not asked, asked
-        finally:
-            browser.close()
+        context.route("**/*", route)
+        page = context.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(report.as_uri(), wait_until="load")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=WAIT_MS)
+        until(page, lambda: page.locator(".js-plotly-plot").count() == 2)
+        assert page.locator(".js-plotly-plot").count() == 2
+        assert page.evaluate("() => typeof Plotly === 'object' && "
+                             "document.querySelectorAll('.js-plotly-plot')[1]._fullLayout !== undefined")
+        box = page.locator(".js-plotly-plot").nth(1).locator(".bars path").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=WAIT_MS)  # interactive: a hover label
+        assert "<img src=x onerror=alert(2)>" in page.inner_text(".text")
+        assert page.locator("img[src='x']").count() == 0 and not dialogs
+        assert page.evaluate("() => JSON.parse(document.getElementById('explanation-json').textContent)"
+                             "['occlusion'].text") == PAYLOAD
+        assert not asked, asked
+    finally:
+        context.close()
 
 
 def test_a_report_of_several_methods_has_a_section_each(intent_model):

@@ -1,15 +1,12 @@
-"""The page in a real headless Chromium (Debian's), driven by Playwright for Python."""
+"""The page in a real headless Chromium (Debian's), driven by Playwright for Python. Each test starts from a fresh
+page of the one running app (tests/conftest.py's ``page``) and waits for what it checks (tests/browser.py)."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+from tests.browser import CHROMIUM, WAIT_MS, chart_titles, click_and_wait, idle, panel_text, until, wait_for_title
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -22,29 +19,18 @@ TABS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page(launched):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(launched[1], wait_until="load")  # (a session heartbeat stays open: never "network idle")
-        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
-        page.dialogs = dialogs
-        yield page
-        browser.close()
+def _plots(panel):
+    return panel.locator(".js-plotly-plot")
 
 
 @pytest.mark.parametrize("tab, button", TABS)
 def test_each_tab_renders_a_plotly_chart(page, tab, button, tmp_path_factory):
     page.get_by_role("tab", name=tab).click()
     panel = page.locator("[role=tabpanel]:visible")
-    before = panel.locator(".js-plotly-plot").count()
+    before = _plots(panel).count()
     panel.get_by_role("button", name=button, exact=True).first.click()
-    panel.locator(".js-plotly-plot").nth(before).wait_for(state="visible", timeout=120_000)
-    assert panel.locator(".js-plotly-plot").count() > before
+    _plots(panel).nth(before).wait_for(state="visible", timeout=WAIT_MS)
+    assert _plots(panel).count() > before
     assert not page.dialogs
     shot = tmp_path_factory.mktemp("screens") / f"{tab.split()[0].lower()}.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -64,56 +50,51 @@ def _no_payload_elements(page) -> None:
 
 
 def test_payloads_stay_literal_in_text_and_labels(page):
-    page.get_by_role("tab", name="Classify").click()
-    panel = page.locator("[role=tabpanel]:visible")
+    panel = _classify_panel(page, "SHAP")
     panel.get_by_label("Text").first.fill("transfer " + " ".join(PAYLOADS))
     panel.get_by_role("button", name="Explain", exact=True).click()
     # Plotly draws the escaped payload as literal SVG text: the chart shows the characters "<img ...".
     chart = panel.locator(".js-plotly-plot", has_text="onerror").first
-    chart.wait_for(timeout=120_000)
+    chart.wait_for(timeout=WAIT_MS)
     shown = chart.inner_text().split("\n")  # one tick label per word: "<", "img", "src", "=", ...
     assert {"<", "img", "onerror", "script"} <= set(shown)
-    page.wait_for_timeout(500)
+    idle(page)  # (every output of the answer shown)
     _no_payload_elements(page)
 
     page.get_by_role("tab", name="Zero-shot").click()
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_label("Candidate labels", exact=False).fill(", ".join(["sports", *PAYLOADS[:2], PAYLOADS[4]]))
     panel.get_by_role("button", name="Classify and explain", exact=True).click()
-    panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=120_000)
-    page.wait_for_timeout(1000)
+    panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=WAIT_MS)
+    idle(page)
     _no_payload_elements(page)
 
 
-def _until(page, condition, timeout_ms: int = 60_000, failure=None):
-    """``condition()``'s value once it is truthy (a busy machine redraws late), else fail saying so (``failure()``
-    says what was there instead)."""
-    for _ in range(timeout_ms // 250):
-        value = condition()
-        if value:
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(failure() if failure else f"still not so after {timeout_ms / 1000:.0f} s")
-
-
-def _classify_panel(page):
+def _classify_panel(page, method: str | None = None):
+    """The Classify tab, with ``method`` chosen (the module's tests share one page: each says what it needs)."""
     page.get_by_role("tab", name="Classify").click()
-    return page.locator("[role=tabpanel]:visible")
+    panel = page.locator("[role=tabpanel]:visible")
+    if method:
+        panel.get_by_role("radio", name=method, exact=True).check()
+    return panel
+
+
+def _run(page, panel, button: str) -> None:
+    """Click ``button`` and wait until its event has answered and every output is drawn (a result of an earlier
+    test may still be on the shared page until then)."""
+    click_and_wait(page, panel.get_by_role("button", name=button, exact=True))
 
 
 def test_results_are_cleared_when_the_input_changes(page):
-    panel = _classify_panel(page)
+    panel = _classify_panel(page, "SHAP")
     panel.get_by_label("Text").first.fill("set a timer for ten minutes")
-    panel.get_by_role("button", name="Explain", exact=True).click()
-    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
-    assert panel.locator(".js-plotly-plot").count() == 2
+    _run(page, panel, "Explain")
+    until(page, lambda: _plots(panel).count() == 2, lambda: f"{_plots(panel).count()} charts, not 2")
+    assert _plots(panel).count() == 2
     assert panel.get_by_text("timer", exact=True).count() >= 1  # the prediction and the chart titles
     panel.get_by_label("Text").first.fill("what is my account balance")
-    for _ in range(50):
-        if panel.locator(".js-plotly-plot").count() == 0:
-            break
-        page.wait_for_timeout(200)
-    assert panel.locator(".js-plotly-plot").count() == 0
+    until(page, lambda: _plots(panel).count() == 0, lambda: f"{_plots(panel).count()} charts left")
+    assert _plots(panel).count() == 0
     assert panel.get_by_text("timer", exact=True).count() == 0  # nor the old prediction (the intent "timer")
 
 
@@ -126,139 +107,126 @@ def test_a_failed_compare_leaves_no_error_behind(page):
         panel.locator(f"input[type=checkbox][name={name}]").uncheck()
     panel.get_by_role("button", name="Compare methods", exact=True).click()
     error = panel.get_by_text("Error", exact=True)
-    error.first.wait_for(timeout=60_000)
+    error.first.wait_for(timeout=WAIT_MS)
     panel.get_by_label("Text").first.fill("book a flight to Rome")
-    _until(page, lambda: error.count() == 0, failure=lambda: f"{error.count()} errors left after the text changed")
+    until(page, lambda: error.count() == 0, lambda: f"{error.count()} errors left after the text changed")
     assert error.count() == 0
-    for name in ("shap", "lime", "rollout"):
-        panel.locator(f"input[type=checkbox][name={name}]").check()
 
 
 def test_long_runs_count_evaluations_and_show_no_average_eta(page):
-    import re
-
-    panel = _classify_panel(page)
+    panel = _classify_panel(page, "LIME")
     panel.get_by_label("Text").first.fill("my card was declined at the grocery store and I am really annoyed "
                                           "about it because this is the third time this week " * 3)
-    panel.get_by_role("radio", name="LIME").click()
     panel.get_by_role("button", name="Explain", exact=True).click()
     # (read in the page at the moment the count shows: on a busy machine the run can end before a second read)
     statuses = page.wait_for_function("""() => {
         const text = [...document.querySelectorAll('.progress-text, .meta-text, .meta-text-center')]
             .map(e => e.innerText).join(' ');
         return /\\d+\\/\\d+ evaluations/.test(text) ? text : null;
-    }""", timeout=60_000).json_value()
+    }""", timeout=WAIT_MS, polling=50).json_value()
     assert "evaluations" in statuses and not re.search(r"\d+\.\d+/\d+\.\d+s", statuses)
-    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
-    panel.get_by_role("radio", name="SHAP").click()
+    _plots(panel).first.wait_for(state="visible", timeout=WAIT_MS)
 
 
 def test_dataset_tab_runs_the_example_file(page):
     page.get_by_role("tab", name="Dataset").click()
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_role("button", name="Use the example file").click()
-    panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=30_000)
+    panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=WAIT_MS)
     cap = panel.get_by_label("number input for Row cap")
     cap.fill("20")
     cap.press("Enter")
     panel.get_by_role("radio", name="Occlusion").check()
     panel.get_by_role("button", name="Explain the file", exact=True).click()
-    panel.locator(".js-plotly-plot").nth(2).wait_for(state="visible", timeout=120_000)
+    _plots(panel).nth(2).wait_for(state="visible", timeout=WAIT_MS)
     assert panel.get_by_text("20 rows").first.is_visible()
     assert panel.locator("select, .updatemenu-container").count() >= 1  # the class selector inside the chart
     assert not page.dialogs
 
 
-def _title_texts(panel) -> str:
-    return " ".join(panel.locator(".js-plotly-plot .gtitle").all_text_contents())
+def _type_number(page, panel, label: str, value: str, title: str) -> None:
+    """Type ``value`` into the number box of the slider ``label`` and wait for the chart title it brings; a value
+    the page did not take (the box shows another) is typed again, as a person would."""
+    box = panel.get_by_label(f"number input for {label}")
+    box.fill(value)
+    box.press("Enter")
 
+    def redrawn() -> bool:
+        if title in chart_titles(panel):
+            return True
+        if box.input_value() != value:
+            box.fill(value)
+            box.press("Enter")
+        return False
 
-def _wait_for_title(page, panel, needle: str, timeout_ms: int = 120_000) -> None:
-    # (two minutes: in CI these tests share two cores with the other worker's heaviest tests)
-    _until(page, lambda: needle in _title_texts(panel), timeout_ms,
-           lambda: f"no chart title with {needle!r}; titles: {_title_texts(panel)}")
+    until(page, redrawn, lambda: f"no chart title with {title!r} after typing {value}; titles: {chart_titles(panel)}")
 
 
 def test_attention_follows_the_layer_typed_or_stepped_with_the_keys(page):
     page.get_by_role("tab", name="Attention").click()
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_role("button", name="Show attention", exact=True).click()
-    _wait_for_title(page, panel, "Attention · layer 6")
-    layer = panel.get_by_label("number input for Layer")
-    layer.fill("2")
-    layer.press("Enter")
-    try:
-        _wait_for_title(page, panel, "Attention · layer 2", timeout_ms=30_000)  # typed: redrawn
-    except AssertionError:  # (a change lost on a busy machine: type it again, through another value)
-        for value in ("1", "2"):
-            layer.fill(value)
-            layer.press("Enter")
-            page.wait_for_timeout(500)
-        _wait_for_title(page, panel, "Attention · layer 2")
-    layer.press("ArrowUp")
-    _wait_for_title(page, panel, "Attention · layer 3")  # the arrow keys: redrawn
-    head = panel.get_by_label("number input for Head (0 = mean of heads)")
-    head.fill("4")
-    head.press("Enter")
-    _wait_for_title(page, panel, "layer 3 · head 4")
+    wait_for_title(page, panel, "Attention · layer 6")
+    _type_number(page, panel, "Layer", "2", "Attention · layer 2")  # typed: redrawn
+    panel.get_by_label("number input for Layer").press("ArrowUp")
+    wait_for_title(page, panel, "Attention · layer 3")  # the arrow keys: redrawn
+    _type_number(page, panel, "Head (0 = mean of heads)", "4", "layer 3 · head 4")
 
 
 def test_inside_follows_the_layer_and_keeps_the_query_token(page):
     page.get_by_role("tab", name="Inside the Transformer").click()
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_role("button", name="Show the computation", exact=True).click()
-    _wait_for_title(page, panel, "Scores and attention weights · layer 2, head 1")
+    wait_for_title(page, panel, "Scores and attention weights · layer 2, head 1")
     query = panel.get_by_label("Query token (for the view below)")
     query.click()
     page.get_by_role("option", name="3: raised").click()
-    _wait_for_title(page, panel, "Query raised against every key")
-    layer = panel.get_by_label("number input for Layer")
-    layer.fill("4")
-    layer.press("Enter")
-    _wait_for_title(page, panel, "Scores and attention weights · layer 4, head 1")
-    _wait_for_title(page, panel, "Query raised against every key")  # the chosen query stays
-    assert "layer 4" in _title_texts(panel) and "Query raised" in _title_texts(panel)
+    wait_for_title(page, panel, "Query raised against every key")
+    _type_number(page, panel, "Layer", "4", "Scores and attention weights · layer 4, head 1")
+    wait_for_title(page, panel, "Query raised against every key")  # the chosen query stays
+    assert "layer 4" in chart_titles(panel) and "Query raised" in chart_titles(panel)
 
 
 def test_unticking_sort_keeps_the_prediction_and_redraws_in_text_order(page):
-    panel = _classify_panel(page)
+    panel = _classify_panel(page, "SHAP")
     panel.get_by_label("Text").first.fill("set a timer for ten minutes")
-    panel.get_by_role("button", name="Explain", exact=True).click()
-    panel.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=120_000)
-    _until(page, lambda: panel.locator(".js-plotly-plot").count() == 2)  # the bars and the heatmap drawn
-    panel.get_by_label("Sort words by the size of their contribution (top 40)").uncheck()
+    _run(page, panel, "Explain")
+    until(page, lambda: _plots(panel).count() == 2)  # the bars and the heatmap drawn
+    sort = panel.get_by_label("Sort words by the size of their contribution (top 40)")
+    sort.uncheck()
 
     def in_text_order() -> list[str]:
-        ticks = panel.locator(".js-plotly-plot").first.locator(".ytick text").all_text_contents()
+        ticks = _plots(panel).first.locator(".ytick text").all_text_contents()
         return ticks if ticks[:1] == ["set"] else ticks[::-1]  # (Plotly may write a reversed axis's ticks last-first)
 
-    _until(page, lambda: in_text_order()[:6] == ["set", "a", "timer", "for", "ten", "minutes"])  # redrawn
-    assert panel.locator(".js-plotly-plot").count() == 2  # the bars (redrawn) and the heatmap stay
+    until(page, lambda: in_text_order()[:6] == ["set", "a", "timer", "for", "ten", "minutes"],
+          lambda: f"the bars read {in_text_order()}")  # redrawn
+    assert _plots(panel).count() == 2  # the bars (redrawn) and the heatmap stay
     assert panel.get_by_text("timer", exact=True).count() >= 1  # and so does the prediction
-    panel.get_by_label("Sort words by the size of their contribution (top 40)").check()
+    sort.check()  # (the page is shared by the module's tests: left as it was found)
 
 
 def test_a_long_document_gets_the_document_view(page):
     """The long example: read as windows (said beside the prediction), each sentence shaded, the
     sentences ranked, a chosen sentence's words; the word bars and heatmap give way."""
-    panel = _classify_panel(page)
+    panel = _classify_panel(page, "Occlusion")
     panel.get_by_role("button", name="Use the long example document").click()
-    page.wait_for_timeout(800)
-    panel.get_by_role("radio", name="Occlusion", exact=True).check()
+    text = panel.get_by_label("Text").first
+    until(page, lambda: len(text.input_value()) > 5_000, lambda: f"the text box holds {len(text.input_value())} characters")
     panel.get_by_role("radio", name="sentence", exact=True).first.check()
     panel.get_by_role("button", name="Explain", exact=True).click()
-    panel.get_by_text("Read as 10 windows of 256 tokens", exact=False).wait_for(state="visible", timeout=180_000)
-    _wait_for_title(page, panel, "Words of sentence")
+    panel.get_by_text("Read as 10 windows of 256 tokens", exact=False).wait_for(state="visible", timeout=WAIT_MS)
+    wait_for_title(page, panel, "Words of sentence")
     assert "softmax of the mean of the windows' logits" in panel.inner_text()
-    assert "Sentences · Occlusion" in _title_texts(panel)
+    assert "Sentences · Occlusion" in chart_titles(panel)
     shaded = panel.locator("[data-testid='highlighted-text:textfield'] .score-token.highlighted")
     assert shaded.count() == 77  # every sentence shaded (the gaps between them are not)
     assert "Fourth, I would like a written explanation" in panel.inner_text()
     chooser = panel.get_by_label("Choose a sentence to see its words")
     chooser.click()
     page.get_by_role("option").nth(1).click()
-    _until(page, lambda: "share its value evenly" in panel.inner_text())  # occlusion by sentence: the words share it
-    titles = _title_texts(panel)
+    panel_text(panel, "share its value evenly", page)  # occlusion by sentence: the words share it
+    titles = chart_titles(panel)
     assert "Word contributions" not in titles and "Text heatmap" not in titles
     assert panel.get_by_text("Read as 10 windows", exact=False).count() >= 1
     # every download shown and named: JSON, words, tokens, sentences and the text itself (3 of 5 were shown)
@@ -283,13 +251,13 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     words = ("my card was declined at the store and I need to know why before my trip next week " * 40).split()[:600]
     panel.get_by_label("Text").first.fill(" ".join(words))
     panel.get_by_role("button", name="Show attention", exact=True).click()
-    panel.get_by_text("overlapping windows", exact=False).first.wait_for(state="visible", timeout=120_000)
+    panel.get_by_text("overlapping windows", exact=False).first.wait_for(state="visible", timeout=WAIT_MS)
     assert "Shown: window 1" in panel.inner_text() and "Something went wrong" not in page.content()
-    _wait_for_title(page, panel, "Attention · layer")  # (at whatever layer an earlier test left the control)
+    wait_for_title(page, panel, "Attention · layer")  # (at whatever layer an earlier test left the control)
     chooser = panel.get_by_label("Window of the text shown")
     chooser.click()
     page.get_by_role("option", name="window 2 of", exact=False).click()
-    _wait_for_text(page, panel, "Shown: window 2", timeout_ms=60_000)
+    panel_text(panel, "Shown: window 2", page)
     assert not page.dialogs
 
 
@@ -300,28 +268,19 @@ def test_typing_a_class_in_rather_than_is_that_class(page):
     rather.click()
     rather.fill("balance")
     rather.press("Enter")
-    page.wait_for_timeout(500)
+    until(page, lambda: rather.input_value() == "balance", lambda: f"'Rather than' shows {rather.input_value()!r}")
     assert rather.input_value() == "balance"
 
 
 def _table_rows(page, panel, label: str) -> list[list[str]]:
-    """The rows of the table labelled ``label`` (its aria-label starts so) once it has some (a minute at most)."""
-    return _until(page, lambda: panel.evaluate("""(p, label) => {
+    """The rows of the table labelled ``label`` (its aria-label starts so) once it has some."""
+    return until(page, lambda: panel.evaluate("""(p, label) => {
             const grid = Array.from(p.querySelectorAll('[role=grid][aria-label]')).find(
                 e => e.getAttribute('aria-label').startsWith(label));
             return grid ? Array.from(grid.querySelectorAll('[role=row]')).map(
                 r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.innerText.trim())).filter(
                 cells => cells.length) : [];  // (the header row has column headers, not cells)
-        }""", label), failure=lambda: f"no rows in the table {label!r}")
-
-
-def _wait_for_text(page, panel, needle: str, timeout_ms: int = 120_000) -> str:
-    """The panel's text once it holds ``needle`` (text split across bold and plain parts included)."""
-    def holding() -> str:
-        text = panel.inner_text()
-        return text if needle in text else ""
-
-    return _until(page, holding, timeout_ms, lambda: f"{needle!r} never appeared")
+        }""", label), lambda: f"no rows in the table {label!r}")
 
 
 def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path_factory):
@@ -331,24 +290,24 @@ def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_label("Name of the new model", exact=False).fill("rows-check")
     panel.get_by_role("button", name="Train", exact=True).click()
-    _wait_for_text(page, panel, "rows-check is trained", timeout_ms=240_000)
+    panel_text(panel, "rows-check is trained", page)
     chosen = panel.get_by_label("Trained model")
-    _until(page, lambda: chosen.input_value() == "rows-check (trained here)")  # the view follows the model trained
+    until(page, lambda: chosen.input_value() == "rows-check (trained here)")  # the view follows the model trained
     assert chosen.input_value() == "rows-check (trained here)"
     panel.get_by_role("button", name="Find the training examples").click()
-    text = _wait_for_text(page, panel, "training rows scored for ")
+    text = panel_text(panel, "training rows scored for ", page)
     target = text.split("training rows scored for ")[1].split(" in ")[0].strip()
     rows = _table_rows(page, panel, "Supporting rows")
     assert len(rows) == 20 and rows[0][2] == target  # the most supporting row is one of the predicted class
     assert float(rows[0][3]) > 0 > float(rows[-1][3])
-    _wait_for_title(page, panel, f"Training rows for {target}")
+    wait_for_title(page, panel, f"Training rows for {target}")
     panel.get_by_role("button", name="Check the top", exact=False).click()
-    _wait_for_title(page, panel, "against retraining without each row", timeout_ms=180_000)
+    wait_for_title(page, panel, "against retraining without each row")
     assert "Spearman" in " ".join(panel.locator(".js-plotly-plot .infolayer").all_text_contents())  # subtitle
     panel.get_by_role("button", name="Retrain without these rows").click()
-    assert "The model itself is unchanged" in _wait_for_text(page, panel, "Without rows #")
+    assert "The model itself is unchanged" in panel_text(panel, "Without rows #", page)
     panel.get_by_role("button", name="List the likely mislabelled rows").click()
-    _wait_for_text(page, panel, "rows-check-likely-mislabelled")
+    panel_text(panel, "rows-check-likely-mislabelled", page)
     ranked = _table_rows(page, panel, "Likely mislabelled")
     shots = tmp_path_factory.mktemp("screens")
     assert len(ranked) == 20 and all(r[0].isdigit() for r in ranked)
@@ -367,16 +326,16 @@ def test_the_generate_tab_explains_a_chosen_token_of_the_continuation(page, tmp_
     panel.get_by_label("Prompt").fill("the capital of france is")
     panel.get_by_label("Continuation (optional)").fill(" paris and london")
     panel.get_by_role("button", name="Generate", exact=True).click()
-    _wait_for_title(page, panel, "The continuation, token by token")
-    assert "(3 tokens, typed)" in _wait_for_text(page, panel, "Continuation")
+    wait_for_title(page, panel, "The continuation, token by token")
+    assert "(3 tokens, typed)" in panel_text(panel, "Continuation", page)
     tokens = panel.get_by_role("radio", name=re.compile(r"^\d+:.*\(p=[0-9.]+\)$"))
-    _until(page, lambda: tokens.count() == 3, failure=lambda: f"{tokens.count()} token choices, not 3")
+    until(page, lambda: tokens.count() == 3, lambda: f"{tokens.count()} token choices, not 3")
     panel.get_by_role("radio", name=re.compile("^3:␣london")).check()
     panel.get_by_role("button", name="Explain this token").click()
-    _wait_for_title(page, panel, "3:␣london")
-    _wait_for_text(page, panel, "Faithfulness")
+    wait_for_title(page, panel, "3:␣london")
+    panel_text(panel, "Faithfulness", page)
     panel.get_by_label("Rather than").fill(" paris")
     panel.get_by_role("button", name="Explain this token").click()
-    _wait_for_title(page, panel, "rather than")
+    wait_for_title(page, panel, "rather than")
     page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "generate.png"), full_page=True)
     assert not page.dialogs and "Something went wrong" not in page.content()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.ui.test_browser import ARGS, CHROMIUM
+from tests.browser import WAIT_MS, close_messages, messages, new_context, open_page, wait_for_message
 from ui.locale import ZH_CN, localize, preferred, say
 
 ZH_TABS = [("Classify", "分类", "解释"), ("Zero-shot", "零样本", "分类并解释"),
@@ -70,66 +70,39 @@ def test_server_sentences_are_said_in_chinese_with_their_values_kept():
     assert say("A sentence nobody translated.", "zh-CN") == "A sentence nobody translated."
 
 
-@pytest.fixture(scope="module")
-def browser(launched):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser, launched[1]
-        browser.close()
-
-
-def _open(browser, locale: str):
-    chromium, url = browser
-    context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(url, wait_until="load")
-    return context, page
-
-
-def test_a_chinese_browser_sees_the_page_in_chinese(browser, tmp_path_factory):
-    context, page = _open(browser, "zh-CN")
+def test_a_chinese_browser_sees_the_page_in_chinese(launched, chromium, tmp_path_factory):
+    context = new_context(chromium, locale="zh-CN")
+    page = open_page(context, launched[1], tab="分类")
     try:
-        page.get_by_role("tab", name="分类", exact=True).wait_for(timeout=60_000)
         for _, tab, button in ZH_TABS:
             page.get_by_role("tab", name=tab, exact=True).click()
             if button:
                 page.locator("[role=tabpanel]:visible").get_by_role("button", name=button, exact=True).first.wait_for(
-                    timeout=10_000)
+                    timeout=WAIT_MS)
         assert page.get_by_role("tab", name="Classify", exact=True).count() == 0
         # an error sentence of the server, in Chinese
         page.get_by_role("tab", name="分类", exact=True).click()
         panel = page.locator("[role=tabpanel]:visible")
         panel.get_by_label("文本").first.fill(" ")
+        before = len(messages(page))
         panel.get_by_role("button", name="解释", exact=True).click()
-        page.get_by_text("文本为空：请至少输入一个词。").first.wait_for(timeout=60_000)
+        wait_for_message(page, "文本为空：请至少输入一个词。", after=before)
         # a chart of the answer, its title in Chinese (the label and numbers as they are), and the notes
-        for close in page.locator("[data-testid='toast-close']").all():
-            close.click()
+        close_messages(page)
         panel.get_by_label("文本").first.fill("transfer $200 from checking to savings")
-        panel.get_by_role("radio", name="遮挡 (Occlusion)").click()  # (the quickest method: a busy machine)
+        panel.get_by_role("radio", name="遮挡 (Occlusion)").click()  # (the quickest method)
         panel.get_by_role("button", name="解释", exact=True).click()
-        title = page.locator("[role=tabpanel]:visible .js-plotly-plot text:has-text('概率')").first
-        for attempt in range(960):  # up to 4 minutes on a busy machine
-            if title.count():
-                break
-            if attempt == 80 and not page.locator("[role=tabpanel]:visible .js-plotly-plot").count() \
-                    and not page.locator(".progress-text, .meta-text").count():  # nothing in 20 s: a lost click
-                panel.get_by_role("button", name="解释", exact=True).click()
-            page.wait_for_timeout(250)
-        title.wait_for(timeout=10_000)
-        page.get_by_text("忠实度（ERASER").first.wait_for(timeout=60_000)  # the notes, in Chinese
+        page.locator("[role=tabpanel]:visible .js-plotly-plot text:has-text('概率')").first.wait_for(timeout=WAIT_MS)
+        page.get_by_text("忠实度（ERASER").first.wait_for(timeout=WAIT_MS)  # the notes, in Chinese
         page.screenshot(path=str(tmp_path_factory.mktemp("zh") / "zh-CN.png"), full_page=True)
     finally:
         context.close()
 
 
-def test_an_english_browser_sees_the_page_in_english(browser):
-    context, page = _open(browser, "en-US")
+def test_an_english_browser_sees_the_page_in_english(launched, chromium):
+    context = new_context(chromium, locale="en-US")
+    page = open_page(context, launched[1], tab="Classify")
     try:
-        page.get_by_role("tab", name="Classify", exact=True).wait_for(timeout=60_000)
         for tab, _, _ in ZH_TABS:
             assert page.get_by_role("tab", name=tab, exact=True).count() == 1
         assert page.get_by_role("tab", name="分类", exact=True).count() == 0

@@ -8,7 +8,19 @@ import re
 
 import pytest
 
-from tests.ui.test_browser import ARGS, CHROMIUM
+from tests.browser import (
+    CHROMIUM,
+    WAIT_MS,
+    close_messages,
+    finished,
+    idle,
+    messages,
+    new_context,
+    open_page,
+    settled,
+    until,
+    wait_for_message,
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -40,29 +52,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One browser for the module (Playwright's sync API allows one running instance per thread)."""
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def browser_page(launched, chromium):
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    page.requests = []
-    page.dialogs = []
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(launched[1], wait_until="load")
-    page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
-    yield page
-    page.close()
-
-
 def _fill(page, panel, label: str, value: str, kind: str) -> None:
     field = panel.get_by_label(label, exact=False).first
     field.click()
@@ -82,70 +71,54 @@ def _no_markup_from_the_payloads(page) -> None:
     assert not page.dialogs
 
 
-def wait_until_answered(page, toasts, before: int, timeout_s: float = 120.0) -> None:
-    """Until the event that was just started has finished: a status tracker shows while it runs (Gradio
-    drops its ``hide`` class), then none does, or a message came. (Counting plots raced with the results
-    being cleared when an input changed, and could wait the whole timeout.)"""
-    def busy() -> int:  # trackers shown and not showing an error (a failed event leaves "Error" on its outputs)
-        return page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid=status-tracker]"))
-            .filter(e => !e.classList.contains("hide") && !e.innerText.trim().startsWith("Error")).length""")
-
-    for _ in range(20):  # it shows within moments (a fast event may be done before it is seen)
-        if busy() or toasts.count() > before:
-            break
-        page.wait_for_timeout(100)
-    for _ in range(int(timeout_s * 4)):
-        if not busy() or toasts.count() > before:
-            break
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(500)  # (let every output render)
+def wait_until_answered(page, before: int, done: int) -> None:
+    """Until the event just started has answered: a message came (an error's toast, recorded even if it is gone
+    again), or an output's progress showed and went (tests/browser.py records both, however quick); then until
+    every event has finished."""
+    until(page, lambda: len(messages(page)) > before or finished(page) > done,
+          lambda: "neither a message nor an answer came")
+    idle(page)  # (every output rendered, the chained events included)
 
 
 @pytest.mark.parametrize("tab, button, fields", CASES, ids=[f"{c[0]}-{c[2][-1][0]}-{i}" for i, c in enumerate(CASES)])
-def test_payloads_in_every_field_stay_text(browser_page, tab, button, fields):
-    page = browser_page
+def test_payloads_in_every_field_stay_text(page, tab, button, fields):
     page.get_by_role("tab", name=tab, exact=True).click()
     panel = page.locator("[role=tabpanel]:visible")
     if tab == "Dataset":
         panel.get_by_role("button", name="Use the example file").click()
-        panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=30_000)
+        panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=WAIT_MS)
         cap = panel.get_by_label("number input for Row cap")
         cap.fill("3")
         cap.press("Enter")
     for label, value, kind in fields:
         _fill(page, panel, label, value, kind)
-    toasts = page.locator("[data-testid='toast-body']")
-    before = toasts.count()
+    settled(page)  # (what the edits set off has reached the server)
+    before, done = len(messages(page)), finished(page)
     panel.get_by_role("button", name=button, exact=True).first.click()
-    wait_until_answered(page, toasts, before)
+    wait_until_answered(page, before, done)
     _no_markup_from_the_payloads(page)
-    shown = " ".join(toasts.all_inner_texts()) + " " + panel.inner_text()
     typed = [value for _, value, _ in fields]
-    if any("<img src=x onerror=alert(7)>" in v for v in typed) and toasts.count() > before:
-        message = " ".join(toasts.all_inner_texts())
+    said = messages(page)[before:]
+    if any("<img src=x onerror=alert(7)>" in v for v in typed) and said:
+        message = " ".join(said)
         if "<img" in " ".join(typed) and "img" in message:
             assert "<img src=x" in message  # the text itself, shown literally
-    def shown_once(needle: str) -> str:
-        """What the page shows once ``needle`` is in it (an answer can come after the wait above ends on a busy
-        machine, when the event waited in the queue before its tracker showed: it is waited for, 60 s at most)."""
-        text = shown
-        for attempt in range(240):
-            if needle in text:
-                break
-            if attempt == 60 and toasts.count() == before:  # nothing came in 15 s: the click may have been lost to
-                panel.get_by_role("button", name=button, exact=True).first.click()  # a busy page; click once more
-            page.wait_for_timeout(250)
-            text = " ".join(toasts.all_inner_texts()) + " " + panel.inner_text()
-        return text
+
+    def shown(needle: str) -> str:
+        """What the page has said and shows, once ``needle`` is among it (an answer can come after the wait above
+        ends on a busy machine, when the event waited in the queue before its tracker showed)."""
+        def holding() -> str:
+            text = " ".join(messages(page)[before:]) + " " + panel.inner_text()
+            return text if needle in text else ""
+
+        return until(page, holding, lambda: f"{needle!r} was never shown; messages: {messages(page)[before:]}")
 
     if DUPLICATE in typed:
-        shown = shown_once("twice")
-        assert "<img src=x2>" in shown and "twice" in shown
+        text = shown("twice")
+        assert "<img src=x2>" in text and "twice" in text
     if URL_LABEL in typed and tab == "Zero-shot":
-        assert URL_LABEL in shown_once(URL_LABEL)  # the label as text, not a link
+        assert URL_LABEL in shown(URL_LABEL)  # the label as text, not a link
         _no_markup_from_the_payloads(page)  # (and still no markup, the answer shown)
-    for close in page.locator("[data-testid='toast-close']").all():
-        close.click()
 
 
 def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache, monkeypatch, chromium):
@@ -160,41 +133,33 @@ def test_a_model_name_typed_where_any_hub_model_is_allowed_stays_text(hub_cache,
     monkeypatch.setattr(app, "hub_reachable", lambda: True)  # (offered where the Hub answers: the cache stands in)
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1", server_port=None)
-    try:  # (the module's browser: a second sync Playwright cannot start beside it)
-        page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        page.requests, page.dialogs = [], []
-        page.on("request", lambda request: page.requests.append(request.url))
-        page.goto(url, wait_until="load")
-        page.get_by_role("tab", name="Classify").wait_for(timeout=60_000)
+    context = None
+    try:  # (the run's browser: a second sync Playwright cannot start beside it)
+        context = new_context(chromium)
+        page = open_page(context, url)
         panel = page.locator("[role=tabpanel]:visible")
         expected = {PAYLOAD: "neither a known model name nor a Hugging Face Hub id",
                     "./tiny/distilbert-sst": "Choose one of the listed models: a path is not a model name here",
                     URL_LABEL + "model": "neither a known model name nor a Hugging Face Hub id"}
-        toasts = page.locator("[data-testid='toast-body']")
         for typed, sentence in expected.items():
+            before = len(messages(page))
             field = panel.get_by_label("Model").first
             field.click()
             field.fill(typed)
             field.press("Enter")
             page.keyboard.press("Escape")
-            page.wait_for_timeout(1000)  # (the typed value is committed, and its class list asked for)
+            # the typed value is taken: the class list is asked for, and warns with the sentence
+            wait_for_message(page, sentence, after=before)
+            asked = len(messages(page))
             panel.get_by_role("button", name="Explain", exact=True).click()
-            for _ in range(120):  # the class list's warning, then the Explain button's error
-                if any(text.startswith("Error") for text in toasts.all_inner_texts()):
-                    break
-                page.wait_for_timeout(250)
-            page.wait_for_timeout(800)
-            message = " ".join(toasts.all_inner_texts())
+            message = wait_for_message(page, "Error", after=asked)
+            assert message.startswith("Error"), message
             assert sentence in message, message
             assert typed in message or sentence.startswith("Choose"), message  # quoted literally where quoted
             _no_markup_from_the_payloads(page)
-            for close in toasts.locator("[data-testid='toast-close']").all():
-                close.click()
-            for _ in range(40):  # (gone before the next value)
-                if toasts.count() == 0:
-                    break
-                page.wait_for_timeout(250)
-        page.close()
+            close_messages(page)  # (gone before the next value)
     finally:
+        if context is not None:
+            context.close()
         demo.close()
         models.allow_any_hub_model(None)

@@ -62,9 +62,13 @@ def test_the_app_offers_the_plugins_method_metric_and_model(plugin):
     assert rows["SHAP"] >= rows["random ranking"]  # the additive model's top word matters most
 
 
-def test_the_cli_lists_and_runs_the_plugin():
-    listing = subprocess.run([sys.executable, "-m", "explain", "--list"], capture_output=True, text=True, env=_env(),
-                             cwd=ROOT, timeout=300)
+def test_the_cli_lists_and_runs_the_plugin(plugin, monkeypatch):
+    """The listing (the CLI's own ``main`` in this process, the plugin loaded as STUDIO_PLUGINS loads it), then a
+    fresh process that STUDIO_PLUGINS alone gives the plugin's model, method and metric."""
+    from tests.cli import run_cli
+
+    monkeypatch.setenv("STUDIO_PLUGINS", "tests.toy_plugin")
+    listing = run_cli(["--list"], cwd=ROOT)
     assert listing.returncode == 0, listing.stderr
     assert "toy-additive" in listing.stdout and "top_word_drop" in listing.stdout and "\n  toy " in listing.stdout
     run = subprocess.run([sys.executable, "-m", "explain", "--model", "toy-additive", "--method", "toy", "--text", TEXT,

@@ -228,11 +228,11 @@ def test_the_plausibility_block():
 @pytest.mark.slow
 def test_the_dataset_blocks(tmp_path, ray_session):
     lines = run_python(section("Dataset mode")[0][1], with_assets(tmp_path)).splitlines()
-    assert re.fullmatch(r"accuracy \d+\.\d% on 60 rows", lines[0])
+    assert re.fullmatch(r"accuracy \d+\.\d% on 20 rows", lines[0])
     assert float(lines[0].split()[1][:-1]) > 80
     assert lines[1].startswith("{'group': 'all', 'class': '', 'word': ")
     assert lines[2].startswith("['")
-    assert [line.split()[:2] for line in lines[3:]] == [["shap", "60"], ["occlusion", "60"], ["attention", "60"]]
+    assert [line.split()[:2] for line in lines[3:]] == [["shap", "20"], ["occlusion", "20"], ["attention", "20"]]
     for line in section("Dataset mode")[1][1].strip().splitlines():
         run_line(line, tmp_path)
     rows = [json.loads(row) for row in (tmp_path / "rows.jsonl").read_text().splitlines()]
@@ -242,7 +242,7 @@ def test_the_dataset_blocks(tmp_path, ray_session):
                                                                          for r in rows]
     assert (tmp_path / "global.csv").read_text().startswith("group,class,word,count,mean_attribution")
     table = (tmp_path / "methods.csv").read_text().splitlines()
-    assert [line.split(",")[:2] for line in table[1:]] == [["occlusion", "12"], ["lime", "12"], ["attention", "12"]]
+    assert [line.split(",")[:2] for line in table[1:]] == [["occlusion", "6"], ["lime", "6"], ["attention", "6"]]
 
 
 BENCH_TABLE = ROOT / "bench" / "results" / "rationales-cpu"

@@ -146,15 +146,15 @@ def test_dataset_mode_local_and_the_cli_on_ray(plugin, outside, tmp_path):
     remote = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["output"] for r in remote] == pytest.approx([r.output for r in local], abs=1e-6)
     assert [r["values"] for r in remote] == [pytest.approx(list(r.values), abs=1e-6) for r in local]
-    listing = subprocess.run([sys.executable, "-m", "explain", "--list"], capture_output=True, text=True, env=env,
-                             cwd=ROOT, timeout=300)
+    # (the listing and a search: the CLI's own main in this process, the plugin loaded as STUDIO_PLUGINS loads it)
+    from tests.cli import run_cli
+
+    listing = run_cli(["--list"], cwd=ROOT)
     assert listing.returncode == 0, listing.stderr
     for piece in ("toy-polarity", "word_drop", "polarity_top_drop", "--polarity-margin", "polarity "):
         assert piece in listing.stdout
-    found = subprocess.run([sys.executable, "-m", "explain", "--model", "toy-polarity", "--text", TEXT,
-                            "--counterfactuals", "drop_tail", "--keep-first", "2", "--polarity-margin",
-                            str(float(margin(classifier, [TEXT], 0.0)[0]) - 1e-4)], capture_output=True, text=True,
-                           env=env, cwd=ROOT, timeout=300)
+    found = run_cli(["--model", "toy-polarity", "--text", TEXT, "--counterfactuals", "drop_tail", "--keep-first", "2",
+                     "--polarity-margin", str(float(margin(classifier, [TEXT], 0.0)[0]) - 1e-4)], cwd=ROOT)
     assert found.returncode == 0, found.stderr
     assert json.loads(found.stdout)["original"]["prediction"] == "positive"
 

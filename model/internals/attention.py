@@ -13,6 +13,7 @@ input of the output projection) come from the same forward pass, so the page can
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -249,18 +250,52 @@ def _scores(parts: Anatomy, model: TextModel, layer: int, head: int, q, k, n: in
     return terms, scale, mask, notes, q, k
 
 
+@dataclass(frozen=True)
+class _Forward:
+    """What ``attention_steps`` reads of one text's forward, for every layer and head."""
+
+    tokens: list
+    inputs: dict
+    truncated: bool
+    hidden: tuple  # the embeddings, then each layer's output
+    model_p: np.ndarray  # the model's own attention probabilities (layers, heads, n, n)
+    contexts: tuple  # each layer's input to its attention output projection (n, width)
+
+
+_LAST_FORWARD: list = []  # [(model, text, _Forward)]: the Inside tab asks for one head after another of one text
+_FORWARD_LOCK = threading.Lock()
+
+
+def _forward(model: TextModel, parts: Anatomy, text: str) -> _Forward:
+    """The text's forward with every layer's attention context captured, kept for the next head asked of the same
+    text and model (each head cost two forwards; one text's 72 heads now cost two in all). Only the last text is
+    kept: a large decoder's attention probabilities are hundreds of MB."""
+    with _FORWARD_LOCK:
+        if _LAST_FORWARD and _LAST_FORWARD[0][0] is model and _LAST_FORWARD[0][1] == text:
+            return _LAST_FORWARD[0][2]
+    tokens, inputs, truncated = prepare(model, text)
+    with capturing() as capture:
+        for module in dict.fromkeys(parts.out_projection):  # (a shared layer's module: recorded once per call)
+            capture.record_input("context", module)
+        hidden = base_forward(model, inputs)
+    model_p = model.attentions(inputs["input_ids"][0].tolist(),
+                               inputs["token_type_ids"][0].tolist() if "token_type_ids" in inputs else None)
+    contexts = tuple(call[0].double().cpu().numpy() for call in capture.inputs["context"])  # (in layer order)
+    forward = _Forward(tokens, inputs, truncated, hidden, model_p, contexts)
+    with _FORWARD_LOCK:
+        _LAST_FORWARD[:] = [(model, text, forward)]
+    return forward
+
+
 def attention_steps(model: TextModel, text: str, layer: int, head: int) -> AttentionSteps:
     """X, Q, K, V, the score terms, S, P, A of ``head`` in ``layer`` for ``text``, recomputed from the
     layer's weights, with the model's own P and A to compare."""
     parts = anatomy(model)
     layer = check_index(layer, "layer", len(parts.layers))
     head = check_index(head, "head", parts.heads)
-    tokens, inputs, truncated = prepare(model, text)
-    with capturing() as capture:
-        capture.record_input("context", parts.out_projection[layer])
-        hidden = base_forward(model, inputs)
-    model_p = model.attentions(inputs["input_ids"][0].tolist(),
-                               inputs["token_type_ids"][0].tolist() if "token_type_ids" in inputs else None)
+    forward = _forward(model, parts, text)
+    tokens, inputs, truncated, hidden, model_p = (forward.tokens, forward.inputs, forward.truncated, forward.hidden,
+                                                  forward.model_p)
     d_k = parts.head_dim
     cols = slice(head * d_k, (head + 1) * d_k)
     shared = slice(parts.key_head(head) * d_k, (parts.key_head(head) + 1) * d_k)  # (its key/value head)
@@ -278,8 +313,7 @@ def attention_steps(model: TextModel, text: str, layer: int, head: int) -> Atten
     scores = sum(terms.values()) + mask
     weights = np.exp(scores - scores.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
-    calls = capture.inputs["context"]  # (a shared layer is called once per layer: take this layer's call)
-    context = calls[layer if parts.shared else 0][0].double().cpu().numpy()[:, cols]
+    context = forward.contexts[layer][:, cols]
     return AttentionSteps(tokens=tuple(tokens), layer=layer, head=head, d_k=d_k, X=x, Q=q, K=k, V=v, S=scores,
                           P=weights, A=weights @ v, mask=mask, model_P=model_p[layer, head].astype(np.float64),
                           model_A=context, terms=terms, content_scale=scale, notes=tuple(notes), truncated=truncated,

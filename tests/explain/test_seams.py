@@ -163,18 +163,23 @@ def _plugin_env() -> dict:
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-@pytest.mark.slow
-def test_cli_lists_and_documents_a_plugin_method():
-    listing = subprocess.run([sys.executable, "-m", "explain", "--list"], capture_output=True, text=True,
-                             env=_plugin_env(), cwd=ROOT, timeout=300)
+def test_cli_lists_and_documents_a_plugin_method(toy, monkeypatch):
+    """The listing and the help of the CLI (its own ``main``, in this process) read the plugin STUDIO_PLUGINS names;
+    a plugin that cannot be imported stops it with one sentence. (A plugin named in the environment of a fresh
+    process: test_cli_runs_a_plugin_method.)"""
+    from explain.plugins import LOADED
+    from tests.cli import run_cli
+
+    monkeypatch.setattr("explain.plugins.LOADED", list(LOADED))  # (what main loads is forgotten after the test)
+    monkeypatch.setenv("STUDIO_PLUGINS", "tests.toy_method")
+    listing = run_cli(["--list"], cwd=ROOT)
     assert listing.returncode == 0, listing.stderr
     assert "toy " in listing.stdout and "--toy-scale (a number from 0 to 10, default 1.0)" in listing.stdout
     assert "--max-evals (a whole number from 10 to 20,000, default 500)" in listing.stdout
-    helped = subprocess.run([sys.executable, "-m", "explain", "--help"], capture_output=True, text=True,
-                            env=_plugin_env(), cwd=ROOT, timeout=300)
+    helped = run_cli(["--help"], cwd=ROOT)
     assert "--toy-scale" in helped.stdout and "toy: a number from 0 to 10" in " ".join(helped.stdout.split())
-    bad = subprocess.run([sys.executable, "-m", "explain", "--list"], capture_output=True, text=True, cwd=ROOT,
-                         env={**_plugin_env(), "STUDIO_PLUGINS": "no_such_module_xyz"}, timeout=300)
+    monkeypatch.setenv("STUDIO_PLUGINS", "no_such_module_xyz")
+    bad = run_cli(["--list"], cwd=ROOT)
     assert bad.returncode == 2 and "cannot be imported" in bad.stderr
 
 

@@ -229,6 +229,7 @@ def test_a_similarity_names_its_output_once():
     assert subtitle == "cosine similarity 0.594"  # not "cosine similarity (cosine similarity 0.594)"
 
 
+@pytest.mark.xdist_group("app")  # (UMAP compiles itself once per process, 10 s: the app's UMAP test shares it)
 def test_umap_puts_equal_texts_on_one_point_and_says_when_it_cannot():
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(7, 16))

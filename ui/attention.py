@@ -8,14 +8,16 @@ from __future__ import annotations
 import gradio as gr
 
 from explain.charts import explanation as charts
-from explain.export import write_files
+from explain.export import without_weights, write_attention_weights, write_files
 from model import TASKS
+from model.errors import InputError
 
 from . import explaining, gpu
 from .handlers import handler
+from .locale import say
 from .models import resolve
 from .page import EXAMPLES, Page
-from .widgets import Slider, clear_on_change, downloads, whole
+from .widgets import AT_ONCE, Slider, clear_on_change, downloads, whole
 
 SHARED_ENCODER = ("The three bundled models share one encoder (all-MiniLM-L6-v2), so their attention is the same; "
                   "they differ only in what reads the encoder's output.")
@@ -43,7 +45,30 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
     chosen = _window(window, explaining.windows_read(model, text, {}))
     raw = explaining.run(model, text, "attention", progress, 0, {}, text_window=chosen)
     rolled = explaining.run(model, text, "rollout", progress, 0, {}, text_window=chosen)
-    return (*views(raw, layer, head), charts.rollout_heatmap(rolled), write_files(raw, "attention"), raw)
+    # (the downloads: the rollout and what each token receives; every layer and head only when asked, ``weights``)
+    return (*views(raw, layer, head), charts.rollout_heatmap(rolled), write_files(without_weights(raw), "attention"),
+            raw)
+
+
+@handler
+def weights(raw):
+    """Every layer and head of the weights on screen, written now (``explain.export.write_attention_weights``)."""
+    if raw is None:
+        raise InputError("Show the attention of a text first.")
+    return gr.File(value=write_attention_weights(raw), visible=True)
+
+
+async def _no_weights():
+    return gr.Button(visible=False), gr.File(value=None, visible=False)
+
+
+def weights_note(raw) -> str:
+    """How big every layer and head of the weights on screen is, for the button that writes them."""
+    if raw is None or raw.attention is None:
+        return ""
+    layers, heads, n, _ = raw.attention.shape
+    return say(f"Every layer and head: {layers} × {heads} × {n} × {n} weights, {raw.attention.size * 4 / 1e6:.1f} MB "
+               "as a NumPy file (numpy.load gives attention and tokens).")
 
 
 def _window(value, count: int) -> int | None:
@@ -58,9 +83,14 @@ def _window(value, count: int) -> int | None:
 
 
 @handler
-def window_choices(raw):
+def after_result(raw):
     """After a result (chained, so the API's outputs stay what they were): the windows of a long text to pick
-    from, and where the one shown is; hidden for a text read at once."""
+    from, and where the one shown is (hidden for a text read at once); how big every layer and head is."""
+    return (*window_choices(raw), weights_note(raw), gr.Button(visible=raw is not None and raw.attention is not None))
+
+
+def window_choices(raw):
+    """The windows of a long text to pick from, and where the one shown is; hidden for a text read at once."""
     where = (raw.meta.get("window") if raw is not None else None) or {}
     if where.get("count", 1) <= 1:
         return gr.Dropdown(choices=[], value=None, visible=False), ""
@@ -112,18 +142,26 @@ def render(page: Page) -> None:
     grid = gr.Plot(label="All heads of the layer")
     rollout = gr.Plot(label="Rollout")
     files = downloads()
+    with gr.Row():
+        all_weights = gr.Button("Download every layer and head (NumPy)", size="sm", visible=False)
+        size = gr.Markdown()
+    weights_file = gr.File(label="Every layer and head (NumPy .npz)", visible=False)
     raw = gr.State(None)  # the weights on screen: the layer and head controls redraw from them
     outputs = [heat, grid, received, rollout, files, raw]
+    after = [window, where, size, all_weights]
     model.change(attention_shape, model, [layer, head, shared], api_name="attention_shape")
     run.click(attention, [text, model, layer, head], outputs, inputs_kwargs={"window": window},
-              api_name="attention").success(window_choices, raw, [window, where], api_name=False, queue=False)
+              api_name="attention").success(after_result, raw, after, api_name=False, queue=False)
     window.input(attention, [text, model, layer, head], outputs, inputs_kwargs={"window": window},
-                 api_name=False).success(window_choices, raw, [window, where], api_name=False, queue=False)
+                 api_name=False).success(after_result, raw, after, api_name=False, queue=False)
+    all_weights.click(weights, raw, weights_file, api_name=False)
     for slider in (layer, head):  # every way of changing them: drag, typing, arrow keys
         slider.change(follow_controls, [raw, layer, head], [heat, grid, received], api_name=False,
                       trigger_mode="always_last", show_progress="hidden")
     clear_on_change([text, model], outputs)
-    clear_on_change([text, model], [where])
+    clear_on_change([text, model], [where, size])
+    for component in (text, model):  # (the button offers the weights on screen: none now)
+        component.change(_no_weights, None, [all_weights, weights_file], **AT_ONCE)
     for component in (text, model):  # (a new text starts from its first window)
         component.change(lambda: gr.Dropdown(choices=[], value=None, visible=False), None, window, api_name=False,
                          queue=False, show_progress="hidden")

@@ -50,6 +50,8 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      "{m}：完备性差距为相对基线输出变化的 {g}（{base} 基线，输出 {o}），共 {n} 步。"),
     (r"^Attention weights show what the model reads, not what caused its answer: they are the same for every label "
      r"and are not attributions\.$", "注意力权重显示模型读取了什么，而不是什么导致了它的回答：它们对每个标签都相同，并不是归因。"),
+    (r"^Every layer and head: (?P<shape>[\d × ]+) weights, (?P<mb>\S+) MB as a NumPy file \(numpy\.load gives "
+     r"attention and tokens\)\.$", "所有层和头：{shape} 个权重，NumPy 文件 {mb} MB（numpy.load 得到 attention 和 tokens）。"),
     (r"^The text was cut to the model's (?P<n>\d+) tokens; the rest was not read\.$",
      "文本被截断为模型的 {n} 个词元；其余部分未被读取。"),
     (r"^Most of this text is unknown to the model: (?P<c>\d+) of its (?P<t>\d+) tokens \((?P<p>\d+%)\) read as the "

@@ -53,3 +53,31 @@ def test_a_text_of_several_sentences_gets_a_sentence_table(additive, tmp_path):
     for r, value in zip(sentences, e.sentence_attributions[:, 0]):
         assert float(r["attribution"]) == pytest.approx(value, abs=1e-7)
         assert text[int(r["start"]):int(r["end"])] == r["sentence"]
+
+
+def test_attention_downloads_describe_the_weights_and_write_them_only_when_asked(classifier, tmp_path):
+    """The JSON of an attention explanation leaves the tensor out (its shape and size in meta; on a long text's
+    window it was 108 MB and 13 s); the weights file, written when asked, holds every layer and head exactly."""
+    import numpy as np
+
+    from explain import Explanation
+    from explain.export import without_weights, write_attention_weights
+
+    e = explain(classifier, "the movie was very good", "attention", cache=None)
+    layers, heads, n, _ = e.attention.shape
+    files = write_files(without_weights(e), "attention", folder=str(tmp_path))
+    data = json.load(open(files[0], encoding="utf-8"))
+    assert data["attention"] is None
+    assert data["meta"]["attention_weights"] == {
+        "shape": [layers, heads, n, n], "layout": "layer, head, query token, key token (each row sums to 1)",
+        "bytes_float32": layers * heads * n * n * 4}
+    back = Explanation.from_dict(data)  # everything else as it was
+    assert np.array_equal(back.attributions, e.attributions) and back.tokens == e.tokens
+    assert np.array_equal(back.rollout, e.rollout) if e.rollout is not None else back.rollout is None
+    saved = np.load(write_attention_weights(e, folder=str(tmp_path)))
+    assert saved["attention"].dtype == np.float32 and np.array_equal(saved["attention"], e.attention)
+    assert list(saved["tokens"]) == [t.text for t in e.tokens]
+    summary = without_weights(e)
+    assert without_weights(summary) is summary  # (already without: unchanged)
+    with pytest.raises(ValueError, match="no attention weights"):
+        write_attention_weights(summary, folder=str(tmp_path))

@@ -50,7 +50,7 @@ def _no_payload_elements(page) -> None:
 
 
 def test_payloads_stay_literal_in_text_and_labels(page):
-    panel = _classify_panel(page, "SHAP")
+    panel = _classify_panel(page, "Occlusion")  # (the quickest method: the text's rendering is the point)
     panel.get_by_label("Text").first.fill("transfer " + " ".join(PAYLOADS))
     panel.get_by_role("button", name="Explain", exact=True).click()
     # Plotly draws the escaped payload as literal SVG text: the chart shows the characters "<img ...".
@@ -63,6 +63,7 @@ def test_payloads_stay_literal_in_text_and_labels(page):
 
     page.get_by_role("tab", name="Zero-shot").click()
     panel = page.locator("[role=tabpanel]:visible")
+    panel.get_by_role("radio", name="Occlusion", exact=True).check()
     panel.get_by_label("Candidate labels", exact=False).fill(", ".join(["sports", *PAYLOADS[:2], PAYLOADS[4]]))
     panel.get_by_role("button", name="Classify and explain", exact=True).click()
     panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=WAIT_MS)
@@ -258,6 +259,10 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     chooser.click()
     page.get_by_role("option", name="window 2 of", exact=False).click()
     panel_text(panel, "Shown: window 2", page)
+    # every layer and head of the window shown: said how big, written only when asked
+    panel_text(panel, "Every layer and head: 6 × 12 × 256 × 256 weights, 18.9 MB as a NumPy file", page)
+    panel.get_by_role("button", name="Download every layer and head (NumPy)").click()
+    panel_text(panel, "-weights", page)  # (the file's name; its ".npz" on a line of its own)
     assert not page.dialogs
 
 

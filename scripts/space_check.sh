@@ -28,10 +28,12 @@ python -m venv "$VENV"
 # reloader needs it at start); nothing else from this project's environment is used. (--no-compile: the modules
 # the app imports are compiled as it imports them; compiling every file of every package took 70 of 120 s.)
 "$VENV/bin/python" -m pip install -q --no-compile -r requirements.txt spaces
+echo "space check: installed in ${SECONDS} s"
 
 # No decoder ships offline: a Space lists small Hub decoders; here a tiny one built by the tests' own code stands
 # in, named by STUDIO_MODELS as an operator names a folder, so the Generate tab's endpoints are called too.
-"$VENV/bin/python" -c "import sys; from tests.tiny_decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
+# (built by this environment's Python, which has the tests' packages compiled: it is the operator's folder, not the app)
+python -c "import sys; from tests.tiny_decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
 
 echo "space check: app.py as a Space starts it (port $PORT, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
 env -u HF_HUB_OFFLINE -u TRANSFORMERS_OFFLINE \
@@ -47,8 +49,10 @@ done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/" || { echo "the app did not answer on port $PORT in 180 s:"; cat "$LOG"; exit 1; }
 # The app answering is the one started here: the socket listening on the port belongs to its process.
 python scripts/owns_port.py "$PID" "$PORT" || { echo "port $PORT is answered by another process than the app started here"; exit 1; }
+echo "space check: the app answered after ${SECONDS} s"
 
 status=0
 "$VENV/bin/python" scripts/space_endpoints.py "http://127.0.0.1:$PORT" --log "$LOG" || status=$?
+echo "space check: done after ${SECONDS} s"
 if [ "$status" -ne 0 ]; then echo "--- the app's log ---"; tail -n 200 "$LOG"; fi
 exit "$status"

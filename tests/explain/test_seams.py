@@ -2,9 +2,6 @@
 validated from their declarations; every surface (explain, CLI, app, Compare) follows the registry."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -158,11 +155,6 @@ def test_methods_without_a_target_need_no_invented_labels(zeroshot_model, embed_
         explain(zeroshot_model, "book a flight", "shap")
 
 
-def _plugin_env() -> dict:
-    return {**os.environ, "STUDIO_PLUGINS": "tests.toy_method",
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-
-
 def test_cli_lists_and_documents_a_plugin_method(toy, monkeypatch):
     """The listing and the help of the CLI (its own ``main``, in this process) read the plugin STUDIO_PLUGINS names;
     a plugin that cannot be imported stops it with one sentence. (A plugin named in the environment of a fresh
@@ -184,12 +176,17 @@ def test_cli_lists_and_documents_a_plugin_method(toy, monkeypatch):
 
 
 @pytest.mark.slow
-def test_cli_runs_a_plugin_method():
+def test_cli_runs_a_plugin_method(toy, monkeypatch):
+    """The CLI's own ``main`` in this process, the method loaded as STUDIO_PLUGINS loads it (a fresh process that
+    STUDIO_PLUGINS alone gives a plugin's method, model and metric: tests/test_plugins.py)."""
     import json
 
-    run = subprocess.run([sys.executable, "-m", "explain", "--method", "toy", "--text", "set a timer",
-                          "--toy-scale", "2", "--no-attention"], capture_output=True, text=True, env=_plugin_env(),
-                         cwd=ROOT, timeout=300)
+    from explain.plugins import LOADED
+    from tests.cli import run_cli
+
+    monkeypatch.setattr("explain.plugins.LOADED", list(LOADED))
+    monkeypatch.setenv("STUDIO_PLUGINS", "tests.toy_method")
+    run = run_cli(["--method", "toy", "--text", "set a timer", "--toy-scale", "2", "--no-attention"], cwd=ROOT)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["method"] == "toy" and data["meta"]["params"]["toy_scale"] == 2.0

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     from explain import explain
     from model import quiet_logging
     from model.loading.checkpoint import NAMES, inspect_checkpoint, load_checkpoint
-    from tests.tiny_architectures import ARCHITECTURES, build
+    from model.tiny.architectures import ARCHITECTURES, build
 
     quiet_logging()
     machine = machine_description()

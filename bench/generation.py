@@ -45,7 +45,7 @@ def build_decoder(folder: Path, shape: dict) -> Path:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from tests.tiny_decoders import build, trained_tokenizer
+    from model.tiny.decoders import build, trained_tokenizer
 
     if not shape:
         return build(folder, "gpt2")

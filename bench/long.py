@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from explain import explain
-    from explain.shap_partition import feature_tree, full_tree_masks
+    from explain.methods.shap import feature_tree, full_tree_masks
     from model import load_model, quiet_logging
 
     quiet_logging()

@@ -239,7 +239,7 @@ def bench_gradients(model, reps: int) -> list[dict]:
     from captum.attr import LayerIntegratedGradients
 
     from explain import explain
-    from explain.integrated_gradients import baseline_ids
+    from explain.methods.ig import baseline_ids
 
     rows = []
     for text in SENTENCES[:3]:

@@ -39,7 +39,7 @@ PACKAGES = {"icu": ["icu4py"], "jieba": ["jieba"], "sudachipy": ["SudachiPy", "S
 
 
 def icu(text: str, lang: str) -> list[str]:
-    from explain.segment import candidate_spans
+    from explain.text.segment import candidate_spans
 
     return [text[a:b] for a, b in candidate_spans(text)]
 

@@ -27,7 +27,7 @@ from .metrics import (
 )
 from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
-from .units import Sentence, Token, Word
+from .text.units import Sentence, Token, Word
 
 __all__ = ["Agreement", "BudgetExceeded", "Computed", "Influence", "SelfInfluence", "influence", "self_influence",
            "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",

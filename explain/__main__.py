@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.html is not None:
-        from .report import write_report
+        from .io.report import write_report
 
         try:
             write_report(explanation, args.html)

@@ -26,11 +26,11 @@ from model.validation import check_seconds, check_text, check_whole
 from .base import MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
-from .features import sentences_of, words_of
 from .metrics import Scorecard, score
 from .metrics.scorecard import DRAWS
 from .request import Checked, ExplainRequest
 from .runner import Job, run
+from .text.features import sentences_of, words_of
 
 SECONDS_LIMIT = 600.0
 _LIBRARIES = ("torch", "transformers", "shap", "lime", "captum", "numpy", "onnxruntime")

@@ -22,8 +22,8 @@ import numpy as np
 from model.errors import InputError
 from model.tasks import TASKS, get_task
 
-from .sentences import group_sentences
-from .units import FrozenDict, Sentence, Token, Word, freeze, thaw
+from .text.sentences import group_sentences
+from .text.units import FrozenDict, Sentence, Token, Word, freeze, thaw
 
 # 4: ``sentences`` are stored and long texts are read as windows (``options.long_text``; earlier
 #    explanations read the truncated text, and load with long_text="truncate");

@@ -7,18 +7,33 @@ method registered at start-up (see ``explain.plugins``) appears everywhere with 
 from __future__ import annotations
 
 from model.errors import InputError
+from model.registries import Registry
 from model.tasks import TASKS
 
-from .attention import AttentionMethod, RolloutMethod
 from .base import Method, Param
-from .gradient_input import GradientInputMethod
-from .hierarchical import HierarchicalMethod
-from .integrated_gradients import IntegratedGradientsMethod
-from .lime_words import LimeMethod
-from .occlusion import OcclusionMethod
-from .shap_partition import ShapMethod
+from .methods import BUILT_IN
 
-METHODS: dict[str, type[Method]] = {}
+
+def _check_method(cls: type[Method], methods: Registry) -> None:
+    name = cls.NAME
+    if not isinstance(cls.DESCRIPTION, str) or not cls.DESCRIPTION.strip():
+        raise InputError(f"Method {name!r} needs a one-sentence DESCRIPTION.")
+    if cls.KIND not in ("attribution", "attention"):
+        raise InputError(f"Method {name!r}: KIND must be 'attribution' or 'attention'.")
+    names = [p.name for p in cls.PARAMS]
+    if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
+        raise InputError(f"Method {name!r}: PARAMS must be a tuple of Param with distinct names.")
+    clash = reserved().intersection(names)
+    if clash:
+        raise InputError(f"Method {name!r}: {sorted(clash)[0]!r} is one of explain()'s own arguments.")
+    for other in methods.values():  # one name, one meaning: the CLI and the app share a control per name
+        for p in cls.PARAMS:
+            same = next((q for q in other.PARAMS if q.name == p.name), None)
+            if same is not None and (same.kind, same.choices) != (p.kind, p.choices):
+                raise InputError(f"Method {name!r}: parameter {p.name!r} differs in kind from {other.NAME!r}'s.")
+
+
+METHODS: Registry[type[Method]] = Registry("method", check=_check_method)
 
 # explain()'s own keywords: a method parameter may not take one of these names (nor a task option's).
 RESERVED = frozenset({"model", "text", "texts", "method", "target", "labels", "pair", "seed", "seconds", "progress",
@@ -35,39 +50,16 @@ def register_method(cls: type[Method]) -> type[Method]:
     class is a no-op) and its PARAMS must be ``Param``s with names of their own."""
     if not (isinstance(cls, type) and issubclass(cls, Method)):
         raise InputError("register_method takes a subclass of explain.Method.")
-    name = cls.NAME
-    if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum() or not name[:1].isalpha():
-        raise InputError(f"A method NAME must be a short word of letters, digits, '_' or '-', not {name!r}.")
-    if not isinstance(cls.DESCRIPTION, str) or not cls.DESCRIPTION.strip():
-        raise InputError(f"Method {name!r} needs a one-sentence DESCRIPTION.")
-    if cls.KIND not in ("attribution", "attention"):
-        raise InputError(f"Method {name!r}: KIND must be 'attribution' or 'attention'.")
-    names = [p.name for p in cls.PARAMS]
-    if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
-        raise InputError(f"Method {name!r}: PARAMS must be a tuple of Param with distinct names.")
-    clash = reserved().intersection(names)
-    if clash:
-        raise InputError(f"Method {name!r}: {sorted(clash)[0]!r} is one of explain()'s own arguments.")
-    for other in METHODS.values():  # one name, one meaning: the CLI and the app share a control per name
-        for p in cls.PARAMS:
-            same = next((q for q in other.PARAMS if q.name == p.name), None)
-            if same is not None and (same.kind, same.choices) != (p.kind, p.choices) and other is not cls:
-                raise InputError(f"Method {name!r}: parameter {p.name!r} differs in kind from {other.NAME!r}'s.")
-    if name in METHODS and METHODS[name] is not cls:
-        raise InputError(f"A method named {name!r} is already registered.")
-    METHODS[name] = cls
-    return cls
+    return METHODS.register(cls)
 
 
 def unregister_method(name: str) -> None:
-    """Remove a method (tests and plugins that are unloaded)."""
-    METHODS.pop(name, None)
+    """Remove a method registered from outside (tests and plugins that are unloaded); built-in ones stay."""
+    METHODS.unregister(name)
 
 
 def get_method(method: object) -> type[Method]:
-    if not isinstance(method, str) or method not in METHODS:
-        raise InputError(f"{method!r} is not a method; use one of {', '.join(METHODS)}.")
-    return METHODS[method]
+    return METHODS.named(method)
 
 
 def all_params() -> dict[str, Param]:
@@ -96,6 +88,5 @@ def own_params(cls: type[Method], values: dict) -> dict:
     return {p.name: values[p.name] for p in cls.PARAMS if values.get(p.name) is not None}
 
 
-for _cls in (ShapMethod, LimeMethod, IntegratedGradientsMethod, GradientInputMethod, OcclusionMethod, AttentionMethod,
-             RolloutMethod, HierarchicalMethod):
-    register_method(_cls)
+for _cls in BUILT_IN:
+    METHODS.register(_cls, built_in=True)

@@ -6,13 +6,13 @@ Hub ids (``owner/name``) and need ``task=``; they are validated so no name becom
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .base import ModelInfo, TextModel, served_as
 from .errors import InputError, ModelUnavailable
 from .loading import bundled, hub
+from .registries import Registry
 from .tasks import TASKS, Classification, Embedding, Generation, ZeroShot, get_task
 from .validation import check_hub_id
 
@@ -50,7 +50,7 @@ _BUILDERS: dict[str, Callable[..., TextModel]] = {
 _CLASSIFY, _ZERO_SHOT, _EMBED = Classification.NAME, ZeroShot.NAME, Embedding.NAME
 _MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
-REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
+_BUILT_IN = [
     ModelSpec("intent-minilm", _CLASSIFY, "bundled-intent", _MINILM,
               "157 customer-support intents (CLINC150 + out-of-scope + 6 support intents): MiniLM + "
               "the rag-intent-classifier logistic-regression head. Offline.", origin="bundled"),
@@ -83,8 +83,10 @@ REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in [
     ModelSpec("erlangshen-sentiment-zh", _CLASSIFY, "hub", "IDEA-CCNL/Erlangshen-Roberta-330M-Sentiment",
               "Chinese sentiment (Negative / Positive) with Erlangshen-RoBERTa-330M, which reads Chinese character by "
               "character. Needs the Hugging Face Hub."),
-]}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+]
+REGISTRY: Registry[ModelSpec] = Registry("model", name_of=lambda spec: spec.name, same=lambda old, new: old is new)
+for _spec in _BUILT_IN:
+    REGISTRY.register(_spec, built_in=True)
 
 
 def register_model(name: str, *, task: str, load: Callable[[], TextModel], description: str = "",
@@ -92,24 +94,18 @@ def register_model(name: str, *, task: str, load: Callable[[], TextModel], descr
     """Add a model under ``name``: ``load()`` (no arguments) builds it; ``load_model(name)`` then
     loads it once, like a bundled model, and every model list of its task offers it. A name is
     letters, digits, '.', '-' or '_' (never a path); a taken name is refused."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InputError(f"A model name must be 1 to 64 letters, digits, '.', '-' or '_', not {name!r}.")
     get_task(task)
     if not callable(load):
         raise InputError("register_model needs load: a function of no arguments that returns the model.")
-    if name in REGISTRY:
-        raise InputError(f"A model named {name!r} is already registered.")
-    spec = ModelSpec(name, task, "plugin", source, description or f"{name} ({task})", origin=origin, load=load)
     if origin not in ORIGIN_ORDER:
         raise InputError(f"origin must be one of {', '.join(ORIGIN_ORDER)}.")
-    REGISTRY[name] = spec
-    return spec
+    return REGISTRY.register(ModelSpec(name, task, "plugin", source, description or f"{name} ({task})", origin=origin,
+                                       load=load))
 
 
 def unregister_model(name: str) -> None:
     """Remove a registered model (tests and plugins that are unloaded); built-in entries stay."""
-    if name in REGISTRY and REGISTRY[name].kind == "plugin":
-        del REGISTRY[name]
+    REGISTRY.unregister(name)
 
 
 ORIGIN_ORDER = {"bundled": 0, "local": 1, "plugin": 2, "hub": 3}
@@ -124,12 +120,12 @@ def list_models(task: str | None = None, bundled_only: bool = False) -> list[Mod
 
 
 def resolve(name: object, task: str | None = None) -> ModelSpec:
-    """The spec for a registry name or a hub id (which must come with its task)."""
+    """The spec for a registry name (whatever task is asked: ``load_model`` checks that the task serves the
+    model's kind) or a hub id (which must come with its task)."""
     if isinstance(name, str) and name in REGISTRY:
-        spec = REGISTRY[name]
-        if task is not None and task != spec.task:
-            raise InputError(f"{name!r} is a {spec.task} model, not a {task} model.")
-        return spec
+        if task is not None:
+            get_task(task)
+        return REGISTRY[name]
     hub_id = check_hub_id(name)
     if task is None:
         here = " (a folder of that name is here: to load it, give it as a path, ./" + hub_id + ")" \

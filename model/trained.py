@@ -21,8 +21,8 @@ from pathlib import Path
 import torch
 
 from .base import ModelInfo, TextModel
-from .classifier import ClassifierModel, IntentNetwork
 from .errors import InputError
+from .kinds.classifier import ClassifierModel, IntentNetwork
 from .record import read_record
 from .registry import REGISTRY
 from .tasks import Classification, Embedding

@@ -33,7 +33,7 @@ echo "space check: installed in ${SECONDS} s"
 # No decoder ships offline: a Space lists small Hub decoders; here a tiny one built by the tests' own code stands
 # in, named by STUDIO_MODELS as an operator names a folder, so the Generate tab's endpoints are called too.
 # (built by this environment's Python, which has the tests' packages compiled: it is the operator's folder, not the app)
-python -c "import sys; from tests.tiny_decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
+python -c "import sys; from model.tiny.decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
 
 echo "space check: app.py as a Space starts it (port $PORT, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
 env -u HF_HUB_OFFLINE -u TRANSFORMERS_OFFLINE \

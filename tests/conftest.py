@@ -130,7 +130,7 @@ TINY_DECODER = "tiny-gpt2"  # (the app's tests list a tiny decoder in the Genera
 def launched(tmp_path_factory):
     import app
     from model.loading.operator import register_folder
-    from tests.tiny_decoders import build
+    from model.tiny.decoders import build
 
     register_folder(build(tmp_path_factory.mktemp("decoder") / TINY_DECODER, "gpt2"))
     demo = app.build()
@@ -212,7 +212,7 @@ def client(launched):
 @pytest.fixture(scope="session")
 def folders(tmp_path_factory) -> dict:
     """A tiny classifier of every architecture, NLI classifiers, sentence-transformers folders, bare encoders."""
-    from tests.tiny_architectures import ARCHITECTURES, build, sentence_transformers_folder
+    from model.tiny.architectures import ARCHITECTURES, build, sentence_transformers_folder
 
     root = tmp_path_factory.mktemp("checkpoints")
     out = {kind: build(root / kind, kind) for kind in ARCHITECTURES}

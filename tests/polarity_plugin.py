@@ -67,7 +67,7 @@ class WordDrop(Method):
               Param("drop_budget", "int", 200, 1, 10_000, help="evaluations at most", budget=True))
 
     def explain(self, model, tokenized, target, *, params, seed):
-        from explain.features import units
+        from explain.text.features import units
 
         words = units(tokenized, "word")
         ids = list(tokenized.ids)

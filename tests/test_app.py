@@ -63,7 +63,7 @@ def test_the_operators_folders_appear_in_every_tab_of_their_task(tmp_path):
     import app
     from model import unregister_model
     from model.loading.load import forget
-    from tests.tiny_architectures import build
+    from model.tiny.architectures import build
     from ui.classify import classify
 
     folder = build(tmp_path / "my-roberta", "roberta")
@@ -106,7 +106,7 @@ def test_a_refused_folder_stops_the_start_with_one_sentence(tmp_path):
 def test_the_cli_takes_a_folder(tmp_path):
     import json
 
-    from tests.tiny_architectures import build
+    from model.tiny.architectures import build
 
     build(tmp_path / "checkpoint", "electra")
     run = subprocess.run([sys.executable, "-m", "explain", "--model", "./checkpoint", "--method", "occlusion",
@@ -150,7 +150,7 @@ def test_a_folder_whose_tokenizer_reads_nothing_or_a_wrong_task_is_refused_at_st
 
     import app
     from model.errors import InputError
-    from tests.tiny_architectures import build
+    from model.tiny.architectures import build
 
     folder = build(tmp_path / "mute", "bert")
     backend = AutoTokenizer.from_pretrained(str(folder)).backend_tokenizer

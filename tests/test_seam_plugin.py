@@ -30,7 +30,7 @@ def _git_status() -> str:
 @pytest.fixture(scope="module")
 def outside(tmp_path_factory):
     """The plugin package and a tiny sentiment checkpoint in a folder outside the repository."""
-    from tests.tiny_architectures import build
+    from model.tiny.architectures import build
 
     root = tmp_path_factory.mktemp("outside")
     (root / "studio_polarity").mkdir()

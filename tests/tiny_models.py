@@ -11,11 +11,8 @@ from pathlib import Path
 
 import torch
 
-WORDS = ("the a an this that is was are be to of and in on for with it not very good bad great awful "
-         "movie film food service price money bank transfer cat dog sport music politics weather "
-         "example text about i you we love hate like really quite happy sad").split()
-VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", *WORDS,
-         *[f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"], *list("abcdefghijklmnopqrstuvwxyz")]
+from model.tiny.vocab import VOCAB, byte_level_vocab
+
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -74,24 +71,10 @@ def build_sentence_encoder(folder: Path) -> None:
     (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 48, "do_lower_case": False}))
 
 
-def _byte_level_vocab() -> dict[str, int]:
-    """GPT-2's byte-to-unicode alphabet as a vocabulary (no merges: every character is a token)."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    chars, extra = [], 0
-    for byte in range(256):
-        if byte in printable:
-            chars.append(chr(byte))
-        else:
-            chars.append(chr(256 + extra))
-            extra += 1
-    specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    return {token: index for index, token in enumerate(specials + chars + ["<mask>"])}
-
-
 def _bart_tokenizer(folder: Path):
     from transformers import BartTokenizerFast
 
-    tokenizer = BartTokenizerFast(vocab=_byte_level_vocab(), merges=[], model_max_length=64)
+    tokenizer = BartTokenizerFast(vocab=byte_level_vocab(), merges=[], model_max_length=64)
     tokenizer.save_pretrained(str(folder))
     return tokenizer
 
@@ -101,7 +84,7 @@ def _build_bart(folder: Path, labels: dict[int, str], seed: int) -> None:
     from transformers import BartConfig, BartForSequenceClassification
 
     torch.manual_seed(seed)
-    config = BartConfig(vocab_size=len(_byte_level_vocab()), d_model=16, encoder_layers=2, decoder_layers=1,
+    config = BartConfig(vocab_size=len(byte_level_vocab()), d_model=16, encoder_layers=2, decoder_layers=1,
                         encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
                         max_position_embeddings=64, pad_token_id=1, bos_token_id=0, eos_token_id=2,
                         decoder_start_token_id=2, num_labels=len(labels), id2label=labels,
@@ -129,8 +112,8 @@ def build_pickle_only(folder: Path) -> None:
 
 
 def build_decoder(folder: Path) -> None:
-    """A tiny random GPT-2 with its trained byte-level tokenizer (``tests.tiny_decoders``)."""
-    from tests.tiny_decoders import build
+    """A tiny random GPT-2 with its trained byte-level tokenizer (``model.tiny.decoders``)."""
+    from model.tiny.decoders import build
 
     build(folder, "gpt2")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gradio as gr
 
 from explain.charts import explanation as charts
-from explain.export import without_weights, write_attention_weights, write_files
+from explain.io.export import without_weights, write_attention_weights, write_files
 from model import TASKS
 from model.errors import InputError
 
@@ -52,7 +52,7 @@ def attention(text: str, model_name: str, layer: int, head: int, progress=gr.Pro
 
 @handler
 def weights(raw):
-    """Every layer and head of the weights on screen, written now (``explain.export.write_attention_weights``)."""
+    """Every layer and head of the weights on screen, written now (``explain.io.export.write_attention_weights``)."""
     if raw is None:
         raise InputError("Show the attention of a text first.")
     return gr.File(value=write_attention_weights(raw), visible=True)

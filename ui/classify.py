@@ -8,7 +8,7 @@ from explain import METHODS, Explanation, compare, get_method
 from explain.charts import explanation as charts
 from explain.charts import scorecard as scorecard_charts
 from explain.charts.style import method_label
-from explain.export import write_files, write_scorecard_files
+from explain.io.export import write_files, write_scorecard_files
 from explain.metrics import METRICS
 from model.errors import InputError
 from model.tasks import Classification

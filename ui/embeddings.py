@@ -6,7 +6,7 @@ import gradio as gr
 
 from explain.charts import embedding as embedding_charts
 from explain.charts import explanation as charts
-from explain.export import write_files
+from explain.io.export import write_files
 from model.tasks import Embedding
 from model.validation import MAX_LINES, text_lines
 

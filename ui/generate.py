@@ -10,7 +10,7 @@ import numpy as np
 from explain import evaluate_each
 from explain.charts import explanation as charts
 from explain.charts.generation import continuation_chart, continuation_compared, faithfulness_by_token
-from explain.export import write_files
+from explain.io.export import write_files
 from explain.metrics import HEADLINE
 from model.errors import InputError
 from model.tasks.generation import Generation, continuation_of, token_names

@@ -28,8 +28,11 @@ TOP = 10  # supporting and opposing rows listed (each)
 CHECKED = 5  # of each, checked against retraining
 MISLABELLED_SHOWN = 20
 COLUMNS = ["row", "text", "label", "score"]
-METHOD_CHOICES = [("Influence (exact, Koh & Liang)", "influence"), ("Representer points", "representer"),
-                  ("Nearest neighbours (baseline)", "knn"), ("TracIn (fine-tuned models)", "tracin")]
+
+
+def method_choices() -> list[tuple[str, str]]:
+    """The registered influence methods, as the page names them."""
+    return [(method.LABEL or name, name) for name, method in METHODS.items()]
 
 
 @dataclass
@@ -139,7 +142,7 @@ def render(page, text: gr.Textbox | None = None, model: gr.Dropdown | None = Non
             if model is None:
                 model = page.models.dropdown((Classification.NAME,), label="Trained model", trained_only=True,
                                              info="train one above: it is chosen here once trained")
-            method = gr.Radio(METHOD_CHOICES, value="influence", label="Estimate by")
+            method = gr.Radio(method_choices(), value="influence", label="Estimate by")
         find = gr.Button("Find the training examples", variant="primary")
         note = gr.Markdown()
         table = gr.Dataframe(headers=COLUMNS, label="Supporting rows (score > 0), then opposing", interactive=False,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 
 from explain.charts import inside as inside_charts
-from explain.export import write_inside
+from explain.io.export import write_inside
 from model import REGISTRY, TASKS, internals
 from model.errors import InputError
 from model.tasks import get_task

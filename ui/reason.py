@@ -14,13 +14,13 @@ import gradio as gr
 
 from explain import Explanation, plausibility, rationale_spans
 from explain.metrics.plausibility import MEASURES, TITLES, random_baseline
-from explain.segment import word_spans
+from explain.text.segment import word_spans
 from model.errors import InputError
 
 from .handlers import handler
 from .safe import markdown
 
-WORD = re.compile(r"\w+(?:['’-]\w+)*")  # (dictionary words where a script writes no spaces: explain.segment)
+WORD = re.compile(r"\w+(?:['’-]\w+)*")  # (dictionary words where a script writes no spaces: explain.text.segment)
 MAX_MARKABLE = 2_000  # words offered for marking (a longer text: type the reason)
 
 

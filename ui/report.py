@@ -1,4 +1,4 @@
-""""Download report": one self-contained HTML file of what is on screen (``explain.report``): the text
+""""Download report": one self-contained HTML file of what is on screen (``explain.io.report``): the text
 heatmap, the charts, the scorecard, the notes, the parameters and the JSON; it opens offline."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import tempfile
 import gradio as gr
 
 from explain import Explanation
-from explain.export import slug
-from explain.report import write_report
+from explain.io.export import slug
+from explain.io.report import write_report
 
 from .handlers import handler
 

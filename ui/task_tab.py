@@ -10,7 +10,7 @@ import re
 import gradio as gr
 
 from explain.charts import explanation as charts
-from explain.export import write_files
+from explain.io.export import write_files
 from model.tasks import Task
 from model.tasks.base import ARGUMENT_WORDS
 from model.validation import split_labels

@@ -11,7 +11,7 @@ from explain import counterfactuals
 from explain.charts import explanation as charts
 from explain.charts import whatif as whatif_charts
 from explain.counterfactuals import GENERATORS, generator_params, get_generator
-from explain.export import write_counterfactual_files
+from explain.io.export import write_counterfactual_files
 from model.errors import InputError
 from model.tasks import get_task
 from model.validation import split_labels

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from explain.charts import explanation as charts
-from explain.export import write_files
+from explain.io.export import write_files
 from model.tasks import ZeroShot
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES

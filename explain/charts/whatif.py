@@ -8,7 +8,7 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 
-from ..segment import word_spans
+from ..text.segment import word_spans
 from .style import NEGATIVE, POSITIVE, layout, plain, short
 
 _PIECES = re.compile(r"\s+|\w+(?:['’-]\w+)*|[^\w\s]")  # spaces, words, each punctuation mark

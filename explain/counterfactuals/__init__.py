@@ -29,7 +29,7 @@ from .rules import WordReplace, parse_rules
 from .search import Counterfactual, Counterfactuals, counterfactuals
 
 for _generator in (AblationFlip, HotFlip, WordReplace):
-    register_generator(_generator)
+    register_generator(_generator, built_in=True)
 
 __all__ = ["GENERATORS", "Context", "Counterfactual", "Counterfactuals", "Edit", "Generator", "apply_edits",
            "counterfactuals", "exact", "generator_params", "get_generator", "hotflip_scores", "parse_rules",

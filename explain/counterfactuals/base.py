@@ -16,10 +16,11 @@ import numpy as np
 
 from model.errors import InputError
 from model.params import Param
+from model.registries import Registry
 from model.tasks import TargetSpec, Task
 from model.tokens import Tokenized
 
-from ..units import Word
+from ..text.units import Word
 from .edits import Edit
 
 
@@ -57,35 +58,32 @@ class Generator:
         raise NotImplementedError
 
 
-GENERATORS: dict[str, type[Generator]] = {}
-
-
-def register_generator(cls: type[Generator]) -> type[Generator]:
-    """Add a generator class (usable as a decorator); its NAME must be new and its PARAMS ``Param``s."""
-    if not (isinstance(cls, type) and issubclass(cls, Generator)):
-        raise InputError("register_generator takes a subclass of explain.counterfactuals.Generator.")
+def _check_generator(cls: type[Generator], generators: Registry) -> None:
     name = cls.NAME
-    if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name[:1].isalpha():
-        raise InputError(f"A generator NAME must be a short word of letters, digits or '_', not {name!r}.")
     if not isinstance(cls.DESCRIPTION, str) or not cls.DESCRIPTION.strip():
         raise InputError(f"Generator {name!r} needs a one-sentence DESCRIPTION.")
     names = [p.name for p in cls.PARAMS]
     if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
         raise InputError(f"Generator {name!r}: PARAMS must be a tuple of Param with distinct names.")
-    if name in GENERATORS and GENERATORS[name] is not cls:
-        raise InputError(f"A generator named {name!r} is already registered.")
-    GENERATORS[name] = cls
-    return cls
+
+
+GENERATORS: Registry[type[Generator]] = Registry("generator", check=_check_generator)
+
+
+def register_generator(cls: type[Generator], *, built_in: bool = False) -> type[Generator]:
+    """Add a generator class (usable as a decorator); its NAME must be new and its PARAMS ``Param``s."""
+    if not (isinstance(cls, type) and issubclass(cls, Generator)):
+        raise InputError("register_generator takes a subclass of explain.counterfactuals.Generator.")
+    return GENERATORS.register(cls, built_in=built_in)
 
 
 def unregister_generator(name: str) -> None:
-    GENERATORS.pop(name, None)
+    """Remove a generator registered from outside; built-in ones stay."""
+    GENERATORS.unregister(name)
 
 
 def get_generator(name: object) -> type[Generator]:
-    if not isinstance(name, str) or name not in GENERATORS:
-        raise InputError(f"generator must be one of {', '.join(GENERATORS)}; got {name!r}.")
-    return GENERATORS[name]
+    return GENERATORS.named(name)
 
 
 def generator_params() -> dict[str, Param]:

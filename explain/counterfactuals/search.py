@@ -16,7 +16,7 @@ from model.tasks import TASKS, TargetSpec, get_task
 from model.tasks.base import ARGUMENTS
 from model.validation import check_text, check_whole
 
-from ..features import words_of
+from ..text.features import words_of
 from .base import GENERATORS, Context, get_generator
 from .edits import Edit, apply_edits, exact, overlapping
 

@@ -192,7 +192,7 @@ class Summary:
 
     def write_csv(self, path: str | os.PathLike, min_count: int = 1) -> Path:
         """The global table as CSV (formula-looking cells quoted; words are user text)."""
-        from ..export import cell
+        from ..io.export import cell
 
         path = Path(path)
         with path.open("w", encoding="utf-8", newline="") as handle:

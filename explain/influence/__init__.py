@@ -23,20 +23,109 @@ the truth all of them are checked against.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from model.errors import InputError
+from model.registries import Registry
 from model.train.retrain import record_of
 from model.validation import check_text, check_whole
 
 from .features import features_of, prepared_problem, problem_of
 from .tracin import tracin
 
-METHODS = ("influence", "representer", "knn", "tracin")
-SELF_METHODS = ("influence", "loss", "knn")
 KNN_NEIGHBOURS = 10
+
+
+@dataclass(frozen=True)
+class InfluenceMethod:
+    """One way to score the training rows for a text: ``score(model, record, text, t) -> (scores, note)``,
+    one score per trained row (positive: the row supported target ``t``)."""
+
+    NAME: str
+    score: Callable
+    DESCRIPTION: str = ""
+    LABEL: str = ""  # its name in the page (default: NAME)
+
+
+@dataclass(frozen=True)
+class SelfInfluenceMethod:
+    """One way to rank the training rows by how likely each is mislabelled: ``score(model, record)``."""
+
+    NAME: str
+    score: Callable
+    DESCRIPTION: str = ""
+
+
+METHODS: Registry[InfluenceMethod] = Registry("influence method")
+SELF_METHODS: Registry[SelfInfluenceMethod] = Registry("self-influence method")
+
+
+def register_influence_method(method: InfluenceMethod | SelfInfluenceMethod):
+    """Add a way to score training rows (``InfluenceMethod``) or to rank them (``SelfInfluenceMethod``)."""
+    if isinstance(method, InfluenceMethod):
+        return METHODS.register(method)
+    if isinstance(method, SelfInfluenceMethod):
+        return SELF_METHODS.register(method)
+    raise InputError("register_influence_method takes an InfluenceMethod or a SelfInfluenceMethod.")
+
+
+def _fine_tuned_note(model, note: str) -> str:
+    if model.trained["mode"] == "finetune":
+        note += " The encoder was fine-tuned: the head is read on its final features, as if they were fixed."
+    return note
+
+
+def _influence(model, record, text: str, t: int):
+    scores, iterations = prepared_problem(model, record).influence(features_of(model, text), t)
+    return scores, _fine_tuned_note(
+        model, f"Exact Hessian of the head's loss, solved in {iterations} conjugate-gradient iterations.")
+
+
+def _representer(model, record, text: str, t: int):
+    scores = problem_of(model, record).representer(features_of(model, text), t)
+    return scores, _fine_tuned_note(model, "The head's logits split exactly over the training rows (representer points).")
+
+
+def _knn(model, record, text: str, t: int):
+    x = features_of(model, text)
+    rows = record.features[record.trained_rows]
+    cosine = rows @ x / np.maximum(np.linalg.norm(rows, axis=1) * np.linalg.norm(x), 1e-12)
+    scores = np.where(record.targets[record.trained_rows] == t, cosine, -cosine)
+    return scores, "Cosine similarity in the encoder's feature space, signed by whether the row's label is the target."
+
+
+def _tracin(model, record, text: str, t: int):
+    return tracin(model, record, text, t), "TracIn over the epoch checkpoints, on the head: an approximation of retraining."
+
+
+def _self_knn(model, record):
+    indices = record.trained_rows
+    rows = record.features[indices]
+    unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)
+    near = np.argsort(-similarity, axis=1)[:, :KNN_NEIGHBOURS]
+    labels_ = record.targets[indices]
+    return (labels_[near] != labels_[:, None]).mean(1)
+
+
+for _method in (InfluenceMethod("influence", _influence, "Koh & Liang's influence with the head's exact Hessian",
+                                "Influence (exact, Koh & Liang)"),
+                InfluenceMethod("representer", _representer, "representer points: the head's logits split over rows",
+                                "Representer points"),
+                InfluenceMethod("knn", _knn, "signed cosine similarity of the features", "Nearest neighbours (baseline)"),
+                InfluenceMethod("tracin", _tracin, "TracIn over the epoch checkpoints (fine-tuned models)",
+                                "TracIn (fine-tuned models)")):
+    METHODS.register(_method, built_in=True)
+for _method in (SelfInfluenceMethod("influence", lambda model, record: prepared_problem(model, record).self_influence(),
+                                    "the row's estimated loss were it left out"),
+                SelfInfluenceMethod("loss", lambda model, record: problem_of(model, record).losses(),
+                                    "the row's training loss"),
+                SelfInfluenceMethod("knn", _self_knn, "the share of its 10 nearest rows with another label")):
+    SELF_METHODS.register(_method, built_in=True)
 
 
 @dataclass(frozen=True)
@@ -70,8 +159,7 @@ def influence(model, text: str, *, target: str | None = None, method: str = "inf
     started = time.perf_counter()
     record = record_of(model)
     check_text(text)
-    if method not in METHODS:
-        raise InputError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+    METHODS.named(method)
     top = check_whole("top", top, 1, 1000)
     labels = list(model.labels)
     if target is None:
@@ -79,28 +167,8 @@ def influence(model, text: str, *, target: str | None = None, method: str = "inf
     if target not in labels:
         raise InputError(f"{target!r} is not one of this model's {len(labels)} labels.")
     t = labels.index(target)
-    finetuned = model.trained["mode"] == "finetune"
     indices = record.trained_rows
-    note = ""
-    if method == "tracin":
-        scores = tracin(model, record, text, t)
-        note = "TracIn over the epoch checkpoints, on the head: an approximation of retraining."
-    else:
-        x = features_of(model, text)
-        if method == "knn":
-            rows = record.features[indices]
-            cosine = rows @ x / np.maximum(np.linalg.norm(rows, axis=1) * np.linalg.norm(x), 1e-12)
-            scores = np.where(record.targets[indices] == t, cosine, -cosine)
-            note = "Cosine similarity in the encoder's feature space, signed by whether the row's label is the target."
-        else:
-            if method == "influence":
-                scores, iterations = prepared_problem(model, record).influence(x, t)
-                note = f"Exact Hessian of the head's loss, solved in {iterations} conjugate-gradient iterations."
-            else:
-                scores = problem_of(model, record).representer(x, t)
-                note = "The head's logits split exactly over the training rows (representer points)."
-            if finetuned:
-                note += " The encoder was fine-tuned: the head is read on its final features, as if they were fixed."
+    scores, note = METHODS[method].score(model, record, text, t)
     order = np.argsort(-scores)
     support = [_row(record, labels, indices[i], scores[i]) for i in order[:top] if scores[i] > 0]
     oppose = [_row(record, labels, indices[i], scores[i]) for i in order[::-1][:top] if scores[i] < 0]
@@ -127,24 +195,14 @@ def self_influence(model, *, method: str = "influence") -> SelfInfluence:
     (``ℓ_i + (1/n) ∇ℓ_iᵀ H⁻¹ ∇ℓ_i``); ``loss``, its training loss alone; ``knn``, the share of its 10 nearest
     rows (cosine, in the encoder's features) with another label."""
     record = record_of(model)
-    if method not in SELF_METHODS:
-        raise InputError(f"method must be one of {', '.join(SELF_METHODS)}; got {method!r}.")
+    SELF_METHODS.named(method)
     indices = record.trained_rows
-    if method == "knn":
-        rows = record.features[indices]
-        unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-        similarity = unit @ unit.T
-        np.fill_diagonal(similarity, -np.inf)
-        near = np.argsort(-similarity, axis=1)[:, :KNN_NEIGHBOURS]
-        labels_ = record.targets[indices]
-        scores = (labels_[near] != labels_[:, None]).mean(1)
-    else:
-        scores = prepared_problem(model, record).self_influence() if method == "influence" else \
-            problem_of(model, record).losses()
+    scores = SELF_METHODS[method].score(model, record)
     labels = list(model.labels)
     order = np.argsort(-scores, kind="stable")
     ranked = [_row(record, labels, indices[i], scores[i]) for i in order]
     return SelfInfluence(method, indices.copy(), np.asarray(scores, dtype=np.float64), ranked)
 
 
-__all__ = ["METHODS", "SELF_METHODS", "Influence", "SelfInfluence", "influence", "self_influence"]
+__all__ = ["METHODS", "SELF_METHODS", "Influence", "InfluenceMethod", "SelfInfluence", "SelfInfluenceMethod", "influence",
+           "register_influence_method", "self_influence"]

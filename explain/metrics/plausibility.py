@@ -39,7 +39,7 @@ from sklearn.metrics import auc, precision_recall_curve
 from model.errors import InputError
 
 from ..explanation import Explanation
-from ..segment import has_unspaced, on_boundaries
+from ..text.segment import has_unspaced, on_boundaries
 
 IOU_THRESHOLD = 0.5
 MEASURES = ("token_precision", "token_recall", "token_f1", "iou_f1", "auprc")

@@ -7,49 +7,47 @@ appears everywhere, with its random control, and no other edit.
 from __future__ import annotations
 
 from model.errors import InputError
+from model.registries import Registry
 
 from .agreement import LeaveOneOutTau
 from .base import Metric
 from .faithfulness import Comprehensiveness, LogOdds, NormalisedComprehensiveness, NormalisedSufficiency, Sufficiency
 from .stability import Stability
 
-METRICS: dict[str, Metric] = {}
+
+def _check_metric(instance: Metric, metrics: Registry) -> None:
+    name = instance.NAME
+    if not instance.definition():
+        raise InputError(f"Metric {name!r} needs a docstring whose first line defines it.")
+    if not isinstance(instance.LOWER_IS_BETTER, bool) or not isinstance(instance.RERUNS, bool):
+        raise InputError(f"Metric {name!r}: LOWER_IS_BETTER and RERUNS must be True or False.")
+
+
+METRICS: Registry[Metric] = Registry("metric", check=_check_metric)
 HEADLINE = ("comprehensiveness", "sufficiency")  # the two scores shown under every chart
 
 
-def register_metric(metric: type[Metric] | Metric) -> type[Metric] | Metric:
+def register_metric(metric: type[Metric] | Metric, *, built_in: bool = False) -> type[Metric] | Metric:
     """Add a metric (a ``Metric`` subclass or instance; usable as a class decorator). Its NAME must be
     new (re-registering the same class is a no-op) and its docstring's first line its definition."""
     instance = metric() if isinstance(metric, type) and issubclass(metric, Metric) else metric
     if not isinstance(instance, Metric):
         raise InputError("register_metric takes a subclass of explain.Metric.")
-    name = instance.NAME
-    if not isinstance(name, str) or not name.replace("_", "").isalnum() or not name[:1].isalpha():
-        raise InputError(f"A metric NAME must be a short word of letters, digits or '_', not {name!r}.")
-    if not instance.definition():
-        raise InputError(f"Metric {name!r} needs a docstring whose first line defines it.")
-    if not isinstance(instance.LOWER_IS_BETTER, bool) or not isinstance(instance.RERUNS, bool):
-        raise InputError(f"Metric {name!r}: LOWER_IS_BETTER and RERUNS must be True or False.")
-    if name in METRICS and type(METRICS[name]) is not type(instance):
-        raise InputError(f"A metric named {name!r} is already registered.")
-    METRICS[name] = instance
+    METRICS.register(instance, built_in=built_in)
     return metric
 
 
 def unregister_metric(name: str) -> None:
-    """Remove a metric (tests and plugins that are unloaded)."""
-    METRICS.pop(name, None)
+    """Remove a metric registered from outside (tests and plugins that are unloaded); built-in ones stay."""
+    METRICS.unregister(name)
 
 
 def get_metrics(names) -> list[Metric]:
     """The metrics named (None: every registered one), or one InputError naming the allowed ones."""
     names = list(METRICS) if names is None else list(names)
-    unknown = [n for n in names if n not in METRICS]
-    if unknown:
-        raise InputError(f"{unknown[0]!r} is not a metric; use any of {', '.join(METRICS)}.")
-    return [METRICS[n] for n in names]
+    return [METRICS.named(n) for n in names]
 
 
 for _metric in (Comprehensiveness, Sufficiency, NormalisedComprehensiveness, NormalisedSufficiency, LogOdds,
                 LeaveOneOutTau, Stability):
-    register_metric(_metric)
+    register_metric(_metric, built_in=True)

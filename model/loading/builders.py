@@ -13,12 +13,12 @@ import numpy as np
 import torch
 
 from ..base import ModelInfo
-from ..classifier import ClassifierModel, SequenceLogits
-from ..embedding import EmbeddingModel, SentenceEncoder
 from ..errors import ModelUnavailable
-from ..generation import CausalLM
-from ..prompt_zero_shot import PromptZeroShot
-from ..zero_shot import NLIZeroShot
+from ..kinds.classifier import ClassifierModel, SequenceLogits
+from ..kinds.embedding import EmbeddingModel, SentenceEncoder
+from ..kinds.generation import CausalLM
+from ..kinds.prompt_zero_shot import PromptZeroShot
+from ..kinds.zero_shot import NLIZeroShot
 
 _IMPORTS = threading.Lock()
 # One ``from_pretrained`` at a time: transformers builds a model on the meta device and then fills its weights,
@@ -139,7 +139,7 @@ def causal_lm_from_folder(info: ModelInfo, checkpoint) -> CausalLM:
 
 
 def prompt_zero_shot_from_folder(info: ModelInfo, checkpoint) -> PromptZeroShot:
-    """A causal language model serving zero-shot classification by prompting (``model.prompt_zero_shot``)."""
+    """A causal language model serving zero-shot classification by prompting (``model.kinds.prompt_zero_shot``)."""
     (AutoModelForCausalLM,) = transformers_classes("AutoModelForCausalLM")  # noqa: N806 - a class
 
     model = _load(AutoModelForCausalLM, checkpoint.transformer, repr(info.name))

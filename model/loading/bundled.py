@@ -9,10 +9,10 @@ import numpy as np
 import torch
 
 from ..base import ModelInfo
-from ..classifier import ClassifierModel, IntentNetwork
-from ..embedding import EmbeddingModel, SentenceEncoder
 from ..errors import ModelUnavailable
-from ..zero_shot import SimilarityZeroShot
+from ..kinds.classifier import ClassifierModel, IntentNetwork
+from ..kinds.embedding import EmbeddingModel, SentenceEncoder
+from ..kinds.zero_shot import SimilarityZeroShot
 from .builders import LOADING, attention_impl, transformers_classes
 
 MINILM_MAX_LENGTH = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2

@@ -24,7 +24,7 @@ from . import builders
 
 ENCODERS = ("albert", "bart", "bert", "deberta-v2", "distilbert", "electra", "modernbert", "mpnet", "roberta",
             "xlm-roberta")
-# Decoder-only language models (``model.generation``): causal LMs, or classifiers reading the last token.
+# Decoder-only language models (``model.kinds.generation``): causal LMs, or classifiers reading the last token.
 DECODERS = ("gemma", "gemma2", "gemma3_text", "gpt2", "llama", "mistral", "phi3", "qwen2", "qwen3")
 SUPPORTED = ENCODERS + DECODERS
 NAMES = {"albert": "ALBERT", "bart": "BART", "bert": "BERT", "deberta-v2": "DeBERTa-v2/v3", "distilbert": "DistilBERT",
@@ -184,7 +184,7 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
         if not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
             raise ModelUnavailable(f"{shown!r} is a {NAMES[model_type]} model without a language-model head (its "
                                    "architectures name no ...ForCausalLM): it cannot generate.")
-        tasks: tuple[str, ...] = (GENERATION, ZERO_SHOT)  # (zero-shot by prompting: model.prompt_zero_shot)
+        tasks: tuple[str, ...] = (GENERATION, ZERO_SHOT)  # (zero-shot by prompting: model.kinds.prompt_zero_shot)
     elif st:
         tasks = (EMBEDDING,)
     elif classifier and model_type in DECODERS:

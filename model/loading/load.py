@@ -11,10 +11,10 @@ import os
 import threading
 from pathlib import Path
 
-from ..base import TextModel
+from ..base import TextModel, model_kind, served_as
 from ..errors import InputError
 from ..registry import REGISTRY, build, resolve
-from ..tasks import Embedding
+from ..tasks import Embedding, get_task
 from ..trained import TRAINED, from_saved, is_trained_folder, read_saved
 from ..validation import check_revision
 from .checkpoint import is_path, load_checkpoint
@@ -47,7 +47,14 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
             return _cached(("folder", str(folder), task), lambda: load_checkpoint(folder, task=task))
     spec = resolve(name, task)
     revision = check_revision(revision)
-    return _cached((spec.name, spec.task, revision, cache_dir), lambda: build(spec, revision, cache_dir))
+    model = _cached((spec.name, spec.task, revision, cache_dir), lambda: build(spec, revision, cache_dir))
+    if task is None or task == spec.task:
+        return model
+    served = get_task(task)  # a registered model under another task that reads its kind of output
+    if not served.serves(model):
+        raise InputError(f"{spec.name!r} is a {model_kind(model)} model; task {task!r} serves "
+                         f"{' or '.join(served.kinds())} models.")
+    return _cached((spec.name, task, revision, cache_dir), lambda: served_as(model, name=spec.name, task=task))
 
 
 def _cached(key: tuple, make) -> TextModel:
@@ -83,7 +90,7 @@ def is_loaded(name: str, *, task: str | None = None, revision: str | None = None
     except InputError:
         return False
     with _registry_lock:
-        return (spec.name, spec.task, revision, cache_dir) in _cache
+        return (spec.name, task or spec.task, revision, cache_dir) in _cache
 
 
 def forget(name: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..classifier import OUTPUTS
 from ..errors import InputError
+from ..kinds.classifier import OUTPUTS
 from ..params import Param
 from ..windows import READING
 from .base import TargetSpec, Task, Words, contrast_label, contrasted, reading, wanted_names

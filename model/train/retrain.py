@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..classifier import ClassifierModel
 from ..errors import InputError
+from ..kinds.classifier import ClassifierModel
 from ..loading.load import load_model
 from ..record import TrainingRecord
 from ..trained import build_classifier

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..classifier import ClassifierModel
 from ..errors import InputError
+from ..kinds.classifier import ClassifierModel
 from ..validation import check_whole
 from .data import Examples
 

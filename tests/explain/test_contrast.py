@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from explain import explain
+from explain.methods.shap import ShapMethod
 from explain.runner import Job, run
-from explain.shap_partition import ShapMethod
 from model.errors import InputError
 
 TEXT = "the movie was very good but the food was awful"

@@ -10,7 +10,7 @@ import pytest
 
 from explain import counterfactuals
 from explain.counterfactuals import Edit, apply_edits, exact, hotflip_scores, parse_rules, whole_word_vocabulary
-from explain.features import words_of
+from explain.text.features import words_of
 from model.errors import InputError
 
 SENTENCES = ["the movie was very good and the music was great", "the food was awful and the service was bad",
@@ -87,7 +87,7 @@ def test_rules_with_odd_input(classifier):
         assert html in c.text and _answer(classifier, c.text) == c.prediction
     with pytest.raises(InputError, match="rules are for the word_replace generator"):
         counterfactuals(classifier, "a film", rules="a -> b")
-    with pytest.raises(InputError, match="generator must be one of"):
+    with pytest.raises(InputError, match="is not a generator; use one of"):
         counterfactuals(classifier, "a film", generator="gpt")
 
 

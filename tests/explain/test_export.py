@@ -8,7 +8,7 @@ import os
 import pytest
 
 from explain import explain
-from explain.export import TEXT_IN_ROWS, write_files
+from explain.io.export import TEXT_IN_ROWS, write_files
 
 
 def rows(path: str) -> list[dict]:
@@ -61,7 +61,7 @@ def test_attention_downloads_describe_the_weights_and_write_them_only_when_asked
     import numpy as np
 
     from explain import Explanation
-    from explain.export import without_weights, write_attention_weights
+    from explain.io.export import without_weights, write_attention_weights
 
     e = explain(classifier, "the movie was very good", "attention", cache=None)
     layers, heads, n, _ = e.attention.shape

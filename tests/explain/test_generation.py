@@ -12,7 +12,7 @@ import torch
 from explain import evaluate, explain
 from explain.charts.explanation import notes as explanation_notes
 from model import InputError, ModelUnavailable, load_model
-from tests.tiny_decoders import DECODERS, EVERY_DECODER, build
+from model.tiny.decoders import DECODERS, EVERY_DECODER, build
 
 PROMPT = "the capital of france is"
 CONTINUATION = " paris and london"
@@ -179,7 +179,7 @@ def test_bad_requests_get_one_sentence(decoder):
 def test_a_decoder_without_a_language_model_head_is_refused(tmp_path):
     from transformers import AutoModel
 
-    from tests.tiny_decoders import config, trained_tokenizer
+    from model.tiny.decoders import config, trained_tokenizer
 
     tokenizer = trained_tokenizer("llama")
     tokenizer.save_pretrained(str(tmp_path))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from explain import explain
-from explain.attention import rollout
+from explain.methods.attention import rollout
 
 TEXT = "the movie was very good and the food was awful"
 

@@ -11,9 +11,9 @@ from explain import explain
 from explain.charts.whatif import changed_words
 from explain.counterfactuals.search import counterfactuals
 from explain.metrics.plausibility import rationale_spans
-from explain.segment import candidate_spans, has_unspaced
-from explain.sentences import sentence_spans
-from explain.words import group_words
+from explain.text.segment import candidate_spans, has_unspaced
+from explain.text.sentences import sentence_spans
+from explain.text.words import group_words
 from model.errors import InputError
 from tests.synthetic import AdditiveModel
 from tests.tiny_multilingual import tokenizer as multilingual_tokenizer
@@ -107,7 +107,7 @@ def test_methods_explain_dictionary_words_with_their_exact_values(additive, meth
 
 
 def test_top_words_and_csv_hold_chinese_words(additive, tmp_path):
-    from explain.export import write_files
+    from explain.io.export import write_files
 
     text = "这家餐厅的服务很好，但是菜太咸了。"
     e = explain(additive, text, method="occlusion", target="score")

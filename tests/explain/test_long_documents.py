@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from explain import explain
-from explain.features import sentences_of, units
+from explain.text.features import sentences_of, units
 
 PARAGRAPHS = [
     "The movie was very good. I love this film and the music was great! The food was awful. It is not about sport.",

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from explain import explain
-from explain.report import html_report
+from explain.io.report import html_report
 from tests.browser import WAIT_MS, until
 
 PAYLOAD = "transfer </script><script>alert(1)</script> <img src=x onerror=alert(2)> $200 to savings"

@@ -9,8 +9,8 @@ import pytest
 
 from explain import METHODS, InputError, Param, explain, register_method, unregister_method
 from explain.base import Method
-from model import TASKS, register_task
-from model.tasks import TargetSpec, Task
+from model import register_task
+from model.tasks import TargetSpec, Task, unregister_task
 from tests.synthetic import AdditiveModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +143,7 @@ def test_a_task_is_one_file_and_one_registry_line(additive):
         assert e.task == "margin" and e.targets == ("margin",) and e.meta["output"] == "margin"
         np.testing.assert_allclose(e.attributions[:, 0], 2 * true_weights(model, model.tokenize(TEXT)), atol=1e-9)
     finally:
-        TASKS.pop("margin")
+        unregister_task("margin")
 
 
 def test_methods_without_a_target_need_no_invented_labels(zeroshot_model, embed_model):

@@ -17,7 +17,7 @@ from explain.registry import own_params
 from model import load_model
 from model.errors import ModelUnavailable
 from model.loading.checkpoint import DECODERS, ENCODERS, SUPPORTED, inspect_checkpoint, is_path, load_checkpoint
-from tests.tiny_architectures import ARCHITECTURES
+from model.tiny.architectures import ARCHITECTURES
 
 TEXTS = ["the movie was very good", "the food was awful and the service was bad", "a cat"]
 TEXT = "the movie was very good but the food was awful"
@@ -25,7 +25,7 @@ BUDGET = {"max_evals": 100, "num_samples": 100, "steps": 32}
 
 
 def test_every_listed_architecture_is_covered():
-    from tests.tiny_decoders import EVERY_DECODER
+    from model.tiny.decoders import EVERY_DECODER
 
     assert set(ARCHITECTURES) == set(ENCODERS) and set(EVERY_DECODER) == set(DECODERS)
     assert set(SUPPORTED) == set(ENCODERS) | set(DECODERS)
@@ -224,7 +224,7 @@ def test_a_unigram_tokenizer_that_writes_a_letter_as_two_tokens_loads_and_equals
     from runs of tokens, not single ones (it was refused: "splits single letters into several tokens")."""
     from transformers import pipeline
 
-    from tests.tiny_architectures import build, trained_unigram
+    from model.tiny.architectures import build, trained_unigram
 
     tokenizer = trained_unigram()
     assert tokenizer.tokenize("a") == ["▁", "a"]  # (a letter, two tokens)
@@ -252,7 +252,7 @@ def test_a_folder_saved_by_the_pinned_sentence_transformers_equals_its_encode(tm
 
     from sentence_transformers import SentenceTransformer
 
-    from tests.tiny_architectures import build
+    from model.tiny.architectures import build
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

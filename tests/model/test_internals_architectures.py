@@ -10,7 +10,7 @@ import pytest
 
 from model import load_model
 from model.internals import anatomy, attention_steps, embedding_sum, layer_flow, layer_lens, position_view
-from tests.tiny_architectures import ARCHITECTURES
+from model.tiny.architectures import ARCHITECTURES
 
 # 16 words, longer than ModernBERT's local window (4 tokens each side in the tiny model)
 TEXT = "the movie was very good but the food was awful and the service was really quite bad"

@@ -11,7 +11,7 @@ from explain import explain
 from model import load_model, unregister_model
 from model.loading.load import forget
 from model.loading.operator import register_folder
-from tests.tiny_decoders import build
+from model.tiny.decoders import build
 from ui.generate import explain_token, generate
 
 PROMPT = "the capital of france is"

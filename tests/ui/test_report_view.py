@@ -34,7 +34,7 @@ def test_the_compare_report_has_every_method_and_the_scorecard_as_shown(intent_m
 
 def test_a_report_of_a_generated_token(tmp_path):
     from model import load_model
-    from tests.tiny_decoders import build
+    from model.tiny.decoders import build
 
     model = load_model(build(tmp_path / "report-gpt2", "gpt2"))
     e = explain(model, "the capital of france is", method="occlusion", max_new_tokens=3)

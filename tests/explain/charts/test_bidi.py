@@ -58,7 +58,7 @@ def test_a_right_to_left_text_heatmap_fills_each_row_from_the_right(additive):
 
 
 def test_a_mixed_line_keeps_the_english_in_order_and_reverses_the_arabic_run(additive, tmp_path):
-    from explain.export import write_files
+    from explain.io.export import write_files
 
     text = "i said مرحبا بالعالم today"
     e = explain(additive, text, method="occlusion", target="score")

@@ -1,7 +1,7 @@
 """Coarse to fine: every sentence scored, then the words of the top sentences only.
 
 Level 1 scores each sentence: SHAP over sentences (``coarse="shap"``: shap's Owen loop on the
-document tree, ``explain.trees.document_tree``, whose sentences are groups of their own) or
+document tree, ``explain.text.trees.document_tree``, whose sentences are groups of their own) or
 sentence occlusion (``coarse="occlusion"``: the output minus the output without the sentence).
 Level 2 refines the ``top_sentences`` sentences of largest value into their words, with the
 same Owen loop started from each sentence as level 1 reached it (for occlusion: in the one
@@ -23,10 +23,10 @@ from model.tasks import Target
 from model.tokens import Tokenized
 from model.validation import counted
 
-from . import features as granularity_
-from .base import Method, MethodResult, Param, Steps
-from .shap_partition import _leaf_masks, feature_masker, full_tree_masks, lower_credit, owen, spread
-from .trees import document_tree
+from ..base import Method, MethodResult, Param, Steps
+from ..text import features as granularity_
+from ..text.trees import document_tree
+from .shap import _leaf_masks, feature_masker, full_tree_masks, lower_credit, owen, spread
 
 EVALUATIONS_DEFAULT = 500  # (the bundled long example, 10 windows, explained and scored in about 25 s on 2 CPU cores)
 

@@ -12,8 +12,8 @@ import numpy as np
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from . import features as granularity_
-from .base import Method, MethodResult, Steps
+from ..base import Method, MethodResult, Steps
+from ..text import features as granularity_
 
 
 class OcclusionMethod(Method):

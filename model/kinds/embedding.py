@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .base import TextModel, as_id_lists, mean_pool
-from .errors import InputError
-from .windows import Reading
+from ..base import TextModel, as_id_lists, mean_pool
+from ..errors import InputError
+from ..windows import Reading
 
 POOLING_MODES = ("mean", "cls", "max")
 

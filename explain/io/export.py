@@ -23,8 +23,8 @@ import time
 
 from model.errors import InputError
 
-from .explanation import Explanation
-from .units import thaw
+from ..explanation import Explanation
+from ..text.units import thaw
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_IN_ROWS = 200  # characters of the text every CSV row repeats; a longer text goes to a side file

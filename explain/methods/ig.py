@@ -34,7 +34,7 @@ import torch
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import Computed, Method, MethodResult, Param, Steps
+from ..base import Computed, Method, MethodResult, Param, Steps
 
 AUTO_START, AUTO_CAP, AUTO_GAP = 50, 800, 0.01
 

@@ -18,8 +18,8 @@ import numpy as np
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from . import features as granularity_
-from .base import Method, MethodResult, Param, Steps
+from ..base import Method, MethodResult, Param, Steps
+from ..text import features as granularity_
 
 NUM_SAMPLES_DEFAULT = 1000
 NUM_SAMPLES_LIMIT = 20_000

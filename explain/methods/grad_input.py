@@ -18,7 +18,7 @@ import numpy as np
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import Computed, Method, MethodResult, Steps
+from ..base import Computed, Method, MethodResult, Steps
 
 
 class GradientInputMethod(Method):

@@ -2,7 +2,7 @@
 
 A word is a run of word characters (``\\w+``, as LIME splits text, with combining marks) or a run
 of other non-space characters (punctuation, symbols, emoji); in scripts written without spaces
-(Chinese, Japanese, Thai, ...) a run is split into dictionary words (``explain.segment``). Tokens
+(Chinese, Japanese, Thai, ...) a run is split into dictionary words (``explain.text.segment``). Tokens
 join the word their span overlaps; words that one token straddles are merged, so every word's span slices the original text and
 covers whole tokens (less the whitespace some tokenizers count into a token's span). Characters
 the tokenizer dropped (controls, zero-width) belong to no word.

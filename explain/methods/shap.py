@@ -14,7 +14,7 @@ re-tokenising and small batches cost ~1.5-3x the model's own forward time (``pyt
 ``granularity``: token (shap's tree over tokens, on a text the model reads at once), word,
 sentence or paragraph; "auto" is token for such a text and sentence for a longer one. Beyond
 token level on one window the tree has hard paragraph and sentence boundaries
-(``explain.trees.document_tree``): a sentence is a group before its words are. A feature's value
+(``explain.text.trees.document_tree``): a sentence is a group before its words are. A feature's value
 is shared evenly by its words, then by their tokens, so token, word and sentence values all add up to
 the same total.
 """
@@ -28,9 +28,9 @@ import numpy as np
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from . import features as granularity_
-from .base import Method, MethodResult, Param, Steps
-from .trees import Tree, document_tree, shap_token_tree
+from ..base import Method, MethodResult, Param, Steps
+from ..text import features as granularity_
+from ..text.trees import Tree, document_tree, shap_token_tree
 
 MAX_EVALS_DEFAULT = 500
 MAX_EVALS_LIMIT = 20_000
@@ -176,7 +176,7 @@ class ShapMethod(Method):
 
 
 def feature_tree(model, tokenized: Tokenized, granularity: str) -> Tree:
-    """SHAP's partition tree at this granularity ("auto" resolved as ``explain.features`` says)."""
+    """SHAP's partition tree at this granularity ("auto" resolved as ``explain.text.features`` says)."""
     granularity = granularity_.resolve(granularity, model, tokenized, "token")
     if granularity == "token" and granularity_.fits(model, tokenized):
         return shap_token_tree(tokenized, model.tokenizer.sep_token)
@@ -209,7 +209,7 @@ def feature_masker(model, tokenized: Tokenized, tree: Tree):
 
 def spread(values: np.ndarray, tree: Tree, tokenized: Tokenized) -> np.ndarray:
     """Feature values (n_features, k) -> token values (n_tokens, k): each feature's value shared
-    evenly by its words, then by each word's tokens (``explain.features.shares``), so its sum over
+    evenly by its words, then by each word's tokens (``explain.text.features.shares``), so its sum over
     the feature's tokens is unchanged."""
     out = np.zeros((len(tokenized), values.shape[1]))
     for feature, positions in enumerate(tree.features):

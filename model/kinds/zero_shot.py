@@ -23,10 +23,10 @@ import threading
 import numpy as np
 import torch
 
-from .base import TextModel, as_float64, as_id_lists
-from .errors import InputError
-from .validation import check_labels, check_template
-from .windows import Reading, input_key, window_starts
+from ..base import TextModel, as_float64, as_id_lists
+from ..errors import InputError
+from ..validation import check_labels, check_template
+from ..windows import Reading, input_key, window_starts
 
 SIMILARITY_TEMPLATE = "This text is about {}."
 SIMILARITY_TEMPERATURE = 0.05  # softmax across labels

@@ -1,4 +1,4 @@
-"""Attention weights as explanations: raw attention and attention rollout.
+"""Attention weights as explanations: raw attention (``rollout`` builds on this file).
 
 Both come from one eager forward pass that returns every layer and head (kept in the
 Explanation for heatmaps). A token's score is the attention it receives from the positions the
@@ -28,8 +28,8 @@ from model.errors import InputError
 from model.tasks import Target
 from model.tokens import Tokenized
 
-from .base import Method, MethodResult
-from .explanation import received
+from ..base import Method, MethodResult
+from ..explanation import received
 
 
 def rollout(attention: np.ndarray) -> np.ndarray:
@@ -74,7 +74,7 @@ def _on_text(matrices: np.ndarray, positions: list[int | None]) -> np.ndarray:
     return out
 
 
-class _AttentionBase(Method):
+class AttentionBase(Method):
     KIND = "attention"
     NEEDS_TARGET = False
     use_rollout = False
@@ -194,19 +194,10 @@ def _window_positions(n: int, a: int, b: int, text_prefix: int, text_suffix: int
     return positions
 
 
-class AttentionMethod(_AttentionBase):
+class AttentionMethod(AttentionBase):
     NAME = "attention"
     LABEL = "Attention"
     DESCRIPTION = ("Attention: how strongly the model's last layer looks at each token (heads averaged). "
                    "A view of what the model reads, not a measure of cause.")
     COLOUR = "#2ec4b6"
     COMPARE_DEFAULT = False  # rollout stands for the attention family in Compare
-
-
-class RolloutMethod(_AttentionBase):
-    NAME = "rollout"
-    LABEL = "Rollout"
-    use_rollout = True
-    DESCRIPTION = ("Attention rollout: attention traced back through every layer (with the residual "
-                   "connection), showing which input tokens each position draws on overall.")
-    COLOUR = "#4d908e"  # (not the diverging blue: rollout is not a signed value)

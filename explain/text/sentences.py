@@ -3,7 +3,7 @@
 Paragraphs are separated by blank lines (in a text without any, by line breaks). Sentences are
 found inside each paragraph by ``sentencex`` (Wikimedia's rule-based segmenter: abbreviations such
 as "Mr." or "e.g.", decimals and ellipses do not end a sentence), so no sentence crosses a
-paragraph. A sentence is made of whole words (``explain.words``): a word belongs to the sentence
+paragraph. A sentence is made of whole words (``explain.text.words``): a word belongs to the sentence
 its first character is in, so every token of a word is in exactly one sentence and sentence
 values are sums of word values, just as word values are sums of token values.
 """

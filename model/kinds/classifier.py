@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import TextModel, as_float64, as_id_lists
+from ..base import TextModel, as_float64, as_id_lists
+from ..errors import InputError
+from ..windows import Reading
 from .embedding import SentenceEncoder, reject_extras
-from .errors import InputError
-from .windows import Reading
 
 
 class IntentNetwork(torch.nn.Module):

@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Mapping
 
-from .explanation import Explanation
+from ..explanation import Explanation
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC',sans-serif;margin:24px auto;
@@ -91,8 +91,8 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
     the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate."""
     from plotly.offline import get_plotlyjs
 
-    from .charts.explanation import attribution_bars, notes, text_heatmap
-    from .charts.style import method_label
+    from ..charts.explanation import attribution_bars, notes, text_heatmap
+    from ..charts.style import method_label
 
     many = dict(explanations) if isinstance(explanations, Mapping) else {"": explanations}
     if not many:
@@ -119,7 +119,7 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
         if isinstance(scorecard, tuple) and len(scorecard) == 2 and isinstance(scorecard[0], list):
             headers, rows = scorecard
         else:
-            from .charts.scorecard import scorecard_table
+            from ..charts.scorecard import scorecard_table
 
             headers, rows = scorecard_table(scorecard)
         parts.append("<h2>Scorecard: the methods compared</h2>" + _grid(headers, rows))

@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import as_id_lists
-from .errors import InputError
+from ..base import as_id_lists
+from ..errors import InputError
+from ..validation import check_labels, check_template
+from ..windows import Reading
 from .generation import CausalLM
-from .validation import check_labels, check_template
-from .windows import Reading
 
 PROMPT_TEMPLATE = "This text is about {}."
 

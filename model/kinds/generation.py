@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import TextModel, as_id_lists
-from .device import run_in_batches
-from .errors import InputError, ModelUnavailable
-from .tokens import Tokenized
-from .validation import check_text, check_whole
+from ..base import TextModel, as_id_lists
+from ..device import run_in_batches
+from ..errors import InputError, ModelUnavailable
+from ..tokens import Tokenized
+from ..validation import check_text, check_whole
 
 MAX_NEW_TOKENS = 256
 

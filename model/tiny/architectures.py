@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from tests.tiny_models import VOCAB, WORDS, _byte_level_vocab
+from .vocab import VOCAB, WORDS, byte_level_vocab
 
 ARCHITECTURES = ("bert", "roberta", "distilbert", "electra", "albert", "xlm-roberta", "deberta-v2", "mpnet", "bart",
                  "modernbert")
@@ -62,13 +62,13 @@ def _byte_level_merges(vocab: dict[str, int]) -> list[tuple[str, str]]:
 def _byte_level(folder: Path, kind: str):
     from transformers import BartTokenizer, RobertaTokenizer
 
-    vocab = _byte_level_vocab()
+    vocab = byte_level_vocab()
     if kind == "modernbert":  # ModernBERT: byte-level BPE with [CLS] ... [SEP], as its released tokenizer
         from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
         from transformers import PreTrainedTokenizerFast
 
         vocab = {token: index for index, token in enumerate(
-            ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]", *[t for t in _byte_level_vocab() if not t.startswith("<")]])}
+            ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]", *[t for t in byte_level_vocab() if not t.startswith("<")]])}
         merges = _byte_level_merges(vocab)
         backend = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="[UNK]"))
         backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)

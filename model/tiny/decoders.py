@@ -1,6 +1,6 @@
 """Tiny random decoders (GPT-2, Llama with grouped-query attention, Qwen2), written by
 ``save_pretrained(safe_serialization=True)`` with a byte-level BPE tokenizer trained here on a small corpus:
-no decoder weights ship offline, so the tests build their own. Each builds in well under a second.
+no decoder weights ship offline, so the tests, benches and README build their own. Each builds in well under a second.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from tests.tiny_models import WORDS
+from .vocab import WORDS
 
 DECODERS = ("gpt2", "llama", "qwen2")  # (checked method by method against transformers and captum)
 # Every decoder architecture the studio loads: each is checked to load, generate and score like transformers.

@@ -26,7 +26,7 @@ from model.loading.hub_models import HubModels  # noqa: E402
 from model.loading.operator import register_folders  # noqa: E402
 from ui import attention, classify, dataset, embeddings, generate, inside, task_tab, train, zero_shot  # noqa: E402
 from ui.locale import I18N, localize  # noqa: E402
-from ui.models import ModelLists, allow_any_hub_model  # noqa: E402
+from ui.models import ModelLists, allow_any_hub_model, offline_models  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
 from ui.progress import no_average_eta  # noqa: E402
 from ui.space import quiet_closed_event_loops  # noqa: E402
@@ -57,15 +57,6 @@ continuation. Beyond one sentence: **Dataset** explains a whole file and shows w
 **Inside the Transformer** recomputes self-attention step by step on the real model, and **Train a classifier**
 makes a model of your own labels to explain like the others.
 """
-
-
-def offline_models() -> str:
-    """What is offered without the Hub, in words: "bundled models", "bundled and local models", ..."""
-    from model import list_models
-
-    kinds = {"bundled": "bundled", "local": "local", "plugin": "plugin"}
-    present = [word for origin, word in kinds.items() if any(s.origin == origin for s in list_models())]
-    return (" and ".join([", ".join(present[:-1]), present[-1]]) if len(present) > 1 else present[0]) + " models"
 
 
 def tabs() -> list:

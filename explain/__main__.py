@@ -18,18 +18,28 @@ import sys
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+def metric_list(text: str) -> list[str]:
+    """``--evaluate a,b``: the metrics named (checked where they are used)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
 def option_params() -> dict:
-    """Every registered task's options by name (``Task.OPTIONS``): the CLI's option flags."""
+    """Every registered task's options by name (``Task.OPTIONS``): the CLI's option flags. A choice that tasks
+    declare with values of their own (``--output``) offers every task's values; the model's task checks its own."""
+    import dataclasses
+
     from model.tasks import TASKS
 
     out = {}
     for task in TASKS.values():
         for p in task.OPTIONS:
-            out.setdefault(p.name, p)
+            first = out.setdefault(p.name, p)
+            if p.kind == "choice" and first is not p:
+                out[p.name] = dataclasses.replace(first, choices=tuple(dict.fromkeys((*first.choices, *p.choices))))
     return out
 
 
@@ -70,8 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-attention", action="store_true", help="leave the raw attention tensor out of the JSON")
     parser.add_argument("--no-window-reuse", action="store_true", help="run every window of every evaluation of a "
                                                                        "long text (the same numbers, more forwards)")
-    parser.add_argument("--evaluate", action="store_true", help="add the scorecard (every registered metric beside "
-                                                                 "its random control) to meta.scores")
+    parser.add_argument("--evaluate", nargs="?", const=True, default=False, type=metric_list, metavar="METRICS",
+                        help="add the scorecard to meta.scores: every registered metric beside its random control, "
+                             "or those named (comma-separated); dataset mode: the headline pair, or those named")
     parser.add_argument("--html", default=None, metavar="PATH", help="also write a self-contained HTML report here: the "
                         "text heatmap, the charts (interactive, plotly.js inlined: it opens offline), the scorecard "
                         "(with --evaluate), the notes, the parameters and the JSON")
@@ -129,7 +140,8 @@ def check_flags(args: argparse.Namespace, task, method, also=()) -> None:
     from model.errors import InputError
     from model.validation import check_text
 
-    from .registry import METHODS, all_params
+    from .registry import all_params
+    from .request import declared_by, read_arguments
 
     if args.text is not None:
         check_text(args.text)
@@ -137,19 +149,19 @@ def check_flags(args: argparse.Namespace, task, method, also=()) -> None:
     for name, value in given.items():
         if value is not None and name not in task.TAKES:
             raise InputError(f"{ARGUMENT_FLAGS[name]} is not used by a {task.NAME} model.")
-    own_options = {p.name for p in task.OPTIONS}
-    for name in option_params():
-        if getattr(args, name, None) is not None and name not in own_options:
+    flags = {name: getattr(args, name, None) for name in (*option_params(), *all_params())}
+    arguments = read_arguments(flags, task, (method, *also))
+    for name in arguments.others:  # a task's option first, then a method's parameter, in the flags' words
+        if name in option_params():
             raise InputError(f"{flag(name)} is not used by a {task.NAME} model.")
-    own = {p.name for m in (method, *also) for p in m.PARAMS}
-    for name in all_params():
-        if getattr(args, name, None) is not None and name not in own:
-            owner = next(m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS))
-            takes = ", ".join(flag(n) for n in own) or "no parameters"
-            which = " or ".join(m.NAME for m in (method, *also))
-            raise InputError(f"{flag(name)} is a parameter of {owner}, not of {which} (they take {takes})."
-                             if also else f"{flag(name)} is a parameter of {owner}, not of {method.NAME} (it takes "
-                             f"{takes}).")
+    for name in arguments.others:
+        owner = declared_by(name)[1]
+        takes = ", ".join(flag(n) for n in arguments.declared if n not in {p.name for p in task.OPTIONS}) \
+            or "no parameters"
+        which = " or ".join(m.NAME for m in (method, *also))
+        raise InputError(f"{flag(name)} is a parameter of {owner}, not of {which} (they take {takes})."
+                         if also else f"{flag(name)} is a parameter of {owner}, not of {method.NAME} (it takes "
+                         f"{takes}).")
     if method.NEEDS_TARGET:
         for name in task.REQUIRES:
             if given[name] is None:

@@ -23,6 +23,7 @@ from model.tasks import Target, TargetSpec, get_task
 from model.tokens import Tokenized
 from model.validation import check_seconds, check_text, check_whole
 
+from . import completeness
 from .base import MethodResult
 from .cache import DEFAULT_CACHE, ExplanationCache, freeze_key
 from .explanation import Explanation
@@ -330,6 +331,10 @@ def _package(checked: Checked, spec: TargetSpec | None, tokenized: Tokenized, ta
         **({"removal": model.removal} if getattr(model, "removal", None) and cls.KIND != "attention" else {}),
         "versions": _versions(), **result.meta, "cached": False,
     }
+    if cls.ADDITIVE and target is not None and len(names):  # the claim measured, for every additive method
+        meta["completeness_gap"] = completeness.gaps(attributions, result.base_values, target.output)
+        if not all(completeness.holds(meta, j) for j in range(len(names))) and not meta.get("note"):
+            meta["note"] = completeness.missed(cls.LABEL or cls.NAME, meta["completeness_gap"])
     return Explanation(
         task=model.task, model=model.info.name, method=cls.NAME, text=tokenized.text,
         tokens=[{"text": tok, "start": s, "end": e, "special": sp}

@@ -82,11 +82,5 @@ def resolve_params(cls: type[Method], given: dict) -> dict:
     return {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
 
 
-def own_params(cls: type[Method], values: dict) -> dict:
-    """Of a set of values for many methods' parameters (the CLI's flags, the app's controls), the
-    ones this method declares: each method is handed only its own."""
-    return {p.name: values[p.name] for p in cls.PARAMS if values.get(p.name) is not None}
-
-
 for _cls in BUILT_IN:
     METHODS.register(_cls, built_in=True)

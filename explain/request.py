@@ -119,29 +119,82 @@ class Checked:
         return dict(self.request.options) if self.targeted else reading(self.request.options)
 
 
+@dataclass(frozen=True)
+class Arguments:
+    """Keyword arguments (or a front end's control values) told apart by their declarations: ``params``, those
+    of the methods or generator asked about; ``options``, the task's; ``others``, the rest. ``declared``: the
+    ``Param`` of every name in ``params`` and ``options`` (a front end reads its strings with ``parsed``)."""
+
+    params: dict
+    options: dict
+    others: dict
+    declared: dict
+
+    def parsed(self) -> tuple[dict, dict]:
+        """``params`` and ``options`` read as their kinds (the app's control values are strings and numbers)."""
+        return ({k: self.declared[k].parse(v) for k, v in self.params.items()},
+                {k: self.declared[k].parse(v) for k, v in self.options.items()})
+
+
+def read_arguments(given: Mapping, task: Task, takes=(), *, keep_none: bool = False) -> Arguments:
+    """The one place keyword arguments are split, for ``explain``, ``explain_many``, dataset mode,
+    counterfactuals, the CLI and the app: into the parameters of ``takes`` (method or generator classes), the
+    options of ``task`` and everything else. None means "the default": a None value is left out (with
+    ``keep_none``, only a task option's: a parameter's None is then checked like any value)."""
+    declared = {p.name: p for piece in takes for p in piece.PARAMS}
+    options = {p.name: p for p in task.OPTIONS}
+    every_option = {p.name for t in TASKS.values() for p in t.OPTIONS}
+    given = {k: v for k, v in given.items() if v is not None or (keep_none and k not in every_option)}
+    return Arguments(params={k: v for k, v in given.items() if k in declared},
+                     options={k: v for k, v in given.items() if k in options and k not in declared},
+                     others={k: v for k, v in given.items() if k not in declared and k not in options},
+                     declared={**options, **declared})
+
+
+class _NoTask(Task):
+    """No task's options (a front end asking only for a method's parameters)."""
+
+    NAME = "none"
+
+
+NO_TASK = _NoTask()
+
+
+def declared_by(name: str, also=()) -> tuple[str, str] | None:
+    """Who declares ``name``, if anyone: ("method", its NAME) or ("task", its NAME); ``also``: more
+    (kind, registry) pairs whose entries declare ``PARAMS``, asked first (counterfactuals: its generators)."""
+    for kind, registry, field_ in (*((kind, registry, "PARAMS") for kind, registry in also),
+                                   ("method", METHODS, "PARAMS"), ("task", TASKS, "OPTIONS")):
+        owner = next((entry.NAME for entry in registry.values() if any(p.name == name for p in getattr(entry, field_))),
+                     None)
+        if owner is not None:
+            return kind, owner
+    return None
+
+
+def own_params(cls: type[Method], values: Mapping) -> dict:
+    """Of a set of values for many methods' parameters (the CLI's flags, the app's controls), the ones this
+    method declares (given ones only): each method is handed only its own."""
+    return read_arguments(values, NO_TASK, (cls,)).params
+
+
 def split_arguments(method: type[Method], task: Task, given: dict) -> tuple[dict, dict]:
     """``explain``'s keyword arguments -> (the method's parameters, the task's options), each checked,
     defaults filled in. A name of neither is one sentence saying whose it is, if anyone's."""
-    own = {p.name for p in method.PARAMS}
-    options = {p.name for p in task.OPTIONS}
-    every_option = {p.name for t in TASKS.values() for p in t.OPTIONS}
-    given = {k: v for k, v in given.items() if not (v is None and k in every_option)}  # None: the default
-    for name in given:
-        if name not in own and name not in options:
-            raise InputError(_not_ours(name, method, task, options))
-    params = resolve_params(method, {k: v for k, v in given.items() if k in own})
-    return params, task.options({k: v for k, v in given.items() if k in options})
+    arguments = read_arguments(given, task, (method,), keep_none=True)
+    for name in arguments.others:
+        raise InputError(_not_ours(name, method, task, set(arguments.declared) - {p.name for p in method.PARAMS}))
+    return resolve_params(method, arguments.params), task.options(arguments.options)
 
 
 def _not_ours(name: str, method: type[Method], task: Task, options: set[str]) -> str:
     """The sentence for a keyword that is neither the method's parameter nor the task's option."""
     takes = ", ".join(f"{p.name} ({p.describe()})" for p in method.PARAMS) or "no parameters"
-    owner = next((m.NAME for m in METHODS.values() if any(p.name == name for p in m.PARAMS)), None)
-    if owner is not None:
-        return f"{name!r} is a parameter of {owner}, not of {method.NAME}; {method.NAME} takes {takes}."
-    other = next((t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)), None)
-    if other is not None:
-        return (f"{name!r} is an option of {other} models; this is a {task.NAME} model (it takes "
+    owner = declared_by(name)
+    if owner is not None and owner[0] == "method":
+        return f"{name!r} is a parameter of {owner[1]}, not of {method.NAME}; {method.NAME} takes {takes}."
+    if owner is not None and owner[0] == "task":
+        return (f"{name!r} is an option of {owner[1]} models; this is a {task.NAME} model (it takes "
                 f"{', '.join(options) or 'no options'}).")
     also = f"; a {task.NAME} model also takes the option{'s' if len(options) > 1 else ''} " \
         f"{', '.join(sorted(options))}" if options else ""

@@ -26,6 +26,7 @@ from model.tasks.base import Words
 class Polarity(Task):
     NAME = "polarity"
     OUTPUT = "margin"
+    PROBABILITIES = False  # (a margin from -1 to 1: the page shows it as a number with the answer)
     DESCRIPTION = "p(POSITIVE) - p(NEGATIVE) of a sentiment classifier, less polarity_margin."
     SERVES = ("classification",)
     TAKES = ("target",)

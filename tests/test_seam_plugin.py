@@ -173,12 +173,33 @@ def test_the_app_gives_the_task_a_tab_and_lists_its_model_everywhere(plugin):
     assert sum("toy-polarity" in names for names in lists) == 4  # its own tab, Attention, Dataset, Inside
     radios = [[choice[1] for choice in c["props"]["choices"]] for c in config["components"] if c["type"] == "radio"]
     assert any("word_drop" in names for names in radios) and any("drop_tail" in names for names in radios)
-    assert api_name(plugin[0].Polarity()) in [d.get("api_name") for d in config["dependencies"]]
-    from model import TASKS
+    endpoints = [d.get("api_name") for d in config["dependencies"]]
+    task = plugin[0].Polarity()
+    for section in ("explain", "compare", "counterfactuals", "what_if"):  # every section a task page has
+        assert api_name(task, section) in endpoints, section
+    labels = {c["props"].get("label") for c in config["components"]}
+    assert {"Methods to compare", "Scorecard (↑ higher is better, ↓ lower is better)", "Edited text",
+            "Counterfactuals (fewest edits first)"} <= labels
+    assert sum(c["props"].get("label") == "📄 Download report (HTML)" for c in config["components"]
+               if c["type"] == "downloadbutton") >= 6  # (its page's two among the others)
+    from model import TASKS, load_model
 
-    label, bars, heat, notes, files, summary = explainer(TASKS["polarity"])(
-        TEXT, "toy-polarity", "word_drop", 0, progress=lambda *a, **k: None, polarity_margin=MARGIN)
-    assert list(label) == ["polarity"] and bars.data and "Faithfulness" in notes and files
+    quiet = lambda *a, **k: None  # noqa: E731
+    shown, bars, heat, notes, files, summary, explained = explainer(TASKS["polarity"])(
+        TEXT, "toy-polarity", "word_drop", 0, progress=quiet, polarity_margin=MARGIN)
+    value = margin(load_model(plugin[1]), [TEXT])[0]  # a score, shown as a number with the task's answer
+    assert shown == f"**{'positive' if value >= 0 else 'negative'}** · margin: polarity {value:+.4g}"
+    assert bars.data and "Faithfulness" in notes and files and explained["task"] == "polarity"
+    from ui.compare import comparer
+    from ui.task_tab import searcher
+
+    compared = comparer("polarity")(TEXT, "toy-polarity", None, 0, ["word_drop", "occlusion"], progress=quiet,
+                                    polarity_margin=MARGIN)
+    assert [row[0] for row in compared[1]["data"]] == ["word_drop", "Occlusion", "random ranking"] and len(compared[5]) == 2
+    table, said, found_files, pick, found = searcher(TASKS["polarity"])(
+        TEXT, "toy-polarity", "drop_tail", 3, progress=quiet, keep_first=1,
+        polarity_margin=float(margin(load_model(plugin[1]), [TEXT], 0.0)[0]) - 1e-4)
+    assert found and all(row[3] == "negative" for row in table["data"])
     assert gpu.duration("classify", {"method": "word_drop", "drop_budget": 4000}) == 29  # the plugin's own budget
 
 

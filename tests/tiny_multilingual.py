@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from model.tiny.architectures import build, sentence_transformers_folder
-from tests.tiny_models import WORDS
+from model.tiny.vocab import WORDS
 
 RANGES = ((0x3040, 0x30FF), (0x0E00, 0x0E7F), (0x0E80, 0x0EFF), (0x1780, 0x17FF), (0x1000, 0x109F),
           (0x0600, 0x06FF), (0x0590, 0x05FF), (0x3000, 0x303F), (0xFF01, 0xFF5E))

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explain import METHODS, Explanation, compare, get_method
+from explain import Explanation, get_method
 from explain.charts import explanation as charts
-from explain.charts import scorecard as scorecard_charts
-from explain.charts.style import method_label
-from explain.io.export import write_files, write_scorecard_files
-from explain.metrics import METRICS
-from model.errors import InputError
-from model.tasks import Classification
+from explain.io.export import write_files
+from model.tasks import Classification, get_task
 from model.windows import READING_NAMES
 
-from . import document, explaining, gpu, influence, reason, report, whatif
+from . import compare, document, explaining, gpu, influence, reason, report, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
-from .safe import markdown
 from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
 from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
 
 TASK = Classification.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
 TOP_WORDS = 40
+compare_methods = compare.comparer(TASK)  # the scorecard section's handler (api_name "compare_methods")
 
 
 @handler
@@ -54,52 +50,6 @@ def redraw_bars(explained: dict | None, sort: bool):
     if not explained:
         return None
     return charts.attribution_bars(Explanation.from_dict(explained), sort=bool(sort), top=TOP_WORDS)
-
-
-def default_compare() -> list[str]:
-    return [name for name, cls in METHODS.items() if cls.COMPARE_DEFAULT]
-
-
-@handler
-
-
-@gpu.work
-def compare_methods(text: str, model_name: str, target: str | None, seed: int, methods: list[str] | None = None,
-                    sort: bool = True, progress=gr.Progress(), contrast: str | None = None,
-                    reason_typed: str | None = None, reason_marked: list[str] | None = None, **values):
-    """The scorecard: several methods on the same input, words aligned (each method reads its own
-    parameters), every metric beside a random ranking, how far the methods agree, and with a
-    reason, each method's plausibility beside its faithfulness."""
-    model = resolve(model_name, TASK, progress)
-    chosen = [get_method(m).NAME for m in (default_compare() if methods is None else methods)]
-    if not chosen:
-        raise InputError("Tick at least one method to compare.")
-    rationale = reason.spans(text or "", reason_typed, reason_marked)
-    results = [explaining.run(model, text, m, progress, seed, values, target=target or None,
-                              contrast=contrast or None) for m in chosen]
-    cards = []
-    for e in results:  # each method's normalised scores search among the others' rankings too
-        others = [o.word_attributions[:, 0] for o in results if o is not e and o.targets]
-        cards.append(explaining.scored(model, e, progress, metrics=None, references=others)[1])
-    headers, rows = scorecard_charts.scorecard_table(cards)
-    plausible = reason.compared(results, rationale) if rationale else None
-    if plausible:
-        extra, cells = reason.table_columns(*plausible)
-        at = 3  # beside the headline faithfulness (method, comprehensiveness, sufficiency)
-        headers = headers[:at] + extra + headers[at:]
-        rows = [row[:at] + more + row[at:] for row, more in zip(rows, cells)]
-    agreement = compare(results) if len(results) > 1 else None
-    return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
-            scorecard_charts.aopc_curves(cards), scorecard_charts.agreement_heatmap(agreement) if agreement else None,
-            write_scorecard_files(cards, agreement, text, plausible=plausible), [e.to_dict() for e in results])
-
-
-@handler
-def redraw_comparison(compared: list[dict] | None, sort: bool):
-    """The methods compared, in the other order: nothing is recomputed."""
-    if not compared:
-        return None
-    return charts.comparison([Explanation.from_dict(e) for e in compared], top=TOP_WORDS, sort=bool(sort))
 
 
 @handler
@@ -140,18 +90,6 @@ def what_if(text: str, edited: str, model_name: str, method: str, seed: int, pro
                                contrast=contrast)
 
 
-def scorecard_help() -> str:
-    """What each registered metric means (built when the page is: plugin metrics included)."""
-    lines = [f"**{name.replace('_', ' ')}** {'↓' if metric.LOWER_IS_BETTER else '↑'} {markdown(metric.definition())}"
-             for name, metric in METRICS.items()]
-    return ("Every score is shown beside the same score for a random ranking of the words. Normalised AOPC "
-            "is 0 for a random ranking and 1 for the best ranking found: exact on texts of up to about 9 words; "
-            "longer, the best of the compared methods' rankings, occlusion's and a greedy search (a reference, not "
-            "a bound; the downloaded CSV says which was used). With *your reason* given, **token F1**, **IOU-F1** and "
-            "**AUPRC** ↑ (ERASER's plausibility: do the method's top words match the words you marked?) stand beside "
-            "the faithfulness.\n\n" + "\n".join(f"- {line}" for line in lines))
-
-
 def render(page: Page) -> None:
     with gr.Row():
         text_box = gr.Textbox(label="Text", lines=3, value=EXAMPLES["classify"][0][0], max_length=100_000)
@@ -163,8 +101,8 @@ def render(page: Page) -> None:
                                    info="empty: why this class; a class: why this one rather than it, explained as "
                                         "log p(class) − log p(other)")
     method, params, seed = method_row()
-    options = {p.name: control(p) for p in Classification.OPTIONS if p.name not in READING_NAMES}
-    options.update(reading_controls([p for p in Classification.OPTIONS if p.name in READING_NAMES]))
+    options = {p.name: control(p) for p in get_task(TASK).OPTIONS if p.name not in READING_NAMES}
+    options.update(reading_controls([p for p in get_task(TASK).OPTIONS if p.name in READING_NAMES]))
     sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
     why = reason.render()
     run = gr.Button("Explain", variant="primary")
@@ -180,36 +118,18 @@ def render(page: Page) -> None:
     edit = whatif.render()
     influence.render(page, text=text_box, model=model, api=False)  # (for a model trained here)
     shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
-    with gr.Accordion("Compare methods on this text: the scorecard", open=False):
-        which = gr.CheckboxGroup([(method_label(m), m) for m in METHODS], value=default_compare(),
-                                 label="Methods to compare")
-        compare_button = gr.Button("Compare methods")
-        compared = gr.Plot(label="Methods compared")
-        gr.Markdown(scorecard_help())
-        table = gr.Dataframe(headers=["method", "comprehensiveness ↑", "sufficiency ↓"],
-                             label="Scorecard (↑ higher is better, ↓ lower is better)", interactive=False,
-                             wrap=False)
-        curves = gr.Plot(label="Faithfulness per bin")
-        agreement = gr.Plot(label="Agreement between the methods")
-        card_files = downloads("Download the scorecard: JSON, CSV")
-        compare_report = report.render()
-        compared_shown = gr.State(None)  # the explanations compared, for redrawing in the other order
+    scorecard = compare.render()
     inputs_kwargs = {**params, **options}
     explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}
     outputs = [label, bars, heat, notes, files, shown]
-    compare_outputs = [compared, table, curves, agreement, card_files, compared_shown]
     run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=explain_kwargs,
               api_name="classify").success(document.follow, shown, [bars, heat, *doc.outputs], api_name=False,
                                            queue=False)
-    compare_button.click(compare_methods, [text_box, model, target, seed, which, sort], compare_outputs,
-                         inputs_kwargs=explain_kwargs, api_name="compare_methods")
+    compare.wire(scorecard, compare_methods, [text_box, model, target, seed], explain_kwargs, sort,
+                 [text_box, model, target, seed, why.typed, why.marked, *inputs_kwargs.values()], "compare_methods")
     sort.change(redraw_bars, [shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
     shown.change(report.of_explanation, shown, report_button, api_name=False, show_progress="hidden")
-    compared_shown.change(report.of_comparison, [compared_shown, table], compare_report, api_name=False,
-                          show_progress="hidden")
     document.wire(doc, shown)
-    sort.change(redraw_comparison, [compared_shown, sort], compared, api_name=False, queue=False,
-                show_progress="hidden")
     model.change(class_labels, model, [target, contrast], api_name="class_labels")
     text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
     page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
@@ -226,5 +146,4 @@ def render(page: Page) -> None:
     clear_on_change([text_box, model, method, target, contrast, seed, why.typed, why.marked,
                      *inputs_kwargs.values()], outputs)
     document.hide_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], doc)
-    clear_on_change([text_box, model, target, seed, which, why.typed, why.marked, *inputs_kwargs.values()],
-                    compare_outputs)
+

@@ -9,8 +9,7 @@ from explain import evaluate, get_method
 from explain.api import explain_request
 from explain.charts.style import method_label
 from explain.metrics import HEADLINE
-from explain.registry import own_params
-from explain.request import ExplainRequest
+from explain.request import NO_TASK, ExplainRequest, read_arguments
 from model.errors import STUDIO_ERRORS, BudgetExceeded
 from model.tasks import get_task
 from model.validation import check_text
@@ -22,15 +21,13 @@ SECONDS_PER_EXPLANATION = 60.0  # each explanation stops with a clear message pa
 
 
 def task_options(model, values: dict) -> dict:
-    """Of the tab's control values, the model's task options (given ones only)."""
-    return {p.name: p.parse(values[p.name]) for p in get_task(model.task).OPTIONS if values.get(p.name) is not None}
+    """Of the tab's control values, the model's task options (given ones only), read as their kinds."""
+    return read_arguments(values, get_task(model.task)).parsed()[1]
 
 
 def method_values(method: str, values: dict) -> dict:
-    """Of the tab's control values, the method's own parameters, read as their kinds."""
-    cls = get_method(method)
-    declared = {p.name: p for p in cls.PARAMS}
-    return {name: declared[name].parse(value) for name, value in own_params(cls, values).items()}
+    """Of the tab's control values, the method's own parameters (given ones only), read as their kinds."""
+    return read_arguments(values, NO_TASK, (get_method(method),)).parsed()[0]
 
 
 def windows_read(model, text: str, options: dict, labels=None) -> int:

@@ -13,6 +13,7 @@ from explain.charts.generation import continuation_chart, continuation_compared,
 from explain.io.export import write_files
 from explain.metrics import HEADLINE
 from model.errors import InputError
+from model.tasks import get_task
 from model.tasks.generation import Generation, continuation_of, token_names
 
 from . import explaining, gpu, report
@@ -22,7 +23,7 @@ from .page import Page
 from .progress import reporter
 from .safe import markdown
 from .text import bullets, explanation_notes, faithfulness
-from .widgets import Slider, clear_on_change, downloads, method_row
+from .widgets import Slider, clear_on_change, control, downloads, method_row
 
 TASK = Generation.NAME
 SERVES = (TASK,)
@@ -139,6 +140,7 @@ def render(page: Page) -> None:
     method, params, seed = method_row()
     contrast = gr.Textbox(label="Rather than", max_length=200, info="another token at the same position (one token, "
                           "e.g. ' London' with its leading space); empty: none")
+    output = control(next(p for p in get_task(TASK).OPTIONS if p.name == "output"))
     run = gr.Button("Explain this token", variant="primary")
     bars = gr.Plot(label="Prompt words")
     heat = gr.Plot(label="Prompt heatmap")
@@ -163,7 +165,7 @@ def render(page: Page) -> None:
     shown = [bars, heat, notes, files]
     write.click(generate, [prompt, model, max_new, typed, chat], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
-              [*shown, strip, explained], inputs_kwargs=params, api_name="explain_generation")
+              [*shown, strip, explained], inputs_kwargs={**params, "output": output}, api_name="explain_generation")
     explained.change(report.of_explanation, explained, report_button, api_name=False, show_progress="hidden")
     score_all.click(score_every_token, [prompt, model, generated, method, seed], [by_token, by_token_table],
                     inputs_kwargs=params, api_name="score_every_token")
@@ -173,4 +175,4 @@ def render(page: Page) -> None:
     clear_on_change([prompt, model, max_new, typed, chat], [strip, said, generated, *shown, compared, compared_note,
                                                             by_token, by_token_table])
     clear_on_change([edited], [compared, compared_note])
-    clear_on_change([token, method, seed, contrast, *params.values()], shown)
+    clear_on_change([token, method, seed, contrast, output, *params.values()], shown)

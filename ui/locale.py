@@ -41,8 +41,13 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      r"\(lower is better\)\.$",
      "忠实度（ERASER，删除或只保留得分最高的 1–50% 的词）：全面性 (comprehensiveness) {c}，随机排序为 {cr}（越高越好）；"
      "充分性 (sufficiency) {s}，随机排序为 {sr}（越低越好）。"),
+    (r"^(?P<m>SHAP[^:]*): base \(every token hidden\) (?P<b>\S+); the contributions add up to (?P<s>\S+) "
+     r"\(completeness gap (?P<g>\S+)\)\.$", "{m}：基线（遮盖全部词元）{b}；各贡献之和为 {s}（完备性差距 {g}）。"),
     (r"^(?P<m>SHAP[^:]*): base \(every token hidden\) (?P<b>\S+); the contributions add up to (?P<s>\S+)\.$",
      "{m}：基线（遮盖全部词元）{b}；各贡献之和为 {s}。"),
+    (r"^(?P<m>.+)'s values should add up to the output minus the base, but they miss it by (?P<g>\S+) of that change "
+     r"\(more than (?P<t>\S+)\): no base is drawn, and the values are not additive here\.$",
+     "{m} 的值本应加总为输出减去基线，但与之相差该变化的 {g}（超过 {t}）：不绘制基线，这里的值不具可加性。"),
     (r"^LIME: the local linear surrogate fits with R² (?P<r>\S+) \(1 = exactly\)\.$",
      "LIME：局部线性代理模型的拟合 R² 为 {r}（1 = 完全拟合）。"),
     (r"^(?P<m>Integrated Gradients[^:]*): completeness gap (?P<g>\S+) of the output change from the baseline "
@@ -83,7 +88,7 @@ CHART: dict[str, str] = {
     "continuation token (position:text, ␣ = space)": "续写词元（位置:文本，␣ = 空格）",
     "change in log-probability": "对数概率的变化", "attention": "注意力", "attends to": "关注的词元",
     "Confusion matrix": "混淆矩阵", "attention received": "收到的注意力", "output": "输出", "logit": "logit",
-    "log-probability": "对数概率", "cosine similarity": "余弦相似度",
+    "log-probability": "对数概率", "cosine similarity": "余弦相似度", "margin": "边际", "entropy": "熵",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),

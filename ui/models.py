@@ -42,6 +42,13 @@ def default(tasks: tuple[str, ...]) -> str | None:
 HUB: HubModels | None = None  # set by the app where any Hub model may be typed
 
 
+def offline_models() -> str:
+    """What is offered without the Hub, in words: "bundled models", "bundled and local models", ..."""
+    kinds = {"bundled": "bundled", "local": "local", "plugin": "plugin"}
+    present = [word for origin, word in kinds.items() if any(s.origin == origin for s in list_models())]
+    return (" and ".join([", ".join(present[:-1]), present[-1]]) if len(present) > 1 else present[0]) + " models"
+
+
 def allow_any_hub_model(hub_models: HubModels | None) -> None:
     """Let users type Hub ids in the model pickers (the operator's ``--hub-models any``); None: listed models only."""
     global HUB

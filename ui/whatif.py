@@ -12,6 +12,7 @@ from explain.charts import explanation as charts
 from explain.charts import whatif as whatif_charts
 from explain.counterfactuals import GENERATORS, generator_params, get_generator
 from explain.io.export import write_counterfactual_files
+from explain.request import NO_TASK, read_arguments
 from model.errors import InputError
 from model.tasks import get_task
 from model.validation import split_labels
@@ -98,7 +99,7 @@ def follow_generator(generator: str):
 
 def generator_values(generator: str, values: dict) -> dict:
     """Of the tab's control values, the chosen generator's own parameters (given ones), read as their kinds."""
-    return {p.name: p.parse(values[p.name]) for p in get_generator(generator).PARAMS if values.get(p.name) is not None}
+    return read_arguments(values, NO_TASK, (get_generator(generator),)).parsed()[0]
 
 
 def search(task: str, text: str, model_name: str, generator: str, max_edits, target: str | None,

@@ -5,7 +5,7 @@ import gradio as gr
 
 from explain.charts import explanation as charts
 from explain.io.export import write_files
-from model.tasks import ZeroShot
+from model.tasks import ZeroShot, get_task
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES
 
@@ -22,7 +22,8 @@ ONE_LABEL = ("With one candidate label, its score is computed on its own (as in 
              "zero-shot pipeline does), not as a share of 100%.")
 
 
-POSITIONAL = [p for p in ZeroShot.OPTIONS if p.name not in READING_NAMES]  # (the long-text ones are keywords)
+# (the long-text ones and the output explained are keywords: the API's positions stay those it always had)
+POSITIONAL = [p for p in ZeroShot.OPTIONS if p.name not in READING_NAMES and p.name != "output"]
 
 
 def options(*values) -> dict:
@@ -111,6 +112,7 @@ def render(page: Page) -> None:
     model = page.models.dropdown((TASK,))
     method, params, seed = method_row()
     reading = reading_controls([p for p in ZeroShot.OPTIONS if p.name in READING_NAMES])
+    reading["output"] = control(next(p for p in get_task(TASK).OPTIONS if p.name == "output"))
     why = reason.render()
     run = gr.Button("Classify and explain", variant="primary")
     gr.Examples(EXAMPLES["zero_shot"], [text_box, labels], label="Examples")

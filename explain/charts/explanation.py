@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from model.errors import InputError
 
+from .. import completeness
 from ..explanation import Explanation
 from ..registry import METHODS
 from .bidi import paragraph_rtl, visual_order
@@ -82,7 +83,8 @@ def _headline(e: Explanation, j: int | None) -> tuple[str, str]:
     if e.kind == "attention":  # (a similarity's target is its output: "cosine similarity 0.594", said once)
         return f"{label} · attention received", (f"prediction: {short(name, 40)} ({value})" if name != what else value)
     cls = METHODS.get(e.method)
-    base = f" · base {number(e.base_values[j])}" if cls is not None and cls.ADDITIVE else ""
+    additive = cls is not None and cls.ADDITIVE and completeness.holds(e.meta, j)  # (a claim that misses: no base)
+    base = f" · base {number(e.base_values[j])}" if additive else ""
     contrast = e.meta.get("contrast")
     if contrast is not None:  # why A rather than B: the explained output is their log-probability difference
         return f"{label} · why {short(name, 30)} rather than {short(contrast, 30)}", f"{value}{base}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.errors import InputError
-from model.tasks import TASKS, TargetSpec, get_task
+from model.tasks import TargetSpec, get_task
 from model.tasks.base import ARGUMENTS
 from model.validation import check_text, check_whole
 
@@ -88,21 +88,21 @@ class Judge:
 
 def split_settings(generator: str, task, given: dict) -> tuple[dict, dict]:
     """The generator's parameters and the task's options from ``counterfactuals``' keywords, each checked."""
+    from ..request import declared_by, read_arguments
+
     cls = get_generator(generator)
-    own = {p.name: p for p in cls.PARAMS}
-    options = {p.name for p in task.OPTIONS}
-    for name in given:
-        if name in own or name in options:
-            continue
-        owner = next((g.NAME for g in GENERATORS.values() if any(p.name == name for p in g.PARAMS)), None)
-        if owner is not None:
-            raise InputError(f"{name} {'are' if name.endswith('s') else 'is'} for the {owner} generator, not "
+    arguments = read_arguments(given, task, (cls,), keep_none=True)
+    for name in arguments.others:
+        owner = declared_by(name, also=(("generator", GENERATORS),))
+        if owner is not None and owner[0] == "generator":
+            raise InputError(f"{name} {'are' if name.endswith('s') else 'is'} for the {owner[1]} generator, not "
                              f"{generator}.")
-        other = next((t.NAME for t in TASKS.values() if any(p.name == name for p in t.OPTIONS)), None)
-        where = f"an option of {other} models" if other else "not a setting of counterfactuals"
+        where = f"an option of {owner[1]} models" if owner is not None and owner[0] == "task" else \
+            "not a setting of counterfactuals"
         raise InputError(f"{name!r} is {where}; this is a {task.NAME} model.")
-    params = {name: p.check(given[name]) if name in given else p.default for name, p in own.items()}
-    return params, task.options({k: v for k, v in given.items() if k in options})
+    params = {name: p.check(arguments.params[name]) if name in arguments.params else p.default
+              for name, p in ((p.name, p) for p in cls.PARAMS)}
+    return params, task.options(arguments.options)
 
 
 def counterfactuals(model, text: str, *, target: str | None = None, generator: str = "ablation_flip",

@@ -29,8 +29,9 @@ from ..api import evaluate as score_explanation
 from ..api import explain_request
 from ..explanation import Explanation
 from ..metrics import HEADLINE, plausibility, rationale_spans
+from ..metrics.registry import get_metrics
 from ..registry import get_method
-from ..request import ExplainRequest, split_arguments
+from ..request import NO_TASK, ExplainRequest, own_params, read_arguments, split_arguments
 from .aggregate import Summary
 
 TOP_WORDS = 5
@@ -101,17 +102,18 @@ def _column(e: Explanation) -> int:
     return 0
 
 
-def _measured(e: Explanation, score: bool, model: TextModel, seed: int, spans) -> dict:
-    """One method's plausibility against the row's rationale (when it has one) and headline
-    faithfulness (when the run scores), for the predicted class."""
+def _measured(e: Explanation, metrics: tuple[str, ...], model: TextModel, seed: int, spans) -> dict:
+    """One method's plausibility against the row's rationale (when it has one) and its scorecard's
+    ``metrics`` (when the run scores), for the predicted class."""
     column = _column(e)
     if not len(e.targets):
         return {"plausibility": None, "scores": None}
     scores = None
-    if score:
-        card = score_explanation(e, list(HEADLINE), model=model, target=column, seed=seed)
-        scores = {**{name: card.values[name].value for name in HEADLINE},
-                  **{f"random_{name}": card.values[name].random for name in HEADLINE}}
+    if metrics:
+        card = score_explanation(e, list(metrics), model=model, target=column, seed=seed)
+        measured = [name for name in metrics if name in card.values]  # (a metric that does not apply is left out)
+        scores = {**{name: card.values[name].value for name in measured},
+                  **{f"random_{name}": card.values[name].random for name in measured}}
     found = plausibility(e, spans, target=column).to_dict() if spans else None
     return {"plausibility": found, "scores": scores}
 
@@ -126,7 +128,7 @@ def _rationale(row: Row) -> tuple[tuple[tuple[int, int], ...], str | None]:
         return (), f"line {row.line}: {err}"
 
 
-def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) -> RowResult:
+def _result(row: Row, e: Explanation, score: tuple[str, ...], model: TextModel, seed: int) -> RowResult:
     """The row's answer and the word values for the predicted label (the class explained)."""
     prediction = confidence = None
     column = _column(e)
@@ -155,11 +157,8 @@ def _result(row: Row, e: Explanation, score: bool, model: TextModel, seed: int) 
 def row_request(model: TextModel, method: str, settings: dict) -> ExplainRequest:
     """The request every row of a run shares (``settings`` as ``check_run_settings`` gives them; the texts
     are filled in per batch)."""
-    own = {p.name for p in get_method(method).PARAMS}
-    options = {p.name for p in get_task(model.task).OPTIONS}
-    return ExplainRequest(texts=(), model=model, method=method,
-                          params={k: v for k, v in settings.items() if k in own},
-                          options={k: v for k, v in settings.items() if k in options},
+    arguments = read_arguments(settings, get_task(model.task), (get_method(method),), keep_none=True)
+    return ExplainRequest(texts=(), model=model, method=method, params=arguments.params, options=arguments.options,
                           labels=settings.get("labels"), pair=settings.get("pair"), seed=settings.get("seed", 0))
 
 
@@ -190,14 +189,15 @@ def explain_rows(model: TextModel, rows: list[Row], method: str, settings: dict 
     """The per-batch function: rows in, results out, in order; pure (no state kept between calls).
 
     ``settings``: ``explain_many``'s keyword arguments (labels, pair, seed, ... and the method's
-    parameters), plus ``evaluate`` (True: the headline scorecard for each row) and ``compare`` (other
+    parameters), plus ``evaluate`` (True: the headline scorecard for each row; a list: those metrics) and
+    ``compare`` (other
     methods, each with its own parameters, explained on the same rows for the per-method
     plausibility and faithfulness in ``RowResult.methods``). A row the model refuses (or that runs
     out of time or memory) becomes a result with its ``error``; the others go on.
     ``progress(done, planned)``: the batch's work as it completes (model evaluations).
     """
     settings = dict(settings or {})
-    score = bool(settings.pop("evaluate", False))
+    score = scored_metrics(settings.pop("evaluate", False))
     compared = dict(settings.pop("compare", None) or {})
     own = {p.name for p in get_method(method).PARAMS}
     shared = {k: v for k, v in settings.items() if k not in own}  # labels, pair, seed, task options
@@ -309,17 +309,14 @@ def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
                          "a method that explains the prediction, such as shap, lime or ig.")
     task = get_task(model.task)
     kwargs = dict(kwargs)
-    evaluate = kwargs.pop("evaluate", False)
-    if not isinstance(evaluate, bool):
-        raise InputError("evaluate must be True or False in dataset mode (the headline scorecard per row).")
+    evaluate = scored_metrics(kwargs.pop("evaluate", False))
     run_keys = {k: kwargs.pop(k) for k in REQUEST_KEYS if kwargs.get(k) is not None}
     kwargs = {k: v for k, v in kwargs.items() if k not in REQUEST_KEYS}
     compared = _compared(cls, kwargs.pop("compare", None) or ())
-    others = {p.name for other in compared for p in other.PARAMS} - {p.name for p in cls.PARAMS}
-    params, options = split_arguments(cls, task, {k: v for k, v in kwargs.items() if k not in others})
-    compare = {other.NAME: split_arguments(other, task, {k: v for k, v in kwargs.items()
-                                                         if k in {p.name for p in other.PARAMS}})[0]
-               for other in compared}
+    theirs = read_arguments(kwargs, NO_TASK, compared, keep_none=True).params  # the compared methods' parameters
+    params, options = split_arguments(cls, task, {k: v for k, v in kwargs.items()
+                                                  if k not in theirs or k in {p.name for p in cls.PARAMS}})
+    compare = {other.NAME: split_arguments(other, task, own_params(other, theirs))[0] for other in compared}
     if "labels" in run_keys:
         run_keys["labels"] = check_labels(run_keys["labels"])
     missing = [name for name in task.REQUIRES if name not in run_keys]
@@ -327,6 +324,18 @@ def check_run_settings(model: TextModel, method: str, kwargs: dict) -> dict:
         raise InputError(f"A {task.NAME} model is explained against {missing[0]} given once for every row: give "
                          f"{missing[0]}=...")
     return {**run_keys, **options, **params, "evaluate": evaluate, **({"compare": compare} if compare else {})}
+
+
+def scored_metrics(evaluate) -> tuple[str, ...]:
+    """``evaluate`` as the metrics each row is scored by: True, the headline pair (comprehensiveness and
+    sufficiency); a list of metric names (``explain.METRICS``), those; False or an empty list, none."""
+    if isinstance(evaluate, bool):
+        return tuple(HEADLINE) if evaluate else ()
+    if isinstance(evaluate, str):
+        evaluate = [name.strip() for name in evaluate.split(",") if name.strip()]
+    if not isinstance(evaluate, (list, tuple)) or not all(isinstance(name, str) for name in evaluate):
+        raise InputError("evaluate must be True, False or a list of metric names (explain.METRICS) in dataset mode.")
+    return tuple(m.NAME for m in get_metrics(list(dict.fromkeys(evaluate))))
 
 
 def _compared(main, names) -> list:
@@ -367,7 +376,8 @@ def explain_dataset(model: TextModel | str, rows, method: str = "shap", *, text_
     complete (``done`` counts a window's rows in proportion to its work done, so it may be fractional)
     and after each window (``total`` is None for a generator of rows, which is not read ahead). ``max_bytes``: the file cap.
     ``**kwargs``: ``explain``'s (labels, pair, seed, output, ...), the method's parameters, and
-    ``evaluate=True`` for each row's headline scorecard.
+    ``evaluate=True`` for each row's headline scorecard (or ``evaluate=["comprehensiveness", "log_odds"]``: those
+    metrics, each beside its random control).
     """
     if isinstance(model, str):
         model = load_model(model)

@@ -58,7 +58,8 @@ def _context(e: Explanation, side: str | None, text_file: str | None = None) -> 
         ("text", _row_text(e.text, text_file)), ("model", e.model), ("method", e.method),
         ("parameters", json.dumps(thaw(e.meta.get("params", {})), ensure_ascii=False, sort_keys=True)),
         ("options", json.dumps(thaw(e.meta.get("options", {})), ensure_ascii=False, sort_keys=True)),
-        ("seed", e.meta.get("seed")), ("prediction", e.labels[top] if top is not None else ""),
+        ("seed", e.meta.get("seed")), ("explained", e.meta.get("output") or ""),
+        ("prediction", e.labels[top] if top is not None else ""),
         ("prediction_score", f"{e.probabilities[top]:.8g}" if top is not None else ""),
     ]
 

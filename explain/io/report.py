@@ -58,6 +58,7 @@ def _json_script(data: object, element_id: str) -> str:
 def _parameters(e: Explanation) -> list[tuple[str, object]]:
     meta = e.meta
     rows = [("model", e.model), ("task", e.task), ("method", e.method), ("explained", ", ".join(e.targets) or "—"),
+            ("explained output", meta.get("output") or "—"),
             ("model output", ", ".join(f"{t} {o:.4g}" for t, o in zip(e.targets, e.outputs)) or "—"),
             ("parameters", json.dumps(dict(meta.get("params", {})), ensure_ascii=False, default=str)),
             ("options", json.dumps(dict(meta.get("options", {})), ensure_ascii=False, default=str)),

@@ -132,8 +132,10 @@ class ShapMethod(Method):
     @classmethod
     def note(cls, explanation, target: int) -> str:
         base = float(explanation.base_values[target])
+        gaps = explanation.meta.get("completeness_gap") or ()
+        measured = f" (completeness gap {gaps[target]:.2%})" if target < len(gaps) else ""
         return (f"base (every token hidden) {base:.4g}; the contributions add up to "
-                f"{float(explanation.outputs[target]) - base:+.4g}")
+                f"{float(explanation.outputs[target]) - base:+.4g}{measured}")
 
     def planned_evaluations(self, model, tokenized: Tokenized, params: dict, n_targets: int = 1) -> int:
         """The masks of the whole tree, or max_evals when that is fewer."""

@@ -142,10 +142,12 @@ class CausalLM(TextModel):
         return list(self.tokenizer(text, add_special_tokens=False, split_special_tokens=False)["input_ids"])
 
     # ------------------------------------------------------------------ teacher forcing
-    def continuation_logprobs(self, prompts, continuation, contrast: int | None = None) -> np.ndarray:
+    def continuation_logprobs(self, prompts, continuation, contrast: int | None = None,
+                              quantity: str = "log_probability") -> np.ndarray:
         """(n, k) log-probabilities of the ``k`` continuation tokens after each of ``prompts`` (token id
         sequences), all from one forward per prompt; with ``contrast`` (a token id), log p(continuation token)
-        minus log p(that token) at each position."""
+        minus log p(that token) at each position. ``quantity``: "probability" gives p instead, "entropy" the
+        entropy (nats) of the distribution each token was read from (``model.outputs``)."""
         prompts = as_id_lists([p if len(p) else [self.start_id] for p in prompts])
         continuation = self._checked_continuation(continuation, contrast)
         self._check_fits(prompts, continuation)
@@ -156,13 +158,13 @@ class CausalLM(TextModel):
             with self._attention_switch.shared(), torch.inference_mode(), self.precision():
                 logits = self.network(input_ids=ids, attention_mask=mask, position_ids=positions,
                                       logits_to_keep=len(continuation) + 1).logits
-            return self._read_logprobs(logits, continuation, contrast).double().cpu().numpy()
+            return self._read_logprobs(logits, continuation, contrast, quantity).double().cpu().numpy()
 
         width = max(len(p) for p in prompts) + len(continuation)
         return np.concatenate(run_in_batches(run_batch, len(prompts), self._rows(width)), axis=0)
 
     def logprobs_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
-                        continuation, contrast: int | None = None) -> torch.Tensor:
+                        continuation, contrast: int | None = None, quantity: str = "log_probability") -> torch.Tensor:
         """``continuation_logprobs`` as a differentiable function of the prompts' input embeddings
         (``embeds`` right-padded under ``attention_mask``, as ``id_tensors`` gives them): what IG integrates."""
         continuation = self._checked_continuation(continuation, contrast)
@@ -182,15 +184,22 @@ class CausalLM(TextModel):
         with self._attention_switch.shared(), self.precision():
             logits = self.network(inputs_embeds=torch.stack(rows), attention_mask=mask, position_ids=positions,
                                   logits_to_keep=len(continuation) + 1).logits
-        return self._read_logprobs(logits, continuation, contrast)
+        return self._read_logprobs(logits, continuation, contrast, quantity)
 
-    def _read_logprobs(self, logits: torch.Tensor, continuation: list[int], contrast: int | None) -> torch.Tensor:
-        """From the last k + 1 positions' logits: log p of each continuation token at the position before it."""
+    def _read_logprobs(self, logits: torch.Tensor, continuation: list[int], contrast: int | None,
+                       quantity: str = "log_probability") -> torch.Tensor:
+        """From the last k + 1 positions' logits: log p of each continuation token at the position before it
+        (or its probability, or that position's entropy: ``quantity``)."""
         k = len(continuation)
         logits = logits[:, :k].float()
+        if quantity == "entropy":
+            logs = torch.log_softmax(logits, dim=-1)
+            return -(logs.exp() * logs).sum(-1)
         norm = torch.logsumexp(logits, dim=-1)  # (log_softmax read at two entries: no (rows, k, vocabulary) copy)
         index = torch.tensor(continuation, device=logits.device)[None, :, None].expand(logits.shape[0], k, 1)
         chosen = logits.gather(-1, index)[..., 0] - norm
+        if quantity == "probability":
+            return chosen.exp()
         return chosen if contrast is None else chosen - (logits[..., int(contrast)] - norm)
 
     def _checked_continuation(self, continuation, contrast) -> list[int]:

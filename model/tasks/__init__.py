@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..errors import InputError
+from ..outputs import offered, on_change, output_option
 from ..registries import Registry
 from .base import Target, TargetSpec, Task, Words
 from .classification import Classification
@@ -11,7 +12,9 @@ from .zero_shot import ZeroShot
 
 
 def _declaration(p) -> tuple:
-    return (p.kind, p.low, p.high, tuple(p.choices), p.also)
+    """What must agree between two tasks' options of one name: the kind, and a number's range. A choice's values
+    may differ (each task checks its own; the CLI's flag offers all of them, the page each task's)."""
+    return (p.kind,) if p.kind == "choice" else (p.kind, p.low, p.high, p.also)
 
 
 def _check_task(task: Task, tasks: Registry) -> None:
@@ -48,6 +51,18 @@ def get_task(name: object) -> Task:
 BUILT_IN = (Classification, ZeroShot, Embedding, Generation)
 for _cls in BUILT_IN:
     register_task(_cls(), built_in=True)
+
+
+def _offer_outputs() -> None:
+    """Each task's ``output`` option lists the outputs it offers now (an output registered from outside)."""
+    for task in TASKS.values():
+        declared = next((p for p in task.OPTIONS if p.name == "output"), None)
+        if declared is not None and offered(task.NAME):
+            task.OPTIONS = tuple(output_option(task.NAME, declared.default) if p.name == "output" else p
+                                 for p in task.OPTIONS)
+
+
+on_change(_offer_outputs)
 
 __all__ = ["TASKS", "Classification", "Embedding", "Generation", "Target", "TargetSpec", "Task", "Words", "ZeroShot", "get_task",
            "register_task", "unregister_task"]

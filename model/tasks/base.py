@@ -133,6 +133,9 @@ class Task:
 
     NAME: str = ""
     OUTPUT: str = ""  # what a column of the output is: "probability", "score", "cosine similarity"
+    # Whether its outputs are probabilities (the page draws them as a label's bars) or scores of any size (shown
+    # as numbers with the task's answer: a regression, a margin).
+    PROBABILITIES: bool = True
     DESCRIPTION: str = ""
     # The kinds of model (``model.base.model_kind``: "classification", "zero-shot", "embedding") whose
     # outputs this task reads; empty: models of its own name only. ``load_model(path, task=NAME)`` and

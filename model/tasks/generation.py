@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from ..outputs import checked, output_option
 from ..params import Param
 from .base import TargetSpec, Task, Words, wanted_names
 
@@ -40,6 +41,7 @@ class Generation(Task):
         Param("chat", "bool", False, label="Use the chat template",
               help="read the prompt as a user's message in the tokenizer's chat template, the assistant's turn "
                    "opened (the template's own tokens are kept, never perturbed)"),
+        output_option("generation", "log_probability"),
         Param("continuation_ids", "text", None, high=MAX_CONTINUATION_CHARS, label="Continuation token ids",
               validate=lambda text: ",".join(str(i) for i in parse_ids(text)),
               help="the continuation as comma-separated token ids, exactly (set for a generated continuation, "
@@ -68,22 +70,28 @@ class Generation(Task):
         names = token_names(model, continuation)
         wanted = None if target is None else tuple(_column(names, t) for t in wanted_names(target))
         rival = None if contrast is None else contrast_token(model, contrast)
+        output = checked(self.NAME, options["output"])
+        quantity = output.NAME
+        if rival is not None and quantity != "log_probability":
+            raise InputError(f"A contrast explains log p(token) − log p(contrast token); it cannot be explained as "
+                             f"output={quantity!r} too (leave output at log_probability).")
 
         def forward(batch):
-            return model.continuation_logprobs(batch, continuation, rival)
+            return model.continuation_logprobs(batch, continuation, rival, quantity)
 
         def score(embeds, mask, ids):
-            return model.logprobs_embeds(embeds, mask, ids, continuation, rival)
+            return model.logprobs_embeds(embeds, mask, ids, continuation, rival, quantity)
 
         def probabilities(batch):
             return np.exp(model.continuation_logprobs(batch, continuation))
 
         def column_score(j: int):  # token j reads the prompt and the tokens before it only (the causal mask)
-            return lambda embeds, mask, ids: model.logprobs_embeds(embeds, mask, ids, continuation[: j + 1], rival)[:, j]
+            return lambda embeds, mask, ids: model.logprobs_embeds(embeds, mask, ids, continuation[: j + 1], rival,
+                                                                   quantity)[:, j]
 
         return TargetSpec(task=self.NAME, labels=names, forward=forward, score=score, wanted=wanted, default="all",
                           options=options, model_options={}, predict=probabilities,
-                          output_name="log-probability" if rival is None else "log-probability difference",
+                          output_name=output.label if rival is None else "log-probability difference",
                           contrast=contrast, column_score=column_score)
 
     def answer(self, labels, output, options) -> str:

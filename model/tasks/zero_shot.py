@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
+from ..outputs import MODEL_OWN, checked, logits_of_scores, output_option
 from ..params import Param
 from ..validation import MAX_TEMPLATE_CHARS, check_labels, check_template
 from ..windows import READING
@@ -28,6 +29,7 @@ class ZeroShot(Task):
               "goes (default: the model's own)"),
         Param("multi_label", "bool", False, label="Several labels can be true",
               help="score each label on its own instead of as a share of 100%"),
+        output_option("zero-shot", "score"),
         *READING,
     )
 
@@ -53,23 +55,36 @@ class ZeroShot(Task):
                 raise InputError(f"The target {missing[0]!r} is not among the candidate labels.")
             wanted = tuple(labels.index(t) for t in names)
 
-        def forward(batch):
+        def scores(batch):
             return model.predict_ids(batch, labels, **calls)
 
-        def score(embeds, mask, ids):
+        def score_embeds(embeds, mask, ids):
             return model.predict_embeds(embeds, mask, ids, labels, **calls)
 
-        spec = TargetSpec(task=self.NAME, labels=tuple(labels), output_name=self.OUTPUT, forward=forward,
-                          score=score, wanted=wanted, default="all", options=options, model_options=calls)
+        output, multi = checked(self.NAME, options["output"]), bool(options.get("multi_label"))
+        forward, score, predict = scores, score_embeds, None
+        if output.NAME not in MODEL_OWN:  # a function of the scores' logits (model.outputs); the scores stay shown
+            def forward(batch):
+                return output.numpy(logits_of_scores(scores(batch), multi), multi)
+
+            def score(embeds, mask, ids):
+                return output.torch(logits_of_scores(score_embeds(embeds, mask, ids), multi), multi)
+            predict = scores
+            if contrast is not None:
+                raise InputError(f"A contrast explains log s(target) − log s(contrast); it cannot be explained as "
+                                 f"output={output.NAME!r} too (leave output at score).")
+        spec = TargetSpec(task=self.NAME, labels=tuple(labels), output_name=output.label, forward=forward,
+                          score=score, wanted=wanted, default="all", options=options, model_options=calls,
+                          predict=predict)
         if contrast is None:
             return spec
         column = contrast_label(contrast, labels)
 
         def log_forward(batch):  # the scores' logs (float64; a score of 0 is floored at the smallest float)
-            return np.log(np.maximum(np.asarray(forward(batch), dtype=np.float64), np.finfo(np.float64).tiny))
+            return np.log(np.maximum(np.asarray(scores(batch), dtype=np.float64), np.finfo(np.float64).tiny))
 
         def log_score(embeds, mask, ids):
-            return torch.log(score(embeds, mask, ids).clamp_min(torch.finfo(torch.float32).tiny))
+            return torch.log(score_embeds(embeds, mask, ids).clamp_min(torch.finfo(torch.float32).tiny))
 
         return contrasted(spec, log_forward, log_score, contrast, column, "log-score difference")
 

@@ -134,7 +134,7 @@ def test_explained_output_can_be_the_logit(intent_model):
     assert abs(shap.attributions.sum() + shap.base_values[0] - shap.outputs[0]) < 1e-3  # additive in logit space
     ig = explain(intent_model, text, "ig", output="logit", cache=None)
     assert ig.meta["completeness_gap"][0] < 0.01
-    with pytest.raises(ValueError, match="output must be 'probability' or 'logit'"):
+    with pytest.raises(ValueError, match="output must be 'probability' or 'log_probability' or 'logit' or 'margin'; got 'odds'"):
         explain(intent_model, text, "ig", output="odds")
 
 

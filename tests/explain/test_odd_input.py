@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from explain import METHODS, explain
-from explain.registry import own_params
+from explain.request import own_params
 
 ODD_TEXTS = {
     # 1,760 characters: 2 windows of the bundled models, more of the tiny ones (5 windows cost 50 CPU seconds a run,

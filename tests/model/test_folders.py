@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from explain import METHODS, evaluate, explain
-from explain.registry import own_params
+from explain.request import own_params
 from model import load_model
 from model.errors import ModelUnavailable
 from model.loading.checkpoint import DECODERS, ENCODERS, SUPPORTED, inspect_checkpoint, is_path, load_checkpoint

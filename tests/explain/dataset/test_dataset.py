@@ -205,6 +205,30 @@ def test_the_scorecard_is_averaged_over_the_rows(additive):
     assert means["sufficiency"] == pytest.approx(np.mean([r.scores["sufficiency"] for r in results]))
 
 
+def test_a_run_scores_the_metrics_it_is_given(additive):
+    """``evaluate=[...]`` scores each row with those metrics (each beside its random control), exactly as
+    ``evaluate()`` scores the row's explanation; an unknown name is one sentence before the first row."""
+    from explain import evaluate, explain
+
+    data = sentences(4)
+    run = explain_dataset(additive, data, "occlusion", evaluate=["log_odds", "comprehensiveness"], window=2)
+    results = list(run)
+    assert all(set(r.scores) == {"log_odds", "comprehensiveness", "random_log_odds", "random_comprehensiveness"}
+               for r in results)
+    for row, item in zip(results, data):
+        e = explain(additive, item["text"], "occlusion", cache=None)
+        card = evaluate(e, ["log_odds", "comprehensiveness"], model=additive, target=list(e.targets).index(row.target))
+        assert row.scores["log_odds"] == pytest.approx(card.values["log_odds"].value, rel=1e-9)
+        assert row.scores["random_comprehensiveness"] == pytest.approx(card.values["comprehensiveness"].random,
+                                                                     rel=1e-9)
+    assert run.summary.scores()["log_odds"] == pytest.approx(np.mean([r.scores["log_odds"] for r in results]))
+    assert list(explain_dataset(additive, data[:1], "occlusion", evaluate=[]))[0].scores is None
+    with pytest.raises(InputError, match=r"^'faithfulness' is not a metric; use one of comprehensiveness, "):
+        explain_dataset(additive, data, "occlusion", evaluate=["faithfulness"])
+    with pytest.raises(InputError, match="evaluate must be True, False or a list of metric names"):
+        explain_dataset(additive, data, "occlusion", evaluate=3)
+
+
 def test_progress_moves_within_a_window(additive):
     """Progress is reported as model evaluations complete inside a window of rows, not only when a whole
     window of 16 rows is done (the bar sat at 0 for seconds, then jumped)."""

@@ -251,7 +251,7 @@ def contrasted(spec: TargetSpec, log_forward: Forward, log_score: Score, contras
         return logs - logs[:, [column]]
 
     return TargetSpec(task=spec.task, labels=spec.labels, output_name=output_name, forward=forward, score=score,
-                      wanted=spec.wanted, default=spec.default, options=spec.options, predict=spec.forward,
+                      wanted=spec.wanted, default=spec.default, options=spec.options, predict=spec.predict or spec.forward,
                       contrast=contrast, contrast_column=column, model_options=spec.model_options)
 
 

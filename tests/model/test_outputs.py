@@ -54,6 +54,9 @@ def test_classification_outputs_equal_the_hand_computed_quantity(intent_model):
     other = intent_model.labels[int(np.argsort(logits)[-2])]  # the runner-up's margin is negative: the gap to the top
     runner_up = explain(intent_model, TEXT, "occlusion", output="margin", target=other, cache=None)
     assert runner_up.outputs[0] == pytest.approx(np.sort(logits)[-2] - logits[top], abs=2e-6)
+    against = explain(intent_model, TEXT, "occlusion", output="logit", contrast=other, cache=None)  # (why not B)
+    assert against.outputs[0] == pytest.approx(logits[top] - np.sort(logits)[-2], abs=2e-6)
+    assert against.probabilities.sum() == pytest.approx(1, abs=1e-5)  # the prediction shown: probabilities still
 
 
 def test_the_gradient_path_computes_the_same_output(intent_model):

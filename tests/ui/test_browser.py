@@ -6,7 +6,17 @@ import re
 
 import pytest
 
-from tests.browser import CHROMIUM, WAIT_MS, chart_titles, click_and_wait, idle, panel_text, until, wait_for_title
+from tests.browser import (
+    CHROMIUM,
+    WAIT_MS,
+    chart_titles,
+    click_and_wait,
+    idle,
+    panel_text,
+    settled,
+    until,
+    wait_for_title,
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 
@@ -28,6 +38,7 @@ def test_each_tab_renders_a_plotly_chart(page, tab, button, tmp_path_factory):
     page.get_by_role("tab", name=tab).click()
     panel = page.locator("[role=tabpanel]:visible")
     before = _plots(panel).count()
+    settled(page)  # (what an edit set off reaches the server before the click)
     panel.get_by_role("button", name=button, exact=True).first.click()
     _plots(panel).nth(before).wait_for(state="visible", timeout=WAIT_MS)
     assert _plots(panel).count() > before
@@ -52,6 +63,7 @@ def _no_payload_elements(page) -> None:
 def test_payloads_stay_literal_in_text_and_labels(page):
     panel = _classify_panel(page, "Occlusion")  # (the quickest method: the text's rendering is the point)
     panel.get_by_label("Text").first.fill("transfer " + " ".join(PAYLOADS))
+    settled(page)
     panel.get_by_role("button", name="Explain", exact=True).click()
     # Plotly draws the escaped payload as literal SVG text: the chart shows the characters "<img ...".
     chart = panel.locator(".js-plotly-plot", has_text="onerror").first
@@ -65,6 +77,7 @@ def test_payloads_stay_literal_in_text_and_labels(page):
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_role("radio", name="Occlusion", exact=True).check()
     panel.get_by_label("Candidate labels", exact=False).fill(", ".join(["sports", *PAYLOADS[:2], PAYLOADS[4]]))
+    settled(page)
     panel.get_by_role("button", name="Classify and explain", exact=True).click()
     panel.get_by_text("<script>alert(1)</script>", exact=False).first.wait_for(timeout=WAIT_MS)
     idle(page)
@@ -106,6 +119,7 @@ def test_a_failed_compare_leaves_no_error_behind(page):
 
     for name in METHODS:  # tick nothing: the compare fails with a sentence
         panel.locator(f"input[type=checkbox][name={name}]").uncheck()
+    settled(page)
     panel.get_by_role("button", name="Compare methods", exact=True).click()
     error = panel.get_by_text("Error", exact=True)
     error.first.wait_for(timeout=WAIT_MS)
@@ -118,6 +132,7 @@ def test_long_runs_count_evaluations_and_show_no_average_eta(page):
     panel = _classify_panel(page, "LIME")
     panel.get_by_label("Text").first.fill("my card was declined at the grocery store and I am really annoyed "
                                           "about it because this is the third time this week " * 3)
+    settled(page)
     panel.get_by_role("button", name="Explain", exact=True).click()
     # (read in the page at the moment the count shows: on a busy machine the run can end before a second read)
     statuses = page.wait_for_function("""() => {
@@ -132,12 +147,14 @@ def test_long_runs_count_evaluations_and_show_no_average_eta(page):
 def test_dataset_tab_runs_the_example_file(page):
     page.get_by_role("tab", name="Dataset").click()
     panel = page.locator("[role=tabpanel]:visible")
+    settled(page)
     panel.get_by_role("button", name="Use the example file").click()
     panel.get_by_text("intents_sample.csv").first.wait_for(state="visible", timeout=WAIT_MS)
     cap = panel.get_by_label("number input for Row cap")
     cap.fill("20")
     cap.press("Enter")
     panel.get_by_role("radio", name="Occlusion").check()
+    settled(page)
     panel.get_by_role("button", name="Explain the file", exact=True).click()
     _plots(panel).nth(2).wait_for(state="visible", timeout=WAIT_MS)
     assert panel.get_by_text("20 rows").first.is_visible()
@@ -166,6 +183,7 @@ def _type_number(page, panel, label: str, value: str, title: str) -> None:
 def test_attention_follows_the_layer_typed_or_stepped_with_the_keys(page):
     page.get_by_role("tab", name="Attention").click()
     panel = page.locator("[role=tabpanel]:visible")
+    settled(page)
     panel.get_by_role("button", name="Show attention", exact=True).click()
     wait_for_title(page, panel, "Attention · layer 6")
     _type_number(page, panel, "Layer", "2", "Attention · layer 2")  # typed: redrawn
@@ -177,6 +195,7 @@ def test_attention_follows_the_layer_typed_or_stepped_with_the_keys(page):
 def test_inside_follows_the_layer_and_keeps_the_query_token(page):
     page.get_by_role("tab", name="Inside the Transformer").click()
     panel = page.locator("[role=tabpanel]:visible")
+    settled(page)
     panel.get_by_role("button", name="Show the computation", exact=True).click()
     wait_for_title(page, panel, "Scores and attention weights · layer 2, head 1")
     query = panel.get_by_label("Query token (for the view below)")
@@ -211,10 +230,12 @@ def test_a_long_document_gets_the_document_view(page):
     """The long example: read as windows (said beside the prediction), each sentence shaded, the
     sentences ranked, a chosen sentence's words; the word bars and heatmap give way."""
     panel = _classify_panel(page, "Occlusion")
+    settled(page)
     panel.get_by_role("button", name="Use the long example document").click()
     text = panel.get_by_label("Text").first
     until(page, lambda: len(text.input_value()) > 5_000, lambda: f"the text box holds {len(text.input_value())} characters")
     panel.get_by_role("radio", name="sentence", exact=True).first.check()
+    settled(page)
     panel.get_by_role("button", name="Explain", exact=True).click()
     panel.get_by_text("Read as 10 windows of 256 tokens", exact=False).wait_for(state="visible", timeout=WAIT_MS)
     wait_for_title(page, panel, "Words of sentence")
@@ -251,6 +272,7 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     panel = page.locator("[role=tabpanel]:visible")
     words = ("my card was declined at the store and I need to know why before my trip next week " * 40).split()[:600]
     panel.get_by_label("Text").first.fill(" ".join(words))
+    settled(page)
     panel.get_by_role("button", name="Show attention", exact=True).click()
     panel.get_by_text("overlapping windows", exact=False).first.wait_for(state="visible", timeout=WAIT_MS)
     assert "Shown: window 1" in panel.inner_text() and "Something went wrong" not in page.content()
@@ -261,6 +283,7 @@ def test_the_attention_tab_reads_a_long_text_window_by_window(page):
     panel_text(panel, "Shown: window 2", page)
     # every layer and head of the window shown: said how big, written only when asked
     panel_text(panel, "Every layer and head: 6 × 12 × 256 × 256 weights, 18.9 MB as a NumPy file", page)
+    settled(page)
     panel.get_by_role("button", name="Download every layer and head (NumPy)").click()
     panel_text(panel, "-weights", page)  # (the file's name; its ".npz" on a line of its own)
     assert not page.dialogs
@@ -294,11 +317,13 @@ def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path
     page.get_by_role("tab", name="Train a classifier").click()
     panel = page.locator("[role=tabpanel]:visible")
     panel.get_by_label("Name of the new model", exact=False).fill("rows-check")
+    settled(page)
     panel.get_by_role("button", name="Train", exact=True).click()
     panel_text(panel, "rows-check is trained", page)
     chosen = panel.get_by_label("Trained model")
     until(page, lambda: chosen.input_value() == "rows-check (trained here)")  # the view follows the model trained
     assert chosen.input_value() == "rows-check (trained here)"
+    settled(page)
     panel.get_by_role("button", name="Find the training examples").click()
     text = panel_text(panel, "training rows scored for ", page)
     target = text.split("training rows scored for ")[1].split(" in ")[0].strip()
@@ -306,11 +331,14 @@ def test_the_train_tab_says_which_training_rows_made_a_prediction(page, tmp_path
     assert len(rows) == 20 and rows[0][2] == target  # the most supporting row is one of the predicted class
     assert float(rows[0][3]) > 0 > float(rows[-1][3])
     wait_for_title(page, panel, f"Training rows for {target}")
+    settled(page)
     panel.get_by_role("button", name="Check the top", exact=False).click()
     wait_for_title(page, panel, "against retraining without each row")
     assert "Spearman" in " ".join(panel.locator(".js-plotly-plot .infolayer").all_text_contents())  # subtitle
+    settled(page)
     panel.get_by_role("button", name="Retrain without these rows").click()
     assert "The model itself is unchanged" in panel_text(panel, "Without rows #", page)
+    settled(page)
     panel.get_by_role("button", name="List the likely mislabelled rows").click()
     panel_text(panel, "rows-check-likely-mislabelled", page)
     ranked = _table_rows(page, panel, "Likely mislabelled")
@@ -330,16 +358,19 @@ def test_the_generate_tab_explains_a_chosen_token_of_the_continuation(page, tmp_
     assert TINY_DECODER in panel.get_by_role("combobox", name="Model").input_value()
     panel.get_by_label("Prompt").fill("the capital of france is")
     panel.get_by_label("Continuation (optional)").fill(" paris and london")
+    settled(page)
     panel.get_by_role("button", name="Generate", exact=True).click()
     wait_for_title(page, panel, "The continuation, token by token")
     assert "(3 tokens, typed)" in panel_text(panel, "Continuation", page)
     tokens = panel.get_by_role("radio", name=re.compile(r"^\d+:.*\(p=[0-9.]+\)$"))
     until(page, lambda: tokens.count() == 3, lambda: f"{tokens.count()} token choices, not 3")
     panel.get_by_role("radio", name=re.compile("^3:␣london")).check()
+    settled(page)
     panel.get_by_role("button", name="Explain this token").click()
     wait_for_title(page, panel, "3:␣london")
     panel_text(panel, "Faithfulness", page)
     panel.get_by_label("Rather than").fill(" paris")
+    settled(page)
     panel.get_by_role("button", name="Explain this token").click()
     wait_for_title(page, panel, "rather than")
     page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "generate.png"), full_page=True)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser import WAIT_MS, close_messages, messages, new_context, open_page, wait_for_message
+from tests.browser import WAIT_MS, close_messages, messages, new_context, open_page, settled, wait_for_message
 from ui.locale import ZH_CN, localize, preferred, say
 
 ZH_TABS = [("Classify", "分类", "解释"), ("Zero-shot", "零样本", "分类并解释"),
@@ -85,12 +85,14 @@ def test_a_chinese_browser_sees_the_page_in_chinese(launched, chromium, tmp_path
         panel = page.locator("[role=tabpanel]:visible")
         panel.get_by_label("文本").first.fill(" ")
         before = len(messages(page))
+        settled(page)  # (what an edit set off reaches the server before the click)
         panel.get_by_role("button", name="解释", exact=True).click()
         wait_for_message(page, "文本为空：请至少输入一个词。", after=before)
         # a chart of the answer, its title in Chinese (the label and numbers as they are), and the notes
         close_messages(page)
         panel.get_by_label("文本").first.fill("transfer $200 from checking to savings")
         panel.get_by_role("radio", name="遮挡 (Occlusion)").click()  # (the quickest method)
+        settled(page)
         panel.get_by_role("button", name="解释", exact=True).click()
         page.locator("[role=tabpanel]:visible .js-plotly-plot text:has-text('概率')").first.wait_for(timeout=WAIT_MS)
         page.get_by_text("忠实度（ERASER").first.wait_for(timeout=WAIT_MS)  # the notes, in Chinese

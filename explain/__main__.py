@@ -149,10 +149,11 @@ def check_flags(args: argparse.Namespace, task, method, also=()) -> None:
     for name, value in given.items():
         if value is not None and name not in task.TAKES:
             raise InputError(f"{ARGUMENT_FLAGS[name]} is not used by a {task.NAME} model.")
-    flags = {name: getattr(args, name, None) for name in (*option_params(), *all_params())}
+    options = option_params()
+    flags = {name: getattr(args, name, None) for name in (*options, *all_params())}
     arguments = read_arguments(flags, task, (method, *also))
     for name in arguments.others:  # a task's option first, then a method's parameter, in the flags' words
-        if name in option_params():
+        if name in options:
             raise InputError(f"{flag(name)} is not used by a {task.NAME} model.")
     for name in arguments.others:
         owner = declared_by(name)[1]

@@ -333,7 +333,7 @@ def _package(checked: Checked, spec: TargetSpec | None, tokenized: Tokenized, ta
     }
     if cls.ADDITIVE and target is not None and len(names):  # the claim measured, for every additive method
         meta["completeness_gap"] = completeness.gaps(attributions, result.base_values, target.output)
-        if not all(completeness.holds(meta, j) for j in range(len(names))) and not meta.get("note"):
+        if max(meta["completeness_gap"]) > completeness.TOLERANCE and not meta.get("note"):
             meta["note"] = completeness.missed(cls.LABEL or cls.NAME, meta["completeness_gap"])
     return Explanation(
         task=model.task, model=model.info.name, method=cls.NAME, text=tokenized.text,

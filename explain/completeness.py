@@ -14,13 +14,18 @@ import numpy as np
 TOLERANCE = 0.01  # 1% of the change from the base: IG's "auto" steps aim at it
 
 
+def gap(total: float, output: float, base: float) -> float:
+    """|sum of attributions - (output - base)|, relative to |output - base| (IG's "auto" steps read it too)."""
+    change = output - base
+    return abs(total - change) / max(abs(change), 1e-12)
+
+
 def gaps(attributions: np.ndarray, base_values: np.ndarray, outputs: np.ndarray) -> list[float]:
     """One gap per target (column of ``attributions``)."""
-    total = np.asarray(attributions, dtype=np.float64).sum(axis=0)
-    base = np.asarray(base_values, dtype=np.float64).reshape(-1)
-    output = np.asarray(outputs, dtype=np.float64).reshape(-1)
-    change = output - base
-    return [float(g) for g in np.abs(total + base - output) / np.maximum(np.abs(change), 1e-12)]
+    totals = np.asarray(attributions, dtype=np.float64).sum(axis=0)
+    bases = np.asarray(base_values, dtype=np.float64).reshape(-1)
+    outputs = np.asarray(outputs, dtype=np.float64).reshape(-1)
+    return [gap(float(t), float(o), float(b)) for t, o, b in zip(totals, outputs, bases)]
 
 
 def holds(meta: dict, target: int) -> bool:

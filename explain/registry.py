@@ -7,6 +7,7 @@ method registered at start-up (see ``explain.plugins``) appears everywhere with 
 from __future__ import annotations
 
 from model.errors import InputError
+from model.params import check_declared
 from model.registries import Registry
 from model.tasks import TASKS
 
@@ -20,10 +21,8 @@ def _check_method(cls: type[Method], methods: Registry) -> None:
         raise InputError(f"Method {name!r} needs a one-sentence DESCRIPTION.")
     if cls.KIND not in ("attribution", "attention"):
         raise InputError(f"Method {name!r}: KIND must be 'attribution' or 'attention'.")
-    names = [p.name for p in cls.PARAMS]
-    if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
-        raise InputError(f"Method {name!r}: PARAMS must be a tuple of Param with distinct names.")
-    clash = reserved().intersection(names)
+    check_declared(f"Method {name!r}", cls.PARAMS)
+    clash = reserved().intersection(p.name for p in cls.PARAMS)
     if clash:
         raise InputError(f"Method {name!r}: {sorted(clash)[0]!r} is one of explain()'s own arguments.")
     for other in methods.values():  # one name, one meaning: the CLI and the app share a control per name

@@ -120,3 +120,11 @@ class Param:
 def _short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_declared(owner: str, params) -> None:
+    """``params`` as a method or generator declares them: ``Param``s with names of their own, or one sentence
+    naming ``owner`` ("Method 'x'")."""
+    names = [getattr(p, "name", None) for p in params]
+    if not all(isinstance(p, Param) for p in params) or len(set(names)) != len(names):
+        raise InputError(f"{owner}: PARAMS must be a tuple of Param with distinct names.")

@@ -99,7 +99,8 @@ def comparer(task_name: str):
         for e in results:  # each method's normalised scores search among the others' rankings too
             others = [o.word_attributions[:, 0] for o in results if o is not e and o.targets]
             cards.append(explaining.scored(model, e, progress, metrics=None, references=others)[1])
-        headers, rows = scorecard_charts.scorecard_table([c for c in cards if c is not None])
+        scored = [c for c in cards if c is not None]  # (a method with no output to explain has no scorecard)
+        headers, rows = scorecard_charts.scorecard_table(scored)
         plausible = reason.compared(results, rationale) if rationale else None
         if plausible:
             extra, cells = reason.table_columns(*plausible)
@@ -107,7 +108,6 @@ def comparer(task_name: str):
             headers = headers[:at] + extra + headers[at:]
             rows = [row[:at] + more + row[at:] for row, more in zip(rows, cells)]
         agreement = compare(results) if len(results) > 1 else None
-        scored = [c for c in cards if c is not None]
         return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
                 scorecard_charts.aopc_curves(scored) if scored else None,
                 scorecard_charts.agreement_heatmap(agreement) if agreement else None,

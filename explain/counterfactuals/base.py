@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 
 from model.errors import InputError
-from model.params import Param
+from model.params import Param, check_declared
 from model.registries import Registry
 from model.tasks import TargetSpec, Task
 from model.tokens import Tokenized
@@ -62,9 +62,7 @@ def _check_generator(cls: type[Generator], generators: Registry) -> None:
     name = cls.NAME
     if not isinstance(cls.DESCRIPTION, str) or not cls.DESCRIPTION.strip():
         raise InputError(f"Generator {name!r} needs a one-sentence DESCRIPTION.")
-    names = [p.name for p in cls.PARAMS]
-    if not all(isinstance(p, Param) for p in cls.PARAMS) or len(set(names)) != len(names):
-        raise InputError(f"Generator {name!r}: PARAMS must be a tuple of Param with distinct names.")
+    check_declared(f"Generator {name!r}", cls.PARAMS)
 
 
 GENERATORS: Registry[type[Generator]] = Registry("generator", check=_check_generator)

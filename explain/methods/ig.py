@@ -34,9 +34,11 @@ import torch
 from model.tasks import Target
 from model.tokens import Tokenized
 
+from .. import completeness
 from ..base import Computed, Method, MethodResult, Param, Steps
+from ..completeness import TOLERANCE
 
-AUTO_START, AUTO_CAP, AUTO_GAP = 50, 800, 0.01
+AUTO_START, AUTO_CAP, AUTO_GAP = 50, 800, TOLERANCE  # (the gap every additive method is held to)
 
 
 def baseline_ids(model, tokenized: Tokenized, baseline: str) -> list[int]:
@@ -55,12 +57,6 @@ def rows_per_input(model, tokenized: Tokenized, target: Target) -> int:
     if getattr(model, "pair_windows", None) is not None and target.labels:
         return sum(len(read(tokenized.ids, labels=[label], **options)) for label in target.labels)
     return len(read(tokenized.ids, **options))
-
-
-def completeness_gap(total: float, output: float, base: float) -> float:
-    """|sum of attributions - (f(x) - f(baseline))|, relative to |f(x) - f(baseline)|."""
-    change = output - base
-    return abs(total - change) / max(abs(change), 1e-12)
 
 
 class IntegratedGradientsMethod(Method):
@@ -131,7 +127,7 @@ class IntegratedGradientsMethod(Method):
                         embeds, baselines=base_embeds, additional_forward_args=(mask, ids), n_steps=steps,
                         method=params["integration"], internal_batch_size=points)
                 scores = result.detach().double().sum(-1)[0].cpu().numpy()
-                gap = completeness_gap(float(scores.sum()), float(target.output[j]), float(bases[j]))
+                gap = completeness.gap(float(scores.sum()), float(target.output[j]), float(bases[j]))
                 yield Computed(steps)
                 if params["steps"] != "auto" or gap <= AUTO_GAP or steps >= AUTO_CAP:
                     break

@@ -15,7 +15,7 @@ from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
+from .widgets import clear_on_change, control, downloads, long_example_button, method_row, on_screen, reading_controls
 
 TASK = Classification.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
@@ -117,7 +117,7 @@ def render(page: Page) -> None:
     report_button = report.render()
     edit = whatif.render()
     influence.render(page, text=text_box, model=model, api=False)  # (for a model trained here)
-    shown = gr.State(None)  # the explanation on screen, for redrawing without recomputing
+    shown = on_screen()  # the explanation on screen, for redrawing without recomputing
     scorecard = compare.render()
     inputs_kwargs = {**params, **options}
     explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}

@@ -21,7 +21,7 @@ from . import explaining, gpu, reason, report
 from .handlers import handler
 from .models import resolve
 from .safe import markdown
-from .widgets import downloads
+from .widgets import downloads, on_screen
 
 TOP_WORDS = 40
 
@@ -36,7 +36,7 @@ class Compare:
     agreement: gr.Plot
     files: gr.File
     report: gr.DownloadButton
-    shown: gr.State  # the explanations compared, for redrawing in the other order
+    shown: gr.Textbox  # the explanations compared (held by the page: on_screen), for redrawing in the other order
 
     @property
     def outputs(self) -> list:
@@ -73,7 +73,7 @@ def render() -> Compare:
         agreement = gr.Plot(label="Agreement between the methods")
         files = downloads("Download the scorecard: JSON, CSV")
         compare_report = report.render()
-        shown = gr.State(None)
+        shown = on_screen()
     return Compare(which, button, compared, table, curves, agreement, files, compare_report, shown)
 
 

@@ -28,7 +28,7 @@ from .models import default, resolve
 from .page import EXAMPLE_FILE, MAX_UPLOAD_BYTES, RATIONALE_FILE, Page
 from .progress import reporter
 from .safe import markdown
-from .widgets import Slider, clear_on_change, downloads, method_row, reading_controls, whole
+from .widgets import Slider, clear_on_change, downloads, method_row, on_screen, reading_controls, whole
 
 
 def tasks() -> tuple[str, ...]:
@@ -343,7 +343,7 @@ def render(page: Page) -> None:
                          datatype=TYPES, column_widths=WIDTHS)
     row_choice = gr.Dropdown([], label="View a row as a document (longest first)", interactive=True)
     doc = document.render("The row by sentence, for its predicted class")
-    explanations, shown = gr.State(None), gr.State(None)  # the run's explanations file; the row on screen
+    explanations, shown = gr.State(None), on_screen()  # the run's explanations file; the row on screen
     results = [summary, table, importance, confusion, wrong, projection, files, by_method, explanations]
     upload.change(dataset_columns, upload, [text_column, label_column, rationale_column], api_name="dataset_columns")
     run.click(dataset, [upload, text_column, label_column, model, method, seed, limit, score], results,

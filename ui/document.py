@@ -129,7 +129,7 @@ def hide_on_change(inputs: list, view: DocumentView) -> None:
         component.change(_hidden, None, view.outputs, **AT_ONCE)
 
 
-def wire(view: DocumentView, shown: gr.State, target=None) -> None:
+def wire(view: DocumentView, shown: gr.Component, target=None) -> None:
     """Choosing a sentence draws its words from the explanation on screen (``shown``)."""
     inputs = [shown, view.choose] + ([target] if target is not None else [])
     view.choose.input(chosen, inputs, [view.words, view.words_note], api_name=False, queue=False,

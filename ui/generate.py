@@ -23,7 +23,7 @@ from .page import Page
 from .progress import reporter
 from .safe import markdown
 from .text import bullets, explanation_notes, faithfulness
-from .widgets import Slider, clear_on_change, control, downloads, method_row
+from .widgets import Slider, clear_on_change, control, downloads, method_row, on_screen
 
 TASK = Generation.NAME
 SERVES = (TASK,)
@@ -147,7 +147,7 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     files = downloads()
     report_button = report.render()
-    explained = gr.State(None)  # the explanation on screen: its report
+    explained = on_screen()  # the explanation on screen: its report
     with gr.Accordion("Faithfulness of every token's explanation", open=False):
         gr.Markdown("Every continuation token explained at once with the method above (for SHAP, occlusion and LIME "
                     "the same masked prompts serve all tokens), then each token's scorecard: comprehensiveness and "

@@ -23,7 +23,7 @@ from .models import resolve
 from .page import Page
 from .safe import markdown
 from .text import bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, method_row, reading_controls
+from .widgets import clear_on_change, control, downloads, method_row, on_screen, reading_controls
 
 TOP_WORDS = 40
 
@@ -129,7 +129,7 @@ def render(page: Page, task: Task) -> None:
     files = downloads()
     report_button = report.render()
     summary = gr.Markdown()
-    shown = gr.State(None)  # the explanation on screen: its report and document view
+    shown = on_screen()  # the explanation on screen: its report and document view
     scorecard = compare.render()
     edit = whatif.render()
     outputs = [label, bars, heat, notes, files, summary, shown]

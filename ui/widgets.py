@@ -3,12 +3,15 @@ per declared parameter (a method's ``PARAMS`` or a task's ``OPTIONS``), the meth
 boxes, and clearing results whenever an input changes."""
 from __future__ import annotations
 
+import abc
+import json
+
 import gradio as gr
 
 from explain import METHODS, Param
 from explain.charts.style import method_label
 from explain.registry import all_params
-from model.validation import check_whole
+from model.validation import InputError, check_whole
 
 from .locale import shown_label
 from .safe import message
@@ -179,3 +182,34 @@ def whole(value, name: str, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return check_whole(name, value, low, high)
+
+
+def _read_shown(self, payload):
+    text = gr.Textbox.preprocess(self, payload)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise InputError("The page sent back an explanation that is not JSON: explain again.") from None
+
+
+def _write_shown(self, value):
+    return None if value is None else json.dumps(value)
+
+
+# The class is made with ABCMeta's own ``__new__``: gradio's ComponentMeta writes a ``.pyi`` stub beside the source
+# of every component class at import (into the repository, or failing on a read-only Space). ``is_template``: the
+# page draws it as a textbox; ``skip_api``: the HTTP API leaves it out, as it leaves out a State.
+_Shown = abc.ABCMeta.__new__(type(gr.Textbox), "Shown", (gr.Textbox,), {
+    "__module__": __name__, "__doc__": "A value (plain JSON) held by the page, hidden.", "is_template": True,
+    "skip_api": property(lambda self: True), "preprocess": _read_shown, "postprocess": _write_shown})
+
+
+def on_screen() -> gr.Textbox:
+    """What a tab redraws from (the explanation on screen), held by the page beside what it draws rather than by
+    the server (a ``gr.State``). The page applies an edit's emptying and a result in one order, to what it shows
+    and to this alike, so a redraw or a report always matches the screen. (Held by the server, an edit's emptying
+    that reached it after a result the page was already showing emptied the server's copy: the report button then
+    greyed and the bars vanished on the next redraw.)"""
+    return _Shown(visible="hidden", show_label=False, container=False, interactive=False)  # (no label to translate)

@@ -14,7 +14,7 @@ from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, long_example_button, method_row, reading_controls
+from .widgets import clear_on_change, control, downloads, long_example_button, method_row, on_screen, reading_controls
 
 TASK = ZeroShot.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
@@ -128,7 +128,7 @@ def render(page: Page) -> None:
     files = downloads()
     report_button = report.render()
     edit = whatif.render()
-    shown, shown_target = gr.State(None), gr.State(0)  # the explanation on screen and the label the view shows
+    shown, shown_target = on_screen(), on_screen()  # the explanation on screen and the label the view shows
     results = [label, scores, notes, multiples, heat, files, shown, shown_target]
     run.click(zero_shot, [text_box, labels, *option_controls, model, method, seed], results,
               inputs_kwargs={**params, **reading, "contrast": contrast, "reason_typed": why.typed,

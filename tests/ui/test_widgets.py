@@ -97,3 +97,28 @@ def test_a_number_out_of_range_gets_the_range(payload):
         seed.preprocess(payload)
     assert refused.value.message.startswith("Seed must be a whole number from 0 to 4,294,967,295; got ")
     assert seed.preprocess(7) == 7
+
+
+def test_what_the_page_redraws_from_is_held_by_the_page():
+    """A redraw, a report and a chosen sentence read the explanation the page holds beside what it shows, never the
+    server's copy (a State): an edit's emptying that reached the server after the result on screen emptied that
+    copy, and the next redraw drew nothing. The held value stays out of the HTTP API."""
+    import app
+    from ui import classify, compare, document, report
+    from ui.widgets import on_screen
+
+    demo = app.build()
+    readers = {classify.redraw_bars, compare.redraw_comparison, report.of_explanation, report.of_comparison,
+               document.chosen, document.follow, document.follow_heatmap}
+    reading = [f for f in demo.fns.values() if getattr(f.fn, "__wrapped__", f.fn) in readers or f.fn in readers]
+    assert len(reading) >= 11  # (Classify, Zero-shot, Generate, Dataset: bars, comparison, reports, sentences)
+    assert not [f.name for f in reading if any(isinstance(c, gr.State) for c in f.inputs)]
+    held = on_screen()
+    explained = {"words": ["a", "b"], "values": [0.5, float("nan")]}
+    back = held.preprocess(held.postprocess(explained))
+    assert back["words"] == ["a", "b"] and back["values"][0] == 0.5 and back["values"][1] != back["values"][1]
+    assert held.preprocess(held.postprocess(None)) is None and held.skip_api
+    with pytest.raises(ValueError, match="not JSON"):
+        held.preprocess("{broken")
+    returns = demo.get_api_info()["named_endpoints"]
+    assert len(returns["/classify"]["returns"]) == 5 and len(returns["/zero_shot"]["returns"]) == 6

@@ -24,7 +24,7 @@ from model import TASKS, quiet_logging  # noqa: E402
 from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
 from model.loading.hub_models import HubModels  # noqa: E402
 from model.loading.operator import register_folders  # noqa: E402
-from ui import attention, classify, dataset, embeddings, generate, inside, task_tab, train, zero_shot  # noqa: E402
+from ui import attention, classify, dataset, embeddings, generate, inside, task_page, train, zero_shot  # noqa: E402
 from ui.locale import I18N, localize  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model, offline_models  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
@@ -67,8 +67,8 @@ def tabs() -> list:
     for task in TASKS.values():
         if task.NAME not in served:
             render = importlib.import_module(task.TAB).render if task.TAB else \
-                functools.partial(task_tab.render, task=task)
-            extra.append((task_tab.title(task), render))
+                functools.partial(task_page.render, task=task)
+            extra.append((task_page.title(task), render))
     return [(title, room.render) for title, room in TASK_TABS] + extra + \
         [(title, room.render) for title, room in TOOL_TABS]
 

@@ -162,7 +162,7 @@ def test_dataset_mode_local_and_the_cli_on_ray(plugin, outside, tmp_path):
 def test_the_app_gives_the_task_a_tab_and_lists_its_model_everywhere(plugin):
     import app
     from ui import gpu
-    from ui.task_tab import api_name, explainer
+    from ui.task_page import api_name, explainer
 
     demo = app.build()
     config = demo.config
@@ -191,7 +191,7 @@ def test_the_app_gives_the_task_a_tab_and_lists_its_model_everywhere(plugin):
     assert shown == f"**{'positive' if value >= 0 else 'negative'}** · margin: polarity {value:+.4g}"
     assert bars.data and "Faithfulness" in notes and files and explained["task"] == "polarity"
     from ui.compare import comparer
-    from ui.task_tab import searcher
+    from ui.task_page import searcher
 
     compared = comparer("polarity")(TEXT, "toy-polarity", None, 0, ["word_drop", "occlusion"], progress=quiet,
                                     polarity_margin=MARGIN)
@@ -215,4 +215,4 @@ def test_the_readme_table_is_what_the_plugin_did():
     for piece, call in calls.items():
         assert call in rows[piece], piece
         assert re.search(rf"\b{call}\b", SOURCE), call  # the plugin makes that very call
-    assert "task_tab" in rows["tab"] or "TAB" in rows["tab"]
+    assert "task_page" in rows["task"] and "TAB" in rows["tab"]

@@ -8,14 +8,12 @@ from explain import Explanation, get_method
 from explain.charts import explanation as charts
 from explain.io.export import write_files
 from model.tasks import Classification, get_task
-from model.windows import READING_NAMES
 
-from . import compare, document, explaining, gpu, influence, reason, report, whatif
+from . import compare, explaining, gpu, influence, reason, task_page, whatif
 from .handlers import handler, log, warn
 from .models import resolve
 from .page import EXAMPLES, Page
-from .text import TOP_K, bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, long_example_button, method_row, on_screen, reading_controls
+from .text import bullets, explanation_notes, faithfulness, top_labels
 
 TASK = Classification.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
@@ -90,60 +88,34 @@ def what_if(text: str, edited: str, model_name: str, method: str, seed: int, pro
                                contrast=contrast)
 
 
-def render(page: Page) -> None:
-    with gr.Row():
-        text_box = gr.Textbox(label="Text", lines=3, value=EXAMPLES["classify"][0][0], max_length=100_000)
-        with gr.Column():
-            model = page.models.dropdown((TASK,))
-            target = gr.Dropdown([("predicted class", "")], value="", label="Explain class", allow_custom_value=True)
-            # (empty: why this class; no "nothing" choice, whose shown words a typed label would be appended to)
-            contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
-                                   info="empty: why this class; a class: why this one rather than it, explained as "
-                                        "log p(class) − log p(other)")
-    method, params, seed = method_row()
-    options = {p.name: control(p) for p in get_task(TASK).OPTIONS if p.name not in READING_NAMES}
-    options.update(reading_controls([p for p in get_task(TASK).OPTIONS if p.name in READING_NAMES]))
-    sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
-    why = reason.render()
-    run = gr.Button("Explain", variant="primary")
-    gr.Examples(EXAMPLES["classify"], [text_box], label="Examples")
-    long_example_button(text_box)
-    label = gr.Label(label="Prediction", num_top_classes=TOP_K)
-    bars = gr.Plot(label="Word contributions")
-    heat = gr.Plot(label="Text heatmap")
-    notes = gr.Markdown()
-    doc = document.render()
-    files = downloads()
-    report_button = report.render()
-    edit = whatif.render()
-    influence.render(page, text=text_box, model=model, api=False)  # (for a model trained here)
-    shown = on_screen()  # the explanation on screen, for redrawing without recomputing
-    scorecard = compare.render()
-    inputs_kwargs = {**params, **options}
-    explain_kwargs = {**inputs_kwargs, "contrast": contrast, "reason_typed": why.typed, "reason_marked": why.marked}
-    outputs = [label, bars, heat, notes, files, shown]
-    run.click(classify, [text_box, model, method, target, seed, sort], outputs, inputs_kwargs=explain_kwargs,
-              api_name="classify").success(document.follow, shown, [bars, heat, *doc.outputs], api_name=False,
-                                           queue=False)
-    compare.wire(scorecard, compare_methods, [text_box, model, target, seed], explain_kwargs, sort,
-                 [text_box, model, target, seed, why.typed, why.marked, *inputs_kwargs.values()], "compare_methods")
-    sort.change(redraw_bars, [shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
-    shown.change(report.of_explanation, shown, report_button, api_name=False, show_progress="hidden")
-    document.wire(doc, shown)
-    model.change(class_labels, model, [target, contrast], api_name="class_labels")
-    text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
-    page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
-    page.demo.load(class_labels, model, [target, contrast], api_name=False, queue=False)
-    search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
-    edit.find.click(counterfactual_search, [text_box, model, edit.generator, edit.max_edits, target],
-                    search_outputs, inputs_kwargs={**edit.controls, **options}, api_name="counterfactuals")
-    edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
-    edit.compare.click(what_if, [text_box, edit.edited, model, method, seed], compare_edit_outputs,
-                       inputs_kwargs={**inputs_kwargs, "target": target, "contrast": contrast}, api_name="what_if")
-    clear_on_change([text_box, model, target, edit.generator, edit.max_edits, *edit.controls.values()], search_outputs)
-    clear_on_change([text_box, edit.edited, model, method, seed, target, contrast, *inputs_kwargs.values()],
-                    compare_edit_outputs)
-    clear_on_change([text_box, model, method, target, contrast, seed, why.typed, why.marked,
-                     *inputs_kwargs.values()], outputs)
-    document.hide_on_change([text_box, model, method, target, contrast, seed, *inputs_kwargs.values()], doc)
+def _class_boxes(task) -> tuple[dict, dict]:
+    """Which class to explain and which to explain it against, from the chosen classifier's labels."""
+    target = gr.Dropdown([("predicted class", "")], value="", label="Explain class", allow_custom_value=True)
+    # (empty: why this class; no "nothing" choice, whose shown words a typed label would be appended to)
+    contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
+                           info="empty: why this class; a class: why this one rather than it, explained as "
+                                "log p(class) − log p(other)")
+    return {"target": target, "contrast": contrast}, {}
 
+
+def render(page: Page) -> None:
+    """The task page with a classifier's settings: its classes to choose from, the bars' order, the examples and
+    the long example, and which training rows made a prediction (for a model trained here)."""
+    task = get_task(TASK)
+    inp = task_page.inputs(page, task, text_value=EXAMPLES["classify"][0][0], boxes=_class_boxes)
+    target = inp.arguments["target"]
+    run = task_page.explain_button(examples=EXAMPLES["classify"], example_inputs=[inp.text], long_text=inp.text)
+    sort = gr.Checkbox(value=True, label=f"Sort words by the size of their contribution (top {TOP_WORDS})")
+    results = task_page.word_results(task, summary=False)
+    bars = results.outputs[1]
+    task_page.wire_explain(page, inp, run, classify, [inp.text, inp.model, inp.method, target, inp.seed, sort],
+                           results, "classify")
+    task_page.whatif_section(inp, counterfactual_search, [inp.text, inp.model, task_page.GENERATOR,
+                                                          task_page.MAX_EDITS, target],
+                             what_if, [inp.text, task_page.EDITED, inp.model, inp.method, inp.seed],
+                             ("counterfactuals", "what_if"))
+    influence.render(page, text=inp.text, model=inp.model, api=False)  # (for a model trained here)
+    task_page.compare_section(inp, compare_methods, "compare_methods", sort=sort)
+    sort.change(redraw_bars, [results.shown, sort], bars, api_name=False, queue=False, show_progress="hidden")
+    inp.model.change(class_labels, inp.model, [target, inp.arguments["contrast"]], api_name="class_labels")
+    page.demo.load(class_labels, inp.model, [target, inp.arguments["contrast"]], api_name=False, queue=False)

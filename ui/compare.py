@@ -21,6 +21,7 @@ from . import explaining, gpu, reason, report
 from .handlers import handler
 from .models import resolve
 from .safe import markdown
+from .text import compared_output
 from .widgets import downloads, on_screen
 
 TOP_WORDS = 40
@@ -95,20 +96,24 @@ def comparer(task_name: str):
         rationale = reason.spans(text or "", reason_typed, reason_marked)
         arguments = task_arguments(task_name, target=target, contrast=contrast, labels=labels, pair=pair)
         results = [explaining.run(model, text, m, progress, seed, values, **arguments) for m in chosen]
+        top = compared_output(results[0])  # (what is compared where every output was explained: the top one, Zero-shot's)
         cards = []
         for e in results:  # each method's normalised scores search among the others' rankings too
-            others = [o.word_attributions[:, 0] for o in results if o is not e and o.targets]
-            cards.append(explaining.scored(model, e, progress, metrics=None, references=others)[1])
+            others = [o.word_attributions[:, o.target_index(top)] for o in results if o is not e and o.targets]
+            cards.append(explaining.scored(model, e, progress, target=e.target_index(top) if e.targets else 0,
+                                           metrics=None, references=others)[1])
         scored = [c for c in cards if c is not None]  # (a method with no output to explain has no scorecard)
         headers, rows = scorecard_charts.scorecard_table(scored)
-        plausible = reason.compared(results, rationale) if rationale else None
+        first = next((e for e in results if e.targets), None)
+        plausible = reason.compared(results, rationale, target=first.target_index(top) if first else 0) \
+            if rationale else None
         if plausible:
             extra, cells = reason.table_columns(*plausible)
             at = 3  # beside the headline faithfulness (method, comprehensiveness, sufficiency)
             headers = headers[:at] + extra + headers[at:]
             rows = [row[:at] + more + row[at:] for row, more in zip(rows, cells)]
         agreement = compare(results) if len(results) > 1 else None
-        return (charts.comparison(results, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
+        return (charts.comparison(results, top, top=TOP_WORDS, sort=bool(sort)), {"headers": headers, "data": rows},
                 scorecard_charts.aopc_curves(scored) if scored else None,
                 scorecard_charts.agreement_heatmap(agreement) if agreement else None,
                 write_scorecard_files(scored, agreement, text, plausible=plausible), [e.to_dict() for e in results])
@@ -130,7 +135,8 @@ def redraw_comparison(compared: list[dict] | None, sort: bool):
     """The methods compared, in the other order: nothing is recomputed."""
     if not compared:
         return None
-    return charts.comparison([Explanation.from_dict(e) for e in compared], top=TOP_WORDS, sort=bool(sort))
+    explanations = [Explanation.from_dict(e) for e in compared]
+    return charts.comparison(explanations, compared_output(explanations[0]), top=TOP_WORDS, sort=bool(sort))
 
 
 def wire(section: Compare, handler_fn, inputs: list, explain_kwargs: dict, sort, clear_inputs: list,
@@ -143,6 +149,7 @@ def wire(section: Compare, handler_fn, inputs: list, explain_kwargs: dict, sort,
                          api_name=api_name)
     section.shown.change(report.of_comparison, [section.shown, section.table], section.report, api_name=False,
                          show_progress="hidden")
-    sort.change(redraw_comparison, [section.shown, sort], section.compared, api_name=False, queue=False,
-                show_progress="hidden")
+    if not isinstance(sort, gr.State):  # (a page with no sort box: always sorted)
+        sort.change(redraw_comparison, [section.shown, sort], section.compared, api_name=False, queue=False,
+                    show_progress="hidden")
     clear_on_change([*clear_inputs, section.which], section.outputs)

@@ -7,15 +7,15 @@ import gradio as gr
 from explain.charts import embedding as embedding_charts
 from explain.charts import explanation as charts
 from explain.io.export import write_files
-from model.tasks import Embedding
+from model.tasks import Embedding, get_task
 from model.validation import MAX_LINES, text_lines
 
-from . import explaining, gpu
+from . import compare, explaining, gpu, report, task_page
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import bullets, explanation_notes, faithfulness
-from .widgets import clear_on_change, downloads, method_row
+from .widgets import clear_on_change, downloads, on_screen
 
 TASK = Embedding.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
@@ -53,7 +53,13 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, seed:
              faithfulness(first_card, "Text A: "), faithfulness(second_card, "Text B: ")]
     return (f"cosine similarity: {first.outputs[0]:.4f}", charts.attribution_bars(first, sort=True, top=TOP_WORDS),
             charts.attribution_bars(second, sort=True, top=TOP_WORDS), bullets(lines),
-            write_files({"A": first, "B": second}, "similarity"))
+            write_files({"A": first, "B": second}, "similarity"), {"Text A": first.to_dict(), "Text B": second.to_dict()})
+
+
+task = get_task(TASK)
+compare_similarity = compare.comparer(TASK)  # the scorecard section's handler (Text A, beside Text B)
+counterfactual_search = task_page.searcher(task)  # Text A's smallest edits that change similar / not similar
+what_if = task_page.editor(task)  # Text A and an edit, each beside Text B
 
 
 def render(page: Page) -> None:
@@ -74,12 +80,14 @@ def render(page: Page) -> None:
     clear_on_change([texts, model, projection], outputs)
 
     gr.Markdown("### Why are two texts similar?")
-    with gr.Row():
-        text_a = gr.Textbox(label="Text A", value=EXAMPLES["similarity"][0][0], max_length=100_000)
-        text_b = gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], max_length=100_000)
-    method, params, seed = method_row()
-    explain_button = gr.Button("Explain the similarity", variant="primary")
-    gr.Examples(EXAMPLES["similarity"], [text_a, text_b], label="Examples")
+    similarity(page, model)
+
+
+def _pair_box(task) -> tuple[dict, dict]:
+    return {"pair": gr.Textbox(label="Text B", value=EXAMPLES["similarity"][0][1], lines=3, max_length=100_000)}, {}
+
+
+def _results(task) -> task_page.Results:
     value = gr.Textbox(label="Similarity", interactive=False)
     with gr.Row():
         words_a = gr.Plot(label="Words of A")
@@ -87,7 +95,23 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     files = downloads("Download (both texts, by side): JSON, words CSV, tokens CSV; for texts of several sentences a sentences "
                       "CSV, and for a long text the texts themselves (.txt)")
-    similarity_outputs = [value, words_a, words_b, notes, files]
-    explain_button.click(explain_similarity, [text_a, text_b, model, method, seed], similarity_outputs,
-                         inputs_kwargs=params, api_name="explain_similarity")
-    clear_on_change([text_a, text_b, model, method, seed, *params.values()], similarity_outputs)
+    report_button = report.render()
+    shown = on_screen()  # both sides on screen, for their report
+    return task_page.Results([value, words_a, words_b, notes, files, shown], shown, [shown], report_button)
+
+
+def similarity(page: Page, model) -> None:
+    """The task page with a similarity's settings: Text A beside Text B (the tab's model list), both sides
+    explained, compare methods and what if on Text A."""
+    inp = task_page.inputs(page, task, text_label="Text A", text_value=EXAMPLES["similarity"][0][0],
+                           boxes=_pair_box, model=model, reasons=False)
+    pair = inp.arguments["pair"]
+    run = task_page.explain_button("Explain the similarity", EXAMPLES["similarity"], [inp.text, pair])
+    results = _results(task)
+    task_page.wire_explain(page, inp, run, explain_similarity, [inp.text, pair, inp.model, inp.method, inp.seed],
+                           results, "explain_similarity")
+    task_page.compare_section(inp, compare_similarity, "compare_similarity")
+    task_page.whatif_section(inp, counterfactual_search, [inp.text, inp.model, task_page.GENERATOR,
+                                                          task_page.MAX_EDITS],
+                             what_if, [inp.text, task_page.EDITED, inp.model, inp.method, inp.seed],
+                             ("similarity_counterfactuals", "similarity_what_if"))

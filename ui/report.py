@@ -11,6 +11,7 @@ from explain.io.export import slug
 from explain.io.report import write_report
 
 from .handlers import handler
+from .text import compared_output
 
 LABEL = "📄 Download report (HTML)"
 
@@ -28,9 +29,14 @@ def _written(explanations, name: str, **kwargs) -> dict:
 
 @handler
 def of_explanation(explained: dict | None, target: int | str = 0):
-    """The report of the explanation on screen (the label the view shows, for zero-shot)."""
+    """The report of the explanation on screen (the label the view shows, for zero-shot); of both sides of a
+    similarity, given by name (``{"Text A": ..., "Text B": ...}``)."""
     if not explained:
         return gr.update(value=None, interactive=False)
+    if "schema_version" not in explained:
+        sides = {str(name): Explanation.from_dict(side) for name, side in explained.items()}
+        first = next(iter(sides.values()))
+        return _written(sides, f"{first.method}-{slug(first.text)}")
     e = Explanation.from_dict(explained)
     return _written(e, f"{e.method}-{slug(e.text)}", target=target if target is not None else 0)
 
@@ -47,4 +53,4 @@ def of_comparison(compared: list[dict] | None, table=None):
     from explain.charts.style import method_label
 
     return _written({method_label(e.method): e for e in explanations}, f"compare-{slug(explanations[0].text)}",
-                    scorecard=scorecard)
+                    scorecard=scorecard, target=compared_output(explanations[0]))

@@ -40,3 +40,30 @@ def top_labels(labels, scores, k: int = TOP_K) -> dict[str, float]:
     """The k highest-scoring labels, for a ``gr.Label``."""
     order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:k]
     return {labels[i]: float(scores[i]) for i in order}
+
+
+def prediction(task, e, k: int = TOP_K) -> dict | str:
+    """What a page shows as an explanation's prediction: the labels' probabilities (for a ``gr.Label``), or for a
+    task whose outputs are scores (``Task.PROBABILITIES = False``), each as a number with the task's answer."""
+    if task.PROBABILITIES:
+        return top_labels(e.labels, e.probabilities, k=k)
+    return scores_line(task, e.labels, e.probabilities, e.meta.get("options", {}))
+
+
+def scores_line(task, labels, scores, options) -> str:
+    """A task's scores as numbers with its answer (safe Markdown): "**intense** · intensity: level +1.002"."""
+    answer = task.answer(tuple(labels), scores, options) if len(labels) else "—"
+    if list(labels) == [task.OUTPUT]:  # one output, named as the task names it: the number alone
+        said = f"{float(scores[0]):+.4g}"
+    else:
+        said = ", ".join(f"{markdown(label)} {value:+.4g}" for label, value in zip(labels, scores))
+    return f"**{markdown(answer)}** · {markdown(task.OUTPUT or 'score')}: {said}"
+
+
+def compared_output(e) -> int | str:
+    """The output a comparison of methods explains: the only one explained, else the top one, by name (Zero-shot
+    explains every candidate label)."""
+    if len(e.targets) <= 1 or not len(e.probabilities):
+        return 0
+    best = e.labels[int(e.probabilities.argmax())]
+    return best if best in e.targets else 0

@@ -21,7 +21,7 @@ from . import explaining
 from .handlers import handler
 from .models import resolve
 from .safe import markdown
-from .text import TOP_K, top_labels
+from .text import prediction
 from .widgets import Slider, control, downloads, whole
 
 DEFAULT_GENERATOR = "ablation_flip"
@@ -43,8 +43,8 @@ class WhatIf:
     found: gr.State
     edited: gr.Textbox
     compare: gr.Button
-    before_label: gr.Label
-    after_label: gr.Label
+    before_label: gr.Label | gr.Markdown
+    after_label: gr.Label | gr.Markdown
     before_text: gr.HighlightedText
     after_text: gr.HighlightedText
     change: gr.Plot
@@ -52,7 +52,12 @@ class WhatIf:
     after_bars: gr.Plot
 
 
-def render() -> WhatIf:
+def render(probabilities: bool = True) -> WhatIf:
+    """The section; ``probabilities``: the task's outputs are shown as probabilities (else as numbers with its
+    answer, ``Task.PROBABILITIES``)."""
+    def answer(label: str):
+        return gr.Label(label=label, num_top_classes=3) if probabilities else gr.Markdown(label=label)
+
     with gr.Accordion("What if? Edit the text, or find the smallest changes that change the answer", open=False):
         with gr.Row():
             generator = gr.Radio([(f"{cls.LABEL or name} ({name})", name) for name, cls in GENERATORS.items()],
@@ -77,12 +82,12 @@ def render() -> WhatIf:
         compare = gr.Button("Compare the original and the edit", variant="primary")
         with gr.Row():
             with gr.Column():
-                before_label = gr.Label(label="Original", num_top_classes=3)
+                before_label = answer("Original")
                 before_text = gr.HighlightedText(label="Original (removed or replaced words marked)",
                                                  color_map=CATEGORIES, show_legend=True)
                 before_bars = gr.Plot(label="Original: word contributions")
             with gr.Column():
-                after_label = gr.Label(label="Edit", num_top_classes=3)
+                after_label = answer("Edit")
                 after_text = gr.HighlightedText(label="Edit (added or replaced words marked)", color_map=CATEGORIES,
                                                 show_legend=True)
                 after_bars = gr.Plot(label="Edit: word contributions")
@@ -103,13 +108,14 @@ def generator_values(generator: str, values: dict) -> dict:
 
 
 def search(task: str, text: str, model_name: str, generator: str, max_edits, target: str | None,
-           labels: str | None, progress, values: dict):
-    """Verified counterfactuals of ``text``: the table, its downloads, the choices to apply, a note."""
+           labels: str | None, progress, values: dict, pair: str | None = None):
+    """Verified counterfactuals of ``text`` (beside ``pair``, for a similarity): the table, its downloads, the
+    choices to apply, a note."""
     model = resolve(model_name, task, progress)
     progress(None, desc="Searching for counterfactuals…")
     found = counterfactuals(model, text, target=target or None, generator=generator,
                             max_edits=whole(max_edits, "edits at most", 1, 5), limit=LIMIT,
-                            labels=split_labels(labels) if labels is not None else None,
+                            labels=split_labels(labels) if labels is not None else None, pair=pair or None,
                             **generator_values(generator, values), **explaining.task_options(model, values))
     rows = [[i + 1, c.text, c.describe(), c.prediction, round(c.target_change, 4)] for i, c in enumerate(found)]
     said = (f"{len(found)} found" if len(found) else markdown(found.note)) + (
@@ -131,7 +137,8 @@ def apply(found: list[str] | None, index):
 
 
 def side_by_side(task: str, text: str, edited: str, model_name: str, method: str, seed, labels: str | None,
-                 progress, values: dict, target: str | None = None, contrast: str | None = None):
+                 progress, values: dict, target: str | None = None, contrast: str | None = None,
+                 pair: str | None = None):
     """The original and the edit explained the same way and for the same target, like for like: the
     chosen one (``target``), else the original's prediction, rather than ``contrast`` when one is chosen;
     the changed words and the change in every label's score."""
@@ -140,6 +147,8 @@ def side_by_side(task: str, text: str, edited: str, model_name: str, method: str
         raise InputError("Type the edited text (or apply a counterfactual) to compare it with the original.")
     request = {"labels": split_labels(labels)} if labels is not None else {}
     request["contrast"] = contrast or None
+    if pair:
+        request["pair"] = pair  # (a similarity: both texts beside the same second text)
     first = explaining.run(model, text, method, progress, seed, values, target=target or None, **request)
     chosen = target or (first.labels[int(first.probabilities.argmax())] if len(first.labels) else None)
     same = [chosen] if chosen in first.targets else list(first.targets) or None
@@ -147,10 +156,9 @@ def side_by_side(task: str, text: str, edited: str, model_name: str, method: str
     before, after = whatif_charts.changed_words(text, edited)
     output = get_task(model.task).OUTPUT
     shown = first.targets.index(chosen) if chosen in first.targets else 0
-    return (top_labels(first.labels, first.probabilities, k=TOP_K), top_labels(second.labels, second.probabilities,
-                                                                               k=TOP_K),
-            before, after, whatif_charts.score_change(list(first.labels), first.probabilities, second.probabilities,
-                                                      output=output),
+    page_task = get_task(task)
+    return (prediction(page_task, first), prediction(page_task, second), before, after,
+            whatif_charts.score_change(list(first.labels), first.probabilities, second.probabilities, output=output),
             charts.attribution_bars(first, shown, sort=True, top=20),
             charts.attribution_bars(second, second.targets.index(first.targets[shown]) if first.targets else 0,
                                     sort=True, top=20))

@@ -67,6 +67,9 @@ def Number(*args, **kwargs) -> gr.Number:  # noqa: N802 - a component constructo
     return number_input(gr.Number(*args, **kwargs))
 
 
+NOT_GIVEN = "(the default)"  # an optional number left to the task's or model's own default (read back as None)
+
+
 def control(param: Param, visible: bool = True):
     """One UI control for a declared parameter."""
     common = {"label": param.title, "info": param.help, "visible": visible}
@@ -84,6 +87,11 @@ def control(param: Param, visible: bool = True):
         shown = [int(v) if param.kind == "int" else v for v in presets if param.low <= v <= top]
         return gr.Dropdown([*param.also, *(str(v) for v in shown)], value=str(param.default),
                            allow_custom_value=True, **common)
+    if param.default is None:  # "not given" by default: a slider cannot be empty (it sent its minimum as if chosen)
+        top = param.ui_high or param.high
+        presets = [param.low + (top - param.low) * k / 4 for k in range(5)]
+        shown = [str(int(v) if param.kind == "int" else round(v, 6)) for v in presets]
+        return gr.Dropdown([(NOT_GIVEN, ""), *shown], value="", allow_custom_value=True, **common)
     step = param.step or (1 if param.kind == "int" else (param.high - param.low) / 100)
     slider = Slider(param.low, param.ui_high or param.high, value=param.default, step=step, **common)
     slider.whole = param.kind == "int"  # (what its refusal says: "a whole number from ...")

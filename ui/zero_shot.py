@@ -9,12 +9,12 @@ from model.tasks import ZeroShot, get_task
 from model.validation import MAX_LABELS, split_labels
 from model.windows import READING_NAMES
 
-from . import document, explaining, gpu, reason, report, whatif
+from . import compare, document, explaining, gpu, reason, report, task_page, whatif
 from .handlers import handler
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import bullets, explanation_notes, faithfulness, top_labels
-from .widgets import clear_on_change, control, downloads, long_example_button, method_row, on_screen, reading_controls
+from .widgets import control, downloads, on_screen
 
 TASK = ZeroShot.NAME
 SERVES = (TASK,)  # the tasks this tab explains (app.py gives a tab to any other)
@@ -62,6 +62,9 @@ def zero_shot(text: str, labels: str, template: str, multi_label: bool, model_na
 
 
 
+compare_methods = compare.comparer(TASK)  # the scorecard section's handler: the top label, method by method
+
+
 def contrast_choices(labels: str | None):
     """The "rather than" choices follow the candidate labels typed (nothing chosen when they change)."""
     try:
@@ -99,24 +102,20 @@ def labels_above_half(prediction: dict | None):
     return gr.update(num_top_classes=max(1, sum(c.get("confidence", 0) > 0.5 for c in confidences)))
 
 
-def render(page: Page) -> None:
-    with gr.Row():
-        text_box = gr.Textbox(label="Text", lines=3, value=EXAMPLES["zero_shot"][0][0], max_length=100_000)
-        with gr.Column():
-            labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
-                                value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
-            option_controls = [control(p) for p in POSITIONAL]
-            contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
-                                   info="empty: why each label; a label: why each other label rather than it, explained "
-                                        "as log score − log score of this label")
-    model = page.models.dropdown((TASK,))
-    method, params, seed = method_row()
-    reading = reading_controls([p for p in ZeroShot.OPTIONS if p.name in READING_NAMES])
-    reading["output"] = control(next(p for p in get_task(TASK).OPTIONS if p.name == "output"))
-    why = reason.render()
-    run = gr.Button("Classify and explain", variant="primary")
-    gr.Examples(EXAMPLES["zero_shot"], [text_box, labels], label="Examples")
-    long_example_button(text_box)
+def _label_boxes(task) -> tuple[dict, dict]:
+    """The candidate labels, the options that read them (template, multi-label: positional in the API) and the
+    label to explain the others against (its choices follow the labels typed)."""
+    labels = gr.Textbox(label=f"Candidate labels (comma-separated, at most {MAX_LABELS})",
+                        value=EXAMPLES["zero_shot"][0][1], max_length=5_000)
+    placed = {p.name: control(p) for p in POSITIONAL}
+    contrast = gr.Dropdown([], value=None, label="Rather than", allow_custom_value=True,
+                           info="empty: why each label; a label: why each other label rather than it, explained "
+                                "as log score − log score of this label")
+    return {"labels": labels, "contrast": contrast}, placed
+
+
+def _results(task) -> task_page.Results:
+    """Every label's score, the contributions per label, the top label's heatmap and its document view."""
     with gr.Row():
         label = gr.Label(label="Prediction (every label above 50% when they are scored on their own)",
                          num_top_classes=1)
@@ -124,35 +123,31 @@ def render(page: Page) -> None:
     notes = gr.Markdown()
     multiples = gr.Plot(label="Contributions per label")
     heat = gr.Plot(label="Text heatmap (top label)")
-    doc = document.render("The text by sentence, for the top label")
+    view = document.render("The text by sentence, for the top label")
     files = downloads()
     report_button = report.render()
-    edit = whatif.render()
     shown, shown_target = on_screen(), on_screen()  # the explanation on screen and the label the view shows
-    results = [label, scores, notes, multiples, heat, files, shown, shown_target]
-    run.click(zero_shot, [text_box, labels, *option_controls, model, method, seed], results,
-              inputs_kwargs={**params, **reading, "contrast": contrast, "reason_typed": why.typed,
-                             "reason_marked": why.marked}, api_name="zero_shot").success(
-        labels_above_half, label, label, api_name=False, queue=False).success(
-        document.follow_heatmap, [shown, shown_target], [heat, *doc.outputs], api_name=False, queue=False)
-    document.wire(doc, shown, shown_target)
-    shown.change(report.of_explanation, [shown, shown_target], report_button, api_name=False, show_progress="hidden")
-    labels.change(contrast_choices, labels, contrast, api_name=False, queue=False, show_progress="hidden")
-    text_box.change(reason.follow_text, text_box, why.marked, api_name=False, queue=False, show_progress="hidden")
-    page.demo.load(reason.follow_text, text_box, why.marked, api_name=False, queue=False)
-    page.demo.load(contrast_choices, labels, contrast, api_name=False, queue=False)
-    search_outputs, compare_edit_outputs = whatif.outputs_of(edit)
-    option_kwargs = {**reading, **{p.name: c for p, c in zip(POSITIONAL, option_controls)}}
-    edit.find.click(counterfactual_search, [text_box, labels, model, edit.generator, edit.max_edits],
-                    search_outputs, inputs_kwargs={**edit.controls, **option_kwargs}, api_name="zero_shot_counterfactuals")
-    edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
-    edit.compare.click(what_if, [text_box, edit.edited, labels, model, method, seed], compare_edit_outputs,
-                       inputs_kwargs={**params, **option_kwargs, "contrast": contrast}, api_name="zero_shot_what_if")
-    clear_on_change([text_box, labels, model, edit.generator, edit.max_edits, *edit.controls.values(), *option_controls],
-                    search_outputs)
-    clear_on_change([text_box, labels, edit.edited, model, method, seed, contrast, *option_controls, *params.values()],
-                    compare_edit_outputs)
-    inputs = [text_box, labels, *option_controls, contrast, model, method, seed, why.typed, why.marked,
-              *params.values(), *reading.values()]
-    clear_on_change(inputs, results)
-    document.hide_on_change(inputs, doc)
+    return task_page.Results([label, scores, notes, multiples, heat, files, shown, shown_target], shown,
+                             [shown, shown_target], report_button, view,
+                             [(labels_above_half, label, label),
+                              (document.follow_heatmap, [shown, shown_target], [heat, *view.outputs])])
+
+
+def render(page: Page) -> None:
+    """The task page with zero-shot's settings: candidate labels typed at call time, every label explained."""
+    task = get_task(TASK)
+    inp = task_page.inputs(page, task, text_value=EXAMPLES["zero_shot"][0][0], boxes=_label_boxes, wide=True)
+    labels = inp.arguments["labels"]
+    run = task_page.explain_button("Classify and explain", EXAMPLES["zero_shot"], [inp.text, labels], inp.text)
+    results = _results(task)
+    positional = [inp.options[p.name] for p in POSITIONAL]
+    task_page.wire_explain(page, inp, run, zero_shot,
+                           [inp.text, labels, *positional, inp.model, inp.method, inp.seed], results, "zero_shot")
+    labels.change(contrast_choices, labels, inp.arguments["contrast"], api_name=False, queue=False,
+                  show_progress="hidden")
+    page.demo.load(contrast_choices, labels, inp.arguments["contrast"], api_name=False, queue=False)
+    task_page.whatif_section(inp, counterfactual_search, [inp.text, labels, inp.model, task_page.GENERATOR,
+                                                          task_page.MAX_EDITS],
+                             what_if, [inp.text, task_page.EDITED, labels, inp.model, inp.method, inp.seed],
+                             ("zero_shot_counterfactuals", "zero_shot_what_if"))
+    task_page.compare_section(inp, compare_methods, "zero_shot_compare")

@@ -34,6 +34,7 @@ def cosine_matrix(vectors: np.ndarray) -> np.ndarray:
 class Embedding(Task):
     NAME = "embedding"
     OUTPUT = OUTPUT
+    PROBABILITIES = False  # (a cosine, from -1 to 1: shown as a number with the answer)
     DESCRIPTION = "Sentence vectors; explains the cosine similarity of the text to a second text (pair=...)."
     TAKES = ("target", "pair", "contrast")
     REQUIRES = ("pair",)

@@ -240,3 +240,41 @@ def test_an_api_error_reads_as_the_text_itself(client):
     with pytest.raises(AppError) as refused:
         client.predict("transfer money", "intent-minilm", "shap", "<b>bold</b>", 0, True, api_name="/classify")
     assert "'<b>bold</b>' is not one of" in str(refused.value) and "&lt;" not in str(refused.value)
+
+
+def test_the_similarity_gets_compare_and_what_if(client, embed_model):
+    """The similarity half of Embeddings is the task page too: compare methods, counterfactuals that cross the
+    threshold, an edit side by side, shown as the cosine it is (a number with its answer, not a label's bar)."""
+    from explain import explain
+
+    a, b, edit = "A man plays a guitar.", "Someone plays music.", "A man plays a piano."
+    bars, table, *_ = client.predict(a, "minilm-embed", 0, ["occlusion", "lime"], pair=b, num_samples=100,
+                                     api_name="/compare_similarity")
+    assert [row[0] for row in table["data"]] == ["Occlusion", "LIME", "random ranking"]
+    occlusion = explain(embed_model, a, "occlusion", pair=b)
+    shown = array(figure(bars)["data"][0]["x"])
+    scaled = occlusion.word_attributions[:, 0] / np.abs(occlusion.word_attributions[:, 0]).max()
+    np.testing.assert_allclose(np.sort(np.abs(shown)), np.sort(np.abs(scaled))[-len(shown):], atol=1e-6)
+    before, after, *_ = client.predict(a, edit, "minilm-embed", "occlusion", 0, pair=b, api_name="/similarity_what_if")
+    assert before == f"**similar** · cosine similarity: {occlusion.outputs[0]:+.4g}"
+    assert after.endswith(f"{explain(embed_model, edit, 'occlusion', pair=b).outputs[0]:+.4g}")
+    found, note, *_ = client.predict(a, "minilm-embed", "ablation_flip", 2, pair=b, threshold=0.5,
+                                     api_name="/similarity_counterfactuals")
+    assert "the original answer is **similar**" in note
+    assert found["data"] and all(row[3] == "not similar" for row in found["data"])
+
+
+def test_zero_shot_compare_explains_the_top_label(client):
+    from explain import explain
+    from model import load_model
+
+    labels = "politics, finance, sports"  # (the top label last: not the first explained)
+    text = "The home team scored twice in extra time to win the cup final."
+    bars, table, *_ = client.predict(text, "minilm-zeroshot", 0, ["occlusion"], labels=labels,
+                                     api_name="/zero_shot_compare")
+    e = explain(load_model("minilm-zeroshot"), text, "occlusion", labels=["politics", "finance", "sports"])
+    sports = e.word_attributions[:, 2] / np.abs(e.word_attributions[:, 2]).max()
+    chart = figure(bars)["data"][0]
+    np.testing.assert_allclose(array(chart["x"]), [sports[[w.text for w in e.words].index(y)] for y in chart["y"]],
+                               atol=1e-6)
+    assert [row[0] for row in table["data"]] == ["Occlusion", "random ranking"]

@@ -24,7 +24,7 @@ from model import TASKS, quiet_logging  # noqa: E402
 from model.loading.hub import hub_reachable, limit_hub_waits  # noqa: E402
 from model.loading.hub_models import HubModels  # noqa: E402
 from model.loading.operator import register_folders  # noqa: E402
-from ui import attention, classify, dataset, embeddings, generate, inside, task_page, train, zero_shot  # noqa: E402
+from ui import attention, classify, cleanup, dataset, embeddings, generate, inside, task_page, train, zero_shot  # noqa: E402
 from ui.locale import I18N, localize  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model, offline_models  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
@@ -82,7 +82,9 @@ def build(mcp: bool | None = None) -> gr.Blocks:
     """The page; with ``mcp`` (default: ``mcp_enabled()``) also the agents' tools (``ui.mcp_tools``), the page's
     own events then left out of the tool list."""
     online = hub_reachable()
-    with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False) as demo:
+    cleanup.start()  # every download into one folder of this server's, swept (its disk stays bounded)
+    with gr.Blocks(title="Transformer explainability studio", analytics_enabled=False,
+                   delete_cache=(600, cleanup.MAX_AGE_S)) as demo:  # (Gradio's copies of them: swept by Gradio)
         gr.Markdown(intro())
         if not online:
             gr.Markdown(f"*The Hugging Face Hub is not reachable from this server: only the {offline_models()} are "

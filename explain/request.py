@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from model import load_model
 from model.base import TextModel
 from model.errors import InputError
+from model.registries import a_or_an
 from model.tasks import TASKS, Task, get_task
 from model.validation import check_texts, check_whole
 
@@ -194,7 +195,7 @@ def _not_ours(name: str, method: type[Method], task: Task, options: set[str]) ->
     if owner is not None and owner[0] == "method":
         return f"{name!r} is a parameter of {owner[1]}, not of {method.NAME}; {method.NAME} takes {takes}."
     if owner is not None and owner[0] == "task":
-        return (f"{name!r} is an option of {owner[1]} models; this is a {task.NAME} model (it takes "
+        return (f"{name!r} is an option of {owner[1]} models; this is {a_or_an(task.NAME)} model (it takes "
                 f"{', '.join(options) or 'no options'}).")
     also = f"; a {task.NAME} model also takes the option{'s' if len(options) > 1 else ''} " \
         f"{', '.join(sorted(options))}" if options else ""

@@ -47,12 +47,12 @@ class Registry(Generic[T]):
         """Add ``entry`` under its name and return it (so it serves as a class decorator)."""
         name = self._name_of(entry)
         if not isinstance(name, str) or not NAME_RULE.match(name):
-            raise InputError(f"{_a(self.kind).capitalize()} name must be {NAME_WORDS}, not {name!r}.")
+            raise InputError(f"{a_or_an(self.kind).capitalize()} name must be {NAME_WORDS}, not {name!r}.")
         with self._lock:
             if name in self._entries:
                 if self._same(self._entries[name], entry):
                     return entry
-                raise InputError(f"{_a(self.kind).capitalize()} named {name!r} is already registered.")
+                raise InputError(f"{a_or_an(self.kind).capitalize()} named {name!r} is already registered.")
             if self._check is not None:
                 self._check(entry, self)
             self._entries[name] = entry
@@ -70,7 +70,7 @@ class Registry(Generic[T]):
     def named(self, name: object) -> T:
         """The entry named, or one sentence naming the ones there are."""
         if not isinstance(name, str) or name not in self._entries:
-            raise InputError(f"{name!r} is not {_a(self.kind)}; use one of {', '.join(self._entries) or 'none'}.")
+            raise InputError(f"{name!r} is not {a_or_an(self.kind)}; use one of {', '.join(self._entries) or 'none'}.")
         return self._entries[name]
 
     def is_built_in(self, name: str) -> bool:
@@ -113,5 +113,6 @@ def _same_entry(old, new) -> bool:
     return old is new or (not isinstance(new, type) and type(old) is type(new))
 
 
-def _a(kind: str) -> str:
-    return ("an " if kind[:1] in "aeiou" else "a ") + kind
+def a_or_an(kind: str) -> str:
+    """ "a classification", "an embedding": the article a word takes (by its first letter)."""
+    return ("an " if kind[:1].lower() in "aeiou" else "a ") + kind

@@ -62,7 +62,7 @@ CASES = {
                              (REFUSED, "Tick at least one method"))),
     "/similarity_counterfactuals": ((("A man plays a guitar.", "minilm-embed", "ablation_flip", 2),
                                      {"pair": "Someone plays music."}),
-                                    (("A man plays a guitar.", "minilm-embed", "ablation_flip", 2), {},
+                                    (("A man plays a guitar.", "minilm-embed", "ablation_flip", 2), {"pair": ""},
                                      (REFUSED, "pair"))),
     "/similarity_what_if": ((("A man plays a guitar.", "A man plays a piano.", "minilm-embed", "occlusion", 0),
                              {"pair": "Someone plays music."}),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import tempfile
+import os
 import threading
 import time
 from pathlib import Path
@@ -15,6 +15,7 @@ from explain.charts.style import method_label
 from explain.dataset import DatasetRun, RowResult, columns_of, explain_dataset
 from explain.dataset.aggregate import FAITHFULNESS
 from explain.dataset.writing import RowWriter
+from explain.io.export import new_folder
 from explain.metrics.plausibility import MEASURES, TITLES
 from model.errors import InputError
 from model.tasks import TASKS, Embedding
@@ -22,6 +23,7 @@ from model.validation import counted
 from model.windows import READING
 
 from . import document, gpu
+from .cleanup import MAX_AGE_S
 from .explaining import method_values, task_options
 from .handlers import handler, info
 from .models import default, resolve
@@ -127,7 +129,7 @@ def dataset(path: str | None, text_column: str | None, label_column: str | None,
                           **task_options(model, values), **params)
     if run.total == 0:
         raise InputError("The file has no rows to explain.")
-    folder = Path(tempfile.mkdtemp(prefix="dataset-"))
+    folder = Path(new_folder("dataset-"))
     stem = f"dataset-{method}-{time.strftime('%Y%m%d-%H%M%S')}"
     key = request.session_hash if request is not None else None
     with RUNS_LOCK:
@@ -216,6 +218,9 @@ def _explanation_of(path: str | None, row) -> Explanation | None:
     """The whole explanation of one row, read back from the run's explanations file."""
     if not path or row is None:
         return None
+    if not os.path.exists(path):
+        raise InputError(f"This run's files were cleared (downloads are kept {MAX_AGE_S // 3600} hours): run it "
+                         "again to see its rows.")
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)

@@ -18,7 +18,7 @@ from model.tasks.generation import Generation, continuation_of, token_names
 
 from . import explaining, gpu, report
 from .handlers import handler
-from .models import resolve
+from .models import not_listed, resolve
 from .page import Page
 from .progress import reporter
 from .safe import markdown
@@ -132,6 +132,8 @@ def render(page: Page) -> None:
                                info="empty: the model's own greedy continuation; or type one to explain it")
             chat = gr.Checkbox(label="Use the chat template", value=False,
                                info="the prompt as a user's message in the tokenizer's chat template (chat models)")
+    if not model.choices and not model.allow_custom_value:  # (offline, no decoder ships: say how to get one)
+        gr.Markdown(f"*{markdown(str(not_listed(TASK)))}*")
     write = gr.Button("Generate", variant="primary")
     strip = gr.Plot(label="Continuation")
     said = gr.Markdown()

@@ -5,7 +5,6 @@ the likely mislabelled rows with a download."""
 from __future__ import annotations
 
 import csv
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 from explain import influence, self_influence
 from explain.charts import influence as charts
 from explain.influence import METHODS
+from explain.io.export import new_folder
 from model.errors import InputError
 from model.tasks import Classification
 from model.train import left_out_in_turn, retrain_without
@@ -120,7 +120,7 @@ def likely_mislabelled(model_name: str, progress=gr.Progress()):
     model = resolve(model_name, Classification.NAME, progress)
     progress(None, desc="Scoring every training row…")
     ranked = self_influence(model)
-    path = Path(tempfile.mkdtemp(prefix="mislabelled-")) / f"{model.name}-likely-mislabelled.csv"
+    path = Path(new_folder("mislabelled-")) / f"{model.name}-likely-mislabelled.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["rank", "row", "text", "label", "self_influence"])

@@ -23,6 +23,8 @@ from .handlers import handler
 from .models import resolve
 
 MAX_WORDS = 200  # words returned per explanation (the strongest first when a text has more)
+TOP = 5  # labels returned with their scores unless ``top`` asks for more (a classifier may have 157)
+MAX_TOP = 1_000
 TOOLS = ("list_models", "list_methods", "explain_text", "scorecard", "counterfactual_texts", "compare_methods",
          "similarity")
 
@@ -57,9 +59,19 @@ def _budget(method: str, budget: int) -> dict:
     return {params[0].name: int(budget)}
 
 
-def _summary(e, target: int = 0) -> dict:
+def _top(top) -> int:
+    try:
+        top = int(top)
+    except (TypeError, ValueError):
+        raise InputError(f"top must be a whole number from 1 to {MAX_TOP:,}, not {str(top)[:40]!r}.") from None
+    if not 1 <= top <= MAX_TOP:
+        raise InputError(f"top must be a whole number from 1 to {MAX_TOP:,}, not {top}.")
+    return top
+
+
+def _summary(e, target: int = 0, top: int = TOP) -> dict:
     """What an agent needs of an explanation: the explained output, the words with their values (strongest
-    first, at most ``MAX_WORDS``), the model's outputs and the notes."""
+    first, at most ``MAX_WORDS``), the ``top`` labels by score (of ``labels_total``) and the notes."""
     j = e.target_index(target) if e.targets else None
     words = [{"word": w.text, "start": w.start, "end": w.end,
               "attribution": float(e.word_attributions[i, j]) if j is not None else None}
@@ -70,11 +82,28 @@ def _summary(e, target: int = 0) -> dict:
            "explained": e.targets[j] if j is not None else None,
            "output": float(e.outputs[j]) if j is not None else None,
            "base_value": float(e.base_values[j]) if j is not None and len(e.base_values) else None,
-           "labels": list(e.labels), "scores": [float(p) for p in e.probabilities],
+           **_top_labels(e.labels, e.probabilities, top),
            "words": words[:MAX_WORDS], "words_total": len(words), "notes": notes(e, j or 0)}
     if e.meta.get("contrast") is not None:
         out["rather_than"] = e.meta["contrast"]
     return out
+
+
+def _top_labels(labels, scores, top: int) -> dict:
+    order = sorted(range(len(labels)), key=lambda i: -float(scores[i]))[:top]
+    return {"labels": [labels[i] for i in order], "scores": [float(scores[i]) for i in order],
+            "labels_total": len(labels)}
+
+
+def _counterfactuals(found, top: int) -> dict:
+    """The search's answer, compact: each text with its edits in words, its answer and the target's change."""
+    original = dict(found.original)
+    if "labels" in original and "scores" in original:
+        original.update(_top_labels(original.pop("labels"), original.pop("scores"), top))
+    return {"original": original, "counterfactuals": [
+        {"text": c.text, "edits": c.describe(), "prediction": c.prediction, "target_change": c.target_change}
+        for c in found], "tried": found.tried, "model_calls": found.model_calls, "seconds": found.seconds,
+        "note": found.note}
 
 
 @handler
@@ -102,7 +131,7 @@ def list_methods_tool() -> dict:
 
 @handler
 def explain_text(text: str, model: str = "", method: str = "shap", target: str = "", contrast: str = "",
-                 labels: str = "", pair: str = "", budget: int = 0, seed: int = 0) -> dict:
+                 labels: str = "", pair: str = "", budget: int = 0, seed: int = 0, top: int = TOP) -> dict:
     """Explain why a Transformer model gave its answer for a text: each word's contribution to the output.
 
     Args:
@@ -115,11 +144,13 @@ def explain_text(text: str, model: str = "", method: str = "shap", target: str =
         pair: embedding models only: the second text (the explained output is the cosine similarity).
         budget: the method's budget (SHAP evaluations, LIME samples, IG steps); 0 for the method's default.
         seed: the random seed of sampling methods.
+        top: how many labels to return with their scores, highest first (5 unless raised).
     """
+    top = _top(top)
     chosen = _model(model)
     e = explain(chosen, text, method, target=target.strip() or None, contrast=contrast.strip() or None, seed=int(seed),
                 **_options(chosen, labels, pair), **_budget(method, budget))
-    return _summary(e)
+    return _summary(e, top=top)
 
 
 @handler
@@ -143,7 +174,7 @@ def scorecard(text: str, model: str = "", method: str = "shap", target: str = ""
 
 @handler
 def counterfactual_texts(text: str, model: str = "", generator: str = "ablation_flip", target: str = "",
-                         labels: str = "", pair: str = "", max_edits: int = 3, limit: int = 5) -> dict:
+                         labels: str = "", pair: str = "", max_edits: int = 3, limit: int = 5, top: int = TOP) -> dict:
     """Find texts with as few edits as possible that change the model's answer (each verified by the model).
 
     Args:
@@ -155,14 +186,16 @@ def counterfactual_texts(text: str, model: str = "", generator: str = "ablation_
         pair: embedding models only: the second text.
         max_edits: edits at most per text (1 to 5).
         limit: counterfactuals at most (1 to 50).
+        top: how many of the original's labels to return with their scores, highest first (5 unless raised).
     """
+    top = _top(top)
     if generator not in GENERATORS:
         raise InputError(f"{generator!r} is not a generator; choose one of: {', '.join(GENERATORS)}.")
     chosen = _model(model)
     options = _options(chosen, labels, pair)
     found = counterfactuals(chosen, text, target=target.strip() or None, generator=generator, max_edits=int(max_edits),
                             limit=int(limit), labels=options.get("labels"), pair=options.get("pair"))
-    return found.to_dict()
+    return _counterfactuals(found, top)
 
 
 @handler

@@ -10,7 +10,7 @@ import gradio as gr
 
 from model import REGISTRY, is_loaded, list_models, load_model
 from model.errors import InputError
-from model.loading.checkpoint import check_not_a_path, is_path
+from model.loading.checkpoint import is_path
 from model.loading.hub_models import HubModels
 from model.trained import TRAINED
 from model.validation import check_hub_id
@@ -40,6 +40,7 @@ def default(tasks: tuple[str, ...]) -> str | None:
 
 
 HUB: HubModels | None = None  # set by the app where any Hub model may be typed
+ONLINE = False  # whether the page lists Hub models (the Hub answered at start-up)
 
 
 def offline_models() -> str:
@@ -67,13 +68,30 @@ def resolve(name: object, task: str | None = None, progress=None):
         if progress is not None:
             progress(None, desc=f"Checking {name} on the Hugging Face Hub…")
         return HUB.get(check_hub_id(name), task, progress=downloaded)
-    check_not_a_path(name)
     if not isinstance(name, str) or (name not in REGISTRY and TRAINED.get(name) is None):
-        raise InputError("Choose one of the listed models (a model trained here is kept while the server runs, "
-                         "unless newer ones take its place).")
+        raise not_listed(task)  # (a path, a URL, a drive letter or a name in other capitals alike)
     if progress is not None and not is_loaded(name):
         progress(0, desc=f"Loading {name} (first use since the server started)…")
     return load_model(name, task=task)
+
+
+def listed(task: str | None) -> list[str]:
+    """The names a user may choose for ``task`` (None: any): the registered models, then those trained here."""
+    names = [spec.name for spec in list_models(task) if spec.offline or ONLINE]
+    return names + [n for n in TRAINED.names() if (t := TRAINED.get(n)) is not None and task in (None, t.task)]
+
+
+def not_listed(task: str | None) -> InputError:
+    """The one sentence for a model name that is not listed: the names that are, or how to get one where none is
+    (a server with no decoder offline)."""
+    names = listed(task)
+    if not names:
+        kind = {"generation": "decoder (causal language model)"}.get(task or "", f"{task} model")
+        return InputError(f"No {kind} is listed on this server: whoever starts it adds one with --model ./folder "
+                          "(a checkpoint saved with save_pretrained, as safetensors), or starts it where the Hugging "
+                          "Face Hub is reachable.")
+    shown = ", ".join(names[:15]) + (f" and {len(names) - 15} more" if len(names) > 15 else "")
+    return InputError(f"Choose one of the listed models: {shown}.")
 
 
 class ModelLists:
@@ -81,6 +99,8 @@ class ModelLists:
 
     def __init__(self, online: bool) -> None:
         self.online = online
+        global ONLINE
+        ONLINE = online  # (what a refusal lists: the page's models)
         self.dropdowns: list[tuple[gr.Dropdown, tuple[str, ...], bool]] = []
 
     def dropdown(self, tasks: tuple[str, ...], label: str = "Model", trained_only: bool = False,

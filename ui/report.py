@@ -2,12 +2,10 @@
 heatmap, the charts, the scorecard, the notes, the parameters and the JSON; it opens offline."""
 from __future__ import annotations
 
-import tempfile
-
 import gradio as gr
 
 from explain import Explanation
-from explain.io.export import slug
+from explain.io.export import new_folder, slug
 from explain.io.report import write_report
 
 from .handlers import handler
@@ -22,7 +20,7 @@ def render() -> gr.DownloadButton:
 
 
 def _written(explanations, name: str, **kwargs) -> dict:
-    folder = tempfile.mkdtemp(prefix="report-")
+    folder = new_folder("report-")
     path = write_report(explanations, f"{folder}/{name}-report.html", **kwargs)
     return gr.update(value=path, interactive=True)  # (the label stays as the page shows it, in its language)
 

@@ -3,7 +3,6 @@ encoder, or its top layers fine-tuned too), its curves drawn as it learns; then 
 every tab of its task while the server runs, and a download."""
 from __future__ import annotations
 
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from explain.charts import training as training_charts
+from explain.io.export import new_folder
 from model import REGISTRY
 from model import train as training
 from model.errors import InputError
@@ -130,7 +130,7 @@ def train_model(page: Page, follow=()):
             else:
                 result = value
         evicted = TRAINED.put(name, result.model, owner=owner)
-        archive, files = training.bundle(result, Path(tempfile.mkdtemp(prefix="trained-")))
+        archive, files = training.bundle(result, Path(new_folder("trained-")))
         report = result.report
         yield (_finished(result, name, about, evicted), training_charts.curves(result.history, f"Training {name}", what),
                training_charts.confusion(report) if report else None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.errors import InputError
+from model.registries import a_or_an
 from model.tasks import TargetSpec, get_task
 from model.tasks.base import ARGUMENTS
 from model.validation import check_text, check_whole
@@ -99,7 +100,7 @@ def split_settings(generator: str, task, given: dict) -> tuple[dict, dict]:
                              f"{generator}.")
         where = f"an option of {owner[1]} models" if owner is not None and owner[0] == "task" else \
             "not a setting of counterfactuals"
-        raise InputError(f"{name!r} is {where}; this is a {task.NAME} model.")
+        raise InputError(f"{name!r} is {where}; this is {a_or_an(task.NAME)} model.")
     params = {name: p.check(arguments.params[name]) if name in arguments.params else p.default
               for name, p in ((p.name, p) for p in cls.PARAMS)}
     return params, task.options(arguments.options)
@@ -143,7 +144,7 @@ def counterfactuals(model, text: str, *, target: str | None = None, generator: s
                               generator=generator)
                for t, edits, scores in found]
     return Counterfactuals(results, original={"text": text, "prediction": answer,
-                                              "target": spec.labels[context.column],
+                                              "target": spec.labels[context.column], "labels": list(spec.labels),
                                               "scores": [float(s) for s in original]},
                            tried=judge.tried, model_calls=judge.calls, seconds=time.perf_counter() - started,
                            note=note)

@@ -108,6 +108,15 @@ def _table(explanations: list[tuple[str | None, Explanation]], level: str, text_
     return out.getvalue()
 
 
+ROOT: str | None = None  # where downloads' folders go (None: the system's temporary folder); a server sets its own
+
+
+def new_folder(prefix: str, folder: str | None = None) -> str:
+    """A fresh folder for one download's files: in ``folder``, else in ``ROOT`` (a server's folder, which it sweeps:
+    ``ui.cleanup``)."""
+    return tempfile.mkdtemp(prefix=prefix, dir=folder or ROOT)
+
+
 def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,
                 when: float | None = None) -> list[str]:
     """Write ``<tab>-<method>-<slug>-<time>.json``, ``...-words.csv`` and ``...-tokens.csv`` (and, for a
@@ -119,7 +128,7 @@ def write_files(explanations: Explanation | dict[str, Explanation], tab: str, fo
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
     where = slug(tab, 20) if slug(tab, 20) == slug(first.method, 20) else f"{slug(tab, 20)}-{slug(first.method, 20)}"
     stem = f"{where}-{slug(first.text)}-{stamp}"
-    folder = tempfile.mkdtemp(prefix="explanation-", dir=folder)
+    folder = new_folder("explanation-", folder)
     paths = [os.path.join(folder, f"{stem}.json"), os.path.join(folder, f"{stem}-words.csv"),
              os.path.join(folder, f"{stem}-tokens.csv")]
     document = first.to_dict() if None in sides else {side: e.to_dict() for side, e in sides.items()}
@@ -163,7 +172,7 @@ def write_attention_weights(e: Explanation, tab: str = "attention", folder: str 
     if e.attention is None:
         raise InputError("This explanation holds no attention weights.")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    folder = tempfile.mkdtemp(prefix="attention-", dir=folder)
+    folder = new_folder("attention-", folder)
     path = os.path.join(folder, f"{slug(tab, 20)}-{slug(e.text)}-{stamp}-weights.npz")
     np.savez(path, attention=np.asarray(e.attention, dtype=np.float32),
              tokens=np.array([t.text for t in e.tokens], dtype=str))
@@ -177,7 +186,7 @@ def write_scorecard_files(cards, agreement, text: str, folder: str | None = None
     better direction and how the value was computed). ``plausible``: each method's plausibility
     measures against the user's reason and the random ranking's (rows ``plausibility_<measure>``)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    folder = tempfile.mkdtemp(prefix="scorecard-", dir=folder)
+    folder = new_folder("scorecard-", folder)
     stem = os.path.join(folder, f"compare-scorecard-{slug(text)}-{stamp}")
     with open(stem + ".json", "w", encoding="utf-8") as handle:
         json.dump({"text": text, "scorecards": [c.to_dict() for c in cards],
@@ -206,7 +215,7 @@ def write_counterfactual_files(found, folder: str | None = None, when: float | N
     """A counterfactual search as ``counterfactuals-<slug>-<time>.json`` (everything) and ``.csv`` (one
     row per counterfactual: the new text, its edits, the new answer, the target's change)."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    folder = tempfile.mkdtemp(prefix="counterfactuals-", dir=folder)
+    folder = new_folder("counterfactuals-", folder)
     stem = os.path.join(folder, f"counterfactuals-{slug(found.original['text'])}-{stamp}")
     with open(stem + ".json", "w", encoding="utf-8") as handle:
         json.dump(found.to_dict(), handle, ensure_ascii=False)
@@ -233,7 +242,7 @@ def write_inside(model_name: str, text: str, steps, encoding, summed, flow, lens
     steps (X, Q, K, V, S, P, A and the model's own P and A differences), the sinusoidal encoding, the
     embedding sum's difference, the layer flow and the layer lens."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
-    folder = tempfile.mkdtemp(prefix="inside-", dir=folder)
+    folder = new_folder("inside-", folder)
     path = os.path.join(folder, f"inside-{slug(model_name)}-{slug(text)}-{stamp}.json")
     document = {
         "model": model_name, "text": text, "attention_steps": steps.to_dict(),

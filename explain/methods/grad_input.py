@@ -39,6 +39,7 @@ class GradientInputMethod(Method):
         ids, mask = model.id_tensors([tokenized.ids])
         with torch.no_grad():
             embeds = model.input_embeddings()(ids)
+        embeds.requires_grad_(True)  # (a leaf asking for its gradient: captum otherwise sets it, with a warning)
         attributions = np.zeros((len(tokenized), len(target.names)))
         for j, column in enumerate(target.columns):
             result = InputXGradient(target.score_of(column)).attribute(embeds, additional_forward_args=(mask, ids))

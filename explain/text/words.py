@@ -4,8 +4,9 @@ A word is a run of word characters (``\\w+``, as LIME splits text, with combinin
 of other non-space characters (punctuation, symbols, emoji); in scripts written without spaces
 (Chinese, Japanese, Thai, ...) a run is split into dictionary words (``explain.text.segment``). Tokens
 join the word their span overlaps; words that one token straddles are merged, so every word's span slices the original text and
-covers whole tokens (less the whitespace some tokenizers count into a token's span). Characters
-the tokenizer dropped (controls, zero-width) belong to no word.
+covers whole tokens (less the whitespace some tokenizers count into a token's span). A token of
+whitespace alone (a decoder's " ") joins the word after it, or the one before it at the end: never a blank
+word. Characters the tokenizer dropped (controls, zero-width) belong to no word.
 """
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ def group_words(text: str, offsets, special) -> list[Word]:
         return i
 
     token_group: dict[int, int] = {}
+    blank: list[int] = []  # tokens of whitespace alone (a decoder's " " token), waiting for the next word
     cursor = 0
     for index, ((start, end), is_special) in enumerate(zip(offsets, special)):
         if is_special or end <= start:
+            continue
+        if not text[start:end].strip():
+            blank.append(index)
             continue
         while cursor < len(candidates) and candidates[cursor][1] <= start:
             cursor += 1
@@ -40,6 +45,15 @@ def group_words(text: str, offsets, special) -> list[Word]:
         for other in hits[1:]:
             parent[find(other)] = find(hits[0])
         token_group[index] = hits[0]
+        token_group.update((t, hits[0]) for t in blank)  # whitespace joins the word that follows it
+        blank = []
+    if blank:  # at the end: the word before it, else (a text of whitespace alone) a word of its own
+        last = token_group[max(token_group)] if token_group else None
+        if last is None:
+            candidates.append((offsets[blank[0]][0], offsets[blank[-1]][1]))
+            parent.append(len(parent))
+            last = len(candidates) - 1
+        token_group.update((t, last) for t in blank)
 
     groups: dict[int, list[int]] = {}
     for index, candidate in token_group.items():

@@ -245,9 +245,3 @@ def describe(checkpoint: Checkpoint) -> str:
     """One line on what a folder holds (the operator's start-up log)."""
     return (f"{NAMES[checkpoint.model_type]}, {checkpoint.weights_bytes / 2**20:,.1f} MB of safetensors weights, "
             f"can be {' or '.join(checkpoint.tasks)}")
-
-
-def check_not_a_path(name: object) -> None:
-    """The web app's guard: a user's model choice is never a path."""
-    if is_path(name):
-        raise InputError("Choose one of the listed models: a path is not a model name here.")

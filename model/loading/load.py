@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..base import TextModel, model_kind, served_as
 from ..errors import InputError
+from ..registries import a_or_an
 from ..registry import REGISTRY, build, resolve
 from ..tasks import Embedding, get_task
 from ..trained import TRAINED, from_saved, is_trained_folder, read_saved
@@ -40,7 +41,7 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
             trained = load_trained(Path(name).expanduser(), cache_dir=cache_dir)  # (afresh: a folder can change)
         if trained is not None:
             if task is not None and task != trained.task:
-                raise InputError(f"{trained.name!r} is a {trained.task} model, not a {task} model.")
+                raise InputError(f"{trained.name!r} is {a_or_an(trained.task)} model, not {a_or_an(task)} model.")
             return trained
         if is_path(name):
             folder = Path(name).expanduser().resolve()
@@ -52,7 +53,7 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
         return model
     served = get_task(task)  # a registered model under another task that reads its kind of output
     if not served.serves(model):
-        raise InputError(f"{spec.name!r} is a {model_kind(model)} model; task {task!r} serves "
+        raise InputError(f"{spec.name!r} is {a_or_an(model_kind(model))} model; task {task!r} serves "
                          f"{' or '.join(served.kinds())} models.")
     return _cached((spec.name, task, revision, cache_dir), lambda: served_as(model, name=spec.name, task=task))
 

@@ -77,6 +77,18 @@ def test_a_token_straddling_two_dictionary_words_merges_them():
     assert [(w.text, w.tokens) for w in words] == [("餐厅的", (0, 1)), ("服务", (2, 3))]
 
 
+def test_a_token_of_whitespace_alone_joins_the_next_word_never_a_blank_one():
+    """A byte-level decoder writes a lone " " token (GPT-2 before a word that starts with a space): it joins the
+    word after it, or the one before it at the end; no word is blank."""
+    text = "The capital of France is  Paris "
+    offsets = [(0, 3), (3, 11), (11, 14), (14, 21), (21, 24), (24, 25), (25, 31), (31, 32)]
+    words = group_words(text, offsets, [False] * 8)
+    assert [(w.text, w.start, w.end, w.tokens) for w in words] == [
+        ("The", 0, 3, (0,)), ("capital", 4, 11, (1,)), ("of", 12, 14, (2,)), ("France", 15, 21, (3,)),
+        ("is", 22, 24, (4,)), ("Paris", 26, 31, (5, 6, 7))]
+    assert all(text[w.start:w.end] == w.text for w in words)
+
+
 @pytest.fixture(scope="module")
 def additive():
     return AdditiveModel(multilingual_tokenizer(), seed=7)

@@ -114,7 +114,7 @@ def test_an_output_a_task_does_not_offer_is_one_sentence(intent_model, zeroshot_
     with pytest.raises(InputError, match=r"^A contrast explains log p\(target\) − log p\(contrast\); it cannot be "
                                          r"explained as output='margin' too \(leave output at probability\)\.$"):
         explain(intent_model, TEXT, "occlusion", output="margin", contrast="balance")
-    with pytest.raises(InputError, match="'output' is an option of classification models; this is a embedding"):
+    with pytest.raises(InputError, match="'output' is an option of classification models; this is an embedding"):
         explain(embed_model, TEXT, "occlusion", pair="a text", output="margin")
 
 

@@ -59,7 +59,8 @@ def test_the_tools_are_few_typed_and_described(session):
     explain_tool = tools["explain_text"]
     assert explain_tool["description"].startswith("Explain why a Transformer model gave its answer")
     properties = explain_tool["inputSchema"]["properties"]
-    assert set(properties) == {"text", "model", "method", "target", "contrast", "labels", "pair", "budget", "seed"}
+    assert set(properties) == {"text", "model", "method", "target", "contrast", "labels", "pair", "budget", "seed",
+                               "top"}
     assert properties["text"]["type"] == "string" and properties["budget"]["type"] in ("integer", "number")
     for tool in tools.values():  # every argument says what it means
         for name, schema in tool["inputSchema"].get("properties", {}).items():
@@ -98,7 +99,13 @@ def test_bad_input_is_one_sentence(session):
     result = answer.get("result") or {}
     said = json.dumps(answer)
     assert result.get("isError") or "error" in answer
-    assert "Choose one of the listed models" in said or "path" in said
+    assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot." in said
+    for ident, name in enumerate(["file:///etc/passwd", "https://evil.example/model", "C:\\Windows\\system32",
+                                  "INTENT-MINILM", "/etc/passwd"], start=20):
+        answer = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+            "text": "transfer money", "model": name}}, ident=ident)
+        assert (answer.get("result") or {}).get("isError") or "error" in answer
+        assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot." in json.dumps(answer)
     answer = rpc(session, "tools/call", {"name": "list_models", "arguments": {"task": "painting"}}, ident=5)
     assert "is not a task" in json.dumps(answer)
 
@@ -127,3 +134,23 @@ def test_the_other_tools_answer_with_the_models_numbers(session, embed_model):
     found = _result(rpc(session, "tools/call", {"name": "counterfactual_texts", "arguments": {
         "text": "transfer $200 from checking to savings", "model": "intent-minilm", "max_edits": 2}}, ident=11))
     assert found["original"]["text"] == "transfer $200 from checking to savings"
+
+
+def test_answers_are_compact_and_top_raises_them(session, intent_model):
+    """157 labels were all returned for 7 words (7 KB); the top 5 by score now, ``top`` for more, the count said."""
+    text = "transfer $200 from checking to savings"
+    got = _result(rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": text, "model": "intent-minilm", "method": "occlusion"}}, ident=30))
+    scores = intent_model.predict([text])[0]
+    order = np.argsort(-scores)
+    assert got["labels"] == [intent_model.labels[i] for i in order[:5]] and got["labels_total"] == len(scores) == 157
+    np.testing.assert_allclose(got["scores"], scores[order[:5]], atol=1e-6)
+    more = _result(rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": text, "model": "intent-minilm", "method": "occlusion", "top": 12}}, ident=31))
+    assert more["labels"] == [intent_model.labels[i] for i in order[:12]]
+    found = _result(rpc(session, "tools/call", {"name": "counterfactual_texts", "arguments": {
+        "text": "what is my account balance", "model": "intent-minilm", "max_edits": 2}}, ident=32))
+    assert found["original"]["labels_total"] == 157 and len(found["original"]["labels"]) == 5
+    assert found["counterfactuals"] and all(set(c) == {"text", "edits", "prediction", "target_change"}
+                                            for c in found["counterfactuals"])
+    assert len(json.dumps(found)) < 4_000

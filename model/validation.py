@@ -124,14 +124,25 @@ def check_labels(labels: object, *, max_labels: int = MAX_LABELS) -> list[str]:
     return cleaned
 
 
-def check_template(template: object) -> str:
-    """A hypothesis template must be a string holding exactly one ``{}`` placeholder."""
+TEXT_SLOT = "{text}"  # where a prompted decoder's template puts the text (instructions may come before it)
+
+
+def check_template(template: object, text_slot: bool = True) -> str:
+    """A hypothesis template must be a string holding exactly one ``{}`` placeholder (the label), and at most one
+    ``{text}`` before it where ``text_slot`` allows one (a prompted decoder: the text goes there, not first)."""
     if not isinstance(template, str) or not template.strip():
         raise InputError("The hypothesis template must be a non-empty string such as 'This text is about {}.'.")
     if len(template) > MAX_TEMPLATE_CHARS:
         raise InputError(f"The hypothesis template has {len(template):,} characters; the limit is {MAX_TEMPLATE_CHARS}.")
-    if template.count("{}") != 1 or template.replace("{}", "").count("{") or template.replace("{}", "").count("}"):
-        raise InputError("The hypothesis template must contain exactly one '{}' where the label goes, and no other braces.")
+    if TEXT_SLOT in template and not text_slot:
+        raise InputError("'{text}' in a template is for a decoder prompted to classify (it says where the text goes); "
+                         "an NLI or similarity model reads the text and the hypothesis side by side.")
+    rest = template.replace(TEXT_SLOT, "", 1)
+    if rest.count("{}") != 1 or rest.replace("{}", "").count("{") or rest.replace("{}", "").count("}"):
+        raise InputError("The hypothesis template must contain exactly one '{}' where the label goes (and at most "
+                         "one '{text}' before it, for a prompted decoder), and no other braces.")
+    if TEXT_SLOT in template and template.index(TEXT_SLOT) > template.index("{}"):
+        raise InputError("In a prompt template the text comes before the label: put '{text}' before '{}'.")
     return template
 
 

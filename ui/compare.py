@@ -36,7 +36,7 @@ class Compare:
     curves: gr.Plot
     agreement: gr.Plot
     files: gr.File
-    report: gr.DownloadButton
+    report: report.Report
     shown: gr.Textbox  # the explanations compared (held by the page: on_screen), for redrawing in the other order
 
     @property
@@ -147,8 +147,7 @@ def wire(section: Compare, handler_fn, inputs: list, explain_kwargs: dict, sort,
 
     section.button.click(handler_fn, [*inputs, section.which, sort], section.outputs, inputs_kwargs=explain_kwargs,
                          api_name=api_name)
-    section.shown.change(report.of_comparison, [section.shown, section.table], section.report, api_name=False,
-                         show_progress="hidden")
+    report.wire(section.report, report.of_comparison, [section.shown, section.table])
     if not isinstance(sort, gr.State):  # (a page with no sort box: always sorted)
         sort.change(redraw_comparison, [section.shown, sort], section.compared, api_name=False, queue=False,
                     show_progress="hidden")

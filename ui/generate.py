@@ -168,13 +168,13 @@ def render(page: Page) -> None:
     write.click(generate, [prompt, model, max_new, typed, chat], [strip, token, said, generated], api_name="generate")
     run.click(explain_token, [prompt, model, generated, token, method, seed, contrast],
               [*shown, strip, explained], inputs_kwargs={**params, "output": output}, api_name="explain_generation")
-    explained.change(report.of_explanation, explained, report_button, api_name=False, show_progress="hidden")
+    report.wire(report_button, report.of_explanation, [explained])
     score_all.click(score_every_token, [prompt, model, generated, method, seed], [by_token, by_token_table],
                     inputs_kwargs=params, api_name="score_every_token")
     clear_on_change([method, seed, *params.values()], [by_token, by_token_table])
     compare.click(what_if_prompt, [prompt, edited, model, generated], [compared, compared_note], api_name="what_if_prompt")
     prompt.change(lambda text: text, prompt, edited, api_name=False, queue=False, show_progress="hidden")
-    clear_on_change([prompt, model, max_new, typed, chat], [strip, said, generated, *shown, compared, compared_note,
-                                                            by_token, by_token_table])
+    clear_on_change([prompt, model, max_new, typed, chat], [strip, said, generated, *shown, explained, compared,
+                                                            compared_note, by_token, by_token_table])
     clear_on_change([edited], [compared, compared_note])
-    clear_on_change([token, method, seed, contrast, output, *params.values()], shown)
+    clear_on_change([token, method, seed, contrast, output, *params.values()], [*shown, explained])

@@ -127,7 +127,7 @@ class Results:
     outputs: list
     shown: gr.Component
     report_inputs: list
-    report_button: gr.DownloadButton | None = None
+    report_button: report.Report | None = None
     view: document.DocumentView | None = None
     follows: list = field(default_factory=list)
 
@@ -162,8 +162,7 @@ def wire_explain(page: Page, inp: Inputs, run: gr.Button, handler_fn, positional
     for follow, follow_inputs, follow_outputs in results.follows:
         event = event.success(follow, follow_inputs, follow_outputs, api_name=False, queue=False)
     if results.report_button is not None:
-        results.shown.change(report.of_explanation, results.report_inputs, results.report_button, api_name=False,
-                             show_progress="hidden")
+        report.wire(results.report_button, report.of_explanation, results.report_inputs)
     if results.view is not None:
         document.wire(results.view, results.shown, *results.report_inputs[1:])
         document.hide_on_change(inp.every(), results.view)

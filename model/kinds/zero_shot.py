@@ -43,7 +43,8 @@ class ZeroShotModel(TextModel):
 
     def _options(self, labels, hypothesis_template=None, multi_label=False, **extra):
         labels = check_labels(labels)
-        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
+        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template,
+                                  text_slot=False)
         if not isinstance(multi_label, (bool, np.bool_)):
             raise InputError("multi_label must be True or False.")
         return labels, template, bool(multi_label), extra
@@ -133,7 +134,8 @@ class NLIZeroShot(ZeroShotModel):
                    **options) -> tuple[list[int], list[int]]:
         """The (text, hypothesis) pair of the text's first window (the whole text when it fits)."""
         Reading.pop(options)
-        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
+        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template,
+                                  text_slot=False)
         return self._pair(ids, template.format(label))
 
     def pair_windows(self, ids, label: str, hypothesis_template: str | None = None,
@@ -141,7 +143,8 @@ class NLIZeroShot(ZeroShotModel):
         """Every window of the text beside one label's hypothesis: ((start, end) of the window's
         text tokens in ``ids``, pair ids, pair token types)."""
         reading = Reading.pop(options)
-        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template)
+        template = check_template(hypothesis_template if hypothesis_template is not None else self.default_template,
+                                  text_slot=False)
         hypothesis = self.adapter.encode_content(template.format(label))
         content = self._text_content(list(ids))
         skip = len(self.adapter.single.prefix)

@@ -26,7 +26,8 @@ class ZeroShot(Task):
     OPTIONS = (
         Param("hypothesis_template", "text", None, high=MAX_TEMPLATE_CHARS, validate=check_template,
               label="Hypothesis template", help="the sentence each label is put into, with one {} where the label "
-              "goes (default: the model's own)"),
+              "goes (default: the model's own); for a decoder prompted to classify, {text} before it says where "
+              "the text goes, after instructions"),
         Param("multi_label", "bool", False, label="Several labels can be true",
               help="score each label on its own instead of as a share of 100%"),
         output_option("zero-shot", "score"),

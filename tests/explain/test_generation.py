@@ -289,6 +289,47 @@ def test_zero_shot_by_prompting_scores_each_label_by_its_tokens_log_probability(
             explain(model, PROMPT, "occlusion", **bad)
 
 
+@pytest.mark.parametrize("kind", DECODERS)
+def test_a_prompt_template_puts_instructions_before_the_text(kind, tmp_path):
+    """'{text}' in the template says where the text goes: the instructions before it (after any start token), what
+    follows it leads to the label; computed here on the model itself; only the text's tokens are explained."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = build(tmp_path / kind, kind)
+    model = load_model(folder, task="zero-shot")
+    reference = AutoModelForCausalLM.from_pretrained(str(folder), attn_implementation="eager").eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    labels, template = ["dog", "city", "capital"], "Classify the topic.\nText: {text}\nTopic: {}"
+    instructions = tokenizer("Classify the topic.\nText: ", add_special_tokens=False).input_ids
+    bridge = tokenizer("\nTopic:", add_special_tokens=False).input_ids
+    texts = [PROMPT, "a dog and a cat"]
+    for text, row in zip(texts, model.predict(texts, labels=labels, hypothesis_template=template)):
+        ids = tokenizer(text).input_ids
+        at = len(ids) - len(tokenizer(text, add_special_tokens=False).input_ids)  # (the start token, where one is)
+        ids = ids[:at] + instructions + ids[at:]
+        totals = [reference_logprobs(reference, ids, bridge + tokenizer(" " + label, add_special_tokens=False)
+                                     .input_ids)[len(bridge):].sum() for label in labels]
+        np.testing.assert_allclose(row, np.exp(totals) / np.exp(totals).sum(), atol=1e-5)
+    ids, mask = model.id_tensors([model.tokenize(t).ids for t in texts])  # the differentiable path: the same shares
+    with torch.no_grad():
+        embedded = model.predict_embeds(model.input_embeddings()(ids), mask, ids, labels=labels,
+                                        hypothesis_template=template).numpy()
+    np.testing.assert_allclose(embedded, model.predict(texts, labels=labels, hypothesis_template=template), atol=1e-5)
+    e = explain(model, PROMPT, "shap", labels=labels, hypothesis_template=template)
+    assert [w.text for w in e.words] == PROMPT.split()  # the text's words alone
+    np.testing.assert_allclose(e.attributions.sum(0) + e.base_values, e.outputs, atol=1e-5)
+    ig = explain(model, PROMPT, "ig", labels=labels, target="city", steps=64, hypothesis_template=template)
+    assert max(ig.meta["completeness_gap"]) < 0.05
+    with pytest.raises(InputError, match="before '{}'"):
+        model.predict([PROMPT], labels=labels, hypothesis_template="Topic: {}. Text: {text}")
+
+
+def test_a_text_slot_is_refused_by_an_nli_model(zeroshot_model):
+    with pytest.raises(InputError, match="for a decoder prompted to classify"):
+        explain(zeroshot_model, "the home team won", "occlusion", labels=["sports", "politics"],
+                hypothesis_template="{text} This is about {}.")
+
+
 def test_inside_recomputes_every_decoder_head_equal_to_the_models_own_attention(decoder):
     """P and A of every layer and head, recomputed from the weights with the causal mask (and for Llama and Qwen2
     RMSNorm, rotary positions and grouped-query heads), equal the model's eager attention within float32's bound."""

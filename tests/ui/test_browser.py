@@ -226,6 +226,22 @@ def test_unticking_sort_keeps_the_prediction_and_redraws_in_text_order(page):
     sort.check()  # (the page is shared by the module's tests: left as it was found)
 
 
+def test_the_report_is_written_when_asked_for_and_handed_over(page):
+    """No report is written beside each result (4.9 MB each); the button writes the one of what is on screen and
+    the browser downloads it."""
+    panel = _classify_panel(page, "Occlusion")
+    panel.get_by_label("Text").first.fill("what is my account balance")
+    _run(page, panel, "Explain")
+    until(page, lambda: _plots(panel).count() == 2, lambda: f"{_plots(panel).count()} charts, not 2")
+    settled(page)
+    with page.expect_download(timeout=WAIT_MS) as download:
+        panel.get_by_role("button", name="📄 Download report (HTML)").first.click()
+    assert download.value.suggested_filename.endswith("-report.html")
+    page_html = open(download.value.path(), encoding="utf-8").read()
+    assert page_html.startswith("<!DOCTYPE html>") and "what is my account balance" in page_html
+    assert "Occlusion" in page_html and "balance" in page_html
+
+
 def test_a_long_document_gets_the_document_view(page):
     """The long example: read as windows (said beside the prediction), each sentence shaded, the
     sentences ranked, a chosen sentence's words; the word bars and heatmap give way."""

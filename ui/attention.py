@@ -72,14 +72,19 @@ def weights_note(raw) -> str:
 
 
 def _window(value, count: int) -> int | None:
-    """The window to show: None for a text read at once; else the chosen one (0 when none or out of range)."""
+    """The window to show: None for a text read at once; else the chosen one (the first when none is chosen), or one
+    sentence for a window the text does not have."""
     if count <= 1:
         return None
+    if value is None or value == "":
+        return 0
     try:
         index = int(value)
     except (TypeError, ValueError):
-        return 0
-    return index if 0 <= index < count else 0
+        raise InputError(f"The window must be a number from 0 to {count - 1}, not {str(value)[:40]!r}.") from None
+    if not 0 <= index < count:
+        raise InputError(f"This text is read as {count} windows: choose one from 0 to {count - 1}, not {index}.")
+    return index
 
 
 @handler
@@ -133,7 +138,8 @@ def render(page: Page) -> None:
             layer = Slider(1, 6, value=6, step=1, label="Layer")
             head = Slider(0, 12, value=0, step=1, label="Head (0 = mean of heads)")
     run = gr.Button("Show attention", variant="primary")
-    window = gr.Dropdown([], label="Window of the text shown", visible=False, interactive=True)
+    window = gr.Dropdown([], label="Window of the text shown", visible=False, interactive=True,
+                         allow_custom_value=True)  # (the API names a window by its number: checked by _window)
     where = gr.Markdown()
     gr.Examples(EXAMPLES["attention"], [text], label="Examples")
     gr.Markdown(f"*{charts.ATTENTION_CAVEAT}*")

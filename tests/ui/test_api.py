@@ -278,3 +278,16 @@ def test_zero_shot_compare_explains_the_top_label(client):
     np.testing.assert_allclose(array(chart["x"]), [sports[[w.text for w in e.words].index(y)] for y in chart["y"]],
                                atol=1e-6)
     assert [row[0] for row in table["data"]] == ["Occlusion", "random ranking"]
+
+
+def test_the_attention_api_names_a_window_of_a_long_text(client):
+    """A script can ask for any window by number (the list's choices are the page's, filled after a result); a
+    window the text does not have is one sentence."""
+    from ui.page import LONG_EXAMPLE
+
+    text = LONG_EXAMPLE.read_text(encoding="utf-8")
+    *_, files = client.predict(text, "intent-minilm", 6, 0, window=3, api_name="/attention")
+    meta = json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8"))["meta"]
+    assert meta["window"]["index"] == 3 and meta["window"]["count"] == 10
+    with pytest.raises(AppError, match="read as 10 windows: choose one from 0 to 9, not 12"):
+        client.predict(text, "intent-minilm", 6, 0, window=12, api_name="/attention")

@@ -5,7 +5,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
 
 from model.errors import InputError
 
@@ -16,12 +15,16 @@ from .base import Metric, ranking
 def _tau(a, b) -> float | None:
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return None  # a constant ranking agrees with nothing and disagrees with nothing
+    from scipy.stats import kendalltau  # (imported when used: scipy.stats costs about a second at start-up)
+
     return float(kendalltau(a, b).statistic)
 
 
 def _rho(a, b) -> float | None:
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return None
+    from scipy.stats import spearmanr
+
     return float(spearmanr(a, b).statistic)
 
 

@@ -34,7 +34,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from sklearn.metrics import auc, precision_recall_curve
 
 from model.errors import InputError
 
@@ -134,6 +133,8 @@ def top_k(scores: np.ndarray, k: int) -> list[int]:
 
 def auprc(gold: np.ndarray, scores: np.ndarray) -> float:
     """ERASER's ``_auprc`` for one instance (NaN without a gold word: undefined)."""
+    from sklearn.metrics import auc, precision_recall_curve  # (imported when used: about a second at start-up)
+
     if not gold.any():
         return float("nan")
     with warnings.catch_warnings():

@@ -23,9 +23,18 @@ def rows_bars(found) -> go.Figure:
     return fig
 
 
+def fitted_slope(estimates, actual) -> float | None:
+    """The least-squares slope through the origin of ``actual`` on ``estimates`` (None without a non-zero estimate):
+    1 where the estimates have the real effect's size, 2 where the real effect is twice as large."""
+    estimates, actual = np.asarray(estimates, dtype=float), np.asarray(actual, dtype=float)
+    power = float(estimates @ estimates)
+    return None if power == 0 else float(estimates @ actual) / power
+
+
 def estimate_vs_retraining(rows: list[dict], actual: list[float], method: str, target: str) -> go.Figure:
-    """Each checked row's estimate against the real drop of log p after retraining without it, with y = x;
-    the Spearman correlation in the subtitle."""
+    """Each checked row's estimate against the real drop of log p after retraining without it, with y = x and the
+    fitted y = slope · x (least squares through the origin: how many times the estimate the real effect is); the
+    Spearman correlation (is the ranking right?) and the slope (is the size right?) in the subtitle."""
     from scipy.stats import spearmanr
 
     estimates = np.array([r["score"] for r in rows], dtype=float)
@@ -40,7 +49,12 @@ def estimate_vs_retraining(rows: list[dict], actual: list[float], method: str, t
                                 customdata=[[r["index"], plain(r["text"][:200]), plain(r["label"])] for r in rows],
                                 hovertemplate="#%{customdata[0]} %{customdata[1]}<br>label %{customdata[2]}<br>"
                                               "estimate %{x:.4g} · retrained %{y:.4g}<extra></extra>")])
-    said = "" if np.isnan(rho) else f" · Spearman {rho:.3f}"
+    slope = fitted_slope(estimates, actual)
+    if slope is not None:
+        fig.add_trace(go.Scatter(x=[low, high], y=[slope * low, slope * high], mode="lines", hoverinfo="skip",
+                                 line={"color": "#555"}, name=f"fitted: retraining = {slope:.2f} × estimate"))
+    said = ("" if np.isnan(rho) else f" · Spearman {rho:.3f}") + (
+        "" if slope is None else f" · retraining = {slope:.2f} × the estimate (fitted slope)")
     layout(fig, f"{method} against retraining without each row", f"drop of log p({plain(target)}){said}",
            height=460, margin={"l": 10, "r": 10, "t": 80, "b": 40},
            xaxis={"title": f"{method}'s estimate"}, yaxis={"title": "retrained without the row"})

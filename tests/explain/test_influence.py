@@ -83,6 +83,15 @@ def test_influence_ranks_the_rows_as_retraining_without_each_does(cli_model):
     before = np.log(cli_model.predict([TEXT])[0][target])
     truth = [before - np.log(retrain_without(cli_model, [i]).predict([TEXT])[0][target]) for i in found.indices]
     assert spearmanr(found.scores, truth).correlation >= 0.9
+    from explain.charts.influence import estimate_vs_retraining, fitted_slope
+
+    slope = fitted_slope(found.scores, truth)  # the size, beside the ranking: least squares through the origin
+    assert slope == pytest.approx(float(np.dot(found.scores, truth) / np.dot(found.scores, found.scores)), rel=1e-12)
+    rows = [{"score": float(v), "index": int(i), "text": "t", "label": "l"} for v, i in zip(found.scores, found.indices)]
+    chart = estimate_vs_retraining(rows, truth, "influence", found.target)
+    assert f"{slope:.2f} × the estimate" in chart.layout.title.subtitle.text
+    np.testing.assert_allclose(np.array(chart.data[2].y) / np.array(chart.data[2].x), slope)
+    assert fitted_slope([0.0, 0.0], [1.0, 2.0]) is None and fitted_slope([1.0, 2.0], [2.5, 5.0]) == pytest.approx(2.5)
     assert len(found.indices) == 32 and found.rows and found.rows[0]["score"] > 0  # (8 held-out rows excluded)
     assert {r["label"] for r in found.rows if r["score"] > 0} >= {found.target}
     for method in ("representer", "knn"):

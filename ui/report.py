@@ -34,7 +34,7 @@ def render() -> Report:
     """The report is written when asked for (a click), not beside every result (4.9 MB each, mostly plotly.js)."""
     key = f"report-file-{next(_keys)}"
     button = gr.Button(LABEL, size="sm")
-    file = gr.DownloadButton(visible="hidden", elem_id=key)  # (in the page, unseen: the button clicks it)
+    file = gr.DownloadButton(LABEL, visible="hidden", elem_id=key)  # (in the page, unseen: the button clicks it)
     return Report(button, file, key)
 
 

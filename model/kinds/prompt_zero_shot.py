@@ -7,11 +7,11 @@ possibly perturbed), the template's words before the label follow on a new line 
 then the label's own tokens (" sports."); a label's score is the sum of the log-probabilities of those label
 tokens under teacher forcing. The words before the label are the same for every label, so leaving their
 log-probability out changes no label's share. A template holding ``{text}`` (``"Classify the topic.\nText:
-{text}\nTopic: {}"``) puts the text there: its instructions go before the text's tokens (after any start token),
-what follows ``{text}`` leads to the label; only the text's own tokens are explained. Every label of a batch of texts is one forward per text and
-label (``CausalLM.continuation_logprobs``), and the same maths, differentiable, is what gradient methods
-integrate. A prompted decoder compares the labels with each other: ``multi_label`` (each label on its own)
-is for NLI and similarity models, and one label alone is refused.
+{text}\nTopic: {}"``) puts the text there: its instructions go before the text's tokens (after any start
+token), what follows ``{text}`` leads to the label; only the text's own tokens are explained. Every label of
+a batch of texts is one forward per text and label (``CausalLM.continuation_logprobs``), and the same maths,
+differentiable, is what gradient methods integrate. A prompted decoder compares the labels with each other:
+``multi_label`` (each label on its own) is for NLI and similarity models, and one label alone is refused.
 """
 from __future__ import annotations
 

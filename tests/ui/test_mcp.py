@@ -99,13 +99,14 @@ def test_bad_input_is_one_sentence(session):
     result = answer.get("result") or {}
     said = json.dumps(answer)
     assert result.get("isError") or "error" in answer
-    assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot." in said
+    assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot" in said  # (then any
+    # model another test registered or trained in this process)
     for ident, name in enumerate(["file:///etc/passwd", "https://evil.example/model", "C:\\Windows\\system32",
                                   "INTENT-MINILM", "/etc/passwd"], start=20):
         answer = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
             "text": "transfer money", "model": name}}, ident=ident)
         assert (answer.get("result") or {}).get("isError") or "error" in answer
-        assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot." in json.dumps(answer)
+        assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot" in json.dumps(answer)
     answer = rpc(session, "tools/call", {"name": "list_models", "arguments": {"task": "painting"}}, ident=5)
     assert "is not a task" in json.dumps(answer)
 

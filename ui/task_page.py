@@ -64,6 +64,15 @@ class Inputs:
     def reasons(self) -> list:
         return [self.why.typed, self.why.marked] if self.why else []
 
+    def keywords(self, positional=(), reasons: bool = False) -> dict:
+        """What a handler reads by keyword: the method's parameters, the task's options and its arguments, less
+        the inputs it is given by position (``positional``); with ``reasons``, your reason too."""
+        taken = {id(c) for c in positional}
+        out = {k: v for k, v in {**self.values, **self.arguments}.items() if id(v) not in taken}
+        if reasons and self.why:
+            out.update({"reason_typed": self.why.typed, "reason_marked": self.why.marked})
+        return out
+
     def every(self) -> list:
         """Every input an explanation depends on (a change empties what was shown for the old ones)."""
         return [self.text, self.model, self.method, self.seed, *self.values.values(), *self.arguments.values()]
@@ -154,11 +163,8 @@ def wire_explain(page: Page, inp: Inputs, run: gr.Button, handler_fn, positional
     """The explain section's events: run (``positional`` inputs, the rest by keyword: the method's parameters, the
     task's options and arguments not among ``positional``, your reason), what follows a result, the report, the
     chosen sentence, the words offered for marking, and every result emptied when an input changes."""
-    taken = {id(c) for c in positional}
-    kwargs = {k: v for k, v in {**inp.values, **inp.arguments}.items() if id(v) not in taken}
-    if inp.why:
-        kwargs.update({"reason_typed": inp.why.typed, "reason_marked": inp.why.marked})
-    event = run.click(handler_fn, positional, results.outputs, inputs_kwargs=kwargs, api_name=api_name)
+    event = run.click(handler_fn, positional, results.outputs, inputs_kwargs=inp.keywords(positional, reasons=True),
+                      api_name=api_name)
     for follow, follow_inputs, follow_outputs in results.follows:
         event = event.success(follow, follow_inputs, follow_outputs, api_name=False, queue=False)
     if results.report_button is not None:
@@ -177,10 +183,8 @@ def compare_section(inp: Inputs, handler_fn, api_name: str, sort=None, target=No
     """Compare methods + the scorecard on the same input (``target``: the box naming what is explained)."""
     section = compare.render()
     target = target if target is not None else inp.arguments.get("target", gr.State(""))
-    keywords = {k: v for k, v in {**inp.values, **inp.arguments}.items() if k != "target"}
-    if inp.why:
-        keywords.update({"reason_typed": inp.why.typed, "reason_marked": inp.why.marked})
-    compare.wire(section, handler_fn, [inp.text, inp.model, target, inp.seed], keywords,
+    positional = [inp.text, inp.model, target, inp.seed]
+    compare.wire(section, handler_fn, positional, inp.keywords(positional, reasons=True),
                  sort if sort is not None else gr.State(True),
                  [inp.text, inp.model, inp.seed, *inp.values.values(), *inp.arguments.values(), *inp.reasons],
                  api_name)
@@ -206,9 +210,8 @@ def whatif_section(inp: Inputs, search_fn, search_inputs: list, side_fn, side_in
     edit.find.click(search_fn, search_inputs, search_outputs,
                     inputs_kwargs={**edit.controls, **inp.options, **searched}, api_name=names[0])
     edit.pick.input(whatif.apply, [edit.found, edit.pick], edit.edited, api_name=False, queue=False)
-    taken = {id(c) for c in side_inputs}
-    side = {k: v for k, v in {**inp.values, **inp.arguments}.items() if id(v) not in taken}
-    edit.compare.click(side_fn, side_inputs, compare_edit_outputs, inputs_kwargs=side, api_name=names[1])
+    edit.compare.click(side_fn, side_inputs, compare_edit_outputs, inputs_kwargs=inp.keywords(side_inputs),
+                       api_name=names[1])
     clear_on_change([inp.text, inp.model, edit.generator, edit.max_edits, *edit.controls.values(),
                      *inp.options.values(), *(inp.arguments[k] for k in asked if k in inp.arguments)], search_outputs)
     clear_on_change([*inp.every(), edit.edited], compare_edit_outputs)

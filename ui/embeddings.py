@@ -12,6 +12,7 @@ from model.validation import MAX_LINES, text_lines
 
 from . import compare, explaining, gpu, report, task_page
 from .handlers import handler
+from .locale import say
 from .models import resolve
 from .page import EXAMPLES, Page
 from .text import bullets, explanation_notes, faithfulness
@@ -51,7 +52,7 @@ def explain_similarity(text: str, pair: str, model_name: str, method: str, seed:
                                                                   pair=text), progress)
     lines = [*explanation_notes(first, second, sides=("Text A", "Text B")),
              faithfulness(first_card, "Text A: "), faithfulness(second_card, "Text B: ")]
-    return (f"cosine similarity: {first.outputs[0]:.4f}", charts.attribution_bars(first, sort=True, top=TOP_WORDS),
+    return (say(f"cosine similarity: {first.outputs[0]:.4f}"), charts.attribution_bars(first, sort=True, top=TOP_WORDS),
             charts.attribution_bars(second, sort=True, top=TOP_WORDS), bullets(lines),
             write_files({"A": first, "B": second}, "similarity"), {"Text A": first.to_dict(), "Text B": second.to_dict()})
 

@@ -2,6 +2,7 @@
 heatmap, the charts, the scorecard, the notes, the parameters and the JSON; it opens offline."""
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from explain.io.report import write_report
 from model.errors import InputError
 
 from .handlers import handler
+from .locale import language, localize_output, say
 from .text import compared_output
 
 LABEL = "📄 Download report (HTML)"
@@ -51,8 +53,11 @@ def wire(report: Report, write, inputs: list) -> None:
 
 def _written(explanations, name: str, **kwargs) -> str:
     folder = new_folder("report-")
-    path = write_report(explanations, f"{folder}/{name}-report.html", **kwargs)
-    return path
+    lang = language()
+    if lang != "en":  # (the report in the page's language: its words and its charts; the data as it is)
+        kwargs.update(say=functools.partial(say, lang=lang), figure=functools.partial(localize_output, lang=lang),
+                      lang=lang)
+    return write_report(explanations, f"{folder}/{name}-report.html", **kwargs)
 
 
 @handler

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..explanation import Explanation
 
@@ -55,6 +55,10 @@ def _json_script(data: object, element_id: str) -> str:
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
+def _same(value):
+    return value
+
+
 def _parameters(e: Explanation) -> list[tuple[str, object]]:
     meta = e.meta
     rows = [("model", e.model), ("task", e.task), ("method", e.method), ("explained", ", ".join(e.targets) or "—"),
@@ -74,22 +78,25 @@ def _parameters(e: Explanation) -> list[tuple[str, object]]:
     return rows
 
 
-def _scores(e: Explanation) -> str:
+def _scores(e: Explanation, say: Callable[[str], str] = _same) -> str:
     scores = e.meta.get("scores")
     if not scores:
         return ""
     ours, random = scores.get("scores", {}), (scores.get("random") or {})
-    rows = [[name, float(value) if isinstance(value, (int, float)) else value,
+    rows = [[say(name), float(value) if isinstance(value, (int, float)) else value,
              float(random[name]) if isinstance(random.get(name), (int, float)) else "—"]
             for name, value in ours.items()]
-    return "<h3>Scorecard (ERASER faithfulness and more)</h3>" + _grid(["metric", "this explanation", "random ranking"],
-                                                                       rows)
+    return (f"<h3>{_e(say('Scorecard (ERASER faithfulness and more)'))}</h3>"
+            + _grid([say("metric"), say("this explanation"), say("random ranking")], rows))
 
 
 def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorecard=None, title: str | None = None,
-                target: int | str = 0) -> str:
+                target: int | str = 0, say: Callable[[str], str] = _same, figure: Callable = _same,
+                lang: str = "en") -> str:
     """The report as one HTML document. ``explanations``: one, or several by method (Compare); ``scorecard``:
-    the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate."""
+    the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate. In another
+    language (``lang``), ``say`` gives each of its texts (headings, notes, table headers) and ``figure`` each chart
+    in it; the data (text, labels, JSON) stays as it is."""
     from plotly.offline import get_plotlyjs
 
     from ..charts.explanation import attribution_bars, notes, text_heatmap
@@ -99,23 +106,24 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
     if not many:
         raise ValueError("There is no explanation to put in a report.")
     first = next(iter(many.values()))
-    heading = title or (f"Why {', '.join(first.targets[:1]) or first.task}? · {first.model}")
-    parts = [f"<h1>{_e(heading)}</h1>",
-             f"<p class='muted'>Transformer explainability studio · written {_e(time.strftime('%Y-%m-%d %H:%M:%S'))} · "
-             "every chart is interactive (hover for exact values) and works offline</p>",
-             "<h2>The text</h2>", f"<div class='text' dir='auto'>{_e(first.text)}</div>"]
+    heading = title or say(f"Why {', '.join(first.targets[:1]) or first.task}? · {first.model}")
+    written = say(f"Transformer explainability studio · written {time.strftime('%Y-%m-%d %H:%M:%S')} · every chart is "
+                  "interactive (hover for exact values) and works offline")
+    parts = [f"<h1>{_e(heading)}</h1>", f"<p class='muted'>{_e(written)}</p>",
+             f"<h2>{_e(say('The text'))}</h2>", f"<div class='text' dir='auto'>{_e(first.text)}</div>"]
     if first.pair is not None:
         parts.append(f"<div class='text' dir='auto'>{_e(first.pair)}</div>")
     for index, (name, e) in enumerate(many.items()):
-        parts.append(f"<h2>{_e(name or method_label(e.method))}</h2>")
+        parts.append(f"<h2>{_e(say(name or method_label(e.method)))}</h2>")
         said = notes(e, target)
         if said:
-            parts.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in said) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{_e(say(n))}</li>" for n in said) + "</ul>")
         if e.targets or e.kind == "attention":
-            parts.append(_figure(text_heatmap(e, target if e.targets else 0), f"heatmap-{index}"))
-            parts.append(_figure(attribution_bars(e, target, sort=True, top=40), f"bars-{index}"))
-        parts.append(_scores(e))
-        parts.append("<h3>Parameters</h3>" + _table(_parameters(e)))
+            parts.append(_figure(figure(text_heatmap(e, target if e.targets else 0)), f"heatmap-{index}"))
+            parts.append(_figure(figure(attribution_bars(e, target, sort=True, top=40)), f"bars-{index}"))
+        parts.append(_scores(e, say))
+        parts.append(f"<h3>{_e(say('Parameters'))}</h3>" + _table([(say(k), say(v) if k == "explained output" else v)
+                                                                   for k, v in _parameters(e)]))
     if scorecard:
         if isinstance(scorecard, tuple) and len(scorecard) == 2 and isinstance(scorecard[0], list):
             headers, rows = scorecard
@@ -123,13 +131,16 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
             from ..charts.scorecard import scorecard_table
 
             headers, rows = scorecard_table(scorecard)
-        parts.append("<h2>Scorecard: the methods compared</h2>" + _grid(headers, rows))
+        parts.append(f"<h2>{_e(say('Scorecard: the methods compared'))}</h2>"
+                     + _grid([say(h) for h in headers], [[say(r[0]), *r[1:]] if r else r for r in rows]))
     data = {name or e.method: e.to_dict() for name, e in many.items()}
-    parts.append("<h2>The explanation's JSON</h2><p class='muted'>embedded in this file as "
+    json_heading, embedded = say("The explanation's JSON"), say("embedded in this file as")
+    parts.append(f"<h2>{_e(json_heading)}</h2><p class='muted'>{_e(embedded)} "
                  "<code>&lt;script id=\"explanation-json\"&gt;</code>: "
                  "<code>JSON.parse(document.getElementById('explanation-json').textContent)</code></p>")
     parts.append(_json_script(data, "explanation-json"))
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+    return (f"<!DOCTYPE html><html lang='{_e(lang)}'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width'>"
             f"<title>{_e(heading)}</title><style>{_STYLE}</style>"
             f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
             + "\n".join(p for p in parts if p) + "</body></html>")

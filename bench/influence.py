@@ -32,8 +32,9 @@ from bench.common import ACTIONS, device_kind, machine_description, requests, sa
 QUERIES = ["please move two hundred dollars into my savings account", "what is the weather going to be tomorrow",
            "my card got declined at the store", "set a timer for ten minutes",
            "book me a table for two tonight"]
-HEAD_METHODS = ("influence", "representer", "knn")
-SELF_METHODS = ("influence", "loss", "knn")
+HEAD_METHODS = ("leave_one_out", "influence", "representer", "knn")
+SELF_METHODS = ("leave_one_out", "influence", "loss", "knn")
+STRONGEST = 30  # rows whose estimated size is checked against retraining
 
 
 def intents(labels: int) -> list:
@@ -68,14 +69,19 @@ def spearman_against_retraining(model, methods, progress: str) -> dict:
     seconds = (time.perf_counter() - started) / len(rows)
     out = {"rows": int(len(rows)), "retrain_s": seconds, "methods": {}}
     for method in methods:
-        rhos = []
+        rhos, sizes, slopes = [], [], []
         for q, text in enumerate(QUERIES):
             t = int(targets[q])
             found = influence(model, text, target=model.labels[t], method=method)
             assert np.array_equal(found.indices, rows)
             truth = np.log(before[q, t]) - np.log(after[:, q, t])
             rhos.append(float(spearmanr(found.scores, truth).correlation))
-        out["methods"][method] = {"per_query": rhos, "median": statistics.median(rhos)}
+            strongest = np.argsort(-np.abs(truth))[:STRONGEST]  # (the size: the rows that matter most)
+            sizes.append(float(np.median(np.abs(found.scores[strongest] - truth[strongest])
+                                         / np.abs(truth[strongest]))))
+            slopes.append(float(found.scores @ truth / max(found.scores @ found.scores, 1e-300)))
+        out["methods"][method] = {"per_query": rhos, "median": statistics.median(rhos),
+                                  "relative_error": statistics.median(sizes), "slope": statistics.median(slopes)}
     return out
 
 
@@ -141,13 +147,13 @@ def query_seconds(sizes: list[int], reps: int) -> dict:
             for text in QUERIES:
                 features._PREPARED.clear()
                 started = time.perf_counter()
-                influence(model, text, method="influence")
+                influence(model, text, method="leave_one_out")
                 first.append(time.perf_counter() - started)
                 for method in HEAD_METHODS:
                     started = time.perf_counter()
                     influence(model, text, method=method)
                     times[method].append(time.perf_counter() - started)
-        out[str(size)] = {"influence (first query)": statistics.median(first),
+        out[str(size)] = {"leave_one_out (first query)": statistics.median(first),
                           **{method: statistics.median(values) for method, values in times.items()}}
         print(f"  {size:,} rows: " + ", ".join(f"{m} {s:.3f} s" for m, s in out[str(size)].items()), flush=True)
     return out
@@ -156,15 +162,19 @@ def query_seconds(sizes: list[int], reps: int) -> dict:
 def markdown(results: dict) -> str:
     head, tuned, auc, speed = results["head"], results["finetune"], results["mislabelled"], results["seconds"]
     lines = [f"Measured on {results['machine']} (`python -m bench.influence`).", "",
-             "| Spearman with leave-one-out retraining (median of 5 queries) | influence | representer | knn | tracin |",
-             "|---|---|---|---|---|"]
+             "| Spearman with leave-one-out retraining (median of 5 queries) | leave_one_out | influence | representer | "
+             "knn | tracin |", "|---|---|---|---|---|---|"]
     for label, part in ((f"head, {head['rows']} rows", head), (f"fine-tuned top layer, {tuned['rows']} rows", tuned)):
         cells = [f"{part['methods'][m]['median']:.3f}" if m in part["methods"] else "–"
-                 for m in ("influence", "representer", "knn", "tracin")]
+                 for m in ("leave_one_out", "influence", "representer", "knn", "tracin")]
         lines.append(f"| {label} (retraining {part['retrain_s']:.2f} s a row) | " + " | ".join(cells) + " |")
+    lines += ["", f"| The size, head, {head['rows']} rows (median of 5 queries) | median relative error on the "
+              f"{STRONGEST} strongest rows | retraining = slope × estimate |", "|---|---|---|"]
+    for m in ("leave_one_out", "influence", "representer"):
+        lines.append(f"| {m} | {head['methods'][m]['relative_error']:.3f} | {head['methods'][m]['slope']:.2f} |")
     seeds = len(auc["random"]["influence"]["per_seed"])
-    lines += ["", f"| Mislabelled rows found (10% of 300 flipped; AUC, mean of {seeds} seeds) | influence | loss | knn |",
-              "|---|---|---|---|"]
+    lines += ["", f"| Mislabelled rows found (10% of 300 flipped; AUC, mean of {seeds} seeds) | leave_one_out | influence "
+              "| loss | knn |", "|---|---|---|---|---|"]
     for kind, said in (("random", "flipped to a random label"), ("confusable", "flipped to the most confusable label")):
         lines.append(f"| {said} | " + " | ".join(f"{auc[kind][m]['mean']:.3f}" for m in SELF_METHODS) + " |")
     columns = list(next(iter(speed.values())))

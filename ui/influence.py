@@ -133,16 +133,19 @@ def render(page, text: gr.Textbox | None = None, model: gr.Dropdown | None = Non
     """The view; ``text`` and ``model`` are the tab's own when given (Classify), else its own boxes."""
     with gr.Accordion("Which training examples made this prediction? (models trained here)", open=text is None):
         gr.Markdown("For a model trained in the studio (it keeps its training rows): each row scored by how much "
-                    "removing it and retraining would lower the probability of the prediction. *Influence* is "
-                    "exact for the head (its true Hessian); check any method against really retraining without "
-                    "the top rows, retrain without rows you choose, or list the likely mislabelled rows.")
+                    "removing it and retraining would lower the probability of the prediction. *Leave-one-out* "
+                    "refits the head without each row (a Newton step with the head's exact Hessian, less the row's "
+                    "own curvature): its estimates have the size of real retraining; *Influence* (first-order, "
+                    "Koh & Liang) ranks rows alike but understates the size on a weakly regularised head. Check any "
+                    "method against really retraining without the top rows, retrain without rows you choose, or "
+                    "list the likely mislabelled rows.")
         with gr.Row():
             if text is None:
                 text = gr.Textbox(label="Text", value="please move money into my savings account", max_length=2_000)
             if model is None:
                 model = page.models.dropdown((Classification.NAME,), label="Trained model", trained_only=True,
                                              info="train one above: it is chosen here once trained")
-            method = gr.Radio(method_choices(), value="influence", label="Estimate by")
+            method = gr.Radio(method_choices(), value="leave_one_out", label="Estimate by")
         find = gr.Button("Find the training examples", variant="primary")
         note = gr.Markdown()
         table = gr.Dataframe(headers=COLUMNS, label="Supporting rows (score > 0), then opposing", interactive=False,

@@ -147,6 +147,14 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^\*\*(?P<n>[\d,]+) training rows\*\* scored for \*\*(?P<t>.+)\*\* in (?P<s>\S+) s \((?P<k>\d+) of the top "
      r"supporting shown first, then the opposing\)\.$",
      "为 **{t}** 给 **{n} 条训练行** 打分，用时 {s} 秒（先显示最支持的 {k} 行，再显示反对的）。"),
+    (r"^Leave-one-out: the head refitted without each row by a Newton step with its own Hessian \(row's curvature "
+     r"removed: Rad & Maleki's approximate leave-one-out\), the drop read exactly at the refitted head\.$",
+     "留一法：去掉每一行后，用其自身的 Hessian（去掉该行的曲率：Rad 与 Maleki 的近似留一法）做一步牛顿法重新拟合分类头，"
+     "并在重新拟合的分类头上精确读取下降量。"),
+    (r"^Of its (?P<n>[\d,]+) rows, the (?P<k>\d+) with the largest first-order influence were refitted; the others keep "
+     r"their first-order estimate\.$", "在其 {n} 行中，重新拟合了一阶影响最大的 {k} 行；其余行保留一阶估计。"),
+    (r"^First-order: the size of the effect is understated on a weakly regularised head \(leave-one-out gives it\)\.$",
+     "一阶近似：在弱正则化的分类头上会低估效应的大小（留一法给出真实大小）。"),
     (r"^Exact Hessian of the head's loss, solved in (?P<n>\d+) conjugate-gradient iterations\.$",
      "使用分类头损失的精确 Hessian，经 {n} 次共轭梯度迭代求解。"),
     (r"^The encoder was fine-tuned: the head is read on its final features, as if they were fixed\.$",
@@ -243,6 +251,7 @@ CHART: dict[str, str] = {
     "estimated drop of log p if the row were removed and the model retrained (red: it supported the prediction, blue: "
     "it opposed it)": "若去掉该行并重新训练，log p 的估计下降（红：支持该预测，蓝：反对该预测）",
     "estimate = retraining": "估计值 = 重新训练", "a training row": "一条训练行", "influence": "影响函数",
+    "leave_one_out": "留一法",
     "representer": "代表点", "tracin": "TracIn", "similarity": "相似度",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
@@ -469,6 +478,7 @@ def localize_output(value, lang: str | None = None):
 def localize(demo: gr.Blocks) -> int:
     """Mark every static text of ``demo`` that has a Chinese translation for the browser to translate
     (before launch); returns how many texts were marked."""
+    _translate_headers_on_load(demo)  # (first: adding its event rebuilds the page's config, as it was built)
     marked = 0
     for block in demo.blocks.values():
         for attribute in _ATTRIBUTES:
@@ -480,7 +490,6 @@ def localize(demo: gr.Blocks) -> int:
                 and _translatable(block.value):
             block.value = I18N(_BRACED.get(block.value, block.value))
             marked += 1
-    _translate_headers_on_load(demo)
     return marked
 
 
@@ -714,7 +723,8 @@ SHAP LIME JSON CSV HTML Lines UTF-8 MB GB KB CPU GPU CUDA PCA UMAP 2-D 3-D Ray G
 scikit-learn captum transformers sentence-transformers safetensors save_pretrained python zip txt
 Transformer Hugging Face Hub Space Spaces GPT-2 Llama Qwen Qwen2 Qwen3 Gemma Mistral Phi-3 BERT RoBERTa XLM-RoBERTa
 ELECTRA DistilBERT ALBERT DeBERTa DeBERTa-v2 DeBERTa-v3 v3 MPNet BART ModernBERT MiniLM all-MiniLM-L6-v2 ERASER
-NLI AOPC IOU-F1 F1 AUPRC Kendall Spearman tau Koh Liang Owen TracIn Adam L-BFGS Hessian RoPE softmax logit log cos exp
+NLI AOPC IOU-F1 F1 AUPRC Kendall Spearman tau Koh Liang Rad Maleki Newton Owen TracIn Adam L-BFGS Hessian RoPE
+softmax logit log cos exp
 ceil QKᵀ PV QK LayerNorm PE sin pos
 """.split())
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.'’_-]*[A-Za-z0-9]")

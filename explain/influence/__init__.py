@@ -1,12 +1,19 @@
 """Which training examples made this prediction: training-data attribution for models trained in the
 studio, whose training rows travel with them (``model.record``).
 
-``influence(model, text, target=None, method="influence")`` scores every training row by the estimated
+``influence(model, text, target=None, method="leave_one_out")`` scores every training row by the estimated
 drop of log p(target | text) if that row were removed and the model retrained (positive: the row
 supported the prediction). Methods:
 
+* ``leave_one_out`` (the default; Rad & Maleki 2020's approximate leave-one-out): the head refitted without
+  the row by a Newton step on the left-out problem (the mean over the other rows, its own Hessian: the row's
+  curvature removed), the drop read exactly at the refitted head; the size of real retraining (median relative
+  error 1.5% on the README's 32-row example, where first-order influence is 2.7× too small). Every row is
+  refitted up to ``LOO_EVERY_ROW`` rows, else the ``LOO_REFITTED`` strongest by first-order influence;
 * ``influence`` (Koh & Liang 2017): ``-(1/n) ∇ℓ_iᵀ H⁻¹ ∇ log p`` with the exact Hessian of the head's
-  regularised loss, solved by conjugate gradients (``head.py``); exact to first order for the head;
+  regularised loss, solved by conjugate gradients (``head.py``); exact to first order for the head, which
+  ranks rows as retraining does but understates the size on a weakly regularised, nearly separable head
+  (the row's own curvature is a large part of the Hessian along its direction: removing it is not small);
 * ``representer`` (Yeh et al. 2018): the head's logits split exactly over the training rows (the L2
   optimum is a weighted sum of them), weighed by how each logit moves log p;
 * ``knn``: the cosine similarity of each row's features to the text's, signed by whether its label is the
@@ -81,7 +88,31 @@ def _fine_tuned_note(model, note: str) -> str:
 def _influence(model, record, text: str, t: int):
     scores, iterations = prepared_problem(model, record).influence(features_of(model, text), t)
     return scores, _fine_tuned_note(
-        model, f"Exact Hessian of the head's loss, solved in {iterations} conjugate-gradient iterations.")
+        model, f"Exact Hessian of the head's loss, solved in {iterations} conjugate-gradient iterations. First-order: "
+        "the size of the effect is understated on a weakly regularised head (leave-one-out gives it).")
+
+
+def _leave_one_out(model, record, text: str, t: int):
+    problem = prepared_problem(model, record)
+    x = features_of(model, text)
+    if problem.n <= LOO_EVERY_ROW:
+        scores = problem.leave_one_out(x, t, range(problem.n), record.class_weights)
+        return scores, _fine_tuned_note(model, LOO_NOTE)
+    first_order, _ = problem.influence(x, t)  # (ranks the rows; the strongest each way are refitted)
+    order = np.argsort(-first_order)
+    half = LOO_REFITTED // 2
+    refitted = np.unique(np.concatenate([order[:half][first_order[order[:half]] > 0],
+                                         order[::-1][:half][first_order[order[::-1][:half]] < 0]]))
+    scores = first_order.copy()
+    scores[refitted] = problem.leave_one_out(x, t, refitted, record.class_weights)
+    return scores, _fine_tuned_note(model, LOO_NOTE + f" Of its {problem.n:,} rows, the {len(refitted)} with the largest "
+                                    "first-order influence were refitted; the others keep their first-order estimate.")
+
+
+LOO_EVERY_ROW = 100  # rows up to which every row is refitted (one Hessian solve each: ~30 ms at 30 labels)
+LOO_REFITTED = 30  # above that, the rows refitted (the strongest each way by first-order influence)
+LOO_NOTE = ("Leave-one-out: the head refitted without each row by a Newton step with its own Hessian (row's curvature "
+            "removed: Rad & Maleki's approximate leave-one-out), the drop read exactly at the refitted head.")
 
 
 def _representer(model, record, text: str, t: int):
@@ -112,7 +143,9 @@ def _self_knn(model, record):
     return (labels_[near] != labels_[:, None]).mean(1)
 
 
-for _method in (InfluenceMethod("influence", _influence, "Koh & Liang's influence with the head's exact Hessian",
+for _method in (InfluenceMethod("leave_one_out", _leave_one_out, "the head refitted without each row (a Newton step)",
+                                "Leave-one-out (refit estimate)"),
+                InfluenceMethod("influence", _influence, "Koh & Liang's influence with the head's exact Hessian",
                                 "Influence (exact, Koh & Liang)"),
                 InfluenceMethod("representer", _representer, "representer points: the head's logits split over rows",
                                 "Representer points"),
@@ -120,8 +153,21 @@ for _method in (InfluenceMethod("influence", _influence, "Koh & Liang's influenc
                 InfluenceMethod("tracin", _tracin, "TracIn over the epoch checkpoints (fine-tuned models)",
                                 "TracIn (fine-tuned models)")):
     METHODS.register(_method, built_in=True)
-for _method in (SelfInfluenceMethod("influence", lambda model, record: prepared_problem(model, record).self_influence(),
-                                    "the row's estimated loss were it left out"),
+def _self_leave_one_out(model, record):
+    problem = prepared_problem(model, record)
+    if problem.n <= LOO_EVERY_ROW:
+        return problem.left_out_losses(range(problem.n), record.class_weights)
+    first_order = problem.self_influence()  # (ranks the rows; the likeliest are refitted)
+    refitted = np.argsort(-first_order)[:LOO_REFITTED]
+    scores = first_order.copy()
+    scores[refitted] = problem.left_out_losses(refitted, record.class_weights)
+    return scores
+
+
+for _method in (SelfInfluenceMethod("leave_one_out", _self_leave_one_out,
+                                    "the row's loss under the head refitted without it (a Newton step)"),
+                SelfInfluenceMethod("influence", lambda model, record: prepared_problem(model, record).self_influence(),
+                                    "the row's estimated loss were it left out (first order, per-label blocks)"),
                 SelfInfluenceMethod("loss", lambda model, record: problem_of(model, record).losses(),
                                     "the row's training loss"),
                 SelfInfluenceMethod("knn", _self_knn, "the share of its 10 nearest rows with another label")):
@@ -153,7 +199,7 @@ def _row(record, labels, index: int, score: float) -> dict:
             "score": float(score)}
 
 
-def influence(model, text: str, *, target: str | None = None, method: str = "influence", top: int = 10) -> Influence:
+def influence(model, text: str, *, target: str | None = None, method: str = "leave_one_out", top: int = 10) -> Influence:
     """See the module's docstring. ``target``: a label (default: the predicted one); ``top``: supporting and
     opposing rows listed (each up to ``top``)."""
     started = time.perf_counter()
@@ -190,10 +236,11 @@ class SelfInfluence:
                 "ranked": self.ranked}
 
 
-def self_influence(model, *, method: str = "influence") -> SelfInfluence:
-    """The training rows by how likely each is mislabelled: ``influence``, its estimated loss were it left out
-    (``ℓ_i + (1/n) ∇ℓ_iᵀ H⁻¹ ∇ℓ_i``); ``loss``, its training loss alone; ``knn``, the share of its 10 nearest
-    rows (cosine, in the encoder's features) with another label."""
+def self_influence(model, *, method: str = "leave_one_out") -> SelfInfluence:
+    """The training rows by how likely each is mislabelled: ``leave_one_out``, its loss under the head refitted
+    without it (a Newton step, as ``influence``'s); ``influence``, its first-order estimate
+    (``ℓ_i + (1/n) ∇ℓ_iᵀ H⁻¹ ∇ℓ_i``, per-label blocks); ``loss``, its training loss alone; ``knn``, the share of its
+    10 nearest rows (cosine, in the encoder's features) with another label."""
     record = record_of(model)
     SELF_METHODS.named(method)
     indices = record.trained_rows

@@ -83,10 +83,14 @@ class HeadProblem:
             curvature = self.weights * self._p[:, c] * (1 - self._p[:, c]) / self.n
             block = (self.x * curvature[:, None]).T @ self.x + np.diag(ridge)
             self._blocks.append(cho_factor(block, lower=True))
+        # (the blocks' inverses, for one batched product per CG step: 1 ms where k triangular solves took 8 ms
+        # at 30 labels × 385 features; leave-one-out runs a solve for every row)
+        identity = np.eye(self.x.shape[1])
+        self._inverses = np.stack([cho_solve(factor, identity) for factor in self._blocks])
         return self
 
     def precondition(self, r: np.ndarray) -> np.ndarray:
-        return self.in_range(np.stack([cho_solve(self._blocks[c], r[c]) for c in range(self.k)]))
+        return self.in_range(np.matmul(self._inverses, r[:, :, None])[:, :, 0])
 
     @staticmethod
     def in_range(v: np.ndarray) -> np.ndarray:
@@ -117,6 +121,56 @@ class HeadProblem:
             d = z + (rz_next / rz) * d
             rz = rz_next
         return x, CG_MAX_ITERATIONS
+
+    def gradient(self) -> np.ndarray:
+        """∇R at θ: ``(1/n) Σ_i w_i (p_i - y_i) ⊗ x̃_i + λ [W, 0]`` (zero at the optimum of this problem)."""
+        out = self.residuals().T @ self.x / self.n
+        out[:, :-1] += self.l2 * self.W[:, :-1]
+        return out
+
+    def without(self, row: int, balanced: bool) -> HeadProblem:
+        """The training problem with row ``row`` left out, at the same θ: what retraining without it minimises
+        (the mean over the n - 1 other rows, the same λ, class weights counted again when balanced)."""
+        from model.train.head import class_weights
+
+        keep = np.arange(self.n) != row
+        y = self.y[keep]
+        weights = class_weights(y, self.k, balanced)[y] if balanced else self.weights[keep]
+        return HeadProblem(self.x[keep], y, weights, self.W, self.l2)
+
+    def left_out(self, row: int, balanced: bool, steps: int = 1) -> np.ndarray:
+        """θ refitted without row ``row``, by ``steps`` Newton steps from θ (the approximate leave-one-out of
+        Rad & Maleki 2020, with the left-out problem's own Hessian: row i's curvature removed, not only its
+        gradient, which is what makes it the size of real retraining, where first-order influence is not).
+        Each step is an exact Hessian solve (conjugate gradients, this problem's preconditioner)."""
+        other = self.without(row, balanced)
+        for _ in range(steps):
+            other._p = other.probabilities()
+            other._inverses = self._inverses  # (a preconditioner: the full problem's blocks are near enough)
+            step, _ = other.solve(other.gradient())
+            other = HeadProblem(other.x, other.y, other.weights, other.W - step, other.l2)
+        return other.W
+
+    def log_probability(self, x: np.ndarray, target: int, W: np.ndarray | None = None) -> float:
+        logits = (W if W is not None else self.W) @ np.append(np.asarray(x, np.float64), 1.0)
+        logits = logits - logits.max()
+        return float(logits[target] - np.log(np.exp(logits).sum()))
+
+    def leave_one_out(self, x: np.ndarray, target: int, rows, balanced: bool) -> np.ndarray:
+        """For each of ``rows``: the drop of log p(target | x) when the head is refitted without it (Newton
+        step, ``left_out``), evaluated exactly at the refitted head."""
+        now = self.log_probability(x, target)
+        return np.array([now - self.log_probability(x, target, self.left_out(int(i), balanced)) for i in rows])
+
+    def left_out_losses(self, rows, balanced: bool) -> np.ndarray:
+        """Each of ``rows``' loss under the head refitted without it (Newton step): how badly the others explain it."""
+        out = []
+        for i in rows:
+            W = self.left_out(int(i), balanced)
+            logits = self.x[int(i)] @ W.T
+            logits = logits - logits.max()
+            out.append(-self.weights[int(i)] * (logits[self.y[int(i)]] - np.log(np.exp(logits).sum())))
+        return np.array(out)
 
     def query_gradient(self, x: np.ndarray, target: int) -> np.ndarray:
         """∇θ log p(target | x): (e_t - p(x)) ⊗ x̃."""

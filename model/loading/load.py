@@ -45,21 +45,45 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
             return trained
         if is_path(name):
             folder = Path(name).expanduser().resolve()
-            return _cached(("folder", str(folder), task), lambda: load_checkpoint(folder, task=task))
+            return _cached(("folder", str(folder), task, fingerprint(folder)), lambda: load_checkpoint(folder, task=task))
     spec = resolve(name, task)
     revision = check_revision(revision)
-    model = _cached((spec.name, spec.task, revision, cache_dir), lambda: build(spec, revision, cache_dir))
+    written = fingerprint(Path(spec.source)) if spec.origin == "local" else None  # (an operator's folder)
+    model = _cached((spec.name, spec.task, revision, cache_dir, written), lambda: build(spec, revision, cache_dir))
     if task is None or task == spec.task:
         return model
     served = get_task(task)  # a registered model under another task that reads its kind of output
     if not served.serves(model):
         raise InputError(f"{spec.name!r} is {a_or_an(model_kind(model))} model; task {task!r} serves "
                          f"{' or '.join(served.kinds())} models.")
-    return _cached((spec.name, task, revision, cache_dir), lambda: served_as(model, name=spec.name, task=task))
+    return _cached((spec.name, task, revision, cache_dir, written),
+                   lambda: served_as(model, name=spec.name, task=task))
+
+
+def fingerprint(folder: Path) -> tuple:
+    """What a folder holds, as the file system tells it cheaply: each file's path, size and modification time
+    (weights, configs, tokenizer; sub-folders of a sentence-transformers folder included). A folder written
+    anew (another model saved into it) has another fingerprint, so it is loaded anew."""
+    seen = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in sorted(files):
+            try:
+                stat = os.stat(os.path.join(root, file))
+            except OSError:
+                continue
+            seen.append((os.path.relpath(os.path.join(root, file), folder), stat.st_size, stat.st_mtime_ns))
+        if len(seen) > MAX_FINGERPRINT_FILES:
+            break
+    return tuple(seen)
+
+
+MAX_FINGERPRINT_FILES = 2_000
 
 
 def _cached(key: tuple, make) -> TextModel:
-    """The model under ``key``, made once: concurrent first calls wait for the one that makes it."""
+    """The model under ``key``, made once: concurrent first calls wait for the one that makes it. A key whose
+    last part is a folder's fingerprint replaces the folder's earlier loads (those files are gone)."""
     with _registry_lock:
         if key in _cache:
             return _cache[key]
@@ -69,6 +93,9 @@ def _cached(key: tuple, make) -> TextModel:
             return _cache[key]
         model = make()
         with _registry_lock:
+            for stale in [k for k in _cache if k[:-1] == key[:-1] and k != key and isinstance(k[-1], tuple)]:
+                del _cache[stale]
+                _locks.pop(stale, None)
             _cache[key] = model
         return model
 
@@ -90,8 +117,9 @@ def is_loaded(name: str, *, task: str | None = None, revision: str | None = None
         spec = resolve(name, task)
     except InputError:
         return False
+    written = fingerprint(Path(spec.source)) if spec.origin == "local" else None
     with _registry_lock:
-        return (spec.name, task or spec.task, revision, cache_dir) in _cache
+        return (spec.name, task or spec.task, revision, cache_dir, written) in _cache
 
 
 def forget(name: str) -> None:

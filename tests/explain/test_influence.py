@@ -103,6 +103,60 @@ def test_influence_ranks_the_rows_as_retraining_without_each_does(cli_model):
         retrain_without(cli_model, [int(np.flatnonzero(cli_model.trained["record"].heldout)[0])])
 
 
+def test_leave_one_out_has_the_size_of_retraining_where_first_order_influence_does_not(cli_model):
+    """The truth: each of the 30 strongest rows removed and the head really retrained. Leave-one-out (a Newton step
+    on the left-out problem) matches it in size; first-order influence ranks alike but is far too small."""
+    from explain.charts.influence import fitted_slope
+    from explain.influence.features import features_of, prepared_problem
+    from model.train import retrain_without
+
+    loo, first = influence(cli_model, TEXT, method="leave_one_out"), influence(cli_model, TEXT, method="influence")
+    assert loo.target == first.target and np.array_equal(loo.indices, first.indices)
+    t = cli_model.labels.index(loo.target)
+    before = np.log(cli_model.predict([TEXT])[0][t])
+    strongest = np.argsort(-np.abs(first.scores))[:30]
+    truth = np.array([before - np.log(retrain_without(cli_model, [loo.indices[i]]).predict([TEXT])[0][t])
+                      for i in strongest])
+    relative = np.abs(loo.scores[strongest] - truth) / np.abs(truth)
+    assert np.median(relative) < 0.05 and fitted_slope(loo.scores[strongest], truth) == pytest.approx(1.0, abs=0.05)
+    assert fitted_slope(first.scores[strongest], truth) > 1.5  # (first order: too small by more than half)
+    assert spearmanr(loo.scores[strongest], truth).correlation >= 0.95
+    assert "Leave-one-out" in loo.note and "understated" in first.note
+    # Newton steps converge on the exact refit (the same objective retraining minimises)
+    record = cli_model.trained["record"]
+    problem = prepared_problem(cli_model, record)
+    row = int(strongest[0])
+    refit = retrain_without(cli_model, [int(loo.indices[row])]).network.head
+    exact = np.hstack([refit.weight.detach().double().numpy(), refit.bias.detach().double().numpy()[:, None]])
+    exact -= exact[:, -1:].mean() * np.eye(1, exact.shape[1], exact.shape[1] - 1)  # (biases: up to one shift)
+    several = problem.left_out(row, record.class_weights, steps=4)
+    several -= several[:, -1:].mean() * np.eye(1, several.shape[1], several.shape[1] - 1)
+    np.testing.assert_allclose(several, exact, atol=2e-4)
+    x = features_of(cli_model, TEXT)
+    assert problem.leave_one_out(x, t, [row], record.class_weights)[0] == pytest.approx(loo.scores[row], rel=1e-9)
+
+
+def test_leave_one_out_refits_the_strongest_rows_of_a_large_record(cli_model, monkeypatch):
+    """Above LOO_EVERY_ROW rows, the strongest each way by first-order influence are refitted (the rows shown), the
+    others keep their first-order estimate, and the note says so."""
+    import sys
+
+    module = sys.modules["explain.influence"]
+
+    every = influence(cli_model, TEXT, method="leave_one_out")
+    first = influence(cli_model, TEXT, method="influence")
+    monkeypatch.setattr(module, "LOO_EVERY_ROW", 10)
+    monkeypatch.setattr(module, "LOO_REFITTED", 8)
+    some = influence(cli_model, TEXT, method="leave_one_out")
+    refitted = ~np.isclose(some.scores, first.scores, rtol=0, atol=1e-15)
+    assert refitted.sum() == 8 and "the 8 with the largest first-order influence were refitted" in some.note
+    np.testing.assert_allclose(some.scores[refitted], every.scores[refitted], rtol=1e-9)
+    order = np.argsort(-first.scores)
+    assert set(np.flatnonzero(refitted)) == set(order[:4]) | set(order[-4:])
+    ranked_all, ranked_some = self_influence(cli_model), self_influence(cli_model)
+    assert ranked_some.method == "leave_one_out" and len(ranked_some.scores) == len(ranked_all.scores)
+
+
 def test_self_influence_finds_flipped_labels(cli_model):
     """10% of the labels flipped: the likely mislabelled rows come first (AUC against the flips)."""
     from model.record import TrainingRecord
@@ -123,10 +177,19 @@ def test_self_influence_finds_flipped_labels(cli_model):
                              settings=cli_model.trained["settings"])
     noisy.trained["record"] = TrainingRecord(record.texts, targets, record.heldout, record.features, record.l2,
                                              record.class_weights)
-    ranked = self_influence(noisy)
-    truth = np.isin(ranked.indices, flipped)
-    assert roc_auc_score(truth, ranked.scores) >= 0.85
-    assert ranked.ranked[0]["score"] == max(ranked.scores)
+    for method in ("leave_one_out", "influence"):
+        ranked = self_influence(noisy, method=method)
+        truth = np.isin(ranked.indices, flipped)
+        assert roc_auc_score(truth, ranked.scores) >= 0.85, method
+        assert ranked.ranked[0]["score"] == max(ranked.scores)
+    # leave-one-out's loss of a row is its loss under the head really retrained without it
+    from model.train import retrain_without
+
+    loo = self_influence(noisy, method="leave_one_out")
+    row = int(np.argmax(loo.scores))
+    refit = retrain_without(noisy, [int(loo.indices[row])])
+    p = refit.predict([record.texts[loo.indices[row]]])[0]
+    assert loo.scores[row] == pytest.approx(-np.log(p[targets[loo.indices[row]]]), rel=0.05)
 
 
 def test_a_model_without_rows_says_so(intent_model):

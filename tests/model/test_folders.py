@@ -268,3 +268,55 @@ def test_a_folder_saved_by_the_pinned_sentence_transformers_equals_its_encode(tm
     assert model.task == "embedding"
     reference = SentenceTransformer(str(folder), device="cpu").encode(TEXTS)
     np.testing.assert_allclose(model.predict(TEXTS), reference, atol=1e-5)
+
+
+def _classifier(folder: Path, seed: int) -> None:
+    from transformers import BertForSequenceClassification
+
+    from tests.tiny_models import _bert_config, write_tokenizer
+
+    torch.manual_seed(seed)
+    config = _bert_config(num_labels=2, id2label={0: "no", 1: "yes"}, label2id={"no": 0, "yes": 1})
+    BertForSequenceClassification(config).save_pretrained(str(folder), safe_serialization=True)
+    write_tokenizer(folder)
+
+
+def _pipeline_scores(folder: Path, text: str) -> np.ndarray:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    reference = AutoModelForSequenceClassification.from_pretrained(str(folder)).eval()
+    with torch.no_grad():
+        return torch.softmax(reference(**tokenizer(text, return_tensors="pt")).logits, -1)[0].numpy()
+
+
+def test_a_folder_written_anew_is_loaded_anew(tmp_path):
+    """Another model saved into the same folder: the next load_model answers with the new weights (as transformers
+    on the new files does), the old load is let go, and an unchanged folder is loaded once."""
+    from model.loading import load as loading
+    from model.loading.operator import register_folder
+
+    folder, text = tmp_path / "reused", "the good movie"
+    _classifier(folder, seed=0)
+    first = load_model(folder)
+    assert load_model(folder) is first  # (unchanged: loaded once)
+    np.testing.assert_allclose(first.predict([text])[0], _pipeline_scores(folder, text), atol=1e-5)
+    _classifier(folder, seed=7)
+    second = load_model(folder)
+    assert second is not first
+    new = _pipeline_scores(folder, text)
+    np.testing.assert_allclose(second.predict([text])[0], new, atol=1e-5)
+    assert np.abs(first.predict([text])[0] - new).max() > 1e-3  # (the weights did change)
+    assert not [k for k in loading._cache if k[:1] == ("folder",) and k[1] == str(folder.resolve()) and k[-1] !=
+                loading.fingerprint(folder.resolve())]
+    # a folder listed by the operator (--model) is read anew too
+    from model.registry import unregister_model
+
+    spec = register_folder(folder, "classification", name="reused-listed")
+    try:
+        listed = load_model(spec.name)
+        _classifier(folder, seed=3)
+        np.testing.assert_allclose(load_model(spec.name).predict([text])[0], _pipeline_scores(folder, text), atol=1e-5)
+        assert load_model(spec.name) is not listed
+    finally:
+        unregister_model(spec.name)

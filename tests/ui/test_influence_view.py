@@ -89,7 +89,8 @@ def test_the_mislabelled_list_and_its_csv_rank_every_row(trained):
 @pytest.mark.parametrize("call, sentence", [
     (lambda: training_examples(TEXT, "intent-minilm", "influence", progress=quiet), "keeps no training rows"),
     (lambda: training_examples(TEXT, "no-such-model", "influence", progress=quiet), "Choose one of the listed models"),
-    (lambda: training_examples(TEXT, "view-rows", "shap", progress=quiet), "'shap' is not an influence method; use one of influence"),
+    (lambda: training_examples(TEXT, "view-rows", "shap", progress=quiet),
+     "'shap' is not an influence method; use one of leave_one_out, influence"),
     (lambda: training_examples("", "view-rows", "influence", progress=quiet), "text"),
     (lambda: check_against_retraining(TEXT, "view-rows", None, progress=quiet), "Find the training examples first"),
     (lambda: retrain_without_rows(TEXT, "view-rows", [], progress=quiet), "Choose the rows to leave out"),

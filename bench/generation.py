@@ -7,7 +7,9 @@ the first token alone; all 20 tokens in one explanation (one forward of each mas
 token's log-probability); and 20 one-token explanations, token by token, each with the continuation before it
 kept (what a step-by-step attribution such as inseq's runs). Median seconds of ``--repeats`` runs, model
 evaluations (token by token: one run), the 20-token explanation equal to the token-by-token ones (max difference), and the process's
-peak memory. Writes ``bench/results/generation-<device>.{json,md}``.
+peak memory. Occlusion is also run by captum's ``LLMAttribution(FeatureAblation)`` in its one-forward mode on the
+same model and budget (its values equal to the studio's: max difference). Writes
+``bench/results/generation-<device>.{json,md}``.
 """
 from __future__ import annotations
 
@@ -73,6 +75,31 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def captum(model, ids: list[int], whole, repeats: int) -> dict:
+    """captum's ``LLMAttribution`` with ``FeatureAblation`` over the prompt's tokens (each replaced by the token
+    the studio's occlusion puts there), in its one-forward mode (``forward_in_tokens=False``: one forward of the
+    ablated prompt and the whole continuation reads every token's log-probability): the same model, the same
+    budget (one forward per prompt token). Seconds for the first token and for all, and the largest difference
+    from the studio's values."""
+    import warnings
+
+    import torch
+    from captum.attr import FeatureAblation, LLMAttribution, TextTokenInput
+
+    attribution = LLMAttribution(FeatureAblation(model.network), model.tokenizer)
+    prompt = TextTokenInput(PROMPT, model.tokenizer, baselines=int(model.adapter.pad_id))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (captum's notes on how it prints the target's tokens)
+        one_s, _ = timed(lambda: attribution.attribute(prompt, target=torch.tensor(ids[:1]), forward_in_tokens=False),
+                         repeats)
+        every_s, result = timed(lambda: attribution.attribute(prompt, target=torch.tensor(ids),
+                                                             forward_in_tokens=False), repeats)
+    values = result.token_attr.detach().double().cpu().numpy().T  # (prompt tokens, continuation tokens)
+    same = values.shape == whole.attributions.shape
+    return {"captum_one_token_s": one_s, "captum_all_tokens_s": every_s,
+            "captum_max_difference": float(np.abs(values - whole.attributions).max()) if same else None}
+
+
 def bench_model(model, repeats: int, tokens: int, methods, token_by_token: bool) -> list[dict]:
     from explain import explain
     from model.tasks.generation import token_names
@@ -104,6 +131,8 @@ def bench_model(model, repeats: int, tokens: int, methods, token_by_token: bool)
             row.update(token_by_token_s=steps_s, evaluations_token_by_token=sum(e.meta["model_evaluations"]
                                                                                 for e in steps),
                        max_difference=float(np.abs(whole.attributions - stepped).max()))
+        if method == "occlusion":  # the same budget in captum: FeatureAblation over the prompt's tokens
+            row.update(captum(model, ids, whole, repeats))
         row["peak_mb"] = peak_mb()
         print(f"  {method}: {row}", flush=True)
         rows.append(row)
@@ -150,6 +179,19 @@ def main(argv: list[str] | None = None) -> None:
                          + f"{r['evaluations_one']:,} / {r['evaluations_all']:,} / "
                          + (f"{r['evaluations_token_by_token']:,} | {r['max_difference']:.1g}" if stepped else "– | –")
                          + f" | {r['peak_mb']:,.0f} MB |")
+    lines += ["", "Occlusion against captum's `LLMAttribution(FeatureAblation)` in its one-forward mode "
+              "(`forward_in_tokens=False`), the same model and budget (one forward per prompt token):", "",
+              f"| model | captum, 1 token | captum, all {n} | ratio | the studio, all {n} | captum ÷ studio (1 token / "
+              f"all {n}) | max difference |", "|---|---|---|---|---|---|---|"]
+    for result in results:
+        for r in result["rows"]:
+            if "captum_all_tokens_s" in r:
+                lines.append(f"| {result['model']} | {r['captum_one_token_s']:.2f} s | {r['captum_all_tokens_s']:.2f} s | "
+                             f"{r['captum_all_tokens_s'] / r['captum_one_token_s']:.2f}x | {r['all_tokens_s']:.2f} s | "
+                             f"{r['captum_one_token_s'] / r['one_token_s']:.1f}x / "
+                             f"{r['captum_all_tokens_s'] / r['all_tokens_s']:.1f}x | "
+                             + (f"{r['captum_max_difference']:.1g}" if r["captum_max_difference"] is not None else "–")
+                             + " |")
     save(args.out, f"generation-{device_kind(device)}", {"machine": machine, "tokens": n, "results": results},
          "\n".join(lines))
 

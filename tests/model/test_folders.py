@@ -320,3 +320,34 @@ def test_a_folder_written_anew_is_loaded_anew(tmp_path):
         assert load_model(spec.name) is not listed
     finally:
         unregister_model(spec.name)
+
+
+def test_a_decoder_folder_written_anew_is_loaded_anew(tmp_path):
+    """The same for a decoder: another tiny GPT-2 saved into the folder, the next load scores a continuation as
+    transformers does on the new files."""
+    from transformers import AutoModelForCausalLM
+
+    from model.tiny.decoders import build
+
+    folder, prompt, continuation = tmp_path / "decoder", "the capital of france is", " paris"
+
+    def reference(model) -> float:
+        network = AutoModelForCausalLM.from_pretrained(str(folder)).eval()
+        prompt_ids, tail = model.adapter.encode_content(prompt), model.continuation_ids(continuation)
+        ids = torch.tensor([prompt_ids + tail])
+        with torch.no_grad():
+            logp = torch.log_softmax(network(ids).logits[0, :-1], -1)
+        return float(logp[torch.arange(len(prompt_ids) - 1, ids.shape[1] - 1), torch.tensor(tail)].sum())
+
+    def ours(model) -> float:
+        return float(model.continuation_logprobs([model.adapter.encode_content(prompt)],
+                                                 model.continuation_ids(continuation)).sum())
+
+    build(folder, "gpt2", seed=0)
+    first = load_model(folder)
+    before = ours(first)
+    assert before == pytest.approx(reference(first), abs=1e-4)
+    build(folder, "gpt2", seed=5)
+    second = load_model(folder)
+    after = ours(second)
+    assert second is not first and after == pytest.approx(reference(second), abs=1e-4) and abs(after - before) > 1e-3

@@ -109,7 +109,7 @@ def _leave_one_out(model, record, text: str, t: int):
                                     "first-order influence were refitted; the others keep their first-order estimate.")
 
 
-LOO_EVERY_ROW = 100  # rows up to which every row is refitted (one Hessian solve each: ~30 ms at 30 labels)
+LOO_EVERY_ROW = 50  # rows up to which every row is refitted (one Hessian solve each: ~30 ms at 30 labels)
 LOO_REFITTED = 30  # above that, the rows refitted (the strongest each way by first-order influence)
 LOO_NOTE = ("Leave-one-out: the head refitted without each row by a Newton step with its own Hessian (row's curvature "
             "removed: Rad & Maleki's approximate leave-one-out), the drop read exactly at the refitted head.")

@@ -122,39 +122,35 @@ def localize_output(value, lang: str | None = None):
 def localize(demo: gr.Blocks) -> int:
     """Mark every static text of ``demo`` that has a Chinese translation for the browser to translate
     (before launch); returns how many texts were marked."""
-    _translate_headers_on_load(demo)  # (first: adding its event rebuilds the page's config, as it was built)
+    if not getattr(demo, "_answers_localized", False):  # (once: a second pass only marks what is left)
+        demo._answers_localized = True
+        tables = [b for b in demo.blocks.values() if isinstance(b, (gr.Dataframe, gr.Dataset)) and _headers(b)
+                  and any(h in HEADERS for h in _headers(b))]
+        _answer_in_its_language(demo, {b._id for b in tables if isinstance(b, gr.Dataframe)})
+        _translate_headers_on_load(demo, tables)  # (before marking: adding its event rebuilds the page's config)
     marked = 0
     for block in demo.blocks.values():
         for attribute in _ATTRIBUTES:
             value = getattr(block, attribute, None)
-            if isinstance(value, str) and _translatable(value):
+            if isinstance(value, str) and value in ZH_CN:
                 setattr(block, attribute, I18N(_BRACED.get(value, value)))
                 marked += 1
         if type(block).__name__ in _VALUED and isinstance(getattr(block, "value", None), str) \
-                and _translatable(block.value):
+                and block.value in ZH_CN:
             block.value = I18N(_BRACED.get(block.value, block.value))
             marked += 1
     return marked
 
 
-def _translatable(text: str) -> bool:
-    """Whether ``text`` has a translation for the browser."""
-    return text in ZH_CN
-
-
-def _translate_headers_on_load(demo: gr.Blocks) -> None:
+def _translate_headers_on_load(demo: gr.Blocks, tables: list) -> None:
     """Tables' headers, which the browser does not translate, are said in the request's language in every answer
-    that fills or empties a table, and once more when the page loads (its first value is built before any request:
+    (``_answer_in_its_language``) and once more when the page loads (its first value is built before any request:
     one short request, outside the queue)."""
-    tables = [b for b in demo.blocks.values() if isinstance(b, (gr.Dataframe, gr.Dataset)) and _headers(b)
-              and any(h in HEADERS for h in _headers(b))]
-    if not tables or getattr(demo, "_headers_translated", False):
+    if not tables:
         return
-    demo._headers_translated = True
-    _answer_in_its_language(demo, {b._id for b in tables if isinstance(b, gr.Dataframe)})
 
     def translated(request: gr.Request):
-        if preferred(str(request.headers.get("accept-language", ""))) != "zh-CN":
+        if language_of(request) != "zh-CN":
             return [gr.skip() for _ in tables]
         return [gr.update(headers=[header_text(h, "zh-CN") for h in _headers(b)]) if isinstance(b, gr.Dataset)
                 else gr.update(value=b.value) for b in tables]
@@ -164,16 +160,15 @@ def _translate_headers_on_load(demo: gr.Blocks) -> None:
 
 
 def _answer_in_its_language(demo: gr.Blocks, tables: set[int]) -> None:
-    """Every answer's tables with their headers in the request's language (Gradio prepares a table's value after
-    the handler has returned, whatever gave it: a result, an emptying, an update)."""
+    """Every answer in the request's language where the handler cannot say it: the headers of ``tables`` (Gradio
+    prepares a table's value after the handler has returned, whatever gave it: a result, an emptying, an update),
+    each Markdown output, the what-if categories."""
     process_api = demo.process_api
 
     async def answered(*args, **kwargs):
         answer = await process_api(*args, **kwargs)
         request = kwargs.get("request")
-        request = request[0] if isinstance(request, list) and request else request
-        headers = getattr(request, "headers", None) or {}
-        if preferred(str(headers.get("accept-language", ""))) != "zh-CN":
+        if language_of(request[0] if isinstance(request, list) and request else request) != "zh-CN":
             return answer
         fn = kwargs.get("block_fn", args[0] if args else None)
         fn = demo.fns.get(fn) if isinstance(fn, int) else fn
@@ -229,7 +224,11 @@ def language() -> str:
     """"zh-CN" when the request being answered prefers Chinese (its Accept-Language), else "en"."""
     from gradio.context import LocalContext
 
-    request = LocalContext.request.get(None)
+    return language_of(LocalContext.request.get(None))
+
+
+def language_of(request) -> str:
+    """"zh-CN" when ``request`` (None: none) prefers Chinese (its Accept-Language), else "en"."""
     headers = getattr(request, "headers", None) or {}
     return "zh-CN" if preferred(str(headers.get("accept-language", ""))) == "zh-CN" else "en"
 

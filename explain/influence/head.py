@@ -164,13 +164,8 @@ class HeadProblem:
 
     def left_out_losses(self, rows, balanced: bool) -> np.ndarray:
         """Each of ``rows``' loss under the head refitted without it (Newton step): how badly the others explain it."""
-        out = []
-        for i in rows:
-            W = self.left_out(int(i), balanced)
-            logits = self.x[int(i)] @ W.T
-            logits = logits - logits.max()
-            out.append(-self.weights[int(i)] * (logits[self.y[int(i)]] - np.log(np.exp(logits).sum())))
-        return np.array(out)
+        return np.array([-self.weights[i] * self.log_probability(self.x[i, :-1], self.y[i], self.left_out(i, balanced))
+                         for i in map(int, rows)])
 
     def query_gradient(self, x: np.ndarray, target: int) -> np.ndarray:
         """∇θ log p(target | x): (e_t - p(x)) ⊗ x̃."""

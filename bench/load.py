@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             _, errors = server.communicate()
         tracebacks = (errors or "").count("Traceback")
         print(f"server tracebacks: {tracebacks}")
+        shutil.rmtree(temp, ignore_errors=True)  # (the server's temporary folders: measured, then removed)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from ui.locale import I18N, localize  # noqa: E402
 from ui.models import ModelLists, allow_any_hub_model, offline_models  # noqa: E402
 from ui.page import ASSETS, MAX_UPLOAD_BYTES, Page  # noqa: E402
 from ui.progress import no_average_eta  # noqa: E402
+from ui.serving import launch_options, tell_when_full  # noqa: E402
 from ui.space import quiet_closed_event_loops  # noqa: E402
 from ui.warm_up import WARM, WarmUp  # noqa: E402, F401 - (WarmUp: the tests start their own)
 
@@ -99,6 +100,7 @@ def build(mcp: bool | None = None) -> gr.Blocks:
             mcp_tools.register(demo)
     demo.queue(default_concurrency_limit=2, max_size=32)
     no_average_eta(demo)
+    tell_when_full(demo)  # beyond the queue: "busy, try again in about N s"
     localize(demo)  # Simplified Chinese for a Chinese browser (launch with i18n=I18N)
     return demo
 
@@ -140,7 +142,8 @@ def main() -> None:
     log.info("page built in %.1f s (Hub %s; tasks: %s); serving", time.perf_counter() - started,
              "reachable" if hub_reachable() else "not reachable: bundled models only", ", ".join(TASKS))
     demo.launch(server_name=args.host, server_port=args.port, allowed_paths=[str(ASSETS)], show_error=False,
-                max_file_size=MAX_UPLOAD_BYTES, css=CSS, i18n=I18N, mcp_server=mcp_enabled())
+                max_file_size=MAX_UPLOAD_BYTES, css=CSS, i18n=I18N, mcp_server=mcp_enabled(),
+                **launch_options(demo))  # (the page, its config and API description served from memory)
 
 
 if __name__ == "__main__":

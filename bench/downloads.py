@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     demo = app.build()
     from explain.io import export
 
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            **app.launch_options(demo))
     client = Client(url, verbose=False, download_files=False)
     text = LONG_EXAMPLE.read_text(encoding="utf-8")
     downloads = Path(export.ROOT)

@@ -27,7 +27,7 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else app.ASSETS)
     out.mkdir(parents=True, exist_ok=True)
     demo = app.build()
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, css=app.CSS)
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, css=app.CSS, i18n=app.I18N, **app.launch_options(demo))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

@@ -135,7 +135,8 @@ def launched(tmp_path_factory):
     register_folder(build(tmp_path_factory.mktemp("decoder") / TINY_DECODER, "gpt2"))
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
-                            css=app.CSS, i18n=app.I18N, allowed_paths=[str(app.ASSETS)])
+                            css=app.CSS, i18n=app.I18N, allowed_paths=[str(app.ASSETS)],
+                            **app.launch_options(demo))
     yield demo, url
     demo.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from explain import METHODS, explain
 from explain.charts import embedding as embedding_charts
@@ -26,6 +27,7 @@ class WarmUp:
         self.thread.start()
 
     def _run(self) -> None:
+        started = time.perf_counter()
         try:
             for spec in list_models(bundled_only=True):
                 model = load_model(spec.name)
@@ -42,6 +44,7 @@ class WarmUp:
             log.exception("Warm-up failed; models will load on first use.")
         finally:
             self.done.set()
+            log.info("warm-up done in %.0f s", time.perf_counter() - started)
 
 
 WARM = WarmUp()

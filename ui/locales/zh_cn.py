@@ -32,6 +32,8 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^The reason (?P<phrase>.+) has no word in it \(a letter or a digit\)\.$", "理由 {phrase} 中没有词（字母或数字）。"),
     (r"^Something went wrong on the server; the error has been logged\.$", "服务器出错了；错误已记录。"),
     (r"^The model (?P<name>.+) is still loading; try again in a moment\.$", "模型 {name} 仍在加载，请稍后再试。"),
+    (r"^The studio is busy: (?P<n>[\d,]+) explanations are waiting for their turn, the most it queues\. "
+     r"Try again in about (?P<s>[\d,]+) s\.$", "工作室正忙：已有 {n} 个解释在排队，已达上限。请约 {s} 秒后再试。"),
     # the notes beside the charts (explain.charts.explanation.notes and each method's own note)
     (r"^Faithfulness \(ERASER, removing or keeping only the top 1–50% of the words\): comprehensiveness (?P<c>\S+) "
      r"against (?P<cr>\S+) for a random ranking \(higher is better\); sufficiency (?P<s>\S+) against (?P<sr>\S+) "

@@ -98,6 +98,7 @@ def build(mcp: bool | None = None) -> gr.Blocks:
             from ui import mcp_tools
 
             mcp_tools.register(demo)
+        cleanup.forget_visitors_on_leave(demo)  # a visitor's downloads removed when they leave
     demo.queue(default_concurrency_limit=2, max_size=32)
     no_average_eta(demo)
     tell_when_full(demo)  # beyond the queue: "busy, try again in about N s"

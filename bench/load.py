@@ -103,14 +103,15 @@ def sustained(url: str, total: int, at_once: int, method: str, server: Server, t
     end."""
     from gradio_client import Client
 
-    lock, done, failures, sizes = threading.Lock(), [0], [], {}
+    lock, begun, done, failures, sizes = threading.Lock(), [0], [0], [], {}
 
     def visitor() -> None:
         while True:
             with lock:
-                if done[0] + len(failures) >= total:
+                if begun[0] >= total:
                     return
-                index = done[0] + len(failures) + 1_000_000
+                begun[0] += 1
+                index = begun[0] + 1_000_000
             try:
                 client = Client(url, verbose=False)
                 client.predict(TEXTS[index % len(TEXTS)].format(n=index), "intent-minilm", method,
@@ -122,7 +123,7 @@ def sustained(url: str, total: int, at_once: int, method: str, server: Server, t
                 continue
             with lock:
                 done[0] += 1
-                if done[0] in (100, total):
+                if done[0] in (100, 250, 500, 750, total):
                     sizes[done[0]] = {"rss_mb": rss_mb(server.pid), "temp_mb": folder_mb(temp)}
 
     started = time.perf_counter()
@@ -230,12 +231,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.sustained:
             r = sustained(url, args.sustained, args.at_once, args.sustained_method, server, temp)
             first, last = r["sizes"].get(100, {}), r["sizes"].get(args.sustained, {})
+            series = ", ".join(f"{n}: {size['rss_mb']:.0f} MB / {size['temp_mb']:.1f} MB"
+                               for n, size in sorted(r["sizes"].items()))
             print(f"sustained: {r['done']} explanations ({args.sustained_method}) by new visitors, {args.at_once} at "
                   f"a time, {r['wall_s']:.0f} s, {len(r['failures'])} failed; server memory after 100 "
                   f"{first.get('rss_mb', float('nan')):.0f} MB, after {args.sustained} "
                   f"{last.get('rss_mb', float('nan')):.0f} MB; temporary folders after 100 "
                   f"{first.get('temp_mb', float('nan')):.1f} MB, after {args.sustained} "
-                  f"{last.get('temp_mb', float('nan')):.1f} MB"
+                  f"{last.get('temp_mb', float('nan')):.1f} MB (memory / temporary folders after each count: {series})"
                   + (f"; e.g. {sorted(set(r['failures']))[:3]}" if r["failures"] else ""), flush=True)
     finally:
         print(f"server tracebacks: {server.stop()}")

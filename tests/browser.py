@@ -60,6 +60,17 @@ BUSY = """() => Array.from(document.querySelectorAll("[data-testid=status-tracke
     .filter(e => !e.classList.contains("hide") && !e.innerText.trim().startsWith("Error")).length"""
 
 
+def until_true(condition, failure: str, timeout_ms: int = WAIT_MS):
+    """``condition()``'s value as soon as it is truthy (no page: a server-side condition); else fail with
+    ``failure``."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(failure)
+        time.sleep(POLL_MS / 1000)
+    return value
+
+
 def busy(page) -> int:
     """How many outputs show an event still running (a failed event leaves "Error" on its outputs)."""
     return page.evaluate(BUSY)

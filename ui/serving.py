@@ -138,7 +138,7 @@ class LightSession(gradio.state_holder.SessionState):
 
     def __init__(self, blocks: gr.Blocks) -> None:  # (Gradio's __init__ without the eager loop over every block)
         self.blocks_config = copy(blocks.default_config)
-        self.ids = [k for k in self.blocks_config.blocks if k in blocks.blocks]
+        self.page = blocks  # (its components: read when every config is asked for, not copied per session)
         self.config_values: dict[int, dict] = {}
         self.state_data: dict = {}
         self._state_ttl: dict = {}
@@ -147,8 +147,8 @@ class LightSession(gradio.state_holder.SessionState):
 
     @property
     def components(self) -> Iterator[dict]:
-        for key in self.ids:
-            if key not in self.config_values and key in self.blocks_config.blocks:
+        for key in [k for k in self.blocks_config.blocks if k in self.page.blocks]:
+            if key not in self.config_values:
                 self.config_values[key] = self.blocks_config.config_for_block(key, [], self.blocks_config.blocks[key])
         for config in self.config_values.values():
             if config:

@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 import time
+from contextvars import ContextVar
 
 from model.errors import InputError
 
@@ -109,12 +110,18 @@ def _table(explanations: list[tuple[str | None, Explanation]], level: str, text_
 
 
 ROOT: str | None = None  # where downloads' folders go (None: the system's temporary folder); a server sets its own
+# where the downloads made in this context go instead (a server: the folder of the visitor being answered, which
+# it removes when the visitor leaves); made when first needed
+HERE: ContextVar[str | None] = ContextVar("downloads_here", default=None)
 
 
 def new_folder(prefix: str, folder: str | None = None) -> str:
-    """A fresh folder for one download's files: in ``folder``, else in ``ROOT`` (a server's folder, which it sweeps:
-    ``ui.cleanup``)."""
-    return tempfile.mkdtemp(prefix=prefix, dir=folder or ROOT)
+    """A fresh folder for one download's files: in ``folder``, else in ``HERE``, else in ``ROOT`` (a server's
+    folder, which it sweeps: ``ui.cleanup``)."""
+    here = None if folder else HERE.get()
+    if here:
+        os.makedirs(here, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=folder or here or ROOT)
 
 
 def write_files(explanations: Explanation | dict[str, Explanation], tab: str, folder: str | None = None,

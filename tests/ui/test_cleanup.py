@@ -55,13 +55,14 @@ def test_a_visitor_s_files_are_counted_per_visitor_and_go_when_the_last_holder_l
     assert cleanup.visitor_folder("../../etc") is None or "/.." not in cleanup.visitor_folder("../../etc")
 
 
-def test_a_visitor_s_downloads_are_removed_when_they_leave(launched):
+def test_a_visitor_s_downloads_are_removed_when_they_leave(launched, monkeypatch):
     """Through the running app as an API client: what it was served and what was written for it exist while it is
     connected and are gone once it closes (its page closed); another visitor's stay."""
     from gradio_client import Client
 
     from tests.browser import until_true
 
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "0.5")  # (the server sees a client gone at its next heartbeat)
     demo, url = launched
     staying, leaving = Client(url, verbose=False), Client(url, verbose=False)
     kept = staying.predict("set a timer for ten minutes", "intent-minilm", "occlusion", api_name="/classify")[-1]

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import gradio as gr
+from gradio_client.utils import is_file_obj_with_meta, traverse
 
 from explain.io import export
 
@@ -103,17 +104,7 @@ def visitor_folder(session_hash: str) -> str | None:
 def served_paths(value) -> list[str]:
     """The files in an answer's output values (Gradio's file payloads: a "path" in Gradio's cache)."""
     found: list[str] = []
-    if isinstance(value, dict):
-        path = value.get("path")
-        if isinstance(path, str) and isinstance(value.get("meta"), dict) \
-                and value["meta"].get("_type") == "gradio.FileData":
-            found.append(path)
-        for inner in value.values():
-            if isinstance(inner, (dict, list, tuple)):
-                found.extend(served_paths(inner))
-    elif isinstance(value, (list, tuple)):
-        for inner in value:
-            found.extend(served_paths(inner))
+    traverse(value, lambda payload: found.append(payload["path"]), is_file_obj_with_meta)
     return found
 
 

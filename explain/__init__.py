@@ -25,13 +25,16 @@ from .metrics import (
     register_metric,
     unregister_metric,
 )
+from .pairs import PAIR_METHODS, PairExplanation, explain_pair, register_pair_method
 from .plugins import load_plugins
 from .registry import METHODS, get_method, register_method, unregister_method
 from .text.units import Sentence, Token, Word
 
 __all__ = ["Agreement", "BudgetExceeded", "Computed", "Influence", "SelfInfluence", "influence", "self_influence",
            "Counterfactual", "Counterfactuals", "DEFAULT_CACHE", "Edit", "Explanation",
-           "ExplanationCache", "InputError", "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
+           "ExplanationCache", "InputError",
+           "PAIR_METHODS", "PairExplanation", "explain_pair", "register_pair_method",
+           "METHODS", "METRICS", "Method", "MethodResult", "Metric", "MetricValue",
            "ModelUnavailable", "Param", "Plausibility", "ResourceExhausted", "Scorecard", "Sentence", "Token", "Word", "compare",
            "counterfactuals", "evaluate", "evaluate_each", "explain", "explain_many", "get_method", "load_plugins", "plausibility",
            "rationale_spans", "register_method",

@@ -1,0 +1,152 @@
+"""Word-pair explanations of a similarity (``explain_pair``): integrated Jacobians add up to the double
+difference of cosines and converge with the steps, pair occlusion equals the explicit loop, swapping the texts
+transposes the matrix, on the bundled MiniLM and on sentence-transformers folders of other architectures."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from explain import InputError, PairExplanation, explain_pair
+from model import load_model
+from model.base import as_float64
+from model.tasks.embedding import cosine
+
+A = "A man is playing a guitar on the stage."
+B = "Someone performs music with an instrument."
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return load_model("minilm-embed")
+
+
+@pytest.fixture(scope="module")
+def jacobians(minilm):
+    return explain_pair(minilm, A, B)
+
+
+def test_integrated_jacobians_add_up_to_the_double_difference(minilm, jacobians):
+    e = jacobians
+    assert e.method == "integrated_jacobians" and e.meta["steps_used"] == 32
+    assert [u.text for u in e.units_a] == ["A", "man", "is", "playing", "a", "guitar", "on", "the", "stage", "."]
+    assert [u.text for u in e.units_b] == ["Someone", "performs", "music", "with", "an", "instrument", "."]
+    assert e.matrix.shape == (10, 7)
+    # the double difference, from the model's own vectors of the texts and of their references (every word masked)
+    mask = minilm.mask_token_id
+    ta, tb = minilm.tokenize(A), minilm.tokenize(B)
+    ref = [[i if s else mask for i, s in zip(t.ids, t.special)] for t in (ta, tb)]
+    va, vb = as_float64(minilm.predict_ids([list(ta.ids), ref[0]])), as_float64(minilm.predict_ids([list(tb.ids), ref[1]]))
+    s = cosine(va, vb).numpy()
+    double = s[0, 0] - s[1, 0] - s[0, 1] + s[1, 1]
+    assert e.expected_sum == pytest.approx(double, abs=1e-5)
+    assert e.terms["cos(a, b)"] == pytest.approx(s[0, 0], abs=1e-5)
+    assert e.similarity == pytest.approx(s[0, 0], abs=1e-6)
+    assert abs(e.total - e.expected_sum) <= 0.01 * abs(e.expected_sum)
+    assert e.gap == pytest.approx(e.meta["completeness_gap"])
+    # the match a reader expects is the strongest
+    top = e.strongest(1)[0]
+    assert (top.unit_a, top.unit_b) == ("guitar", "instrument") and top.value > 0
+    assert np.allclose(e.row_totals.sum(), e.total) and np.allclose(e.column_totals, e.matrix.sum(0))
+
+
+def test_integrated_jacobians_converge_as_steps_grow(minilm, jacobians):
+    gaps = [explain_pair(minilm, A, B, steps=steps).gap for steps in (8, 16)] + [jacobians.gap]
+    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3
+    auto = explain_pair(minilm, A, B, steps="auto")
+    assert auto.meta["steps_used"] == 16 and auto.gap <= 0.01  # 16 steps already within 1% here
+
+
+def test_swapping_the_texts_transposes_the_matrix(minilm, jacobians):
+    swapped = explain_pair(minilm, B, A)
+    assert np.allclose(swapped.matrix, jacobians.matrix.T, rtol=0, atol=1e-12)
+    assert swapped.expected_sum == pytest.approx(jacobians.expected_sum, abs=1e-12)
+    for removal in ("delete", "mask"):
+        forward = explain_pair(minilm, A, B, "pair_occlusion", removal=removal)
+        back = explain_pair(minilm, B, A, "pair_occlusion", removal=removal)
+        assert np.allclose(back.matrix, forward.matrix.T, rtol=0, atol=1e-12)
+
+
+def test_tokens_add_up_to_their_words(minilm):
+    text_a, text_b = "Unbelievably tasty dumplings.", "Delicious food."
+    words = explain_pair(minilm, text_a, text_b, steps=8)
+    tokens = explain_pair(minilm, text_a, text_b, granularity="token", steps=8)
+    assert len(tokens.units_a) > len(words.units_a)  # "Unbelievably" and "dumplings" are several tokens
+    summed = np.zeros_like(words.matrix)
+    for i, word in enumerate(words.units_a):
+        for j, other in enumerate(words.units_b):
+            rows = [k for k, u in enumerate(tokens.units_a) if set(u.tokens) <= set(word.tokens)]
+            cols = [k for k, u in enumerate(tokens.units_b) if set(u.tokens) <= set(other.tokens)]
+            summed[i, j] = tokens.matrix[np.ix_(rows, cols)].sum()
+    assert np.allclose(summed, words.matrix, atol=1e-9)
+
+
+@pytest.mark.parametrize("removal", ["delete", "mask"])
+def test_pair_occlusion_equals_the_explicit_loop(minilm, removal):
+    e = explain_pair(minilm, A, B, "pair_occlusion", removal=removal)
+    ta, tb = minilm.tokenize(A), minilm.tokenize(B)
+
+    def without(tokenized, positions):
+        if positions is None:
+            return list(tokenized.ids)
+        if removal == "delete":
+            return [t for k, t in enumerate(tokenized.ids) if k not in positions]
+        return [minilm.mask_token_id if k in positions else t for k, t in enumerate(tokenized.ids)]
+
+    def f(seq_a, seq_b):  # one sequence per call
+        return float(cosine(as_float64(minilm.predict_ids([seq_a])), as_float64(minilm.predict_ids([seq_b])))[0, 0])
+
+    whole = f(without(ta, None), without(tb, None))
+    for i, unit_a in enumerate(e.units_a):
+        for j, unit_b in enumerate(e.units_b):
+            a_i, b_j = without(ta, unit_a.tokens), without(tb, unit_b.tokens)
+            expected = whole - f(a_i, list(tb.ids)) - f(list(ta.ids), b_j) + f(a_i, b_j)
+            assert e.matrix[i, j] == pytest.approx(expected, abs=2e-6)
+    assert e.expected_sum == pytest.approx(e.total) and e.similarity == pytest.approx(whole, abs=1e-6)
+    if removal == "delete":
+        top = e.strongest(1)[0]
+        assert (top.unit_a, top.unit_b) == ("guitar", "instrument")
+
+
+def test_other_encoders_and_sentence_transformers_folders(tmp_path):
+    from model.tiny.architectures import sentence_transformers_folder
+
+    for kind, extra in (("mpnet", {}), ("xlm-roberta", {}), ("bert", {"pooling": "cls", "normalize": False})):
+        model = load_model(sentence_transformers_folder(tmp_path / kind, kind, **extra))
+        e = explain_pair(model, "the movie was great fun", "a wonderful film", steps=64)
+        assert e.matrix.shape == (len(e.units_a), len(e.units_b)) and e.gap < 0.01, (kind, e.gap)
+        o = explain_pair(model, "the movie was great fun", "a wonderful film", "pair_occlusion")
+        assert o.total == pytest.approx(o.expected_sum)
+
+
+def test_round_trip_and_csv(jacobians, tmp_path):
+    e = jacobians
+    again = PairExplanation.from_dict(json.loads(e.to_json()))
+    assert np.array_equal(again.matrix, e.matrix) and again.units_a == e.units_a and again.terms == e.terms
+    assert again.note == e.note and again.meta == e.meta
+    rows = e.to_csv().splitlines()
+    assert len(rows) == 1 + 10 * 7 and rows[0].startswith("model,method,granularity")
+    odd = explain_pair("minilm-embed", "=cmd|' /C calc'!A0 cheap", "+1 price", "pair_occlusion")
+    assert ",'=," in odd.to_csv() and ",'+," in odd.to_csv()  # never a spreadsheet formula
+    with pytest.raises(InputError, match="not a word-pair"):
+        PairExplanation.from_dict({"kind": "attribution"})
+
+
+def test_bad_input_gets_one_sentence(minilm, classifier_name="intent-minilm"):
+    cases = [
+        (dict(model=classifier_name, a=A, b=B), "embedding model"),
+        (dict(model=minilm, a=A, b=B, method="shap"), "not a pair method"),
+        (dict(model=minilm, a=A, b=B, granularity="letter"), "granularity"),
+        (dict(model=minilm, a=A, b=B, steps=1), "steps must be"),
+        (dict(model=minilm, a=A, b=B, removal="delete"), "not one of its parameters"),
+        (dict(model=minilm, a="  ", b=B), "first text is empty"),
+        (dict(model=minilm, a=A, b=None), "second text is missing"),
+        (dict(model=minilm, a=A, b=B, seconds=-1), "seconds"),
+    ]
+    for kwargs, words in cases:
+        with pytest.raises(InputError, match=words):
+            explain_pair(**kwargs)
+    for a, b in (("😀", "🎉 !"), ("北京是中国的首都", "巴黎"), ("a\x00b", "x")):  # odd texts still pair
+        e = explain_pair(minilm, a, b, "pair_occlusion")
+        assert e.matrix.shape == (len(e.units_a), len(e.units_b)) and np.isfinite(e.matrix).all()

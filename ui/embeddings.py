@@ -1,5 +1,6 @@
 """The Embeddings & similarity tab: how a set of texts relate (similarity matrix, 2-D and 3-D
-projections), and which words of two texts raise or lower their cosine similarity."""
+projections), which words of two texts raise or lower their cosine similarity, and which word of one
+matches which word of the other (``ui.pairs``)."""
 from __future__ import annotations
 
 import gradio as gr
@@ -10,7 +11,7 @@ from explain.io.export import write_files
 from model.tasks import Embedding, get_task
 from model.validation import MAX_LINES, text_lines
 
-from . import compare, explaining, gpu, report, task_page
+from . import compare, explaining, gpu, pairs, report, task_page
 from .handlers import handler
 from .locale import say
 from .models import resolve
@@ -80,7 +81,7 @@ def render(page: Page) -> None:
     run.click(embeddings, [texts, model, projection], outputs, api_name="embeddings")
     clear_on_change([texts, model, projection], outputs)
 
-    gr.Markdown("### Why are two texts similar?")
+    gr.Markdown("### Why are two texts similar? Each side's words")
     similarity(page, model)
 
 
@@ -111,6 +112,7 @@ def similarity(page: Page, model) -> None:
     results = _results(task)
     task_page.wire_explain(page, inp, run, explain_similarity, [inp.text, pair, inp.model, inp.method, inp.seed],
                            results, "explain_similarity")
+    pairs.render(inp.text, pair, inp.model)
     task_page.compare_section(inp, compare_similarity, "compare_similarity")
     task_page.whatif_section(inp, counterfactual_search, [inp.text, inp.model, task_page.GENERATOR,
                                                           task_page.MAX_EDITS],

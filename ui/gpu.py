@@ -111,6 +111,9 @@ def need(name: str, arguments: dict) -> int:
         epochs = _number(arguments.get("epochs"), 3)
         seconds = BASE_SECONDS + (epochs * FINE_TUNE_EPOCH_SECONDS if arguments.get("mode") == "finetune" else 10)
         return int(math.ceil(seconds))
+    elif name == "word_pairs":  # (integrated Jacobians: a forward-mode pass per path point and word of either text)
+        words = sum(len(str(arguments.get(key) or "").split()) for key in ("text", "pair"))
+        work = 2 * _number(arguments.get("steps"), 32) * max(1, words)
     elif name == "counterfactual_search":
         work = SEARCH_EVALUATIONS * windows
     elif name == "what_if":

@@ -11,7 +11,7 @@ import json
 
 import gradio as gr
 
-from explain import METHODS, evaluate, explain, get_method
+from explain import METHODS, evaluate, explain, explain_pair, get_method
 from explain.charts.explanation import notes
 from explain.counterfactuals import GENERATORS, counterfactuals
 from explain.metrics.agreement import compare
@@ -230,18 +230,39 @@ def compare_methods(text: str, model: str = "", methods: str = "shap, lime, occl
 
 
 @handler
-def similarity(text_a: str, text_b: str, model: str = "", method: str = "shap") -> dict:
-    """How similar two texts are (cosine of their sentence embeddings) and which words of the first make them so.
+def similarity(text_a: str, text_b: str, model: str = "", method: str = "shap", pairs: bool = False,
+               pair_method: str = "integrated_jacobians") -> dict:
+    """How similar two texts are (cosine of their sentence embeddings) and which words of the first make them so;
+    with pairs, also which word of the first matches which word of the second.
 
     Args:
         text_a: the text whose words are explained.
         text_b: the text it is compared with.
         model: a listed embedding model (see list_models with task "embedding"); empty for the first listed.
         method: the explanation method (see list_methods).
+        pairs: also explain the similarity word pair by word pair (the strongest pairs, each side's totals).
+        pair_method: "integrated_jacobians" (the pairs add up to the similarity's change from both texts masked)
+            or "pair_occlusion" (how two words count together when removed).
     """
     chosen = _model(model, "embedding")
     e = explain(chosen, text_a, method, pair=text_b)
-    return {"cosine_similarity": float(e.outputs[0]), **_summary(e)}
+    out = {"cosine_similarity": float(e.outputs[0]), **_summary(e)}
+    if pairs:
+        out["pairs"] = _pairs(explain_pair(chosen, text_a, text_b, pair_method))
+    return out
+
+
+def _pairs(e) -> dict:
+    """What an agent needs of a word-pair explanation: the strongest pairs (at most ``MAX_WORDS``), what each word
+    of either text adds, what the pairs add up to and why."""
+    strongest = [{"word_a": m.unit_a, "word_b": m.unit_b, "a": m.a, "b": m.b, "value": m.value}
+                 for m in e.strongest(MAX_WORDS)]
+    return {"method": e.method, "strongest": strongest, "pairs_total": int(e.matrix.size),
+            "words_a": [{"word": u.text, "start": u.start, "end": u.end, "adds": float(v)}
+                        for u, v in zip(e.units_a, e.row_totals)][:MAX_WORDS],
+            "words_b": [{"word": u.text, "start": u.start, "end": u.end, "adds": float(v)}
+                        for u, v in zip(e.units_b, e.column_totals)][:MAX_WORDS],
+            "total": e.total, "expected_sum": e.expected_sum, "terms": dict(e.terms), "note": e.note}
 
 
 FUNCTIONS = {"list_models": list_models_tool, "list_methods": list_methods_tool, "explain_text": explain_text,

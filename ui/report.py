@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from explain import Explanation
+from explain import Explanation, PairExplanation
 from explain.io.export import new_folder, slug
 from explain.io.report import write_report
 from model.errors import InputError
@@ -66,6 +66,9 @@ def of_explanation(explained: dict | None, target: int | str = 0):
     similarity, given by name (``{"Text A": ..., "Text B": ...}``)."""
     if not explained:
         raise InputError(NOTHING)
+    if explained.get("kind") == "pair":
+        pairs = PairExplanation.from_dict(explained)
+        return _written(pairs, f"pairs-{pairs.method}-{slug(pairs.text_a)}")
     if "schema_version" not in explained:
         sides = {str(name): Explanation.from_dict(side) for name, side in explained.items()}
         first = next(iter(sides.values()))

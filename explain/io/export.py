@@ -169,6 +169,19 @@ def without_weights(e: Explanation) -> Explanation:
     return dataclasses.replace(e, attention=None, meta={**thaw(e.meta), "attention_weights": described})
 
 
+def write_pair_files(e, folder: str | None = None, when: float | None = None) -> list[str]:
+    """A word-pair explanation (``explain.pairs.PairExplanation``) as ``pairs-<method>-<slug>-<time>.json``
+    (everything) and ``-pairs.csv`` (one row per pair of units), in a fresh temporary folder."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    folder = new_folder("pairs-", folder)
+    stem = os.path.join(folder, f"pairs-{slug(e.method, 20)}-{slug(e.text_a)}-{stamp}")
+    with open(stem + ".json", "w", encoding="utf-8") as handle:
+        handle.write(e.to_json())
+    with open(stem + "-pairs.csv", "w", encoding="utf-8", newline="") as handle:
+        handle.write(e.to_csv())
+    return [stem + ".json", stem + "-pairs.csv"]
+
+
 def write_attention_weights(e: Explanation, tab: str = "attention", folder: str | None = None,
                             when: float | None = None) -> str:
     """Every layer and head of ``e``'s attention, as the model computed it (float32), with the tokens, in one NumPy

@@ -97,7 +97,6 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
     the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate. In another
     language (``lang``), ``say`` gives each of its texts (headings, notes, table headers) and ``figure`` each chart
     in it; the data (text, labels, JSON) stays as it is."""
-    from plotly.offline import get_plotlyjs
 
     from ..charts.explanation import attribution_bars, notes, text_heatmap
     from ..charts.style import method_label
@@ -134,11 +133,18 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
         parts.append(f"<h2>{_e(say('Scorecard: the methods compared'))}</h2>"
                      + _grid([say(h) for h in headers], [[say(r[0]), *r[1:]] if r else r for r in rows]))
     data = {name or e.method: e.to_dict() for name, e in many.items()}
+    return _document(heading, parts, data, say, lang)
+
+
+def _document(heading: str, parts: list[str], data: object, say: Callable[[str], str], lang: str) -> str:
+    """The report's page: its parts, then the JSON embedded, with plotly.js inlined (opens offline)."""
+    from plotly.offline import get_plotlyjs
+
     json_heading, embedded = say("The explanation's JSON"), say("embedded in this file as")
-    parts.append(f"<h2>{_e(json_heading)}</h2><p class='muted'>{_e(embedded)} "
-                 "<code>&lt;script id=\"explanation-json\"&gt;</code>: "
-                 "<code>JSON.parse(document.getElementById('explanation-json').textContent)</code></p>")
-    parts.append(_json_script(data, "explanation-json"))
+    parts = [*parts, f"<h2>{_e(json_heading)}</h2><p class='muted'>{_e(embedded)} "
+             "<code>&lt;script id=\"explanation-json\"&gt;</code>: "
+             "<code>JSON.parse(document.getElementById('explanation-json').textContent)</code></p>",
+             _json_script(data, "explanation-json")]
     return (f"<!DOCTYPE html><html lang='{_e(lang)}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width'>"
             f"<title>{_e(heading)}</title><style>{_STYLE}</style>"
@@ -146,8 +152,35 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
             + "\n".join(p for p in parts if p) + "</body></html>")
 
 
+def pair_report(e, *, say: Callable[[str], str] = _same, figure: Callable = _same, lang: str = "en") -> str:
+    """A word-pair explanation (``explain.pairs.PairExplanation``) as one HTML document: both texts, the heatmap,
+    the strongest matches and totals, the parameters and the JSON."""
+    from ..charts.pairs import method_label, pair_heatmap, strongest_lines
+
+    heading = say(f"Why are they similar? · {e.model}")
+    written = say(f"Transformer explainability studio · written {time.strftime('%Y-%m-%d %H:%M:%S')} · every chart is "
+                  "interactive (hover for exact values) and works offline")
+    rows = [("model", e.model), ("method", method_label(e.method)), ("granularity", e.granularity),
+            ("cosine similarity", f"{e.similarity:.6g}"), ("the pairs add up to", f"{e.total:.6g}"),
+            ("expected sum", f"{e.expected_sum:.6g}"), *((k, f"{v:.6g}") for k, v in e.terms.items()),
+            ("parameters", json.dumps(dict(e.meta.get("params", {})), ensure_ascii=False, default=str)),
+            ("seconds", e.seconds)]
+    parts = [f"<h1>{_e(heading)}</h1>", f"<p class='muted'>{_e(written)}</p>",
+             f"<h2>{_e(say('The texts'))}</h2>", f"<div class='text' dir='auto'>{_e(e.text_a)}</div>",
+             f"<div class='text' dir='auto'>{_e(e.text_b)}</div>",
+             f"<h2>{_e(say(method_label(e.method)))}</h2>",
+             "<ul>" + "".join(f"<li>{_e(say(line))}</li>" for line in strongest_lines(e)) + "</ul>",
+             _figure(figure(pair_heatmap(e)), "pairs-0"),
+             f"<h3>{_e(say('Parameters'))}</h3>" + _table([(say(k), v) for k, v in rows])]
+    return _document(heading, parts, e.to_dict(), say, lang)
+
+
 def write_report(explanations, path: str, **kwargs) -> str:
-    """``html_report`` written to ``path`` (UTF-8); returns the path."""
+    """``html_report`` (``pair_report`` for a word-pair explanation) written to ``path`` (UTF-8); returns the path."""
+    from ..pairs import PairExplanation
+
+    document = pair_report(explanations, **kwargs) if isinstance(explanations, PairExplanation) \
+        else html_report(explanations, **kwargs)
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(html_report(explanations, **kwargs))
+        handle.write(document)
     return path

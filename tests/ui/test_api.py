@@ -196,6 +196,30 @@ def test_explain_similarity(client):
     assert "guitar" in figure(a)["data"][0]["y"] and "guitar" in figure(b)["data"][0]["y"]
 
 
+def test_word_pairs_are_the_librarys_with_their_downloads_and_report(client, embed_model):
+    from explain import PairExplanation, explain_pair
+
+    text_a, text_b = "A man plays a guitar.", "Someone performs music."
+    heat, lines, files = client.predict(text_a, text_b, "minilm-embed", "pair_occlusion", "word",
+                                               removal="delete", api_name="/explain_pairs")
+    expected = explain_pair(embed_model, text_a, text_b, "pair_occlusion")
+    drawn = figure(heat)["data"][0]
+    assert drawn["type"] == "heatmap" and list(drawn["y"]) == ["A", "man", "plays", "a", "guitar", "."]
+    np.testing.assert_allclose(array(drawn["z"]), expected.matrix, atol=1e-6)
+    best = expected.strongest(1)[0]
+    assert f"“{best.unit_a}” ↔ “{best.unit_b}” {best.value:+.4f}" in lines
+    assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith("-pairs.csv")
+    written = PairExplanation.from_dict(json.load(open(next(f for f in files if f.endswith(".json")), encoding="utf-8")))
+    np.testing.assert_allclose(written.matrix, expected.matrix, atol=1e-6)
+    rows = list(csv.DictReader(open(next(f for f in files if f.endswith("-pairs.csv")), encoding="utf-8")))
+    assert len(rows) == 6 * 4 and rows[0]["a_unit"] == "A" and rows[0]["b_unit"] == "Someone"
+    with pytest.raises(AppError, match="steps must be"):
+        client.predict(text_a, text_b, "minilm-embed", "integrated_jacobians", "word", steps="1",
+                       api_name="/explain_pairs")
+    with pytest.raises(AppError, match="The second text is empty"):
+        client.predict(text_a, "  ", "minilm-embed", "pair_occlusion", "word", api_name="/explain_pairs")
+
+
 def test_attention(client):
     heat, grid, scores, roll, files = client.predict("transfer money to savings", "intent-minilm", 6, 0,
                                                      api_name="/attention")

@@ -397,3 +397,35 @@ def test_the_generate_tab_explains_a_chosen_token_of_the_continuation(page, tmp_
     wait_for_title(page, panel, "rather than")
     page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "generate.png"), full_page=True)
     assert not page.dialogs and "Something went wrong" not in page.content()
+
+
+HOVER_CELL = """([plot, i, j]) => {  // the page position of the heatmap's cell (row i, column j)
+    const gd = plot, xa = gd._fullLayout.xaxis3, ya = gd._fullLayout.yaxis3, box = gd.getBoundingClientRect();
+    return [box.left + xa._offset + xa.l2p(j), box.top + ya._offset + ya.l2p(i)];
+}"""
+
+
+def test_word_pairs_draw_a_heatmap_whose_hover_reads_the_pair(page, embed_model):
+    """The Embeddings tab's "Why are they similar?": pair occlusion chosen, the word x word heatmap drawn, and the
+    mouse on the strongest pair's cell reads both words and the library's value for it."""
+    from explain import explain_pair
+
+    page.get_by_role("tab", name="Embeddings & similarity").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    text_a = panel.get_by_label("Text A").input_value()
+    text_b = panel.get_by_label("Text B").input_value()
+    panel.get_by_role("radio", name="Pair occlusion", exact=True).check()
+    expected = explain_pair(embed_model, text_a, text_b, "pair_occlusion")
+    best = expected.strongest(1)[0]
+    _run(page, panel, "Why are they similar?")
+    wait_for_title(page, panel, "Why they are similar · Pair occlusion")
+    plot = panel.locator(".js-plotly-plot", has_text="Why they are similar").first
+    plot.scroll_into_view_if_needed()
+    x, y = page.evaluate(HOVER_CELL, [plot.element_handle(), best.a, best.b])
+    page.mouse.move(x, y)
+    hover = until(page, lambda: " ".join(page.locator(".hovertext").all_text_contents()),
+                  lambda: "no hover label under the mouse")
+    assert f"A: {best.unit_a}" in hover and f"B: {best.unit_b}" in hover and f"pair: {best.value:.4f}" in hover
+    lines = panel_text(panel.locator("ul", has_text="Strongest matches").first, "Strongest matches", page)
+    assert f"“{best.unit_a}” ↔ “{best.unit_b}” {best.value:+.4f}" in lines
+    assert not page.dialogs

@@ -125,6 +125,17 @@ def test_the_other_tools_answer_with_the_models_numbers(session, embed_model):
         "text_a": text_a, "text_b": text_b, "model": "minilm-embed", "method": "occlusion"}}, ident=8))
     a, b = embed_model.predict([text_a, text_b])
     assert got["cosine_similarity"] == pytest.approx(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)), abs=1e-5)
+    paired = _result(rpc(session, "tools/call", {"name": "similarity", "arguments": {
+        "text_a": text_a, "text_b": text_b, "model": "minilm-embed", "method": "occlusion", "pairs": True,
+        "pair_method": "pair_occlusion"}}, ident=12))["pairs"]
+    from explain import explain_pair
+
+    expected = explain_pair(embed_model, text_a, text_b, "pair_occlusion")
+    best = expected.strongest(1)[0]
+    assert paired["strongest"][0] == {"word_a": best.unit_a, "word_b": best.unit_b, "a": best.a, "b": best.b,
+                                      "value": pytest.approx(best.value, abs=1e-6)}
+    assert [w["word"] for w in paired["words_a"]] == [u.text for u in expected.units_a]
+    assert paired["total"] == pytest.approx(expected.total, abs=1e-6) and paired["method"] == "pair_occlusion"
     card = _result(rpc(session, "tools/call", {"name": "scorecard", "arguments": {
         "text": "transfer $200 from checking to savings", "model": "intent-minilm", "method": "occlusion"}}, ident=9))
     assert {"comprehensiveness", "sufficiency"} <= set(card["scorecard"]["scores"])

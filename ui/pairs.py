@@ -12,14 +12,18 @@ from model.tasks import Embedding
 
 from . import gpu, report
 from .handlers import handler
+from .locale import say
 from .models import resolve
 from .progress import reporter
+from .safe import markdown
 from .text import bullets
 from .widgets import clear_on_change, control, downloads, on_screen
 
 TASK = Embedding.NAME
 SECONDS = 300.0  # the web page's cap on one word-pair explanation (the library's default is 120 s)
 DEFAULT = "integrated_jacobians"
+METHOD_INFO = ("Integrated Jacobians: exact shares of the similarity's change from both texts masked (gradient). Pair "
+               "occlusion: how two words count together when removed (black box).")
 
 
 def params() -> dict:
@@ -39,7 +43,8 @@ def word_pairs(text: str, pair: str, model_name: str, method: str, granularity: 
     own = {p.name: p.parse(values[p.name]) for p in cls.PARAMS if values.get(p.name) is not None}
     e = explain_pair(model, text, pair, method, granularity=granularity, seconds=SECONDS,
                      progress=reporter(progress, method_label(method)), **own)
-    return pair_heatmap(e), bullets(strongest_lines(e)), write_pair_files(e), e.to_dict()
+    lines = [say(line) for line in strongest_lines(e, quote=lambda text: f"“{markdown(text)}”")]
+    return pair_heatmap(e), bullets(lines), write_pair_files(e), e.to_dict()
 
 
 def follow(method: str, controls: dict):
@@ -52,13 +57,12 @@ def render(text: gr.Textbox, pair: gr.Textbox, model) -> None:
     gr.Markdown("### Why are they similar? Word pairs")
     with gr.Row():
         method = gr.Radio([(cls.LABEL, name) for name, cls in PAIR_METHODS.items()], value=DEFAULT,
-                          label="Pair method", info=PAIR_METHODS[DEFAULT].DESCRIPTION)
+                          label="Pair method", info=METHOD_INFO)
         granularity = gr.Radio(list(GRANULARITIES), value="word", label="Pairs of")
     with gr.Row():
         own = {p.name for p in PAIR_METHODS[DEFAULT].PARAMS}
         controls = {name: control(param, name in own) for name, param in params().items()}
-    method.change(lambda m: [gr.update(info=PAIR_METHODS[m].DESCRIPTION), *follow(m, controls)], method,
-                  [method, *controls.values()], api_name=False, queue=False)
+    method.change(lambda m: follow(m, controls), method, list(controls.values()), api_name=False, queue=False)
     run = gr.Button("Why are they similar?", variant="primary")
     heatmap = gr.Plot(label="Word pairs")
     lines = gr.Markdown()

@@ -35,8 +35,8 @@ def pair_heatmap(e: PairExplanation) -> go.Figure:
     fig.add_trace(go.Heatmap(
         z=matrix, x=cols, y=rows, colorscale=DIVERGING, zmin=-limit, zmax=limit, zmid=0, customdata=words,
         hovertemplate="A: %{customdata[0]}<br>B: %{customdata[1]}<br>pair: %{z:.4f}<extra></extra>",
-        colorbar={"title": {"text": "pair", "side": "top"}, "tickformat": AXIS_NUMBERS, "len": 0.8, "y": 0.42},
-        name="pairs"), row=2, col=1)
+        colorbar={"title": {"text": "pair", "side": "top"}, "tickformat": AXIS_NUMBERS, "len": 0.8, "y": 0.42}),
+        row=2, col=1)
     fig.add_trace(go.Bar(x=cols, y=e.column_totals, marker_color=_colours(e.column_totals), showlegend=False,
                          customdata=[plain(u.text) for u in e.units_b], name="B",
                          hovertemplate="B: %{customdata}<br>its column adds %{y:.4f}<extra></extra>"), row=1, col=1)
@@ -54,18 +54,23 @@ def pair_heatmap(e: PairExplanation) -> go.Figure:
     return fig
 
 
-def strongest_lines(e: PairExplanation, k: int = 8) -> list[str]:
+def _quoted(text: str) -> str:
+    return f"“{text}”"
+
+
+def strongest_lines(e: PairExplanation, k: int = 8, quote=_quoted) -> list[str]:
     """The strongest pairs for the similarity and against it, each side's largest totals, and the completeness
-    line, as sentences (user and model strings quoted, never markup: the caller escapes them)."""
+    line, as sentences; every unit goes through ``quote`` (the page escapes it for Markdown)."""
     up, down = e.strongest(k, sign=1), e.strongest(max(1, k // 2), sign=-1)
     lines = []
     if up:
-        lines.append("Strongest matches: " + "; ".join(f"“{m.unit_a}” ↔ “{m.unit_b}” {m.value:+.4f}" for m in up))
+        lines.append("Strongest matches: " + "; ".join(f"{quote(m.unit_a)} ↔ {quote(m.unit_b)} {m.value:+.4f}"
+                                                        for m in up))
     if down:
-        lines.append("Pairs against the similarity: " + "; ".join(f"“{m.unit_a}” ↔ “{m.unit_b}” {m.value:+.4f}"
-                                                                  for m in down))
+        lines.append("Pairs against the similarity: " + "; ".join(f"{quote(m.unit_a)} ↔ {quote(m.unit_b)} "
+                                                                  f"{m.value:+.4f}" for m in down))
     for side, units, totals in (("A", e.units_a, e.row_totals), ("B", e.units_b, e.column_totals)):
         order = np.argsort(-np.abs(totals), kind="stable")[:5]
-        lines.append(f"Text {side} in all: " + "; ".join(f"“{units[i].text}” {totals[i]:+.4f}" for i in order))
+        lines.append(f"Text {side} in all: " + "; ".join(f"{quote(units[i].text)} {totals[i]:+.4f}" for i in order))
     lines.append(e.note)
     return lines

@@ -150,3 +150,21 @@ def test_bad_input_gets_one_sentence(minilm, classifier_name="intent-minilm"):
     for a, b in (("😀", "🎉 !"), ("北京是中国的首都", "巴黎"), ("a\x00b", "x")):  # odd texts still pair
         e = explain_pair(minilm, a, b, "pair_occlusion")
         assert e.matrix.shape == (len(e.units_a), len(e.units_b)) and np.isfinite(e.matrix).all()
+
+
+def test_the_report_shows_the_texts_as_text_and_embeds_the_explanation(minilm):
+    import re
+
+    from explain.io.report import pair_report
+    from ui.locale import chart_text, say
+
+    e = explain_pair(minilm, "<img src=x onerror=alert(1)> guitar", "an instrument", "pair_occlusion")
+    page = pair_report(e)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; guitar" in page
+    embedded = re.search(r'<script type="application/json" id="explanation-json">(.*?)</script>', page, re.S).group(1)
+    again = PairExplanation.from_dict(json.loads(embedded))
+    assert np.array_equal(again.matrix, e.matrix) and again.text_a == e.text_a
+    assert "Strongest matches: " in page and 'id="pairs-0"' in page
+    zh = pair_report(e, say=lambda t: say(t, lang="zh-CN"), lang="zh-CN")
+    assert "为什么它们相似？" in zh and "最强的匹配" in zh and "Strongest matches" not in zh
+    assert chart_text("Why they are similar · Pair occlusion", "zh-CN") == "为什么它们相似 · 词对遮挡"

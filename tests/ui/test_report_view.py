@@ -39,3 +39,14 @@ def test_a_report_of_a_generated_token(tmp_path):
     e = explain(model, "the capital of france is", method="occlusion", max_new_tokens=3)
     page = open(_path(report.of_explanation(e.to_dict())), encoding="utf-8").read()
     assert "the capital of france is" in page and e.targets[0] in page and page.count("<script") == 4
+
+
+def test_a_report_of_word_pairs(embed_model):
+    from explain import explain_pair
+
+    e = explain_pair(embed_model, "A man plays a guitar.", "Someone performs music.", "pair_occlusion")
+    written = report.of_explanation(e.to_dict())
+    assert written.endswith("-report.html") and "/pairs-pair_occlusion-a-man-plays" in written
+    page = open(written, encoding="utf-8").read()
+    assert "Why are they similar? · minilm-embed" in page and "Someone performs music." in page
+    assert page.count("<script") == 3  # plotly.js, the heatmap, the JSON

@@ -21,7 +21,8 @@ WHAT = {**POSITIONS, "decoder (causal language model)": "解码器（因果语�
          "word": "词", "sentence": "句子", "paragraph": "段落",
          " or explain by sentence": "，或按句子解释", "text": "文本", "second text": "第二段文本", "prompt": "提示词",
          "labels": "标签", "continuation": "续写",
-         "reason": "理由", "texts": "文本"}
+         "reason": "理由", "texts": "文本", "deleting": "删除", "masking": "遮盖", "masked": "遮盖后的",
+         "padded": "填充后的", "first text": "第一段文本"}
 SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^The (?P<what>[\w ]+) is empty: give at least one word\.$", "{what}为空：请至少输入一个词。"),
     (r"^The (?P<what>[\w ]+) is missing: give a non-empty string\.$", "缺少{what}：请输入非空的文本。"),
@@ -34,6 +35,25 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^The model (?P<name>.+) is still loading; try again in a moment\.$", "模型 {name} 仍在加载，请稍后再试。"),
     (r"^The studio is busy: (?P<n>[\d,]+) explanations are waiting for their turn, the most it queues\. "
      r"Try again in about (?P<s>[\d,]+) s\.$", "工作室正忙：已有 {n} 个解释在排队，已达上限。请约 {s} 秒后再试。"),
+    # a word-pair explanation's lines (explain.charts.pairs.strongest_lines and each pair method's note)
+    (r"^Strongest matches: (?P<rest>.+)$", "最强的匹配：{rest}"),
+    (r"^Pairs against the similarity: (?P<rest>.+)$", "不利于相似度的词对：{rest}"),
+    (r"^Text (?P<side>[AB]) in all: (?P<rest>.+)$", "文本 {side} 各词的合计：{rest}"),
+    (r"^Integrated Jacobians: the matrix adds up to cos\(a, b\) (?P<c>\S+) − cos\((?P<how>masked|padded) a, b\) "
+     r"(?P<x>\S+) − cos\(a, (?P=how) b\) (?P<y>\S+) \+ cos\((?P=how) a, (?P=how) b\) (?P<z>\S+) = (?P<t>\S+), missed by "
+     r"(?P<g>\S+) with (?P<n>\d+) steps\.$",
+     "积分雅可比：矩阵之和应为 cos(a, b) {c} − cos({how} a, b) {x} − cos(a, {how} b) {y} + cos({how} a, {how} b) {z} = {t}，"
+     "{n} 步积分与之相差 {g}。"),
+    (r"^That is more than 1%: raise the steps or choose 'auto'\.$", "超过了 1%：请增加步数或选择“auto”。"),
+    (r"^Pair occlusion \((?P<how>deleting|masking) words\): each value is how much less removing both words lowers the "
+     r"similarity than removing each alone \(positive: the two count together, as a match\)\. Interactions are not "
+     r"shares of the similarity \((?P<s>\S+)\): the matrix adds up to (?P<t>\S+)\.$",
+     "词对遮挡（{how}词）：每个值表示同时移除两个词比分别移除它们少降低多少相似度（正值：两者共同起作用，即一对匹配）。"
+     "交互作用不是相似度（{s}）的分摊：矩阵之和为 {t}。"),
+    (r"^Word-pair explanations explain an embedding model's similarity; (?P<name>.+) is a (?P<kind>.+) model\.$",
+     "词对解释针对嵌入模型的相似度；{name} 是{kind}模型。"),
+    (r"^The (?P<what>[\w ]+) has no (?P<u>\w+) the model reads \(only characters its tokenizer drops\)\.$",
+     "{what}中没有模型能读取的{u}（只有分词器会丢弃的字符）。"),
     # the notes beside the charts (explain.charts.explanation.notes and each method's own note)
     (r"^Faithfulness \(ERASER, removing or keeping only the top 1–50% of the words\): comprehensiveness (?P<c>\S+) "
      r"against (?P<cr>\S+) for a random ranking \(higher is better\); sufficiency (?P<s>\S+) against (?P<sr>\S+) "
@@ -227,6 +247,9 @@ CHART: dict[str, str] = {
     "estimate = retraining": "估计值 = 重新训练", "a training row": "一条训练行", "influence": "影响函数",
     "leave_one_out": "留一法",
     "representer": "代表点", "tracin": "TracIn", "similarity": "相似度",
+    "Why they are similar": "为什么它们相似", "Integrated Jacobians": "积分雅可比 (Integrated Jacobians)",
+    "Pair occlusion": "词对遮挡", "text A": "文本 A", "text B": "文本 B", "A adds": "A 各词合计", "B adds": "B 各词合计",
+    "pair": "词对",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),
@@ -241,6 +264,9 @@ CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^why (?P<a>.+) rather than (?P<b>.+)$", "为什么是 {a} 而不是 {b}"),
     (r"^probability (?P<v>\S+)$", "概率 {v}"), (r"^logit (?P<v>\S+)$", "logit {v}"),
     (r"^base (?P<v>\S+)$", "基线 {v}"), (r"^cosine similarity (?P<v>\S+)$", "余弦相似度 {v}"),
+    (r"^the pairs add up to (?P<t>\S+), its change from both texts masked \(gap (?P<g>\S+)\)$",
+     "各词对之和为 {t}，即相对两段文本都被遮盖时的变化（差距 {g}）"),
+    (r"^the pairs add up to (?P<t>\S+)$", "各词对之和为 {t}"),
     (r"^contribution to the (?P<output>.+)$", "对{output}的贡献"),
     (r"^contribution to each label's (?P<output>.+)$", "对各标签{output}的贡献"),
     (r"^one scale for every label$", "所有标签使用同一刻度"),
@@ -364,6 +390,7 @@ HOVER: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"<extra>the prompt</extra>", "<extra>原提示词</extra>"),
     (r"<extra>the edited prompt</extra>", "<extra>编辑后的提示词</extra>"), (r"(?<![\w{])estimate(?= %\{)", "估计值"),
     (r"(?<![\w{])retrained(?= %\{)", "重新训练"),
+    (r"(?<![\w{])pair(?=: %\{)", "词对"), (r"its column adds", "其列合计"), (r"its row adds", "其行合计"),
 )]
 
 
@@ -398,4 +425,6 @@ REPORT: dict[str, str] = {
     "sufficiency": "充分性", "normalised_comprehensiveness": "归一化全面性", "normalised_sufficiency": "归一化充分性",
     "log_odds": "对数几率", "loo_tau": "留一 tau", "stability": "稳定性", "token_f1": "词元 F1", "iou_f1": "IOU-F1",
     "auprc": "AUPRC", "token_precision": "词元精确率", "token_recall": "词元召回率",
+    "Why are they similar?": "为什么它们相似？", "The texts": "两段文本", "granularity": "粒度",
+    "cosine similarity": "余弦相似度", "the pairs add up to": "各词对之和", "expected sum": "应有之和",
 }

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import gradio as gr
 
-from explain.charts.pairs import method_label, pair_heatmap, strongest_lines
-from explain.io.export import write_pair_files
+from explain.charts.pairs import file_pairs, method_label, pair_heatmap, strongest_lines
+from explain.dataset.pairs import explain_pair_file
+from explain.io.export import new_folder, write_pair_files
 from explain.pairs import GRANULARITIES, PAIR_METHODS, explain_pair
+from model.errors import InputError
 from model.tasks import Embedding
 
 from . import gpu, report
 from .handlers import handler
 from .locale import say
 from .models import resolve
+from .page import ASSETS, MAX_UPLOAD_BYTES
 from .progress import reporter
 from .safe import markdown
 from .text import bullets
-from .widgets import clear_on_change, control, downloads, on_screen
+from .widgets import Number, clear_on_change, control, downloads, on_screen, whole
 
 TASK = Embedding.NAME
 SECONDS = 300.0  # the web page's cap on one word-pair explanation (the library's default is 120 s)
@@ -47,6 +50,49 @@ def word_pairs(text: str, pair: str, model_name: str, method: str, granularity: 
     return pair_heatmap(e), bullets(lines), write_pair_files(e), e.to_dict()
 
 
+FILE_ROWS = 20  # rows of a file explained by default (at most MAX_FILE_ROWS)
+MAX_FILE_ROWS = 1_000
+ROWS_SHOWN = 200
+
+
+@handler
+
+
+@gpu.work
+def pair_file(path, a_column: str, b_column: str, model_name: str, method: str, granularity: str, limit,
+              progress=gr.Progress(), **values):
+    """Every pair of texts of a file explained word pair by word pair, and the pairs of words that matter most
+    across it."""
+    if not path:
+        raise InputError("Choose a CSV or JSON Lines file with a column for each text of a pair.")
+    model = resolve(model_name, TASK, progress)
+    cls = PAIR_METHODS.named(method)
+    own = {p.name: p.parse(values[p.name]) for p in cls.PARAMS if values.get(p.name) is not None}
+    limit = whole(limit, "rows", 1, MAX_FILE_ROWS)
+    found = explain_pair_file(model, path, method, a_column=(a_column or "").strip(), b_column=(b_column or "").strip(),
+                              granularity=granularity, limit=limit, seconds=SECONDS,
+                              progress=reporter(progress, f"{method_label(method)} over the file", "rows"),
+                              max_bytes=MAX_UPLOAD_BYTES, **own)
+    if not found.explained:
+        reason = found.rows[0].error if found.rows else "it has no rows"
+        raise InputError(f"No pair of texts in the file could be explained; the first reason: {reason}")
+    table = [[r.index + 1, r.text_a, r.text_b, "" if r.similarity is None else round(r.similarity, 4),
+              f"{r.word_a} ↔ {r.word_b}" if r.word_a else "", "" if r.value is None else round(r.value, 4),
+              r.error or ""] for r in found.rows[:ROWS_SHOWN]]
+    said = [f"{found.explained:,} pairs of texts explained."]
+    if found.failed:
+        said.append(f"{found.failed:,} could not be explained: their reasons are in the table and the rows file.")
+    if found.stopped:
+        said.append(f"The run stopped at its {SECONDS:g}-second limit; the rows done are shown.")
+    folder = new_folder("pair-file-")
+    files = []
+    for name, text in (("word-pairs.csv", found.table_csv()), ("rows.csv", found.rows_csv())):
+        files.append(f"{folder}/pair-file-{name}")
+        with open(files[-1], "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    return file_pairs(found), " ".join(say(line) for line in said), table, files
+
+
 def follow(method: str, controls: dict):
     own = {p.name for p in PAIR_METHODS[method].PARAMS} if method in PAIR_METHODS else set()
     return [gr.update(visible=name in own) for name in controls]
@@ -74,3 +120,32 @@ def render(text: gr.Textbox, pair: gr.Textbox, model) -> None:
               api_name="explain_pairs")
     report.wire(report_button, report.of_explanation, [shown])
     clear_on_change([text, pair, model, method, granularity, *controls.values()], outputs)
+    file_section(model, method, granularity, controls)
+
+
+PAIRS_FILE = ASSETS / "similar_pairs.csv"
+
+
+def file_section(model, method, granularity, controls: dict) -> None:
+    """A file of pairs (the pair method and its settings above): the word pairs that matter most across it."""
+    with gr.Accordion("A file of text pairs: the word pairs that matter most across it", open=False):
+        with gr.Row():
+            upload = gr.File(label="CSV or JSON Lines file, a column for each text of a pair", file_types=[".csv", ".jsonl",
+                                                                                                          ".json"])
+            with gr.Column():
+                a_column = gr.Textbox(value="text_a", label="Column of text A", max_length=200)
+                b_column = gr.Textbox(value="text_b", label="Column of text B", max_length=200)
+                limit = Number(value=FILE_ROWS, precision=0, minimum=1, maximum=MAX_FILE_ROWS, label="Rows to explain")
+        example = gr.Button(f"📄 Use the example file ({PAIRS_FILE.name}: 12 pairs of similar sentences)", size="md")
+        example.click(lambda: str(PAIRS_FILE), None, upload, api_name=False, queue=False)
+        run = gr.Button("Explain every pair", variant="primary")
+        chart = gr.Plot(label="Word pairs across the file")
+        said = gr.Markdown()
+        table = gr.Dataframe(headers=["row", "text A", "text B", "similarity", "strongest pair", "value", "error"],
+                             label="Each pair of texts", wrap=True, interactive=False,
+                             column_widths=["6%", "27%", "27%", "9%", "17%", "8%", "6%"])
+        files = downloads("Download: the word pairs across the file (CSV) and each row (CSV)")
+        outputs = [chart, said, table, files]
+        run.click(pair_file, [upload, a_column, b_column, model, method, granularity, limit], outputs,
+                  inputs_kwargs=controls, api_name="explain_pair_file")
+        clear_on_change([upload, a_column, b_column, model, method, granularity, limit, *controls.values()], outputs)

@@ -74,3 +74,23 @@ def strongest_lines(e: PairExplanation, k: int = 8, quote=_quoted) -> list[str]:
         lines.append(f"Text {side} in all: " + "; ".join(f"{quote(units[i].text)} {totals[i]:+.4f}" for i in order))
     lines.append(e.note)
     return lines
+
+
+def file_pairs(found, k: int = 20) -> go.Figure:
+    """A file of pairs (``explain.dataset.PairFile``): the pairs of words that add the most across it (and the
+    few that take the most away), as bars of their totals; hover: both words, rows, mean."""
+    least = found.least_count()
+    chosen = found.top(k, least) + found.top(max(1, k // 4), least, sign=-1)
+    chosen.sort(key=lambda t: t.total)
+    names = unique_ticks([f"{short(t.word_a, 14)} ↔ {short(t.word_b, 14)}" for t in chosen])
+    fig = go.Figure(go.Bar(
+        x=[t.total for t in chosen], y=names, orientation="h", marker_color=_colours([t.total for t in chosen]),
+        customdata=[[plain(t.word_a), plain(t.word_b), t.count, t.mean] for t in chosen],
+        hovertemplate="A: %{customdata[0]}<br>B: %{customdata[1]}<br>rows %{customdata[2]}<br>mean %{customdata[3]:.4f}"
+                      "<br>total %{x:.4f}<extra></extra>"))
+    rows = "row" if least == 1 else "rows"
+    layout(fig, f"Word pairs across the file · {method_label(found.method)}",
+           f"{found.explained:,} pairs of texts explained · word pairs in at least {least} {rows}",
+           height=max(320, 22 * len(chosen) + 160), margin={"l": 10, "r": 10, "t": 80, "b": 40},
+           xaxis={"title": "total over the rows", "tickformat": AXIS_NUMBERS}, yaxis={"type": "category"})
+    return fig

@@ -54,15 +54,8 @@ def pair_params(method: type[PairMethod], given: dict) -> dict:
     return {name: (p.check(given[name]) if name in given else p.default) for name, p in known.items()}
 
 
-def explain_pair(model: TextModel | str, a: str, b: str, method: str = "integrated_jacobians", *,
-                 granularity: str = "word", seconds: float | str | None = DEFAULT, progress=None,
-                 **params) -> PairExplanation:
-    """Explain the cosine similarity of ``a`` and ``b`` under an embedding ``model`` as a matrix with one row
-    per unit of ``a`` and one column per unit of ``b`` (``granularity``: "word", "token" or "sentence";
-    special tokens are left out). ``params``: the method's (``PAIR_METHODS[method].PARAMS``, e.g. ``steps=``).
-    ``seconds``: time budget (None: none; by default 120 s); ``progress(done, planned)`` as model
-    evaluations complete. Explaining (b, a) gives the transposed matrix."""
-    started = time.perf_counter()
+def check_pair_settings(model, method: str, granularity: str, params: dict) -> tuple[TextModel, type[PairMethod], dict]:
+    """The model (loaded), the method's class and its checked parameters; one sentence for any that is wrong."""
     model = load_model(model) if isinstance(model, str) else model
     if not isinstance(model, TextModel):
         raise InputError("model must be a model name or a loaded model.")
@@ -72,7 +65,19 @@ def explain_pair(model: TextModel | str, a: str, b: str, method: str = "integrat
     cls = PAIR_METHODS.named(method)
     if not isinstance(granularity, str) or granularity not in GRANULARITIES:
         raise InputError(f"granularity must be {', '.join(repr(g) for g in GRANULARITIES)}; got {granularity!r}.")
-    checked = pair_params(cls, params)
+    return model, cls, pair_params(cls, params)
+
+
+def explain_pair(model: TextModel | str, a: str, b: str, method: str = "integrated_jacobians", *,
+                 granularity: str = "word", seconds: float | str | None = DEFAULT, progress=None,
+                 **params) -> PairExplanation:
+    """Explain the cosine similarity of ``a`` and ``b`` under an embedding ``model`` as a matrix with one row
+    per unit of ``a`` and one column per unit of ``b`` (``granularity``: "word", "token" or "sentence";
+    special tokens are left out). ``params``: the method's (``PAIR_METHODS[method].PARAMS``, e.g. ``steps=``).
+    ``seconds``: time budget (None: none; by default 120 s); ``progress(done, planned)`` as model
+    evaluations complete. Explaining (b, a) gives the transposed matrix."""
+    started = time.perf_counter()
+    model, cls, checked = check_pair_settings(model, method, granularity, params)
     default = isinstance(seconds, str) and seconds == DEFAULT
     budget = Budget.of(seconds if default else check_seconds(seconds, SECONDS_LIMIT, what="seconds"))
     side_a, side_b = side(model, a, granularity, "first text"), side(model, b, granularity, "second text")

@@ -220,6 +220,23 @@ def test_word_pairs_are_the_librarys_with_their_downloads_and_report(client, emb
         client.predict(text_a, "  ", "minilm-embed", "pair_occlusion", "word", api_name="/explain_pairs")
 
 
+def test_a_file_of_pairs_through_the_api(client, embed_model):
+    from gradio_client import handle_file
+
+    from explain import explain_pair
+    from ui.pairs import PAIRS_FILE
+
+    chart, said, table, files = client.predict(handle_file(str(PAIRS_FILE)), "text_a", "text_b", "minilm-embed",
+                                               "pair_occlusion", "word", 3, api_name="/explain_pair_file")
+    assert said.startswith("3 pairs of texts explained.")
+    rows = list(csv.reader(open(PAIRS_FILE, encoding="utf-8")))[1:4]
+    assert [r[1:3] for r in table["data"]] == rows
+    first = explain_pair(embed_model, *rows[0], "pair_occlusion").strongest(1)[0]
+    assert table["data"][0][4] == f"{first.unit_a} ↔ {first.unit_b}"
+    assert figure(chart)["layout"]["title"]["text"] == "Word pairs across the file · Pair occlusion"
+    assert [f.rsplit("-", 1)[-1] for f in files] == ["pairs.csv", "rows.csv"]
+
+
 def test_attention(client):
     heat, grid, scores, roll, files = client.predict("transfer money to savings", "intent-minilm", 6, 0,
                                                      api_name="/attention")

@@ -9,6 +9,7 @@ from gradio_client import handle_file
 from tests.browser import WAIT_MS, close_messages, messages, new_context, open_page, settled, until, wait_for_message
 from ui.locale import _BRACED, ZH_CN, english_left, localize, preferred, say
 from ui.page import EXAMPLE_FILE
+from ui.pairs import PAIRS_FILE
 
 ZH_TABS = [("Classify", "分类", "解释"), ("Zero-shot", "零样本", "分类并解释"),
            ("Embeddings & similarity", "嵌入与相似度", "比较文本"), ("Attention", "注意力", "显示注意力"),
@@ -261,6 +262,8 @@ def test_every_answer_is_said_in_chinese_to_a_chinese_browser(launched):
                                 granularity="word", steps="8")),
         ("/explain_pairs", dict(text="a man plays guitar", pair="someone performs music", method="pair_occlusion",
                                 granularity="word")),
+        ("/explain_pair_file", dict(path=handle_file(str(PAIRS_FILE)), model_name="minilm-embed",
+                                    method="pair_occlusion", granularity="word", limit=3)),
         ("/attention", dict(text=text)),
         ("/inside", dict(text="transfer $200 from checking")),
         ("/dataset", dict(path=handle_file(str(EXAMPLE_FILE)), text_column="text", label_column="label",

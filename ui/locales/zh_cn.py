@@ -54,6 +54,15 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      "词对解释针对嵌入模型的相似度；{name} 是{kind}模型。"),
     (r"^The (?P<what>[\w ]+) has no (?P<u>\w+) the model reads \(only characters its tokenizer drops\)\.$",
      "{what}中没有模型能读取的{u}（只有分词器会丢弃的字符）。"),
+    (r"^Choose a CSV or JSON Lines file with a column for each text of a pair\.$",
+     "请选择一个 CSV 或 JSON Lines 文件，每对文本各占一列。"),
+    (r"^No pair of texts in the file could be explained; the first reason: (?P<why>.+)$",
+     "文件中没有一对文本能被解释；第一个原因：{why}"),
+    (r"^(?P<n>[\d,]+) pairs of texts explained\.$", "解释了 {n} 对文本。"),
+    (r"^(?P<n>[\d,]+) could not be explained: their reasons are in the table and the rows file\.$",
+     "{n} 对无法解释：原因见表格和逐行文件。"),
+    (r"^The run stopped at its (?P<s>\S+)-second limit; the rows done are shown\.$",
+     "运行在 {s} 秒的上限处停止；已显示完成的行。"),
     # the notes beside the charts (explain.charts.explanation.notes and each method's own note)
     (r"^Faithfulness \(ERASER, removing or keeping only the top 1–50% of the words\): comprehensiveness (?P<c>\S+) "
      r"against (?P<cr>\S+) for a random ranking \(higher is better\); sufficiency (?P<s>\S+) against (?P<sr>\S+) "
@@ -249,7 +258,7 @@ CHART: dict[str, str] = {
     "representer": "代表点", "tracin": "TracIn", "similarity": "相似度",
     "Why they are similar": "为什么它们相似", "Integrated Jacobians": "积分雅可比 (Integrated Jacobians)",
     "Pair occlusion": "词对遮挡", "text A": "文本 A", "text B": "文本 B", "A adds": "A 各词合计", "B adds": "B 各词合计",
-    "pair": "词对",
+    "pair": "词对", "Word pairs across the file": "整个文件中的词对", "total over the rows": "各行之和",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),
@@ -267,6 +276,8 @@ CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^the pairs add up to (?P<t>\S+), its change from both texts masked \(gap (?P<g>\S+)\)$",
      "各词对之和为 {t}，即相对两段文本都被遮盖时的变化（差距 {g}）"),
     (r"^the pairs add up to (?P<t>\S+)$", "各词对之和为 {t}"),
+    (r"^(?P<n>[\d,]+) pairs of texts explained$", "解释了 {n} 对文本"),
+    (r"^word pairs in at least (?P<n>\d+) rows?$", "至少出现在 {n} 行中的词对"),
     (r"^contribution to the (?P<output>.+)$", "对{output}的贡献"),
     (r"^contribution to each label's (?P<output>.+)$", "对各标签{output}的贡献"),
     (r"^one scale for every label$", "所有标签使用同一刻度"),
@@ -360,6 +371,8 @@ HEADERS: dict[str, str] = {
     "token precision ↑": "词元精确率 ↑", "token recall ↑": "词元召回率 ↑", "token F1 ↑": "词元 F1 ↑",
     "normalised comprehensiveness ↑": "归一化全面性 ↑", "normalised sufficiency ↑": "归一化充分性 ↑",
     "log odds ↓": "对数几率 ↓", "loo tau ↑": "留一 tau ↑", "stability ↓": "稳定性 ↓",
+    "text A": "文本 A", "text B": "文本 B", "similarity": "相似度", "strongest pair": "最强的词对", "value": "值",
+    "error": "错误",
 }
 
 # What an edit did to a word (the what-if view's marked texts).
@@ -390,7 +403,8 @@ HOVER: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"<extra>the prompt</extra>", "<extra>原提示词</extra>"),
     (r"<extra>the edited prompt</extra>", "<extra>编辑后的提示词</extra>"), (r"(?<![\w{])estimate(?= %\{)", "估计值"),
     (r"(?<![\w{])retrained(?= %\{)", "重新训练"),
-    (r"(?<![\w{])pair(?=: %\{)", "词对"), (r"its column adds", "其列合计"), (r"its row adds", "其行合计"),
+    (r"(?<![\w{])pair(?=: %\{)", "词对"), (r"(?<![\w{])rows(?= %\{)", "行数"),
+    (r"(?<![\w{])total(?= %\{)", "合计"), (r"its column adds", "其列合计"), (r"its row adds", "其行合计"),
 )]
 
 

@@ -56,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from model.tasks import TASKS
 
     from .counterfactuals import GENERATORS, generator_params
+    from .pairs import PAIR_METHODS
     from .registry import METHODS, all_params
 
     parser = argparse.ArgumentParser(prog="python -m explain", description="Explain one model prediction as JSON.")
@@ -86,6 +87,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--html", default=None, metavar="PATH", help="also write a self-contained HTML report here: the "
                         "text heatmap, the charts (interactive, plotly.js inlined: it opens offline), the scorecard "
                         "(with --evaluate), the notes, the parameters and the JSON")
+    parser.add_argument("--pairs", nargs="?", const="integrated_jacobians", default=None, metavar="PAIR_METHOD",
+                        choices=list(PAIR_METHODS), help="embedding: explain the similarity of --text and --pair word "
+                        "pair by word pair (integrated_jacobians, the default, or pair_occlusion); with --file, every "
+                        "pair of a file (--text-column and --pair-column, default text_a and text_b)")
     parser.add_argument("--list", action="store_true", help="list the registry's models, methods and metrics and exit")
     options = parser.add_argument_group("task options", "each applies only to the models of the tasks named in "
                                                         "its help; leave it out for the model's default")
@@ -98,7 +103,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         users = [cls.NAME for cls in GENERATORS.values() if any(p.name == name for p in cls.PARAMS)]
         add_param_flag(generators, param, f"{param.help} ({', '.join(users)}: {param.describe()})")
     data = parser.add_argument_group("dataset mode (--file)")
-    data.add_argument("--text-column", default="text", help="the column (CSV) or field (JSON Lines) of the texts")
+    data.add_argument("--text-column", default=None, help="the column (CSV) or field (JSON Lines) of the texts "
+                      "(default text; with --pairs, text_a)")
+    data.add_argument("--pair-column", default=None, help="--pairs: the column of each pair's second text (default "
+                      "text_b)")
     data.add_argument("--label-column", default=None, help="the column of gold labels: adds accuracy, a confusion "
                                                            "matrix and the misclassified rows")
     data.add_argument("--rationale-column", default=None, help="the column of each row's rationale (the words a "
@@ -128,6 +136,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         users = [cls.NAME for cls in METHODS.values() if any(p.name == name for p in cls.PARAMS)]
         add_param_flag(group, param, f"{param.help} ({', '.join(users)}: {param.describe()}; default "
                                      f"{param.default!r})")
+    for param in {p.name: p for cls in PAIR_METHODS.values() for p in cls.PARAMS}.values():
+        if param.name not in all_params():  # (a pair method's own flag; one it shares is read as its kind there)
+            users = [cls.NAME for cls in PAIR_METHODS.values() if any(p.name == param.name for p in cls.PARAMS)]
+            add_param_flag(group, param, f"{param.help} ({', '.join(users)}: {param.describe()}; default "
+                                         f"{param.default!r})")
     return parser.parse_args(argv)
 
 
@@ -249,6 +262,13 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError("Give the text to explain with --text (or --text-file), or a file of texts with --file "
                              "(not both).")
         model = load_model(args.model, task=args.task)
+        if args.pairs is not None:
+            from .pairs.command import run_pairs
+
+            return run_pairs(args, model)
+        if args.pair_column is not None:
+            raise InputError("--pair-column is for a file of pairs (--pairs --file).")
+        args.text_column = args.text_column or "text"
         method = get_method(args.method)
         if (args.compare or args.rationale_column) and args.file is None:
             raise InputError("--compare and --rationale-column are for dataset mode (--file).")

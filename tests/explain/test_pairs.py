@@ -29,7 +29,7 @@ def jacobians(minilm):
 
 def test_integrated_jacobians_add_up_to_the_double_difference(minilm, jacobians):
     e = jacobians
-    assert e.method == "integrated_jacobians" and e.meta["steps_used"] == 32
+    assert e.method == "integrated_jacobians" and e.meta["steps_used"] == 16  # ("auto": 16 steps are within 1% here)
     assert [u.text for u in e.units_a] == ["A", "man", "is", "playing", "a", "guitar", "on", "the", "stage", "."]
     assert [u.text for u in e.units_b] == ["Someone", "performs", "music", "with", "an", "instrument", "."]
     assert e.matrix.shape == (10, 7)
@@ -52,10 +52,12 @@ def test_integrated_jacobians_add_up_to_the_double_difference(minilm, jacobians)
 
 
 def test_integrated_jacobians_converge_as_steps_grow(minilm, jacobians):
-    gaps = [explain_pair(minilm, A, B, steps=steps).gap for steps in (8, 16)] + [jacobians.gap]
-    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 1e-3
-    auto = explain_pair(minilm, A, B, steps="auto")
-    assert auto.meta["steps_used"] == 16 and auto.gap <= 0.01  # 16 steps already within 1% here
+    made = {steps: explain_pair(minilm, A, B, steps=steps) for steps in (8, 32)}
+    gaps = [made[8].gap, jacobians.gap, made[32].gap]
+    assert gaps[0] > 0.01 > gaps[1] > gaps[2] and gaps[2] < 1e-3
+    assert np.array_equal(jacobians.matrix, explain_pair(minilm, A, B, steps=16).matrix)  # "auto" stopped at 16
+    cells = [np.abs(made[8].matrix - made[32].matrix).max(), np.abs(jacobians.matrix - made[32].matrix).max()]
+    assert cells[0] > cells[1] and cells[1] < 0.02 * np.abs(made[32].matrix).max()
 
 
 def test_swapping_the_texts_transposes_the_matrix(minilm, jacobians):
@@ -168,3 +170,26 @@ def test_the_report_shows_the_texts_as_text_and_embeds_the_explanation(minilm):
     zh = pair_report(e, say=lambda t: say(t, lang="zh-CN"), lang="zh-CN")
     assert "为什么它们相似？" in zh and "最强的匹配" in zh and "Strongest matches" not in zh
     assert chart_text("Why they are similar · Pair occlusion", "zh-CN") == "为什么它们相似 · 词对遮挡"
+
+
+def test_the_cli_prints_the_pairs_and_explains_a_file(minilm, tmp_path):
+    from tests.cli import run_cli
+
+    ran = run_cli(["--model", "minilm-embed", "--text", A, "--pair", B, "--pairs", "pair_occlusion",
+                   "--html", tmp_path / "pairs.html"])
+    assert ran.returncode == 0, ran.stderr
+    printed = PairExplanation.from_dict(json.loads(ran.stdout))
+    assert np.allclose(printed.matrix, explain_pair(minilm, A, B, "pair_occlusion").matrix, atol=1e-9)
+    assert "Why are they similar?" in (tmp_path / "pairs.html").read_text(encoding="utf-8")
+    source = tmp_path / "pairs.csv"
+    source.write_text(f"left,right\n{A},{B}\nthe cat,a kitten\n", encoding="utf-8")
+    ran = run_cli(["--model", "minilm-embed", "--file", source, "--pairs", "pair_occlusion", "--text-column", "left",
+                   "--pair-column", "right", "--out", tmp_path / "rows.csv", "--global", tmp_path / "words.csv"])
+    assert ran.returncode == 0 and "2 pairs explained, 0 could not be" in ran.stderr
+    assert (tmp_path / "rows.csv").read_text(encoding="utf-8").count("\n") == 3
+    assert (tmp_path / "words.csv").read_text(encoding="utf-8").startswith("word_a,word_b,rows")
+    for args, words in ((["--pairs", "--max-evals", "100"], "--max-evals is not used by Integrated Jacobians"),
+                        (["--pairs", "--baseline", "zeros"], "baseline must be"),
+                        (["--pair-column", "x", "--method", "occlusion"], "--pair-column is for a file of pairs")):
+        ran = run_cli(["--model", "minilm-embed", "--text", A, "--pair", B, *args])
+        assert ran.returncode == 2 and words in ran.stderr, ran.stderr

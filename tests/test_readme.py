@@ -49,7 +49,8 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 def test_every_block_is_run_by_this_file():
     assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "python", "bash", "json",
                                                     "python", "bash",
-                                                    "python", "bash", "python", "python", "python", "bash", "text",
+                                                    "python", "bash", "python", "python", "python", "python", "bash",
+                                                    "text",
                                                     "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
     assert section("Run it as a Space")[0] == ("bash", "bash scripts/space_check.sh\n")
@@ -186,6 +187,16 @@ def test_the_long_document_blocks(tmp_path):
     data = json.loads((tmp_path / "complaint.json").read_text())
     assert data["meta"]["windows"]["count"] == 10 and len(data["sentences"]) == 77
     assert data["meta"]["params"]["granularity"] == "sentence"
+
+
+@pytest.mark.slow
+def test_the_word_pairs_block(tmp_path):
+    lines = run_python(section("Why are two texts similar")[0][1], tmp_path).splitlines()
+    assert lines[0] == "(10, 7)" and lines[1].startswith("guitar ↔ instrument +0.1")
+    total, expected = (float(x) for x in lines[4].split(" of "))
+    assert abs(total - expected) <= 0.01 * abs(expected)
+    assert lines[5].startswith("{'cos(a, b)': 0.58")
+    assert (tmp_path / "pairs.csv").read_text(encoding="utf-8").startswith("model,method,granularity")
 
 
 @pytest.mark.slow

@@ -113,7 +113,9 @@ def need(name: str, arguments: dict) -> int:
         return int(math.ceil(seconds))
     elif name == "word_pairs":  # (integrated Jacobians: a forward-mode pass per path point and word of either text)
         words = sum(len(str(arguments.get(key) or "").split()) for key in ("text", "pair"))
-        work = 2 * _number(arguments.get("steps"), 32) * max(1, words)
+        work = 3 * _number(arguments.get("steps"), 16) * max(1, words)
+    elif name == "pair_file":  # (each row as one word pair, of some 20 words a side)
+        work = _number(arguments.get("limit"), 20) * 3 * _number(arguments.get("steps"), 16) * 40
     elif name == "counterfactual_search":
         work = SEARCH_EVALUATIONS * windows
     elif name == "what_if":

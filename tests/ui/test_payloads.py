@@ -41,6 +41,7 @@ CASES = [
     ("Embeddings & similarity", "Compare texts", [("Texts, one per line", f"{PAYLOAD}\nsecond text\n{URL_LABEL}",
                                                    "text")]),
     ("Embeddings & similarity", "Explain the similarity", [("Text A", PAYLOAD, "text"), ("Text B", URL_LABEL, "text")]),
+    ("Embeddings & similarity", "Why are they similar?", [("Text A", PAYLOAD, "text"), ("Text B", URL_LABEL, "text")]),
     ("Attention", "Show attention", [("Text", PAYLOAD, "text")]),
     ("Inside the Transformer", "Show the computation", [("Text", PAYLOAD, "text")]),
     ("Dataset", "Explain the file", [("Text column", PAYLOAD, "dropdown")]),

@@ -34,6 +34,11 @@ def params() -> dict:
     return {p.name: p for cls in PAIR_METHODS.values() for p in cls.PARAMS}
 
 
+def method_values(method: str, values: dict) -> dict:
+    """The chosen pair method's own parameters from the page's controls (every method's are sent), read as kinds."""
+    return {p.name: p.parse(values[p.name]) for p in PAIR_METHODS.named(method).PARAMS if values.get(p.name) is not None}
+
+
 @handler
 
 
@@ -42,8 +47,7 @@ def word_pairs(text: str, pair: str, model_name: str, method: str, granularity: 
                **values):
     """Which word of Text A matches which word of Text B, and how much each pair adds to their similarity."""
     model = resolve(model_name, TASK, progress)
-    cls = PAIR_METHODS.named(method)
-    own = {p.name: p.parse(values[p.name]) for p in cls.PARAMS if values.get(p.name) is not None}
+    own = method_values(method, values)
     e = explain_pair(model, text, pair, method, granularity=granularity, seconds=SECONDS,
                      progress=reporter(progress, method_label(method)), **own)
     lines = [say(line) for line in strongest_lines(e, quote=lambda text: f"“{markdown(text)}”")]
@@ -66,8 +70,7 @@ def pair_file(path, a_column: str, b_column: str, model_name: str, method: str, 
     if not path:
         raise InputError("Choose a CSV or JSON Lines file with a column for each text of a pair.")
     model = resolve(model_name, TASK, progress)
-    cls = PAIR_METHODS.named(method)
-    own = {p.name: p.parse(values[p.name]) for p in cls.PARAMS if values.get(p.name) is not None}
+    own = method_values(method, values)
     limit = whole(limit, "rows", 1, MAX_FILE_ROWS)
     found = explain_pair_file(model, path, method, a_column=(a_column or "").strip(), b_column=(b_column or "").strip(),
                               granularity=granularity, limit=limit, seconds=SECONDS,

@@ -94,6 +94,9 @@ def test_payloads_in_every_field_stay_text(page, tab, button, fields):
     occlusion = panel.get_by_role("radio", name="Occlusion", exact=True)
     if occlusion.count():  # (the quickest method: what the page does with the text is the point, not the method)
         occlusion.first.check()
+    pair_occlusion = panel.get_by_role("radio", name="Pair occlusion", exact=True)
+    if pair_occlusion.count():  # (likewise the quickest word-pair method)
+        pair_occlusion.first.check()
     for label, value, kind in fields:
         _fill(page, panel, label, value, kind)
     settled(page)  # (what the edits set off has reached the server)

@@ -97,7 +97,6 @@ def html_report(explanations: Explanation | Mapping[str, Explanation], *, scorec
     the Compare tab's table, (headers, rows), or scorecards (``explain.evaluate`` results) to tabulate. In another
     language (``lang``), ``say`` gives each of its texts (headings, notes, table headers) and ``figure`` each chart
     in it; the data (text, labels, JSON) stays as it is."""
-
     from ..charts.explanation import attribution_bars, notes, text_heatmap
     from ..charts.style import method_label
 

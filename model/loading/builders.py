@@ -18,6 +18,7 @@ from ..kinds.classifier import ClassifierModel, SequenceLogits
 from ..kinds.embedding import EmbeddingModel, SentenceEncoder
 from ..kinds.generation import CausalLM
 from ..kinds.prompt_zero_shot import PromptZeroShot
+from ..kinds.token_classification import TokenClassifier, TokenLogits
 from ..kinds.zero_shot import NLIZeroShot
 
 _IMPORTS = threading.Lock()
@@ -96,6 +97,18 @@ def classifier_from_folder(info: ModelInfo, checkpoint) -> ClassifierModel:
         classifier.adapter.pad_id = int(config.pad_token_id)
         classifier.runtime = "torch"  # (PyTorch: the ONNX export is for the encoders' heads)
     return classifier
+
+
+def token_classifier_from_folder(info: ModelInfo, checkpoint) -> TokenClassifier:
+    """A ``...ForTokenClassification`` (named entities, part of speech, PII): a label per token."""
+    (AutoModelForTokenClassification,) = transformers_classes("AutoModelForTokenClassification")  # noqa: N806
+
+    model = _load(AutoModelForTokenClassification, checkpoint.transformer, repr(info.name))
+    tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
+    config = model.config
+    labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
+    return TokenClassifier(info, TokenLogits(model), tokenizer, _max_length(tokenizer, config), model.base_model,
+                           labels=labels)
 
 
 def entailment_index(label2id: dict) -> int:

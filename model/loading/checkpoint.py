@@ -7,8 +7,9 @@ pickles such as ``pytorch_model.bin`` gets one sentence saying so), the architec
 ``SUPPORTED``, and the weights' size is checked against a cap (``STUDIO_MAX_MODEL_BYTES``, 2 GB by
 default) before any is read. Every refusal happens in ``inspect_checkpoint``, before any weight
 is opened. The task is inferred (a sequence classifier: classification, or zero-shot too when its
-labels include entailment and contradiction; a sentence-transformers folder: embedding with its own
-pooling; a bare encoder: embedding with mean pooling) and can be chosen with ``task=``.
+labels include entailment and contradiction; a token classifier: token-classification; a sentence-transformers
+folder: embedding with its own pooling; a bare encoder: embedding with mean pooling) and can be chosen with
+``task=``.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ PICKLES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".h5", ".msgpack")
 MAX_BYTES_DEFAULT = 2 * 2**30
 MAX_BYTES_ENV = "STUDIO_MAX_MODEL_BYTES"
 CLASSIFICATION, ZERO_SHOT, EMBEDDING, GENERATION = "classification", "zero-shot", "embedding", "generation"
+TOKEN_CLASSIFICATION = "token-classification"
 ST_KINDS = ("Transformer", "Pooling", "Normalize")  # the sentence-transformers modules read (see _module_kind)
 
 
@@ -180,6 +182,7 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
         if isinstance(id2label, dict) else ()
     architectures = [str(a) for a in config.get("architectures") or []]
     classifier = any(a.endswith("ForSequenceClassification") for a in architectures)
+    tagger = any(a.endswith("ForTokenClassification") for a in architectures)
     if model_type in DECODERS and not classifier and not st:
         if not any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
             raise ModelUnavailable(f"{shown!r} is a {NAMES[model_type]} model without a language-model head (its "
@@ -187,6 +190,8 @@ def inspect_checkpoint(path: str | os.PathLike, *, max_bytes: int | None = None,
         tasks: tuple[str, ...] = (GENERATION, ZERO_SHOT)  # (zero-shot by prompting: model.kinds.prompt_zero_shot)
     elif st:
         tasks = (EMBEDDING,)
+    elif tagger and model_type in ENCODERS:
+        tasks = (TOKEN_CLASSIFICATION, EMBEDDING)
     elif classifier and model_type in DECODERS:
         tasks = (CLASSIFICATION,)
     elif classifier:
@@ -209,7 +214,9 @@ def serving_kind(task: str, checkpoint: Checkpoint, shown: str) -> str:
     why = {ZERO_SHOT: f"{shown} is not an NLI model: its labels do not include entailment and contradiction, so "
                       "it cannot be a zero-shot model",
            CLASSIFICATION: f"{shown} has no classification head, so it cannot be a classification model",
-           GENERATION: f"{shown} has no language-model head, so it cannot generate"}.get(
+           GENERATION: f"{shown} has no language-model head, so it cannot generate",
+           TOKEN_CLASSIFICATION: f"{shown} has no token-classification head (its architectures name no "
+                                 "...ForTokenClassification), so it cannot label tokens"}.get(
         task, f"{shown} cannot be a {task} model")
     raise ModelUnavailable(f"{why}; it can be {' or '.join(checkpoint.tasks)}.")
 
@@ -225,7 +232,8 @@ def load_checkpoint(path: str | os.PathLike, *, task: str | None = None, name: s
                      revision=revision, description=f"{NAMES[checkpoint.model_type]} {chosen} model from "
                                                     f"{source or checkpoint.path.name}")
     build = {EMBEDDING: builders.embedding_from_folder, ZERO_SHOT: builders.nli_from_folder,
-             CLASSIFICATION: builders.classifier_from_folder, GENERATION: builders.causal_lm_from_folder}[kind]
+             CLASSIFICATION: builders.classifier_from_folder, GENERATION: builders.causal_lm_from_folder,
+             TOKEN_CLASSIFICATION: builders.token_classifier_from_folder}[kind]
     if kind == ZERO_SHOT and checkpoint.model_type in DECODERS:
         build = builders.prompt_zero_shot_from_folder
     return served_as(build(info, checkpoint), name=info.name, task=chosen)

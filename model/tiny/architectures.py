@@ -16,6 +16,7 @@ ARCHITECTURES = ("bert", "roberta", "distilbert", "electra", "albert", "xlm-robe
                  "modernbert")
 SENTIMENT = {0: "NEGATIVE", 1: "POSITIVE"}
 NLI = {0: "contradiction", 1: "neutral", 2: "entailment"}
+ENTITIES = dict(enumerate(("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")))
 MAX_POSITIONS = 64
 SIZE = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 48}
 
@@ -183,9 +184,9 @@ def trained_unigram(kind: str = "xlm-roberta"):
 def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size: dict | None = None,
           tokenizer=None) -> Path:
     """Write a tiny ``kind`` checkpoint to ``folder``: a sequence classifier over ``SENTIMENT`` ("classifier"),
-    over ``NLI`` labels ("nli"), or the bare encoder ("encoder"); ``size`` overrides ``SIZE``; ``tokenizer``
-    replaces the architecture's own test tokenizer."""
-    from transformers import AutoModel, AutoModelForSequenceClassification
+    over ``NLI`` labels ("nli"), a token classifier over ``ENTITIES`` ("tokens"), or the bare encoder ("encoder");
+    ``size`` overrides ``SIZE``; ``tokenizer`` replaces the architecture's own test tokenizer."""
+    from transformers import AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,6 +195,12 @@ def build(folder: Path, kind: str, head: str = "classifier", seed: int = 0, size
     torch.manual_seed(seed)
     if head == "encoder":
         model = AutoModel.from_config(_config(kind, tokenizer, size))
+    elif head == "tokens":
+        config = _config(kind, tokenizer, size, num_labels=len(ENTITIES), id2label=ENTITIES,
+                         label2id={v: k for k, v in ENTITIES.items()})
+        model = AutoModelForTokenClassification.from_config(config)
+        with torch.no_grad():  # (a head of random weights this small labels nearly every token "O": spread its logits)
+            model.classifier.weight.mul_(25.0)
     else:
         labels = NLI if head == "nli" else SENTIMENT
         config = _config(kind, tokenizer, size, num_labels=len(labels), id2label=labels,

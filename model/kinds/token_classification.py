@@ -1,0 +1,118 @@
+"""Token classifiers (named entities, part of speech, PII: any ``...ForTokenClassification``): a label per token,
+and the entities ``transformers``' token-classification pipeline groups them into.
+
+``entities(texts, aggregation=...)`` equals ``pipeline("token-classification", aggregation_strategy=...)``: the
+text is tokenized as the pipeline tokenizes it (a text longer than the model reads: in chunks of its length that
+overlap by ``stride`` tokens, as the pipeline's ``stride``), the logits come from this model's own forward, and
+the pipeline's own post-processing (``TokenClassificationPipeline.postprocess``: softmax, sub-word and word
+aggregation, B-/I- grouping, overlapping chunks) turns them into entities, so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+
+from ..base import TextModel
+from ..errors import InputError
+from ..validation import check_texts
+
+AGGREGATIONS = ("none", "simple", "first", "average", "max")
+DEFAULT_STRIDE = 64  # tokens two chunks of a long text share (the pipeline's ``stride``; as the windows' overlap)
+
+
+class TokenLogits(torch.nn.Module):
+    """A Hugging Face ``...ForTokenClassification`` returning bare logits (n, tokens, labels)."""
+
+    readout = "mean"  # (every position is an output)
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None, inputs_embeds=None) -> torch.Tensor:
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        if inputs_embeds is not None:
+            return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **kwargs).logits
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits
+
+
+def check_aggregation(aggregation: object) -> str:
+    if aggregation not in AGGREGATIONS:
+        raise InputError(f"aggregation must be {', '.join(repr(a) for a in AGGREGATIONS)}; got {aggregation!r}.")
+    return aggregation
+
+
+class TokenClassifier(TextModel):
+    """A label per token; ``entities`` groups them as transformers' pipeline does."""
+
+    kind = task = "token-classification"
+
+    def __init__(self, *args, labels: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = list(labels)
+        self._pipeline = None
+        self._pipeline_lock = threading.Lock()
+
+    def pipeline(self):
+        """transformers' token-classification pipeline around this model's own network (its post-processing is
+        what ``entities`` uses; its forward is not)."""
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                from transformers import TokenClassificationPipeline
+
+                self._pipeline = TokenClassificationPipeline(model=self.network.model, tokenizer=self.tokenizer,
+                                                             device=self.device)
+            return self._pipeline
+
+    def chunks(self, text: str, stride: int | None) -> list[dict]:
+        """The text as the pipeline tokenizes it: one chunk, or (``stride``) overlapping chunks of the model's length."""
+        params = {} if stride is None else {"return_overflowing_tokens": True, "padding": True, "stride": stride}
+        encoded = self.tokenizer(text, return_tensors="pt", truncation=True, max_length=self.max_length,
+                                 return_special_tokens_mask=True, return_offsets_mapping=True, **params)
+        encoded.pop("overflow_to_sample_mapping", None)
+        return [{k: v[i:i + 1] for k, v in encoded.items()} for i in range(len(encoded["input_ids"]))]
+
+    def token_logits(self, chunk: dict) -> torch.Tensor:
+        """This model's logits (1, tokens, labels) for one chunk, float32 on the CPU."""
+        inputs = {k: v.to(self.device) for k, v in chunk.items()
+                  if k in ("input_ids", "attention_mask", "token_type_ids")}
+        with self._attention_switch.shared(), torch.inference_mode(), self.precision():
+            return self.network(inputs["input_ids"], inputs["attention_mask"], inputs.get("token_type_ids")).float().cpu()
+
+    def entities(self, texts, aggregation: str = "simple", stride: int | None = None) -> list[list[dict]]:
+        """Per text, its entities as ``pipeline("token-classification", aggregation_strategy=aggregation)`` gives
+        them (entity or entity_group, score, word, start, end; "none" also index). ``stride``: a text longer than
+        the model reads is read in chunks sharing this many tokens (default 64 for "simple" and the word
+        aggregations; with "none" a long text is cut, as the pipeline refuses a stride there)."""
+        from transformers.pipelines.token_classification import AggregationStrategy
+
+        texts = check_texts(texts)
+        aggregation = check_aggregation(aggregation)
+        if stride is None and aggregation != "none":
+            stride = DEFAULT_STRIDE
+        if stride is not None:
+            if aggregation == "none":
+                raise InputError("A stride reads a long text in overlapping chunks, which aggregation 'none' cannot "
+                                 "join (as transformers' pipeline): choose another aggregation.")
+            if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < self.max_length // 2:
+                raise InputError(f"stride must be a whole number from 0 to {self.max_length // 2 - 1}; got {stride!r}.")
+        if aggregation in ("first", "average", "max") and not self.tokenizer.is_fast:
+            raise InputError(f"Aggregation {aggregation!r} needs a fast tokenizer (word offsets); choose 'simple'.")
+        pipe = self.pipeline()
+        strategy = AggregationStrategy[aggregation.upper()]
+        out = []
+        for text in texts:
+            outputs = []
+            chunks = self.chunks(text, stride)
+            for i, chunk in enumerate(chunks):
+                outputs.append({"logits": self.token_logits(chunk), "special_tokens_mask": chunk["special_tokens_mask"],
+                                "offset_mapping": chunk["offset_mapping"], "sentence": text if i == 0 else None,
+                                "is_last": i == len(chunks) - 1, "input_ids": chunk["input_ids"],
+                                "attention_mask": chunk["attention_mask"]})
+            found = pipe.postprocess(outputs, aggregation_strategy=strategy)
+            out.append([{k: (float(v) if isinstance(v, (np.floating, float)) else
+                             int(v) if isinstance(v, np.integer) else v) for k, v in entity.items()}
+                        for entity in found])
+        return out

@@ -1,0 +1,65 @@
+"""Token classifiers: a ``...ForTokenClassification`` folder loads as a token classifier (no longer, silently, as
+an embedding model), and its entities equal transformers' token-classification pipeline for every aggregation,
+long texts (read in overlapping chunks) included."""
+from __future__ import annotations
+
+import pytest
+
+from model import load_model
+from model.errors import InputError
+from model.tiny.architectures import build
+
+TEXTS = ["john smith works at acme in paris", "the movie was great fun and paris was lovely",
+         " ".join(["alice visited london with bob"] * 40)]  # (the last is longer than the tiny models read: 64 tokens)
+
+
+@pytest.fixture(scope="module", params=["bert", "roberta"])
+def tagger(request, tmp_path_factory):
+    folder = build(tmp_path_factory.mktemp("taggers") / request.param, request.param, head="tokens", seed=3)
+    return folder, load_model(folder)
+
+
+def reference(folder, aggregation: str, stride: int | None):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+
+    model = AutoModelForTokenClassification.from_pretrained(str(folder), use_safetensors=True, attn_implementation="eager")
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    kwargs = {"stride": stride} if stride is not None else {}
+    return pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy=aggregation,
+                    **kwargs)
+
+
+def test_a_token_classifier_loads_as_one(tagger):
+    folder, model = tagger
+    assert model.task == "token-classification"
+    assert model.labels == ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]
+    assert load_model(folder, task="embedding").task == "embedding"  # (its encoder, when asked for)
+
+
+@pytest.mark.parametrize("aggregation", ["none", "simple", "first", "average", "max"])
+def test_entities_equal_the_pipeline(tagger, aggregation):
+    folder, model = tagger
+    stride = None if aggregation == "none" else 16
+    texts = TEXTS[:2] if aggregation == "none" else TEXTS
+    ours = model.entities(texts, aggregation=aggregation, stride=stride)
+    theirs = reference(folder, aggregation, stride)(texts)
+    assert len(ours) == len(theirs) and sum(map(len, ours)) >= 3, ours  # (entities to compare: it says something)
+    for got, expected in zip(ours, theirs):
+        assert len(got) == len(expected), (got, expected)
+        for a, b in zip(got, expected):
+            assert set(a) == set(b)
+            for key in a:
+                if key == "score":
+                    assert a[key] == pytest.approx(float(b[key]), abs=1e-5)
+                else:
+                    assert a[key] == b[key], key
+
+
+def test_bad_settings_are_one_sentence(tagger):
+    _, model = tagger
+    with pytest.raises(InputError, match="aggregation must be"):
+        model.entities(["a text"], aggregation="mean")
+    with pytest.raises(InputError, match="cannot join"):
+        model.entities(["a text"], aggregation="none", stride=8)
+    with pytest.raises(InputError, match="stride must be"):
+        model.entities(["a text"], stride=500)

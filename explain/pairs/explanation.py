@@ -101,6 +101,8 @@ class PairExplanation:
 
     def strongest(self, k: int = 10, sign: int = 0) -> list[Match]:
         """The ``k`` largest pairs by size (``sign`` 1: only those that raise the sum, -1: only those that lower it)."""
+        if k < 1:
+            return []
         values = self.matrix.ravel()
         order = np.argsort(-(values * sign if sign else np.abs(values)), kind="stable")
         out = []

@@ -49,6 +49,7 @@ def test_integrated_jacobians_add_up_to_the_double_difference(minilm, jacobians)
     top = e.strongest(1)[0]
     assert (top.unit_a, top.unit_b) == ("guitar", "instrument") and top.value > 0
     assert np.allclose(e.row_totals.sum(), e.total) and np.allclose(e.column_totals, e.matrix.sum(0))
+    assert e.strongest(0) == [] and len(e.strongest(100)) == 70 and not e.strongest(5, sign=-1)  # (none lowers it)
 
 
 def test_integrated_jacobians_converge_as_steps_grow(minilm, jacobians):

@@ -10,6 +10,7 @@ aggregation, B-/I- grouping, overlapping chunks) turns them into entities, so th
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -81,17 +82,66 @@ class TokenClassifier(TextModel):
         with self._attention_switch.shared(), torch.inference_mode(), self.precision():
             return self.network(inputs["input_ids"], inputs["attention_mask"], inputs.get("token_type_ids")).float().cpu()
 
+    def entity_rules(self, text: str, aggregation: str = "simple") -> list[tuple[dict, EntityRule]]:
+        """The entities of a text the model reads at once, each with the rule that reads its score from the
+        token probabilities (``rule_scores``): the pipeline's own steps (pre-entities, words, B-/I- groups),
+        with each member's token positions kept."""
+        from transformers.pipelines.token_classification import AggregationStrategy
+
+        aggregation = check_aggregation(aggregation)
+        chunks = self.chunks(text, None)
+        chunk = chunks[0]
+        pipe = self.pipeline()
+        strategy = AggregationStrategy[aggregation.upper()]
+        logits = self.token_logits(chunk)[0].numpy()
+        scores = np.exp(logits - logits.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        pre = pipe.gather_pre_entities(text, chunk["input_ids"][0], scores, chunk["offset_mapping"][0],
+                                       chunk["special_tokens_mask"][0].numpy(), strategy)
+        if aggregation in ("none", "simple"):
+            units = [(entity, (entity["index"],)) for entity in pipe.aggregate(pre, AggregationStrategy.NONE)]
+            reduce = "first"
+        else:
+            runs: list[list[int]] = []
+            for entity in pre:
+                if runs and entity["is_subword"]:
+                    runs[-1].append(entity["index"])
+                else:
+                    runs.append([entity["index"]])
+            units = list(zip(pipe.aggregate_words(pre, strategy), (tuple(r) for r in runs)))
+            reduce = {"first": "first", "average": "mean", "max": "max"}[aggregation]
+        label_ids = {label: i for i, label in enumerate(self.labels)}
+        if aggregation == "none":
+            return [(entity, EntityRule((((positions), label_ids[entity["entity"]]),), reduce))
+                    for entity, positions in units if entity["entity"] != "O"]
+        groups: list[list[tuple[dict, tuple[int, ...]]]] = []
+        for entity, positions in units:  # (the pipeline's group_entities, keeping each member's tokens)
+            bi, tag = pipe.get_tag(entity["entity"])
+            if groups and tag == pipe.get_tag(groups[-1][-1][0]["entity"])[1] and bi != "B":
+                groups[-1].append((entity, positions))
+            else:
+                groups.append([(entity, positions)])
+        out = []
+        for group in groups:
+            found = pipe.group_sub_entities([entity for entity, _ in group])
+            if found["entity_group"] == "O":
+                continue
+            rule = EntityRule(tuple((positions, label_ids[entity["entity"]]) for entity, positions in group), reduce)
+            out.append(({k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in found.items()}, rule))
+        return out
+
     def entities(self, texts, aggregation: str = "simple", stride: int | None = None) -> list[list[dict]]:
         """Per text, its entities as ``pipeline("token-classification", aggregation_strategy=aggregation)`` gives
         them (entity or entity_group, score, word, start, end; "none" also index). ``stride``: a text longer than
         the model reads is read in chunks sharing this many tokens (default 64 for "simple" and the word
-        aggregations; with "none" a long text is cut, as the pipeline refuses a stride there)."""
+        aggregations, at most a quarter of the model's length; with "none" a long text is cut, as the pipeline refuses a
+        stride there)."""
         from transformers.pipelines.token_classification import AggregationStrategy
 
         texts = check_texts(texts)
         aggregation = check_aggregation(aggregation)
         if stride is None and aggregation != "none":
-            stride = DEFAULT_STRIDE
+            stride = min(DEFAULT_STRIDE, self.max_length // 4)  # (a model of 64 positions: 16)
         if stride is not None:
             if aggregation == "none":
                 raise InputError("A stride reads a long text in overlapping chunks, which aggregation 'none' cannot "
@@ -116,3 +166,28 @@ class TokenClassifier(TextModel):
                              int(v) if isinstance(v, np.integer) else v) for k, v in entity.items()}
                         for entity in found])
         return out
+
+
+@dataclass(frozen=True)
+class EntityRule:
+    """How the pipeline's score of one entity is read from a text's token probabilities (tokens, labels): the
+    mean over its members (a token for "none" and "simple", a word for the others) of each member's probability of
+    its own label, read at its first token ("first"), averaged over its tokens ("average") or at its most probable
+    token ("max"). At the text itself this is exactly the pipeline's score; on a masked text it is the same
+    quantity, which is what an explanation of the entity explains."""
+
+    members: tuple[tuple[tuple[int, ...], int], ...]  # (token positions, label index) per member
+    reduce: str  # "first" | "mean" | "max"
+
+
+def rule_scores(probabilities: torch.Tensor, rules: list[EntityRule]) -> torch.Tensor:
+    """(n, tokens, labels) probabilities -> (n, len(rules)) entity scores (differentiable)."""
+    columns = []
+    for rule in rules:
+        members = []
+        for positions, label in rule.members:
+            values = probabilities[:, list(positions), label]
+            members.append(values[:, 0] if rule.reduce == "first" else values.mean(1) if rule.reduce == "mean"
+                           else values.max(1).values)
+        columns.append(torch.stack(members, 1).mean(1))
+    return torch.stack(columns, 1)

@@ -63,3 +63,23 @@ def test_bad_settings_are_one_sentence(tagger):
         model.entities(["a text"], aggregation="none", stride=8)
     with pytest.raises(InputError, match="stride must be"):
         model.entities(["a text"], stride=500)
+
+
+@pytest.mark.parametrize("aggregation", ["none", "simple", "first", "average", "max"])
+def test_each_entitys_rule_reads_the_pipelines_score(tagger, aggregation):
+    """What an explanation of an entity explains: its score read from the token probabilities by its rule, which at
+    the text itself is the pipeline's score, and the same function of any (masked) input."""
+    import torch
+
+    from model.kinds.token_classification import rule_scores
+
+    _, model = tagger
+    for text in TEXTS[:2]:
+        found = model.entity_rules(text, aggregation)
+        assert [entity for entity, _ in found] == model.entities([text], aggregation, stride=None)[0]
+        if not found:
+            continue
+        probabilities = torch.softmax(model.token_logits(model.chunks(text, None)[0]).double(), -1)
+        scores = rule_scores(probabilities, [rule for _, rule in found])[0]
+        assert scores.numpy() == pytest.approx([entity["score"] for entity, _ in found], abs=1e-6)
+        assert list(model.tokenize(text).ids) == model.chunks(text, None)[0]["input_ids"][0].tolist()

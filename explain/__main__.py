@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from model.tasks import TASKS
 
     from .counterfactuals import GENERATORS, generator_params
-    from .pairs import PAIR_METHODS
+    from .pairs import PAIR_METHODS, all_pair_params
     from .registry import METHODS, all_params
 
     parser = argparse.ArgumentParser(prog="python -m explain", description="Explain one model prediction as JSON.")
@@ -136,7 +136,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         users = [cls.NAME for cls in METHODS.values() if any(p.name == name for p in cls.PARAMS)]
         add_param_flag(group, param, f"{param.help} ({', '.join(users)}: {param.describe()}; default "
                                      f"{param.default!r})")
-    for param in {p.name: p for cls in PAIR_METHODS.values() for p in cls.PARAMS}.values():
+    for param in all_pair_params().values():
         if param.name not in all_params():  # (a pair method's own flag; one it shares is read as its kind there)
             users = [cls.NAME for cls in PAIR_METHODS.values() if any(p.name == param.name for p in cls.PARAMS)]
             add_param_flag(group, param, f"{param.help} ({', '.join(users)}: {param.describe()}; default "

@@ -7,8 +7,8 @@ import gradio as gr
 
 from explain.charts.pairs import file_pairs, method_label, pair_heatmap, strongest_lines
 from explain.dataset.pairs import explain_pair_file
-from explain.io.export import new_folder, write_pair_files
-from explain.pairs import GRANULARITIES, PAIR_METHODS, explain_pair
+from explain.io.export import write_pair_file_tables, write_pair_files
+from explain.pairs import GRANULARITIES, PAIR_METHODS, all_pair_params, explain_pair
 from model.errors import InputError
 from model.tasks import Embedding
 
@@ -27,11 +27,6 @@ SECONDS = 300.0  # the web page's cap on one word-pair explanation (the library'
 DEFAULT = "integrated_jacobians"
 METHOD_INFO = ("Integrated Jacobians: exact shares of the similarity's change from both texts masked (gradient). Pair "
                "occlusion: how two words count together when removed (black box).")
-
-
-def params() -> dict:
-    """Every pair method's parameters by name (one control each)."""
-    return {p.name: p for cls in PAIR_METHODS.values() for p in cls.PARAMS}
 
 
 def method_values(method: str, values: dict) -> dict:
@@ -87,13 +82,7 @@ def pair_file(path, a_column: str, b_column: str, model_name: str, method: str, 
         said.append(f"{found.failed:,} could not be explained: their reasons are in the table and the rows file.")
     if found.stopped:
         said.append(f"The run stopped at its {SECONDS:g}-second limit; the rows done are shown.")
-    folder = new_folder("pair-file-")
-    files = []
-    for name, text in (("word-pairs.csv", found.table_csv()), ("rows.csv", found.rows_csv())):
-        files.append(f"{folder}/pair-file-{name}")
-        with open(files[-1], "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    return file_pairs(found), " ".join(say(line) for line in said), table, files
+    return file_pairs(found), " ".join(say(line) for line in said), table, write_pair_file_tables(found)
 
 
 def follow(method: str, controls: dict):
@@ -110,7 +99,7 @@ def render(text: gr.Textbox, pair: gr.Textbox, model) -> None:
         granularity = gr.Radio(list(GRANULARITIES), value="word", label="Pairs of")
     with gr.Row():
         own = {p.name for p in PAIR_METHODS[DEFAULT].PARAMS}
-        controls = {name: control(param, name in own) for name, param in params().items()}
+        controls = {name: control(param, name in own) for name, param in all_pair_params().items()}
     method.change(lambda m: follow(m, controls), method, list(controls.values()), api_name=False, queue=False)
     run = gr.Button("Why are they similar?", variant="primary")
     heatmap = gr.Plot(label="Word pairs")

@@ -22,7 +22,7 @@ from model.rows import MAX_FILE_BYTES, read_rows
 from model.validation import check_seconds, check_whole
 
 from ..io.export import cell
-from ..pairs import PairExplanation, check_pair_settings, explain_pair
+from ..pairs import SECONDS_LIMIT, PairExplanation, check_pair_settings, explain_pair
 
 MAX_PAIRS = 200_000
 ROWS_KEPT = 5_000
@@ -165,9 +165,11 @@ def explain_pair_file(model, source, method: str = "integrated_jacobians", *, a_
         elif row.label is None:
             result.refuse(row.index, row.text, None, f"row {row.index + 1}: no second text in {b_column!r}.")
         else:
-            try:
+            left = None if seconds is None else seconds - (time.perf_counter() - started)
+            try:  # (each row within what is left of the run's time: one long text cannot hold a server past it)
                 result.add(row.index, explain_pair(model, row.text, row.label, method, granularity=granularity,
-                                                   seconds=None, **params))
+                                                   seconds=None if left is None else min(max(left, 0.5), SECONDS_LIMIT),
+                                                   **params))
             except STUDIO_ERRORS as err:  # (the settings were checked above: this is the row's own problem)
                 result.refuse(row.index, row.text, row.label, str(err))
         if progress is not None:

@@ -182,6 +182,18 @@ def write_pair_files(e, folder: str | None = None, when: float | None = None) ->
     return [stem + ".json", stem + "-pairs.csv"]
 
 
+def write_pair_file_tables(found, folder: str | None = None) -> list[str]:
+    """A file of pairs (``explain.dataset.PairFile``) as ``pair-file-word-pairs.csv`` (the word pairs across the
+    file) and ``pair-file-rows.csv`` (each row), in a fresh temporary folder."""
+    folder = new_folder("pair-file-", folder)
+    paths = []
+    for name, text in (("word-pairs.csv", found.table_csv()), ("rows.csv", found.rows_csv())):
+        paths.append(os.path.join(folder, f"pair-file-{name}"))
+        with open(paths[-1], "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    return paths
+
+
 def write_attention_weights(e: Explanation, tab: str = "attention", folder: str | None = None,
                             when: float | None = None) -> str:
     """Every layer and head of ``e``'s attention, as the model computed it (float32), with the tokens, in one NumPy

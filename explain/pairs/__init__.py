@@ -44,6 +44,11 @@ def register_pair_method(cls: type[PairMethod]) -> type[PairMethod]:
     return PAIR_METHODS.register(cls)
 
 
+def all_pair_params() -> dict:
+    """Every registered pair method's parameters by name (the page's controls, the CLI's flags)."""
+    return {p.name: p for cls in PAIR_METHODS.values() for p in cls.PARAMS}
+
+
 def pair_params(method: type[PairMethod], given: dict) -> dict:
     """The method's parameters: its defaults, with the given ones checked."""
     known = {p.name: p for p in method.PARAMS}
@@ -90,5 +95,5 @@ def explain_pair(model: TextModel | str, a: str, b: str, method: str = "integrat
                            round(time.perf_counter() - started, 6), meta)
 
 
-__all__ = ["GRANULARITIES", "Match", "PAIR_METHODS", "PairExplanation", "PairMethod", "PairResult", "PairUnit",
+__all__ = ["GRANULARITIES", "Match", "PAIR_METHODS", "all_pair_params", "PairExplanation", "PairMethod", "PairResult", "PairUnit",
            "explain_pair", "register_pair_method"]

@@ -13,7 +13,7 @@ from . import PAIR_METHODS, explain_pair
 A_COLUMN, B_COLUMN = "text_a", "text_b"  # a file of pairs' columns when --text-column / --pair-column are not given
 
 
-def pair_params(args: argparse.Namespace, method: str) -> dict:
+def flag_values(args: argparse.Namespace, method: str) -> dict:
     """The pair method's own flags, read as their kinds; any other method's flag is one sentence."""
     from ..registry import all_params
 
@@ -34,7 +34,7 @@ def run_pairs(args: argparse.Namespace, model) -> int:
     """``--pairs METHOD``: print one word-pair explanation, or explain a file of pairs."""
     import json
 
-    params = pair_params(args, args.pairs)
+    params = flag_values(args, args.pairs)
     if args.file is None:
         if args.pair is None:
             raise InputError("--pairs explains a pair of texts: give the second with --pair (or a file with --file).")

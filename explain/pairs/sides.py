@@ -47,10 +47,9 @@ def unit_of(tokenized: Tokenized, positions: tuple[int, ...]) -> PairUnit:
 
 
 def side(model, text: str, granularity: str, what: str) -> Side:
-    """``text`` tokenized by ``model`` (a long text: every window, as the model reads it) and cut into units."""
+    """``text`` tokenized by ``model`` (a long text: every window, as the model reads it) and cut into units of
+    ``granularity`` (one of ``GRANULARITIES``, checked by ``explain_pair``)."""
     check_text(text, what=what)
-    if granularity not in GRANULARITIES:
-        raise InputError(f"granularity must be {', '.join(repr(g) for g in GRANULARITIES)}; got {granularity!r}.")
     tokenized = model.tokenize(text)
     positions = features.units(tokenized, granularity)
     if not positions:

@@ -55,6 +55,17 @@ def test_the_file_is_the_sum_of_its_rows(pairs_csv, embed_model):
     assert [r["row"] for r in rows] == ["0", "1", "2", "3"] and rows[0]["strongest_word_a"]
 
 
+def test_a_run_keeps_to_its_seconds(pairs_csv, embed_model, tmp_path):
+    """Each row gets what is left of the run's time: a row that cannot finish in it is refused with the budget's
+    sentence and the run stops, keeping what it did."""
+    long = tmp_path / "long.csv"
+    long.write_text("text_a,text_b\n" + "\n".join(f"{'word ' * 100}{i},a short text" for i in range(3)) + "\n",
+                    encoding="utf-8")
+    found = explain_pair_file(embed_model, long, "integrated_jacobians", steps=512, seconds=1.0)
+    assert found.explained == 0 and found.rows and "time budget" in found.rows[0].error
+    assert found.stopped or len(found.rows) == 3
+
+
 def test_limits_and_settings(pairs_csv, embed_model):
     assert explain_pair_file(embed_model, pairs_csv, "pair_occlusion", a_column="left", b_column="right",
                              limit=1).explained == 1

@@ -90,7 +90,8 @@ class OnnxForward:
     def _export(self, network, example, path: Path) -> None:
         args = tuple(example[name] for name in self.input_names)
         axes = {name: {0: "batch", 1: "length"} for name in self.input_names}
-        axes["output"] = {0: "batch"}
+        # (a token classifier's output has a row per token: its length is the input's)
+        axes["output"] = {0: "batch", 1: "length"} if getattr(network, "per_token", False) else {0: "batch"}
         handle, tmp = tempfile.mkstemp(suffix=".onnx", dir=path.parent)
         os.close(handle)
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():

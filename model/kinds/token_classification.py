@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..base import TextModel
+from ..base import TextModel, as_id_lists
 from ..errors import InputError
 from ..validation import check_texts
+from ..windows import Reading
 
 AGGREGATIONS = ("none", "simple", "first", "average", "max")
 DEFAULT_STRIDE = 64  # tokens two chunks of a long text share (the pipeline's ``stride``; as the windows' overlap)
@@ -27,6 +28,7 @@ class TokenLogits(torch.nn.Module):
     """A Hugging Face ``...ForTokenClassification`` returning bare logits (n, tokens, labels)."""
 
     readout = "mean"  # (every position is an output)
+    per_token = True  # (its output's second axis is the input's length: ONNX Runtime's export says so)
 
     def __init__(self, model: torch.nn.Module):
         super().__init__()
@@ -82,22 +84,103 @@ class TokenClassifier(TextModel):
         with self._attention_switch.shared(), torch.inference_mode(), self.precision():
             return self.network(inputs["input_ids"], inputs["attention_mask"], inputs.get("token_type_ids")).float().cpu()
 
-    def entity_rules(self, text: str, aggregation: str = "simple") -> list[tuple[dict, EntityRule]]:
-        """The entities of a text the model reads at once, each with the rule that reads its score from the
-        token probabilities (``rule_scores``): the pipeline's own steps (pre-entities, words, B-/I- groups),
-        with each member's token positions kept."""
+    # ------------------------------------------------------------------ token probabilities (what explanations read)
+    def token_probabilities(self, id_batch, **options) -> np.ndarray:
+        """Each token's label probabilities, (n, longest, labels) float64, rows zero past their length: the softmax
+        of the logits. A sequence longer than the model reads is read as its windows (``model.windows``, as every
+        other task): a token read by several windows gets the mean of their probabilities."""
+        seqs = as_id_lists(id_batch)
+        reading = Reading.pop(dict(options))
+        pieces, owners = [], []  # (window ids, (row, original position of each window position))
+        for row, seq in enumerate(seqs):
+            for ids, where in self._token_windows(seq, reading):
+                pieces.append(ids)
+                owners.append((row, where))
+        probabilities = self._window_probabilities(pieces)
+        out = np.zeros((len(seqs), max(len(s) for s in seqs), len(self.labels)))
+        counts = np.zeros(out.shape[:2])
+        for (row, where), p in zip(owners, probabilities):
+            out[row, where] += p[: len(where)]
+            counts[row, where] += 1
+        return out / np.maximum(counts, 1)[..., None]
+
+    def _token_windows(self, seq: list[int], reading: Reading) -> list[tuple[list[int], np.ndarray]]:
+        """The sequences the model reads for one input, each with the input position of each of its tokens."""
+        if len(seq) <= self.max_length:
+            return [(seq, np.arange(len(seq)))]
+        self._content(seq)
+        prefix, suffix = len(self.adapter.single.prefix), len(self.adapter.single.suffix)
+        n = len(seq)
+        out = []
+        spans = self.window_spans(n, reading.overlap)
+        for start, end in spans[:1] if reading.long_text == "truncate" else spans:
+            where = np.concatenate([np.arange(prefix), np.arange(start, end), np.arange(n - suffix, n)])
+            out.append(([seq[i] for i in where], where))
+        return out
+
+    def _window_probabilities(self, seqs: list[list[int]]) -> list[np.ndarray]:
+        """Softmax of the logits of sequences the model reads at once, in length-sorted batches."""
+        self._check_lengths(seqs)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+        out: list[np.ndarray | None] = [None] * len(seqs)
+        size = self._rows(max(len(s) for s in seqs))
+        for first in range(0, len(order), size):
+            chosen = order[first: first + size]
+            logits = torch.from_numpy(self.forward(self._tensors([seqs[i] for i in chosen], None))).double()
+            for i, row in zip(chosen, torch.softmax(logits, -1).numpy()):
+                out[i] = row[: len(seqs[i])]
+        return out
+
+    def token_probabilities_embeds(self, embeds: torch.Tensor, attention_mask: torch.Tensor, ids: torch.Tensor,
+                                   **options) -> torch.Tensor:
+        """``token_probabilities`` as a differentiable function of the input embeddings, (n, length, labels)."""
+        reading = Reading.pop(dict(options))
+        lengths = attention_mask.sum(1).tolist()
+        if max(lengths) <= self.max_length:
+            return torch.softmax(self._network_embeds(embeds, attention_mask, ids).double(), -1)
+        rows = []
+        for row, length in enumerate(lengths):
+            seq = ids[row, :length].tolist()
+            total = embeds.new_zeros((ids.shape[1], len(self.labels)), dtype=torch.float64)
+            counts = embeds.new_zeros((ids.shape[1], 1), dtype=torch.float64)
+            for _, where in self._token_windows(seq, reading):
+                index = torch.as_tensor(where, device=embeds.device)
+                piece = embeds[row, index][None]
+                logits = self._network_embeds(piece, torch.ones_like(ids[row, index])[None], ids[row, index][None])
+                total = total.index_add(0, index, torch.softmax(logits[0].double(), -1))
+                counts = counts.index_add(0, index, torch.ones((len(where), 1), dtype=torch.float64,
+                                                                device=embeds.device))
+            rows.append(total / counts.clamp(min=1))
+        return torch.stack(rows)
+
+    def predict_ids(self, id_batch, labels=None, **options) -> np.ndarray:
+        """Each token's label probabilities (see ``token_probabilities``)."""
+        if labels is not None:
+            raise InputError("A token classifier labels tokens with its own labels; it takes no candidate labels.")
+        return self.token_probabilities(id_batch, **options)
+
+    def predict_embeds(self, embeds, attention_mask, ids, labels=None, **options) -> torch.Tensor:
+        return self.token_probabilities_embeds(embeds, attention_mask, ids, **options)
+
+    def entity_rules(self, text: str, aggregation: str = "simple", **options) -> list[tuple[dict, EntityRule]]:
+        """The entities of a text, each with the rule that reads its score from the token probabilities
+        (``rule_scores``): the pipeline's own steps (pre-entities, words, B-/I- groups) on the probabilities of
+        ``token_probabilities``, with each member's token positions (in ``tokenize``'s tokens) kept. For a text
+        the model reads at once these are exactly the pipeline's entities and scores; a longer one is read as the
+        model's windows (the probabilities of a token two windows read averaged), where the pipeline's own
+        chunks with a stride may join an entity differently (``entities`` gives the pipeline's)."""
         from transformers.pipelines.token_classification import AggregationStrategy
 
         aggregation = check_aggregation(aggregation)
-        chunks = self.chunks(text, None)
-        chunk = chunks[0]
+        if aggregation in ("first", "average", "max") and not self.tokenizer.is_fast:
+            raise InputError(f"Aggregation {aggregation!r} needs a fast tokenizer (word offsets); choose 'simple'.")
+        tokens = self.tokenize(text, Reading.pop(dict(options)).long_text)
+        scores = self.token_probabilities([tokens.ids], **options)[0]
         pipe = self.pipeline()
         strategy = AggregationStrategy[aggregation.upper()]
-        logits = self.token_logits(chunk)[0].numpy()
-        scores = np.exp(logits - logits.max(-1, keepdims=True))
-        scores /= scores.sum(-1, keepdims=True)
-        pre = pipe.gather_pre_entities(text, chunk["input_ids"][0], scores, chunk["offset_mapping"][0],
-                                       chunk["special_tokens_mask"][0].numpy(), strategy)
+        offsets = np.array([list(o) for o in tokens.offsets], dtype=np.int64)
+        pre = pipe.gather_pre_entities(text, np.array(tokens.ids), scores, offsets,
+                                       np.array(tokens.special, dtype=np.int64), strategy)
         if aggregation in ("none", "simple"):
             units = [(entity, (entity["index"],)) for entity in pipe.aggregate(pre, AggregationStrategy.NONE)]
             reduce = "first"

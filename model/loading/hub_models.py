@@ -24,7 +24,7 @@ from .hub import HUB_FILES, hub_error, hub_snapshot
 TASK_TAGS = {"classification": ("text-classification",),
              "zero-shot": ("zero-shot-classification", "text-classification"),
              "embedding": ("sentence-similarity", "feature-extraction"),
-             "generation": ("text-generation",)}
+             "generation": ("text-generation",), "token-classification": ("token-classification",)}
 MAX_MODELS = 4
 MAX_BYTES = 4 * 2**30
 

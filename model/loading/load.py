@@ -15,7 +15,7 @@ from ..base import TextModel, model_kind, served_as
 from ..errors import InputError
 from ..registries import a_or_an
 from ..registry import REGISTRY, build, resolve
-from ..tasks import Embedding, get_task
+from ..tasks import Embedding, get_task, task_name
 from ..trained import TRAINED, from_saved, is_trained_folder, read_saved
 from ..validation import check_revision
 from .checkpoint import is_path, load_checkpoint
@@ -35,6 +35,7 @@ def load_model(name: str | os.PathLike, *, task: str | None = None, revision: st
     saved by the studio's training; see ``model.loading.checkpoint``), or a Hub id with its task. A Hub id is
     never read from the working directory, even where a folder of that name exists there.
     """
+    task = task_name(task)  # ("ner": token-classification)
     if not (isinstance(name, str) and name in REGISTRY):
         trained = TRAINED.get(name) if isinstance(name, str) else None
         if trained is None and is_path(name) and is_trained_folder(Path(name).expanduser()):

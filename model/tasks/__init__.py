@@ -8,6 +8,7 @@ from .base import Target, TargetSpec, Task, Words
 from .classification import Classification
 from .embedding import Embedding
 from .generation import Generation
+from .token_classification import TokenClassification
 from .zero_shot import ZeroShot
 
 
@@ -44,11 +45,19 @@ def unregister_task(name: str) -> None:
     TASKS.unregister(name)
 
 
+ALIASES = {"ner": "token-classification"}  # (the name transformers' pipeline also accepts)
+
+
+def task_name(name: object) -> object:
+    """A task's name, its alias read as the name it stands for."""
+    return ALIASES.get(name, name) if isinstance(name, str) else name
+
+
 def get_task(name: object) -> Task:
-    return TASKS.named(name)
+    return TASKS.named(task_name(name))
 
 
-BUILT_IN = (Classification, ZeroShot, Embedding, Generation)
+BUILT_IN = (Classification, ZeroShot, Embedding, Generation, TokenClassification)
 for _cls in BUILT_IN:
     register_task(_cls(), built_in=True)
 
@@ -64,5 +73,5 @@ def _offer_outputs() -> None:
 
 on_change(_offer_outputs)
 
-__all__ = ["TASKS", "Classification", "Embedding", "Generation", "Target", "TargetSpec", "Task", "Words", "ZeroShot", "get_task",
-           "register_task", "unregister_task"]
+__all__ = ["ALIASES", "TASKS", "Classification", "Embedding", "Generation", "Target", "TargetSpec", "Task",
+           "TokenClassification", "Words", "ZeroShot", "get_task", "register_task", "task_name", "unregister_task"]

@@ -76,7 +76,9 @@ def test_each_entitys_rule_reads_the_pipelines_score(tagger, aggregation):
     _, model = tagger
     for text in TEXTS[:2]:
         found = model.entity_rules(text, aggregation)
-        assert [entity for entity, _ in found] == model.entities([text], aggregation, stride=None)[0]
+        pipeline = model.entities([text], aggregation, stride=None)[0]
+        assert [{**entity, "score": 0} for entity, _ in found] == [{**entity, "score": 0} for entity in pipeline]
+        assert [entity["score"] for entity, _ in found] == pytest.approx([e["score"] for e in pipeline], abs=1e-6)
         if not found:
             continue
         probabilities = torch.softmax(model.token_logits(model.chunks(text, None)[0]).double(), -1)

@@ -13,7 +13,7 @@ from .base import ModelInfo, TextModel, served_as
 from .errors import InputError, ModelUnavailable
 from .loading import bundled, hub
 from .registries import Registry
-from .tasks import TASKS, Classification, Embedding, Generation, ZeroShot, get_task
+from .tasks import TASKS, Classification, Embedding, Generation, TokenClassification, ZeroShot, get_task
 from .validation import check_hub_id
 
 
@@ -83,6 +83,13 @@ _BUILT_IN = [
     ModelSpec("erlangshen-sentiment-zh", _CLASSIFY, "hub", "IDEA-CCNL/Erlangshen-Roberta-330M-Sentiment",
               "Chinese sentiment (Negative / Positive) with Erlangshen-RoBERTa-330M, which reads Chinese character by "
               "character. Needs the Hugging Face Hub."),
+    # Named entities (token classification; safetensors on the Hub)
+    ModelSpec("bert-ner", TokenClassification.NAME, "hub", "dslim/bert-base-NER",
+              "English named entities (PER, ORG, LOC, MISC; CoNLL-2003) with BERT-base-cased. Needs the Hugging Face "
+              "Hub."),
+    ModelSpec("bert4ner-zh", TokenClassification.NAME, "hub", "shibing624/bert4ner-base-chinese",
+              "Chinese named entities (PER, ORG, LOC, TIME; People's Daily) with a Chinese BERT-base. Needs the "
+              "Hugging Face Hub."),
 ]
 REGISTRY: Registry[ModelSpec] = Registry("model", name_of=lambda spec: spec.name, same=lambda old, new: old is new)
 for _spec in _BUILT_IN:

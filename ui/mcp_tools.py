@@ -26,7 +26,7 @@ MAX_WORDS = 200  # words returned per explanation (the strongest first when a te
 TOP = 5  # labels returned with their scores unless ``top`` asks for more (a classifier may have 157)
 MAX_TOP = 1_000
 TOOLS = ("list_models", "list_methods", "explain_text", "scorecard", "counterfactual_texts", "compare_methods",
-         "similarity")
+         "similarity", "entities")
 
 
 def _model(name: str, task: str | None = None):
@@ -111,7 +111,8 @@ def list_models_tool(task: str = "") -> dict:
     """List the models this studio can explain, with their task.
 
     Args:
-        task: only the models of this task ("classification", "zero-shot", "embedding", "generation"); empty for all.
+        task: only the models of this task ("classification", "zero-shot", "embedding", "generation",
+            "token-classification"); empty for all.
     """
     chosen = task.strip() or None
     if chosen is not None and chosen not in TASKS:
@@ -131,7 +132,8 @@ def list_methods_tool() -> dict:
 
 @handler
 def explain_text(text: str, model: str = "", method: str = "shap", target: str = "", contrast: str = "",
-                 labels: str = "", pair: str = "", budget: int = 0, seed: int = 0, top: int = TOP) -> dict:
+                 labels: str = "", pair: str = "", budget: int = 0, seed: int = 0, top: int = TOP,
+                 entity: str = "") -> dict:
     """Explain why a Transformer model gave its answer for a text: each word's contribution to the output.
 
     Args:
@@ -145,12 +147,40 @@ def explain_text(text: str, model: str = "", method: str = "shap", target: str =
         budget: the method's budget (SHAP evaluations, LIME samples, IG steps); 0 for the method's default.
         seed: the random seed of sampling methods.
         top: how many labels to return with their scores, highest first (5 unless raised).
+        entity: token-classification models only: the entity to explain, by its index among the text's entities
+            (see the entities tool), its text or a character span "start:end"; empty for the first one (contrast: an
+            entity type, e.g. "ORG").
     """
     top = _top(top)
     chosen = _model(model)
+    options = _options(chosen, labels, pair)
+    if entity.strip():
+        if chosen.task != "token-classification":
+            raise InputError(f"entity is for token-classification models; {chosen.info.name} is {chosen.task}.")
+        options["entity"] = entity.strip()
+    elif chosen.task == "token-classification":
+        options["entity"] = 0
     e = explain(chosen, text, method, target=target.strip() or None, contrast=contrast.strip() or None, seed=int(seed),
-                **_options(chosen, labels, pair), **_budget(method, budget))
+                **options, **_budget(method, budget))
     return _summary(e, top=top)
+
+
+@handler
+def entities(text: str, model: str = "", aggregation: str = "simple") -> dict:
+    """Find the named entities (or any token labels) of a text with a token-classification model, as transformers'
+    token-classification pipeline groups them; each can then be explained with explain_text(entity=index).
+
+    Args:
+        text: the text.
+        model: a listed token-classification model (see list_models(task="token-classification")); empty for the
+            first one listed.
+        aggregation: how token labels become entities: none, simple (the default), first, average or max.
+    """
+    chosen = _model(model, "token-classification")
+    found = chosen.entity_rules(text, aggregation)
+    return {"model": chosen.info.name, "aggregation": aggregation, "entities": [
+        {"index": k, "entity": str(e.get("entity_group") or e.get("entity")), "word": e["word"], "score": float(e["score"]),
+         "start": int(e["start"]), "end": int(e["end"])} for k, (e, _) in enumerate(found)]}
 
 
 @handler
@@ -267,7 +297,7 @@ def _pairs(e) -> dict:
 
 FUNCTIONS = {"list_models": list_models_tool, "list_methods": list_methods_tool, "explain_text": explain_text,
              "scorecard": scorecard, "counterfactual_texts": counterfactual_texts, "compare_methods": compare_methods,
-             "similarity": similarity}
+             "similarity": similarity, "entities": entities}
 
 
 def as_json(fn, name: str):

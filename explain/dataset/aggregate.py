@@ -6,7 +6,9 @@ not by the rows. The global table is exactly the aggregation of the per-row valu
 ("all", each predicted class, each gold class) and word (lower-cased, as written; words with a
 letter or digit, as LIME counts them): the count of occurrences, the mean attribution and the mean
 |attribution|, where each value is the word's contribution to the row's predicted class (the
-class explained; for an embedding model, to the similarity). The same numbers come from the
+class explained; for an embedding model, to the similarity; for a token classifier, each entity type found
+in the row is a class it predicted, with the words' summed contributions to that type's entities, and "all" sums
+every entity). The same numbers come from the
 rows written to a JSON Lines file (``Summary.from_jsonl``), which is how resumed and Ray runs are
 totalled.
 """
@@ -73,7 +75,11 @@ class Summary:
         self.truncated += bool(record.get("truncated"))
         prediction, gold = record.get("prediction"), record.get("label")
         groups = [("all", "")]
-        if prediction is not None:
+        by_label = record.get("label_values") or {}
+        for label, values in by_label.items():  # (a row of entities: each type found is a class it predicted)
+            self.predicted_counts[label] += 1
+            self._words(("predicted", label), record["words"], values)
+        if prediction is not None and not by_label:
             groups.append(("predicted", prediction))
             self.predicted_counts[prediction] += 1
         if gold is not None:
@@ -89,13 +95,8 @@ class Summary:
                     kept = {k: record.get(k) for k in ("row", "text", "label", "prediction", "confidence")}
                     kept["text"] = kept["text"][:TEXT_KEPT] if isinstance(kept["text"], str) else kept["text"]
                     self.misclassified.append(kept)
-        for word, value in zip(record["words"], record["values"]):
-            key = word.lower()
-            for group in groups:
-                stats = self.words.setdefault(group, {}).setdefault(key, [0, 0.0, 0.0])
-                stats[0] += 1
-                stats[1] += value
-                stats[2] += abs(value)
+        for group in groups:
+            self._words(group, record["words"], record["values"])
         scores = record.get("scores")
         if scores:
             self.scored += 1
@@ -110,6 +111,14 @@ class Summary:
             if measured.get("scores"):
                 self.method_scored[method] += 1
                 _accumulate(self.method_scores.setdefault(method, {}), measured["scores"])
+
+    def _words(self, group: tuple[str, str], words, values) -> None:
+        table = self.words.setdefault(group, {})
+        for word, value in zip(words, values):
+            stats = table.setdefault(word.lower(), [0, 0.0, 0.0])
+            stats[0] += 1
+            stats[1] += value
+            stats[2] += abs(value)
 
     def update(self, results: Iterable) -> Summary:
         for result in results:

@@ -65,6 +65,9 @@ class RowResult:
     rationale: tuple[tuple[int, int], ...] = ()  # the row's rationale as character spans
     rationale_error: str | None = None  # why the row's rationale could not be read (the row is explained)
     methods: dict | None = None  # per method (the run's, then those compared): {"plausibility", "scores"}
+    # A task whose rows have several answers (entities): per label (an entity type), each word's summed value for
+    # the row's outputs of that label; ``values`` then sums every output.
+    label_values: dict | None = None
     explanation: Explanation | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -139,6 +142,13 @@ def _result(row: Row, e: Explanation, score: tuple[str, ...], model: TextModel, 
     words = [w for w in e.words if w.is_word]
     values = [float(e.word_attributions[i, column]) for i, w in enumerate(e.words) if w.is_word] \
         if len(e.targets) else []
+    groups = get_task(e.task).column_groups(e.targets, e.meta.get("options", {})) if len(e.targets) else None
+    label_values = None
+    if groups:  # (entities: each type's words, and every entity's together)
+        kept = [i for i, w in enumerate(e.words) if w.is_word]
+        label_values = {label: [float(v) for v in e.word_attributions[kept][:, columns].sum(1)]
+                        for label, columns in groups.items()}
+        values = [float(v) for v in e.word_attributions[kept].sum(1)]
     sentence_values = [float(v) for v in e.sentence_attributions[:, column]] if len(e.targets) else []
     spans, problem = _rationale(row)
     measured = _measured(e, score, model, seed, spans)
@@ -151,7 +161,8 @@ def _result(row: Row, e: Explanation, score: tuple[str, ...], model: TextModel, 
                      truncated=bool(e.meta.get("truncated")), windows=int(e.meta.get("windows", {}).get("count", 1)),
                      sentences=tuple(s.text for s in e.sentences), sentence_values=tuple(sentence_values),
                      scores=measured["scores"], rationale=spans, rationale_error=problem,
-                     methods={e.method: measured} if spans or score else None, explanation=e)
+                     methods={e.method: measured} if spans or score else None, label_values=label_values,
+                     explanation=e)
 
 
 def row_request(model: TextModel, method: str, settings: dict) -> ExplainRequest:

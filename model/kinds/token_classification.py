@@ -171,6 +171,7 @@ class TokenClassifier(TextModel):
         chunks with a stride may join an entity differently (``entities`` gives the pipeline's)."""
         from transformers.pipelines.token_classification import AggregationStrategy
 
+        text = check_texts([text])[0]
         aggregation = check_aggregation(aggregation)
         if aggregation in ("first", "average", "max") and not self.tokenizer.is_fast:
             raise InputError(f"Aggregation {aggregation!r} needs a fast tokenizer (word offsets); choose 'simple'.")

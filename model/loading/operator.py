@@ -8,7 +8,7 @@ import re
 
 from ..errors import InputError
 from ..registry import REGISTRY, register_model
-from ..tasks import TASKS
+from ..tasks import TASKS, task_name
 from .builders import check_tokenizer
 from .checkpoint import describe, inspect_checkpoint, load_checkpoint, serving_kind
 
@@ -17,8 +17,8 @@ def parse_folder_argument(text: str) -> tuple[str, str | None]:
     """``PATH[:task]`` (the operator's ``--model`` flag and ``STUDIO_MODELS``) -> (path, task or None). A
     folder followed by ``:`` and something that is not a task is one sentence saying so."""
     path, _, task = text.rpartition(":")
-    if path and task in TASKS:
-        return path, task
+    if path and task_name(task) in TASKS:
+        return path, task_name(task)
     if path and not os.path.exists(os.path.expanduser(text)) and os.path.isdir(os.path.expanduser(path)):
         raise InputError(f"{task!r} after ':' is not a task; give one of {', '.join(TASKS)}, or leave ':task' out to "
                          "infer it from the folder.")

@@ -225,6 +225,11 @@ class Task:
         score), -1 where raising it does."""
         return 1.0
 
+    def column_groups(self, targets: tuple[str, ...], options: Mapping) -> dict[str, list[int]] | None:
+        """The explained columns grouped by what they are (an entity's type: dataset mode's words that most support
+        each label); None: each row has one answer (its values are for the predicted class)."""
+        return None
+
     def is_correct(self, prediction: str | None, gold: str | None) -> bool | None:
         """Whether a predicted label matches a gold one (dataset mode's accuracy); None where the
         task has no right answer to compare with."""

@@ -138,6 +138,17 @@ class TokenClassification(Task):
     def is_correct(self, prediction, gold):
         return None
 
+    def column_groups(self, targets, options) -> dict[str, list[int]] | None:
+        """The explained entities by type ("LOC": the columns of the text's LOC entities)."""
+        if not options.get("entity_rules"):
+            return None
+        found = json.loads(options["entity_rules"])
+        kinds = {name: str(e.get("entity_group") or e.get("entity")) for name, e in zip(found["names"], found["entities"])}
+        groups: dict[str, list[int]] = {}
+        for column, name in enumerate(targets):
+            groups.setdefault(kinds.get(name, name), []).append(column)
+        return groups
+
 
 TINY = 1e-30  # (a probability of 0, a removed entity's, has a log: this one's)
 

@@ -187,3 +187,32 @@ def test_bad_requests_get_one_sentence(tagger):
     quiet = next(t for t in ("of", "x", "we", "qqqq") if not model.entity_rules(t, "first"))
     with pytest.raises(InputError, match="finds no entity in this text"):
         explain(model, quiet, "occlusion", aggregation="first")
+
+
+def test_dataset_mode_gives_each_rows_entities_and_the_words_behind_each_type(tagger):
+    from explain.dataset import explain_dataset
+
+    model, *_ = tagger
+    texts = [TEXT, "alice visited london with bob", "the acme office in paris"]
+    run = explain_dataset(model, texts, "occlusion")
+    results = list(run)
+    assert [r.error for r in results] == [None] * 3
+    expected: dict = {}
+    for text, result in zip(texts, results):
+        e = explain(model, text, "occlusion")
+        assert result.prediction == ", ".join(e.targets)
+        kinds = [name.rsplit("(", 1)[1].split(")")[0] for name in e.targets]
+        kept = [i for i, w in enumerate(e.words) if w.is_word]
+        for kind in set(kinds):
+            values = e.word_attributions[kept][:, [k for k, t in enumerate(kinds) if t == kind]].sum(1)
+            assert result.label_values[kind] == pytest.approx(values.tolist(), abs=1e-9)
+            for i, value in zip(kept, values):
+                stats = expected.setdefault((kind, e.words[i].text.lower()), [0, 0.0])
+                stats[0] += 1
+                stats[1] += value
+    for kind in {k for k, _ in expected}:
+        table = {row["word"]: row for row in run.summary.table(group="predicted", cls=kind)}
+        for (k, word), (count, total) in expected.items():
+            if k == kind:
+                assert table[word]["count"] == count and table[word]["mean_attribution"] == pytest.approx(total / count)
+    assert set(run.summary.classes()) == {k for k, _ in expected}

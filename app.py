@@ -54,7 +54,8 @@ exact values) and every result downloads as JSON and CSV. The bundled models run
 {methods}
 
 **Generate** shows why a decoder language model (GPT-2, Llama, Qwen, Gemma...) wrote each token of its
-continuation. Beyond one sentence: **Dataset** explains a whole file and shows what the model relies on across it,
+continuation, and **Entities** why a token classifier found each named entity (or piece of personal data) of a
+text. Beyond one sentence: **Dataset** explains a whole file and shows what the model relies on across it,
 **Inside the Transformer** recomputes self-attention step by step on the real model, and **Train a classifier**
 makes a model of your own labels to explain like the others.
 """

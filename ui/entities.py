@@ -24,7 +24,7 @@ from .widgets import clear_on_change, downloads, method_row, on_screen
 TASK = TokenClassification.NAME
 SERVES = (TASK,)
 TOP_WORDS = 40
-EXAMPLES = ("Call Sarah Johnson at 503-555-0142 or email sarah.j@gmail.com; she lives at 12 Oak Street, Portland.",
+EXAMPLES = ("Call Sarah Johnson at 503-555-0142; she lives at 12 Oak Street, Portland, OR 97201 (sarah.j@gmail.com).",
             "Sarah Johnson flew from Paris to Berlin on Monday to meet the Siemens board.",
             "john smith works at acme in paris and alice visited london",
             "李明在北京的清华大学工作，他下周去上海。")
@@ -183,7 +183,7 @@ def render(page: Page) -> None:
             model = page.models.dropdown(SERVES, info="a token classifier; start the app with --model PATH (a "
                                                       "...ForTokenClassification folder), or on a Space, for one "
                                                       "to be listed")
-            aggregation = gr.Radio(list(AGGREGATIONS), value="first", label="Aggregation",
+            aggregation = gr.Dropdown(list(AGGREGATIONS), value="first", label="Aggregation",
                                    info="how token labels become entities (transformers' aggregation_strategy): "
                                         "first/average/max label whole words, simple B-/I- runs of tokens")
     if not model.choices and not model.allow_custom_value:  # (offline, none listed: say how to get one)

@@ -331,7 +331,7 @@ NAMES = frozenset("""
 SHAP LIME JSON CSV HTML Lines UTF-8 MB GB KB CPU GPU CUDA PCA UMAP 2-D 3-D Ray Gradio Plotly NumPy numpy.load
 scikit-learn captum transformers sentence-transformers safetensors save_pretrained python zip txt
 Transformer Hugging Face Hub Space Spaces GPT-2 Llama Qwen Qwen2 Qwen3 Gemma Mistral Phi-3 BERT RoBERTa XLM-RoBERTa
-ELECTRA DistilBERT ALBERT DeBERTa DeBERTa-v2 DeBERTa-v3 v3 MPNet BART ModernBERT MiniLM all-MiniLM-L6-v2 ERASER
+ForTokenClassification ELECTRA DistilBERT ALBERT DeBERTa DeBERTa-v2 DeBERTa-v3 v3 MPNet BART ModernBERT MiniLM all-MiniLM-L6-v2 ERASER
 NLI AOPC IOU-F1 F1 AUPRC Kendall Spearman tau Koh Liang Rad Maleki Newton Owen TracIn Adam L-BFGS Hessian RoPE
 softmax logit log cos exp
 ceil QKᵀ PV QK LayerNorm PE sin pos

@@ -198,10 +198,10 @@ def test_every_tab_and_compare_offer_a_registered_method(toy, intent_model):
     demo = app.build()
     components = demo.config["components"]
     radios = [c for c in components if c["type"] == "radio" and c["props"].get("label") == "Method"]
-    assert len(radios) == 5  # Classify, Zero-shot, Similarity, Generate, Dataset (methods that explain an output)
+    assert len(radios) == 6  # Classify, Zero-shot, Similarity, Generate, Entities, Dataset (methods that explain an output)
     assert all("toy" in [ch[1] for ch in r["props"]["choices"]] for r in radios)
     sliders = [c for c in components if c["type"] == "slider" and c["props"].get("label") == "toy scale"]
-    assert len(sliders) == 5 and not any(s["props"]["visible"] for s in sliders)  # shown when toy is chosen
+    assert len(sliders) == 6 and not any(s["props"]["visible"] for s in sliders)  # shown when toy is chosen
     compare = next(c for c in components if c["type"] == "checkboxgroup")
     assert "toy" in [ch[1] for ch in compare["props"]["choices"]] and "toy" in compare["props"]["value"]
     from explain.registry import all_params

@@ -429,3 +429,30 @@ def test_word_pairs_draw_a_heatmap_whose_hover_reads_the_pair(page, embed_model)
     lines = panel_text(panel.locator("ul", has_text="Strongest matches").first, "Strongest matches", page)
     assert f"“{best.unit_a}” ↔ “{best.unit_b}” {best.value:+.4f}" in lines
     assert not page.dialogs
+
+
+def test_clicking_an_entity_explains_it(page, tmp_path_factory):
+    """The Entities tab: find the example text's entities, click the second one in the highlighted text, and the
+    explanation drawn is of that entity (its name in the charts' titles, its score the library's)."""
+    from explain import explain
+    from model import load_model
+
+    page.get_by_role("tab", name="Entities").click()
+    panel = page.locator("[role=tabpanel]:visible")
+    name = panel.get_by_role("combobox", name="Model").input_value().split(" (")[0]
+    text = panel.get_by_label("Text", exact=True).input_value()
+    _run(page, panel, "Find entities")
+    spans = panel.locator(".token.highlighted")
+    until(page, lambda: spans.count() >= 2, lambda: f"{spans.count()} entities highlighted")
+    expected = explain(load_model(name), text, "occlusion", aggregation="first")
+    spans.nth(1).click()
+    chosen = panel.get_by_role("radio", name=re.compile(re.escape(expected.targets[1])))
+    until(page, lambda: chosen.is_checked(), lambda: f"{expected.targets[1]} not chosen by the click")
+    panel.get_by_role("radio", name="Occlusion", exact=True).check()
+    _run(page, panel, "Explain this entity")
+    wait_for_title(page, panel, expected.targets[1])
+    subtitles = panel.locator(".js-plotly-plot").evaluate_all(
+        "plots => plots.map(gd => ((gd.layout.title || {}).subtitle || {}).text || '')")
+    assert any(f"entity score {expected.outputs[1]:.3f}" in subtitle for subtitle in subtitles), subtitles
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "entities.png"), full_page=True)
+    assert not page.dialogs and "Something went wrong" not in page.content()

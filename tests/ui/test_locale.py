@@ -241,7 +241,7 @@ def test_every_answer_is_said_in_chinese_to_a_chinese_browser(launched):
     from gradio_client import Client
 
     from model import load_model
-    from tests.conftest import TINY_DECODER
+    from tests.conftest import TINY_DECODER, TINY_TAGGER
 
     demo, url = launched
     zh = Client(url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
@@ -274,6 +274,11 @@ def test_every_answer_is_said_in_chinese_to_a_chinese_browser(launched):
         ("/score_every_token", dict(prompt="The capital of France is", model_name=TINY_DECODER, method="occlusion")),
         ("/what_if_prompt", dict(prompt="The capital of France is", edited="The capital of Spain is",
                                  model_name=TINY_DECODER)),
+        ("/find_entities", dict(text="john smith works at acme in paris", model_name=TINY_TAGGER, aggregation="first")),
+        ("/explain_entity", dict(text="john smith works at acme in paris", model_name=TINY_TAGGER, aggregation="first",
+                                 chosen=None, method="occlusion")),
+        ("/what_if_entities", dict(text="john smith works at acme in paris", edited="alice works at acme in rome",
+                                   model_name=TINY_TAGGER, aggregation="first")),
     ]
     allowed = _users_and_models_words(demo) + [name, "pay", "weather", *load_model("intent-minilm").labels]
     left = {}
@@ -282,6 +287,8 @@ def test_every_answer_is_said_in_chinese_to_a_chinese_browser(launched):
         allowed += [str(v) for v in kwargs.values()]
         texts = list(_texts_of(answer))
         texts = [re.sub(r"<[^>]+>", " ", t) for t in texts]  # (a chart's line breaks)
+        if api_name == "/find_entities":  # the entities the model found (the text's own words) and its tags
+            allowed += [str(c) for c in answer[2]["choices"]] + ["PER", "ORG", "LOC"]
         if api_name in ("/generate", "/what_if_prompt"):  # what the model wrote (after its Chinese introduction)
             allowed += [t.rsplit("：", 1)[-1] for t in texts if "：" in t]
             allowed += [str(c) for c in answer[1]["choices"]] if api_name == "/generate" else []

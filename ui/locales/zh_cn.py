@@ -58,6 +58,31 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      "请选择一个 CSV 或 JSON Lines 文件，每对文本各占一列。"),
     (r"^No pair of texts in the file could be explained; the first reason: (?P<why>.+)$",
      "文件中没有一对文本能被解释；第一个原因：{why}"),
+    # the Entities tab and the token-classification task (model/tasks/token_classification.py)
+    (r"^\*\*(?P<n>[\d,]+) entities\*\* \((?P<a>\w+) aggregation\)\. Click one in the text, or choose it below, to see why "
+     r"the model found it\.$", "**{n} 个实体**（{a} 聚合）。在文本中点击一个，或在下方选择，即可查看模型为何找到它。"),
+    (r"^The model finds no entity in this text \((?P<a>'?\w+'?) aggregation\)\.$", "模型在这段文本中没有找到实体（{a} 聚合）。"),
+    (r"^The model finds no entity in this text \(aggregation (?P<a>'?\w+'?)\); explain one token's label with token=\.$",
+     "模型在这段文本中没有找到实体（聚合方式 {a}）；可用 token= 解释单个词元的标签。"),
+    (r"^\*\*(?P<c>[\d,]+)\*\* of (?P<n>[\d,]+) entities changed \((?P<b>[\d,]+) before the edit, (?P<a>[\d,]+) after\)\.$",
+     "{n} 个实体中有 **{c}** 个发生变化（编辑前 {b} 个，编辑后 {a} 个）。"),
+    (r"^Find the entities first: the entity explained is one the model finds in this text\.$",
+     "请先查找实体：要解释的是模型在这段文本中找到的实体。"),
+    (r"^The model finds no entity in this text to explain\.$", "模型在这段文本中没有找到可解释的实体。"),
+    (r"^Choose one of the text's entities to explain\.$", "请选择文本中的一个实体来解释。"),
+    (r"^Edit the text first \(the edited text is the same as the text\)\.$", "请先编辑文本（编辑后的文本与原文本相同）。"),
+    (r"^Choose an aggregation: (?P<list>.+)\.$", "请选择一种聚合方式：{list}。"),
+    (r"^There is no entity (?P<k>\d+): the model finds (?P<n>\d+) in this text \((?P<r>.+)\)\.$",
+     "没有第 {k} 个实体：模型在这段文本中找到 {n} 个（{r}）。"),
+    (r"^The model finds no entity (?P<e>.+) in this text; it finds (?P<list>.+)\.$", "模型在这段文本中没有找到实体 {e}；它找到的是 {list}。"),
+    (r"^The contrast (?P<c>.+) is neither an entity type \((?P<t>.+)\) nor one of the model's tags\.$",
+     "对比项 {c} 既不是实体类型（{t}），也不是模型的标签之一。"),
+    (r"^The entity is already tagged (?P<c>.+): explain it against another type\.$", "该实体已被标为 {c}：请与另一类型对比。"),
+    (r"^Every entity is already tagged (?P<c>.+): explain them against another type\.$", "每个实体都已被标为 {c}：请与另一类型对比。"),
+    (r"^The contrast must be an entity type \(e\.g\. 'ORG'\) or one of the model's tags\.$",
+     "对比项必须是实体类型（如 'ORG'）或模型的标签之一。"),
+    (r"^A token classifier explains its entities: it takes no candidate labels or second text\.$",
+     "词元分类模型解释的是它的实体：不接受候选标签或第二段文本。"),
     (r"^(?P<n>[\d,]+) pairs of texts explained\.$", "解释了 {n} 对文本。"),
     (r"^(?P<n>[\d,]+) could not be explained: their reasons are in the table and the rows file\.$",
      "{n} 对无法解释：原因见表格和逐行文件。"),
@@ -259,6 +284,7 @@ CHART: dict[str, str] = {
     "Why they are similar": "为什么它们相似", "Integrated Jacobians": "积分雅可比 (Integrated Jacobians)",
     "Pair occlusion": "词对遮挡", "text A": "文本 A", "text B": "文本 B", "A adds": "A 各词合计", "B adds": "B 各词合计",
     "pair": "词对", "Word pairs across the file": "整个文件中的词对", "total over the rows": "各行之和",
+    "entity score": "实体得分", "log-score difference": "对数得分差",
 }
 CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^layer (?P<n>\d+)$", "第 {n} 层"), (r"^head (?P<n>\d+)$", "第 {n} 个头"),
@@ -283,6 +309,7 @@ CHART_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^one scale for every label$", "所有标签使用同一刻度"),
     (r"^one scale for every label \(largest \|value\| (?P<v>\S+)\)$", "所有标签使用同一刻度（最大 |值| {v}）"),
     (r"^score (?P<v>\S+)$", "得分 {v}"),
+    (r"^entity score (?P<v>\S+)$", "实体得分 {v}"), (r"^log-score difference (?P<v>\S+)$", "对数得分差 {v}"),
     (r"^(?P<n>\d+) different texts span (?P<d>\d+) dimensions?: the other axes are 0$",
      "{n} 段不同的文本只张成 {d} 维：其余坐标轴为 0"),
     (r"^words seen at least (?P<n>\d+) times$", "至少出现 {n} 次的词"),
@@ -372,7 +399,8 @@ HEADERS: dict[str, str] = {
     "normalised comprehensiveness ↑": "归一化全面性 ↑", "normalised sufficiency ↑": "归一化充分性 ↑",
     "log odds ↓": "对数几率 ↓", "loo tau ↑": "留一 tau ↑", "stability ↓": "稳定性 ↓",
     "text A": "文本 A", "text B": "文本 B", "similarity": "相似度", "strongest pair": "最强的词对", "value": "值",
-    "error": "错误",
+    "error": "错误", "entity": "实体", "start": "起点", "end": "终点", "label before": "编辑前标签",
+    "score before": "编辑前得分", "label after": "编辑后标签", "score after": "编辑后得分", "change": "变化",
 }
 
 # What an edit did to a word (the what-if view's marked texts).

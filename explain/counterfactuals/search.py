@@ -128,6 +128,7 @@ def counterfactuals(model, text: str, *, target: str | None = None, generator: s
         if given.get(name) is None:
             raise InputError(f"{task.NAME.capitalize()} counterfactuals need {ARGUMENTS.get(name, name)} "
                              f"({name}=...).")
+    options = task.for_text(model, text, options)  # (what the task reads from the text: a text's entities)
     spec = task.spec(model, **{k: v for k, v in given.items() if k in task.TAKES}, options=options)
     judge = Judge(model, spec, options.get("long_text", "window"))
     context = _context(model, task, spec, judge, text, target, seed)

@@ -10,8 +10,12 @@ perturbation does to the model's answer. ``contrast="ORG"`` explains log score(e
 tagged ORG: B-ORG where it has B-, I-ORG where I-): why PER rather than ORG.
 
 A perturbation that removes tokens (LIME's default) shortens the input: the kept tokens are found again in order
-(the input is a subsequence of the text's tokens) and a removed member of an entity counts with probability 0
-(the entity lost it). Every other perturbation keeps the positions.
+(``difflib``'s matching blocks: the input is a subsequence of the text's tokens) and a removed member of an entity
+counts with probability 0 (the entity lost it); so do an edited text's (counterfactuals). Masking keeps the positions.
+
+The answer (what counterfactuals change, what dataset mode lists) is the entities the model still finds with more
+than even odds: an entity holds while its score is above ½ (each of its tags then is the most probable label of its
+token for certain); an edit that relabels or removes it brings the score below ½.
 """
 from __future__ import annotations
 
@@ -132,8 +136,13 @@ class TokenClassification(Task):
                           predict=None if rival is None else predict, contrast=contrast)
 
     def answer(self, labels, output, options) -> str:
-        """The entities found, in order (what dataset mode reports)."""
-        return ", ".join(labels)
+        """The entities that hold (score above ½), in order; with one entity asked for (entity=, token=), that one
+        or "no <name>" once it no longer holds."""
+        output = np.asarray(output, dtype=np.float64)
+        chosen = json.loads(options["entity_rules"]).get("chosen") if options.get("entity_rules") else None
+        if chosen is not None and chosen < len(labels):
+            return labels[chosen] if output[chosen] > HOLDS else f"no {labels[chosen]}"
+        return ", ".join(name for name, score in zip(labels, output) if score > HOLDS) or "no entity"
 
     def is_correct(self, prediction, gold):
         return None
@@ -151,6 +160,7 @@ class TokenClassification(Task):
 
 
 TINY = 1e-30  # (a probability of 0, a removed entity's, has a log: this one's)
+HOLDS = 0.5  # an entity's score above this: the model still finds it (see the module's docstring)
 
 
 def entity_key(entity) -> int | str | tuple[int, int]:
@@ -299,8 +309,11 @@ def contrast_rules(labels: list[str], rules: list[EntityRule], contrast) -> list
 
 def aligned(probabilities: np.ndarray, batch, original: list[int]) -> np.ndarray:
     """(n, tokens, labels) probabilities of ``batch`` at the positions of ``original``'s tokens: a row as long as
-    the original keeps its positions; a shorter one (tokens removed) has its tokens found again in order, a removed
-    token's probabilities 0."""
+    the original keeps its positions (a masked or replaced token is read where it stands); another (tokens removed,
+    or an edited text's tokens) has the original's tokens found again in it (``difflib``'s matching blocks), a token
+    no longer there read as probability 0 (the entity lost that member)."""
+    from difflib import SequenceMatcher
+
     n = len(original)
     out = np.zeros((len(batch), n, probabilities.shape[2]))
     for row, seq in enumerate(batch):
@@ -308,11 +321,6 @@ def aligned(probabilities: np.ndarray, batch, original: list[int]) -> np.ndarray
         if len(seq) == n:
             out[row] = probabilities[row, :n]
             continue
-        if len(seq) > n:
-            raise InputError("A perturbed input is longer than the text: an entity's tokens cannot be found in it.")
-        j = 0
-        for i, token in enumerate(original):
-            if j < len(seq) and seq[j] == token and len(seq) - j >= 0:
-                out[row, i] = probabilities[row, j]
-                j += 1
+        for a, b, size in SequenceMatcher(None, original, seq, autojunk=False).get_matching_blocks():
+            out[row, a: a + size] = probabilities[row, b: b + size]
     return out

@@ -216,3 +216,33 @@ def test_dataset_mode_gives_each_rows_entities_and_the_words_behind_each_type(ta
             if k == kind:
                 assert table[word]["count"] == count and table[word]["mean_attribution"] == pytest.approx(total / count)
     assert set(run.summary.classes()) == {k for k, _ in expected}
+
+
+def test_counterfactuals_find_the_fewest_edits_that_lose_the_entity(tagger):
+    from explain import counterfactuals
+
+    model, *_ = tagger
+    e = explain(model, TEXT, "occlusion", entity=2, aggregation="first")
+    assert e.outputs[0] > 0.5  # (the entity holds: its score is above one half)
+    found = counterfactuals(model, TEXT, entity=2, aggregation="first", max_edits=2, limit=3)
+    assert found.original["prediction"] == e.targets[0] and found.original["target"] == e.targets[0]
+    assert found.original["scores"][2] == pytest.approx(e.outputs[0], abs=1e-9)
+    assert len(found) >= 1
+    for c in found:
+        assert c.prediction == f"no {e.targets[0]}" and c.scores[2] <= 0.5 and c.target_change < 0
+        assert 1 <= len(c.edits) <= 2
+
+
+def test_a_shorter_or_edited_input_is_read_at_the_original_tokens():
+    from model.tasks.token_classification import aligned
+
+    original = [101, 7, 8, 9, 10, 102]
+    p = np.arange(2 * 7 * 2, dtype=float).reshape(2, 7, 2) + 1  # (rows padded to the longest, 7 tokens)
+    out = aligned(p, [[101, 7, 9, 10, 102], [101, 7, 42, 43, 9, 10, 102]], original)
+    assert out.shape == (2, 6, 2)
+    np.testing.assert_array_equal(out[0, [0, 1, 3, 4, 5]], p[0, [0, 1, 2, 3, 4]])  # 8 removed: the rest found again
+    assert (out[0, 2] == 0).all()  # (a removed token: probability 0)
+    np.testing.assert_array_equal(out[1, [0, 1, 3, 4, 5]], p[1, [0, 1, 4, 5, 6]])  # 8 replaced by two tokens
+    assert (out[1, 2] == 0).all()
+    same = aligned(p[:, :6], [[101, 7, 3, 9, 10, 102]] * 2, original)  # (as long: read in place, a masked one too)
+    np.testing.assert_array_equal(same, p[:, :6])

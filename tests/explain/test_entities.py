@@ -246,3 +246,14 @@ def test_a_shorter_or_edited_input_is_read_at_the_original_tokens():
     assert (out[1, 2] == 0).all()
     same = aligned(p[:, :6], [[101, 7, 3, 9, 10, 102]] * 2, original)  # (as long: read in place, a masked one too)
     np.testing.assert_array_equal(same, p[:, :6])
+
+
+def test_the_report_of_an_entity_names_it_and_keeps_its_json(tagger):
+    from explain.io.report import html_report
+
+    model, *_ = tagger
+    e = explain(model, TEXT, "occlusion", entity=1)
+    page = html_report(e)
+    assert "token-classification" in page and e.targets[0].replace("#", "") in page.replace("#", "")
+    assert '"entity": "1"' in page or '"entity": 1' in page  # (the request's entity, in the embedded JSON)
+    assert "entity score" in page

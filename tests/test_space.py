@@ -51,7 +51,7 @@ def test_the_front_matter_matches_the_project():
     assert (ROOT / meta["app_file"]).is_file() and meta["app_file"] == "app.py"
     assert meta["suggested_hardware"] in FLAVORS
     hub = {spec.source for spec in list_models() if not spec.offline}
-    assert sorted(meta["models"]) == sorted(hub) and len(hub) == 9  # (two of them decoders, three multilingual)
+    assert sorted(meta["models"]) == sorted(hub) and len(hub) == 11  # (two decoders, three multilingual, two taggers)
 
 
 def test_every_pinned_package_installs_on_the_python_the_space_runs():

@@ -257,3 +257,18 @@ def test_the_report_of_an_entity_names_it_and_keeps_its_json(tagger):
     assert "token-classification" in page and e.targets[0].replace("#", "") in page.replace("#", "")
     assert '"entity": "1"' in page or '"entity": 1' in page  # (the request's entity, in the embedded JSON)
     assert "entity score" in page
+
+
+def test_the_cli_explains_an_entity_by_its_text(tagger, tmp_path):
+    from tests.cli import run_cli
+
+    model, *_ = tagger  # (its folder, given as a path)
+    e = explain(model, TEXT, "occlusion", entity=2)
+    ran = run_cli(["--model", model.info.source, "--method", "occlusion", "--text", TEXT, "--entity", "2",
+                   "--no-attention", "--html", tmp_path / "entity.html"])
+    assert ran.returncode == 0, ran.stderr
+    data = json.loads(ran.stdout)
+    assert data["targets"] == [e.targets[0]] and data["outputs"][0] == pytest.approx(float(e.outputs[0]), abs=1e-9)
+    assert (tmp_path / "entity.html").read_text(encoding="utf-8").count("token-classification") >= 1
+    ran = run_cli(["--model", model.info.source, "--method", "occlusion", "--text", TEXT, "--entity", "no-such-word"])
+    assert ran.returncode != 0 and "finds no entity 'no-such-word'" in ran.stderr

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from model import REGISTRY
 from model.device import precision
 from ui import gpu
 
@@ -119,7 +120,9 @@ def test_the_warm_up_runs_no_cuda_work_on_zerogpu(monkeypatch):
     monkeypatch.setattr(warm_up.embedding_charts, "warm_up", lambda: explained.append("umap"))
     warm = warm_up.WarmUp()
     warm._run()
-    assert loaded == ["intent-minilm", "minilm-embed", "minilm-zeroshot"] and explained == [] and warm.done.is_set()
+    bundled = ["intent-minilm", "minilm-zeroshot", "minilm-embed"]  # (in the tabs' order; then the Entities tab's)
+    assert loaded == bundled + (["rampart-pii"] if "rampart-pii" in REGISTRY else []) and explained == []
+    assert warm.done.is_set()
 
 
 def test_mixed_precision_is_autocast_on_cuda_only(intent_model):

@@ -3,6 +3,7 @@ streamable HTTP against the app launched with its tools (``GRADIO_MCP_SERVER=Tru
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import numpy as np
@@ -55,12 +56,12 @@ def test_the_tools_are_few_typed_and_described(session):
     tools = {t["name"]: t for t in rpc(session, "tools/list", {}, ident=2)["result"]["tools"]}
     assert 4 <= len(tools) <= 12
     assert set(tools) == {"list_models", "list_methods", "explain_text", "scorecard", "counterfactual_texts",
-                          "compare_methods", "similarity"}  # the page's own events are not tools
+                          "compare_methods", "similarity", "entities"}  # the page's own events are not tools
     explain_tool = tools["explain_text"]
     assert explain_tool["description"].startswith("Explain why a Transformer model gave its answer")
     properties = explain_tool["inputSchema"]["properties"]
     assert set(properties) == {"text", "model", "method", "target", "contrast", "labels", "pair", "budget", "seed",
-                               "top"}
+                               "top", "entity"}
     assert properties["text"]["type"] == "string" and properties["budget"]["type"] in ("integer", "number")
     for tool in tools.values():  # every argument says what it means
         for name, schema in tool["inputSchema"].get("properties", {}).items():
@@ -99,14 +100,15 @@ def test_bad_input_is_one_sentence(session):
     result = answer.get("result") or {}
     said = json.dumps(answer)
     assert result.get("isError") or "error" in answer
-    assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot" in said  # (then any
-    # model another test registered or trained in this process)
+    assert re.search(r"Choose one of the listed models: intent-minilm, minilm-embed, (rampart-pii, )?minilm-zeroshot",
+                     said)  # (then any model another test registered or trained in this process)
     for ident, name in enumerate(["file:///etc/passwd", "https://evil.example/model", "C:\\Windows\\system32",
                                   "INTENT-MINILM", "/etc/passwd"], start=20):
         answer = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
             "text": "transfer money", "model": name}}, ident=ident)
         assert (answer.get("result") or {}).get("isError") or "error" in answer
-        assert "Choose one of the listed models: intent-minilm, minilm-embed, minilm-zeroshot" in json.dumps(answer)
+        assert re.search(r"Choose one of the listed models: intent-minilm, minilm-embed, (rampart-pii, )?minilm-zeroshot",
+                         json.dumps(answer))
     answer = rpc(session, "tools/call", {"name": "list_models", "arguments": {"task": "painting"}}, ident=5)
     assert "is not a task" in json.dumps(answer)
 
@@ -166,3 +168,28 @@ def test_answers_are_compact_and_top_raises_them(session, intent_model):
     assert found["counterfactuals"] and all(set(c) == {"text", "edits", "prediction", "target_change"}
                                             for c in found["counterfactuals"])
     assert len(json.dumps(found)) < 4_000
+
+
+def test_the_entities_tool_finds_them_and_explain_text_explains_one(session, tmp_path_factory):
+    from explain import explain
+    from model import REGISTRY, load_model
+    from model.loading.operator import register_folder
+    from model.tiny.architectures import build
+
+    name = "rampart-pii" if "rampart-pii" in REGISTRY else \
+        register_folder(build(tmp_path_factory.mktemp("mcp") / "mcp-tagger", "bert", head="tokens", seed=3)).name
+    model = load_model(name)
+    text = "Call Sarah Johnson at 503-555-0142; she lives at 12 Oak Street, Portland."
+    found = _result(rpc(session, "tools/call", {"name": "entities", "arguments": {
+        "text": text, "model": name, "aggregation": "first"}}, ident=30))
+    expected = [e for e, _ in model.entity_rules(text, "first")]
+    assert [(e["word"], e["entity"], e["start"], e["end"]) for e in found["entities"]] == \
+        [(e["word"], e["entity_group"], e["start"], e["end"]) for e in expected]
+    assert [e["score"] for e in found["entities"]] == pytest.approx([e["score"] for e in expected], abs=1e-9)
+    got = _result(rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": text, "model": name, "method": "occlusion", "entity": "1"}}, ident=31))
+    truth = explain(model, text, "occlusion", entity=1)
+    assert got["explained"] == truth.targets[0] and got["output"] == pytest.approx(float(truth.outputs[0]), abs=1e-6)
+    wrong = rpc(session, "tools/call", {"name": "explain_text", "arguments": {
+        "text": text, "model": "intent-minilm", "entity": "1"}}, ident=32)
+    assert "entity is for token-classification models" in json.dumps(wrong)

@@ -206,9 +206,9 @@ def test_the_word_pairs_block(tmp_path):
 def test_the_entities_block(tmp_path):
     lines = run_python(section("Entities")[0][1], tmp_path).splitlines()
     assert lines[:2] == ["GIVEN_NAME sarah 0.989", "SURNAME johnson 0.98"] and "CITY portland 0.999" in lines, lines
-    assert lines[7] == "('portland (CITY)',) 0.9993" and lines[8] == "True", lines[7:9]
+    assert lines[7] == "('Portland (CITY)',) 0.9993" and lines[8] == "True", lines[7:9]
     assert lines[9].split()[0] == "7" and lines[10] == "log-score difference", lines[9:11]
-    assert lines[11] == "[(\"'Sarah' deleted\", 'no sarah (GIVEN_NAME)')]", lines[11]
+    assert lines[11] == "[(\"'Sarah' deleted\", 'no Sarah (GIVEN_NAME)')]", lines[11]
 
 
 @pytest.mark.slow

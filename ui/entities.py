@@ -93,7 +93,7 @@ def find_entities(text: str, model_name: str, aggregation: str, progress=gr.Prog
     """The text's entities: highlighted, as a table, as the choices to explain, and what the explain step reads."""
     model = resolve(model_name, TASK, progress)
     entities = found(model, text, aggregation)
-    names = entity_names(entities)
+    names = entity_names(entities, text)
     segments, colour_map, which = highlighted(model, text, entities)
     rows = [[k, e["word"], kind_of(e), round(float(e["score"]), 4), int(e["start"]), int(e["end"])]
             for k, e in enumerate(entities)]

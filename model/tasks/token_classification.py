@@ -214,7 +214,7 @@ def found_rules(model, text: str, options: Mapping) -> dict:
         raise InputError(f"The model finds no entity in this text (aggregation {options.get('aggregation', 'simple')!r}); "
                          "explain one token's label with token=.")
     entities = [entity for entity, _ in found]
-    names = entity_names(entities)
+    names = entity_names(entities, text)
     chosen = None
     if options.get("entity") is not None:
         chosen = choose(entities, names, options["entity"])
@@ -222,11 +222,13 @@ def found_rules(model, text: str, options: Mapping) -> dict:
     return {"ids": ids, "names": names, "rules": rules, "chosen": chosen, "entities": entities}
 
 
-def entity_names(entities: list[dict]) -> list[str]:
-    """One distinct name per entity: "Paris (LOC)", a repeat "Paris (LOC) 2"."""
+def entity_names(entities: list[dict], text: str) -> list[str]:
+    """One distinct name per entity, its words as the text writes them (the pipeline's ``word`` is the tokens
+    decoded: lower-cased by an uncased tokenizer, "503 - 555"): "Paris (LOC)", a repeat "Paris (LOC) 2"."""
     names, seen = [], {}
     for entity in entities:
-        base = f"{entity['word'].strip() or entity['word']} ({entity.get('entity_group') or entity.get('entity')})"
+        words = " ".join(text[int(entity["start"]): int(entity["end"])].split()) or entity["word"].strip() or "∅"
+        base = f"{words} ({entity.get('entity_group') or entity.get('entity')})"
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base} {seen[base]}")
     return names
@@ -249,7 +251,9 @@ def choose(entities: list[dict], names: list[str], key) -> int:
         raise InputError(f"No entity the model finds spans characters {key[0]} to {key[1]}.")
     if key in names:
         return names.index(key)
-    matches = [k for k, entity in enumerate(entities) if entity["word"].strip().lower() == key.strip().lower()]
+    wanted = " ".join(key.split()).lower()
+    matches = [k for k, (entity, name) in enumerate(zip(entities, names))
+               if wanted in (entity["word"].strip().lower(), name.rsplit(" (", 1)[0].lower())]
     if matches:
         return matches[0]
     shown = ", ".join(repr(n) for n in names[:8]) + (", …" if len(names) > 8 else "")

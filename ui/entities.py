@@ -15,6 +15,7 @@ from model.validation import check_text
 
 from . import explaining, gpu, report
 from .handlers import handler
+from .locale import say
 from .models import not_listed, resolve
 from .page import Page
 from .safe import markdown
@@ -58,7 +59,8 @@ def found(model, text: str, aggregation: str) -> list[dict]:
     check_text(text)
     if aggregation not in AGGREGATIONS:
         raise InputError(f"Choose an aggregation: {', '.join(AGGREGATIONS)}.")
-    return [entity for entity, _ in model.entity_rules(text, aggregation)]
+    return [{**entity, "text": text[int(entity["start"]): int(entity["end"])]}  # (as written: "word" is decoded)
+            for entity, _ in model.entity_rules(text, aggregation)]
 
 
 def highlighted(model, text: str, entities: list[dict]) -> tuple[list, dict, list]:
@@ -95,7 +97,7 @@ def find_entities(text: str, model_name: str, aggregation: str, progress=gr.Prog
     entities = found(model, text, aggregation)
     names = entity_names(entities, text)
     segments, colour_map, which = highlighted(model, text, entities)
-    rows = [[k, e["word"], kind_of(e), round(float(e["score"]), 4), int(e["start"]), int(e["end"])]
+    rows = [[k, e["text"], kind_of(e), round(float(e["score"]), 4), int(e["start"]), int(e["end"])]
             for k, e in enumerate(entities)]
     choices = [(f"{name}  ({float(e['score']):.3f})", name) for name, e in zip(names, entities)]
     said = (f"**{len(entities)} entities** ({markdown(aggregation)} aggregation). Click one in the text, or choose "
@@ -149,23 +151,27 @@ def what_if_text(text: str, edited: str, model_name: str, aggregation: str, prog
     before, after = found(model, text, aggregation), found(model, edited, aggregation)
     rows = compared_entities(before, after)
     changed = sum(row[-1] != "kept" for row in rows)
+    rows = [[*row[:-1], say(row[-1])] for row in rows]  # (kept, relabelled, gone, new: in the request's language)
     said = f"**{changed}** of {len(rows)} entities changed ({len(before)} before the edit, {len(after)} after)."
     return {"headers": WHAT_IF, "data": rows}, said
 
 
 def compared_entities(before: list[dict], after: list[dict]) -> list[list]:
-    """Entities matched by their words (in order): kept, relabelled, gone or new, with both scores."""
+    """Entities matched by their words (in order, ignoring case): kept, relabelled, gone or new, with both scores."""
+    def words(e: dict) -> str:
+        return str(e.get("text", e["word"])).strip()
+
     rows, left = [], list(range(len(after)))
     for e in before:
-        match = next((j for j in left if after[j]["word"].strip().lower() == e["word"].strip().lower()), None)
+        match = next((j for j in left if words(after[j]).lower() == words(e).lower()), None)
         if match is None:
-            rows.append([e["word"], kind_of(e), round(float(e["score"]), 4), "", None, "gone"])
+            rows.append([words(e), kind_of(e), round(float(e["score"]), 4), "", None, "gone"])
             continue
         left.remove(match)
         a = after[match]
         change = "kept" if kind_of(a) == kind_of(e) else "relabelled"
-        rows.append([e["word"], kind_of(e), round(float(e["score"]), 4), kind_of(a), round(float(a["score"]), 4), change])
-    rows += [[after[j]["word"], "", None, kind_of(after[j]), round(float(after[j]["score"]), 4), "new"] for j in left]
+        rows.append([words(e), kind_of(e), round(float(e["score"]), 4), kind_of(a), round(float(a["score"]), 4), change])
+    rows += [[words(after[j]), "", None, kind_of(after[j]), round(float(after[j]["score"]), 4), "new"] for j in left]
     return rows
 
 

@@ -66,6 +66,7 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
      "模型在这段文本中没有找到实体（聚合方式 {a}）；可用 token= 解释单个词元的标签。"),
     (r"^\*\*(?P<c>[\d,]+)\*\* of (?P<n>[\d,]+) entities changed \((?P<b>[\d,]+) before the edit, (?P<a>[\d,]+) after\)\.$",
      "{n} 个实体中有 **{c}** 个发生变化（编辑前 {b} 个，编辑后 {a} 个）。"),
+    (r"^kept$", "保留"), (r"^relabelled$", "改标"), (r"^gone$", "消失"), (r"^new$", "新增"),
     (r"^Find the entities first: the entity explained is one the model finds in this text\.$",
      "请先查找实体：要解释的是模型在这段文本中找到的实体。"),
     (r"^The model finds no entity in this text to explain\.$", "模型在这段文本中没有找到可解释的实体。"),

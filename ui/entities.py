@@ -202,8 +202,9 @@ def render(page: Page) -> None:
     state = gr.State(None)
     chosen = gr.Radio([], label="Explain the entity", info="the entities with their scores")
     method, params, seed = method_row()
-    contrast = gr.Dropdown([""], value="", label="Rather than", info="another entity type: why this type and not "
-                           "that one (log score − log score of the same tokens as that type); empty: none")
+    contrast = gr.Dropdown([""], value="", label="Rather than", allow_custom_value=True,
+                           info="another entity type: why this type and not that one (log score − log score of the "
+                                "same tokens as that type); empty: none")
     run = gr.Button("Explain this entity", variant="primary")
     bars = gr.Plot(label="Words")
     heat = gr.Plot(label="Text heatmap")

